@@ -1,0 +1,141 @@
+"""Reads a night's landed exports of every source into raw_customers rows and a per-file ledger."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.readers import FileError, RawTable, read_file
+from pipelines.readers.base import ERROR, LINE
+from pipelines.readers.delimited import header_key
+from pipelines.rules import MAPPABLE_FIELDS, Source
+from pipelines.warehouse.store import sql
+
+SEP = "chr(31)"
+
+
+@dataclass
+class IngestResult:
+    raw: pd.DataFrame
+    files: pd.DataFrame
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _clean(col: str) -> str:
+    return f"nullif(trim({ident(col)}), '')"
+
+
+def mapping_sql(source: Source, headers: list[str]) -> str:
+    by_key = {header_key(h): h for h in reversed(headers)}
+    used: set[str] = set()
+    fields, extra_entries = [], []
+    for field in MAPPABLE_FIELDS:
+        cols = [by_key[header_key(c)] for c in source.columns.get(field, []) if header_key(c) in by_key]
+        used.update(cols)
+        fields.append(f"coalesce({', '.join(_clean(c) for c in cols)}) as {field}" if cols
+                      else f"null::varchar as {field}")
+        for j, col in enumerate(cols[1:], start=1):  # a second phone column is kept when the first one won
+            before = ", ".join(_clean(c) for c in cols[:j])
+            extra_entries.append((col, f"case when coalesce({before}) is not null then {_clean(col)} end"))
+    extra_entries += [(h, _clean(h)) for h in headers if h not in used]
+    if extra_entries:
+        pairs = ", ".join(f"struct_pack(k := {literal(k)}, v := {v})" for k, v in extra_entries)
+        extra = f"to_json(map_from_entries(list_filter([{pairs}], lambda x: x.v is not null)))"
+    else:
+        extra = "'{}'::json"
+    if source.record_id:
+        record_id = _clean(by_key[header_key(source.record_id)])
+    else:
+        parts = f", {SEP}, ".join(f"coalesce({_clean(by_key[header_key(c)])}, '')"
+                                  for f in source.surrogate_key for c in source.columns[f] if header_key(c) in by_key)
+        parts = parts or "''"
+        record_id = (f"case when \"__error\" is null then 'sk-' || substr(sha256({literal(source.name)} || {SEP} || "
+                     f"{parts}), 1, 20) end")
+    return sql("map_source_columns").format(
+        fields=",\n        ".join(fields), extra=extra, record_id=record_id,
+        surrogate="false" if source.record_id else "true",
+    )
+
+
+def check_columns(path: Path, table: RawTable, source: Source) -> None:
+    present = {header_key(h) for h in table.headers}
+    needed = list(source.required_columns) + ([source.record_id] if source.record_id else [])
+    missing = [c for c in dict.fromkeys(needed) if header_key(c) not in present]
+    if missing:
+        raise FileError(path, table.header_line or None,
+                        f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns)")
+
+
+def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pd.DataFrame:
+    con.register("_file", table.frame)
+    try:
+        return con.execute(mapping_sql(source, table.headers)).df()
+    finally:
+        con.unregister("_file")
+
+
+def _expected_headers(source: Source) -> set[str]:
+    return {c for cols in source.columns.values() for c in cols} | set(source.required_columns)
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source) -> tuple[pd.DataFrame, dict]:
+    entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
+             "error": None, "notes": None, "columns": None}
+    try:
+        if not fnmatch(path.name, source.file_pattern):
+            raise FileError(path, None, f"file name does not match the source's file_pattern '{source.file_pattern}'")
+        table = read_file(path, source.format, encoding=source.encoding, delimiter=source.delimiter,
+                          sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source))
+        check_columns(path, table, source)
+        frame = map_file(con, table, source)
+    except FileError as exc:
+        entry.update(status="rejected", error=f"{rel}{':' + str(exc.line) if exc.line else ''}: {exc.message}")
+        return pd.DataFrame(), entry
+    frame.insert(0, "source_file", rel)
+    frame.insert(0, "source_system", source.name)
+    entry.update(rows_read=len(frame), notes="; ".join(table.notes),
+                 columns=json.dumps(table.headers, ensure_ascii=False))
+    return frame, entry
+
+
+def landed_files(landing: Path, partition: str) -> list[tuple[str, Path]]:
+    """(source folder name, file) for every file landed for the night, sorted for reproducibility."""
+    if not landing.exists():
+        return []
+    return sorted((d.name, f) for d in landing.iterdir() if d.is_dir()
+                  for f in sorted((d / partition).glob("*")) if f.is_file() and not f.name.startswith("."))
+
+
+def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) -> IngestResult:
+    frames, entries = [], []
+    con = duckdb.connect()
+    try:
+        for source_name, path in landed_files(landing, partition):
+            rel = path.relative_to(landing).as_posix()
+            if source_name not in sources:
+                entries.append({"source_system": source_name, "source_file": rel, "status": "rejected",
+                                "rows_read": 0, "error": f"{rel}: no source named '{source_name}' in sources.yaml",
+                                "notes": None, "columns": None})
+                continue
+            frame, entry = ingest_file(con, path, rel, sources[source_name])
+            frames.append(frame)
+            entries.append(entry)
+    finally:
+        con.close()
+    frames = [f for f in frames if len(f)]
+    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["source_system"])
+    return IngestResult(raw, pd.DataFrame(entries))
+
+
+__all__ = ["IngestResult", "ingest_partition", "LINE", "ERROR"]

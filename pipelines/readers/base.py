@@ -1,0 +1,63 @@
+"""The shared shape of a read file (text cells + line numbers) and the dispatch by format."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+LINE = "__line"
+ERROR = "__error"
+
+
+class FileError(Exception):
+    """A file that cannot be read at all; the message names the file and the line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line, self.message = str(path), line, message
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class RawTable:
+    """Cells as text, one column per header, plus LINE (where the record starts) and ERROR (parse problem)."""
+
+    headers: list[str]
+    frame: pd.DataFrame
+    header_line: int = 1
+    notes: list[str] = field(default_factory=list)
+
+
+def unique_headers(headers: list[str]) -> list[str]:
+    """Blank headers become column_N, repeated ones get __2, __3 so no column is lost."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers, start=1):
+        h = (h or "").strip() or f"column_{i}"
+        n = seen.get(h, 0) + 1
+        seen[h] = n
+        out.append(h if n == 1 else f"{h}__{n}")
+    return out
+
+
+def frame_from_rows(headers: list[str], rows: list[list], lines: list[int], errors: list[str | None]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=headers, dtype=object) if rows else pd.DataFrame(columns=headers, dtype=object)
+    frame[LINE] = pd.array(lines, dtype="int64")
+    frame[ERROR] = pd.array(errors, dtype=object)
+    return frame
+
+
+def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = "auto",
+              sheet: str | int = 0, header_row: int | None = None, expected: set[str] | None = None) -> RawTable:
+    from pipelines.readers import columnar, delimited, excel
+
+    if fmt == "csv":
+        return delimited.read_csv(path, encoding, delimiter, header_row, expected or set())
+    if fmt == "xlsx":
+        return excel.read_xlsx(path, sheet, header_row, expected or set())
+    if fmt == "jsonl":
+        return columnar.read_jsonl(path, encoding)
+    if fmt == "parquet":
+        return columnar.read_parquet(path)
+    raise FileError(path, None, f"unknown format '{fmt}'")

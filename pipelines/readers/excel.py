@@ -1,0 +1,51 @@
+"""Reads XLSX exports with calamine; a record's line is its Excel row number."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
+from pipelines.readers.delimited import find_header
+
+
+def cell_text(value: object) -> str | None:
+    """Excel cells as the text a steward sees: 13800138000.0 -> '13800138000', dates ISO."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        ws = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
+        grid = ws.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
+        raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    cells = [[cell_text(v) for v in row] for row in grid]
+    nonempty = [i for i, row in enumerate(cells) if any(c is not None for c in row)]
+    if not nonempty:
+        raise FileError(path, 1, "sheet is empty")
+    h = find_header([cells[i] for i in nonempty[:10]], expected, header_row)
+    h_index = nonempty[h] if header_row is None else header_row - 1
+    headers = unique_headers(cells[h_index])
+    width = len(headers)
+    rows, lines = [], []
+    for i in nonempty:
+        if i > h_index:
+            row = cells[i]
+            rows.append((row + [None] * width)[:width])
+            lines.append(i + 1)
+    return RawTable(headers, frame_from_rows(headers, rows, lines, [None] * len(rows)), h_index + 1, [f"sheet {ws.name}"])

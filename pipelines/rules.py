@@ -1,0 +1,239 @@
+"""Loads the steward-editable YAML under rules/ into typed objects; a typo fails with file, line and key."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FORMATS = ("csv", "xlsx", "jsonl", "parquet")
+ACTIONS = ("quarantine", "flag")
+# Canonical input fields a source may map its headers to (see checks/schemas.py for the output schema).
+MAPPABLE_FIELDS = (
+    "full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email",
+    "country", "province", "city", "district", "street", "address", "postcode", "company",
+    "created_at", "updated_at", "last_activity_at", "email_opt_out",
+)
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used, with the file, line and key that are wrong."""
+
+
+class _Doc:
+    """One YAML file: its data plus the line of every key, for error messages."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            text = path.read_text(encoding="utf-8")
+            self.node = yaml.compose(text)
+            self.data = yaml.safe_load(text) or {}
+        except FileNotFoundError:
+            raise RulesError(f"{path}: rules file not found") from None
+        except yaml.YAMLError as exc:
+            raise RulesError(f"{path}: not valid YAML: {exc}") from None
+
+    def line(self, keys: tuple) -> int:
+        node, line = self.node, 1
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                hit = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+                if hit is None:
+                    break
+                line, node = hit[0].start_mark.line + 1, hit[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+    def fail(self, keys: tuple, message: str) -> RulesError:
+        where = ".".join(str(k) for k in keys) or "(top)"
+        return RulesError(f"{self.path}:{self.line(keys)}: {where}: {message}")
+
+
+def _mapping(doc: _Doc, keys: tuple, value: Any, allowed: set[str], required: set[str] = frozenset()) -> dict:
+    if not isinstance(value, dict):
+        raise doc.fail(keys, "expected a mapping of key: value")
+    for key in value:
+        if key not in allowed:
+            raise doc.fail(keys + (key,), f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+    for key in required:
+        if key not in value:
+            raise doc.fail(keys, f"missing required key '{key}'")
+    return value
+
+
+def _str_list(doc: _Doc, keys: tuple, value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, (str, int)) for v in items):
+        raise doc.fail(keys, "expected a text or a list of texts")
+    return [str(v) for v in items]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    description: str
+    file_pattern: str
+    format: str
+    encoding: str
+    delimiter: str
+    sheet: str | int
+    header_row: int | None
+    record_id: str | None
+    surrogate_key: list[str]
+    phone_region: str
+    date_formats: list[str]
+    day_first: bool
+    required_columns: list[str]
+    columns: dict[str, list[str]]
+    trust: int
+
+
+@dataclass(frozen=True)
+class ValidationRule:
+    name: str
+    action: str
+    field: str
+    description: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class Standardization:
+    null_tokens: set[str]
+    gender: dict[str, str]
+    booleans: dict[str, bool]
+    countries: dict[str, str]
+    name_prefixes: list[str]
+    compound_surnames: list[str]
+    date_formats: list[str]
+    birth_date_min: str
+    excel_date_min: float
+    excel_date_max: float
+    address_suffixes: list[str]
+    address_aliases: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Rules:
+    folder: Path
+    sources: dict[str, Source]
+    standardization: Standardization
+    validation: dict[str, ValidationRule] = field(default_factory=dict)
+
+
+_SOURCE_KEYS = {
+    "description", "file_pattern", "format", "encoding", "delimiter", "sheet", "record_id",
+    "surrogate_key", "phone_region", "date_formats", "day_first", "required_columns", "columns", "trust",
+    "header_row",
+}
+
+
+def _source(doc: _Doc, name: str, raw: Any) -> Source:
+    keys = ("sources", name)
+    raw = _mapping(doc, keys, raw, _SOURCE_KEYS, {"file_pattern", "format", "columns"})
+    fmt = str(raw["format"]).lower()
+    if fmt not in FORMATS:
+        raise doc.fail(keys + ("format",), f"'{fmt}' is not one of {', '.join(FORMATS)}")
+    columns_raw = _mapping(doc, keys + ("columns",), raw["columns"], set(MAPPABLE_FIELDS))
+    columns = {k: _str_list(doc, keys + ("columns", k), v) for k, v in columns_raw.items()}
+    surrogate = _str_list(doc, keys + ("surrogate_key",), raw.get("surrogate_key"))
+    for f in surrogate:
+        if f not in columns:
+            raise doc.fail(keys + ("surrogate_key",), f"'{f}' is not a mapped field of this source")
+    record_id = raw.get("record_id")
+    if record_id is None and not surrogate:
+        raise doc.fail(keys, "give record_id (the id column) or surrogate_key (fields hashed into an id)")
+    delimiter = str(raw.get("delimiter", "auto"))
+    delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+    return Source(
+        name=name,
+        description=str(raw.get("description", "")),
+        file_pattern=str(raw["file_pattern"]),
+        format=fmt,
+        encoding=str(raw.get("encoding", "auto")).lower(),
+        delimiter=delimiter,
+        sheet=raw.get("sheet", 0),
+        header_row=None if raw.get("header_row") in (None, "auto") else int(raw["header_row"]),
+        record_id=None if record_id is None else str(record_id),
+        surrogate_key=surrogate,
+        phone_region=str(raw.get("phone_region", "CN")).upper(),
+        date_formats=_str_list(doc, keys + ("date_formats",), raw.get("date_formats")),
+        day_first=bool(raw.get("day_first", False)),
+        required_columns=_str_list(doc, keys + ("required_columns",), raw.get("required_columns")),
+        columns=columns,
+        trust=int(raw.get("trust", 50)),
+    )
+
+
+def load_sources(folder: Path) -> dict[str, Source]:
+    doc = _Doc(folder / "sources.yaml")
+    top = _mapping(doc, (), doc.data, {"sources"}, {"sources"})
+    raw_sources = _mapping(doc, ("sources",), top["sources"], set(top["sources"] or {}))
+    return {name: _source(doc, str(name), raw) for name, raw in raw_sources.items()}
+
+
+_STD_KEYS = {
+    "null_tokens", "gender", "booleans", "countries", "names", "dates", "addresses",
+}
+
+
+def _invert(doc: _Doc, keys: tuple, raw: Any) -> dict[str, str]:
+    """{canonical: [synonym, ...]} -> {synonym (casefolded): canonical}."""
+    out: dict[str, str] = {}
+    for canonical, synonyms in _mapping(doc, keys, raw, set(raw or {})).items():
+        for syn in _str_list(doc, keys + (canonical,), synonyms) + [str(canonical)]:
+            out[syn.casefold()] = str(canonical)
+    return out
+
+
+def load_standardization(folder: Path) -> Standardization:
+    doc = _Doc(folder / "standardization.yaml")
+    raw = _mapping(doc, (), doc.data, _STD_KEYS, _STD_KEYS)
+    bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
+    names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames"})
+    dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
+    addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases"})
+    excel_range = dates.get("excel_serial_range", [1, 73051])
+    return Standardization(
+        null_tokens={t.casefold() for t in _str_list(doc, ("null_tokens",), raw["null_tokens"])},
+        gender=_invert(doc, ("gender",), raw["gender"]),
+        booleans={
+            **{v.casefold(): True for v in _str_list(doc, ("booleans", "truthy"), bools["truthy"])},
+            **{v.casefold(): False for v in _str_list(doc, ("booleans", "falsy"), bools["falsy"])},
+        },
+        countries=_invert(doc, ("countries",), raw["countries"]),
+        name_prefixes=_str_list(doc, ("names", "prefixes"), names.get("prefixes")),
+        compound_surnames=_str_list(doc, ("names", "compound_surnames"), names.get("compound_surnames")),
+        date_formats=_str_list(doc, ("dates", "formats"), dates.get("formats")),
+        birth_date_min=str(dates.get("birth_date_min", "1900-01-01")),
+        excel_date_min=float(excel_range[0]),
+        excel_date_max=float(excel_range[1]),
+        address_suffixes=_str_list(doc, ("addresses", "suffixes"), addr.get("suffixes")),
+        address_aliases={str(k): str(v) for k, v in (addr.get("aliases") or {}).items()},
+    )
+
+
+def load_validation(folder: Path) -> dict[str, ValidationRule]:
+    doc = _Doc(folder / "validation.yaml")
+    top = _mapping(doc, (), doc.data, {"rules"}, {"rules"})
+    rules = {}
+    for i, (name, raw) in enumerate(_mapping(doc, ("rules",), top["rules"], set(top["rules"] or {})).items()):
+        keys = ("rules", name)
+        raw = _mapping(doc, keys, raw, {"action", "field", "description"}, {"action", "field"})
+        if raw["action"] not in ACTIONS:
+            raise doc.fail(keys + ("action",), f"'{raw['action']}' is not one of {', '.join(ACTIONS)}")
+        rules[name] = ValidationRule(name, raw["action"], str(raw["field"]), str(raw.get("description", "")), i)
+    return rules
+
+
+def load_rules(folder: Path) -> Rules:
+    folder = Path(folder)
+    return Rules(folder, load_sources(folder), load_standardization(folder), load_validation(folder))

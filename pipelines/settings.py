@@ -1,0 +1,33 @@
+"""The only reader of CRM_* environment variables: where landing, warehouse, rules and reports live."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    rules: Path
+    reports: Path
+    samples: Path
+
+
+def _path(var: str, default: str) -> Path:
+    value = os.environ.get(var)
+    path = Path(value) if value else REPO_ROOT / default
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def load_settings() -> Settings:
+    return Settings(
+        landing=_path("CRM_LANDING", "data/landing"),
+        warehouse=_path("CRM_WAREHOUSE", "data/warehouse.duckdb"),
+        rules=_path("CRM_RULES", "rules"),
+        reports=_path("CRM_REPORTS", "reports"),
+        samples=_path("CRM_SAMPLES", "data/samples"),
+    )

@@ -1,0 +1,187 @@
+"""Chinese addresses split into province / city / district / street from the administrative-division list.
+
+The list is the national adcode table shipped with the cpca package; it is indexed once (full names and
+short forms) and each distinct address is scanned left to right. A short form (北京, 朝阳) is only trusted
+right after its parent matched; a name that exists in several provinces with nothing to tell which stays
+unresolved and is flagged, never guessed.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from importlib import resources
+
+import pandas as pd
+
+from pipelines.standardize.distinct import map_distinct, unpack
+
+FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
+_SEPARATORS = " ,，/\\-|"
+
+
+@dataclass
+class Division:
+    code: str
+    name: str
+    level: int  # 1 province, 2 city, 3 district/county
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+    @property
+    def city_code(self) -> str:
+        return self.code[:4] + "00"
+
+
+@dataclass
+class Gazetteer:
+    by_code: dict[str, Division] = field(default_factory=dict)
+    children: dict[tuple[str, str], list[Division]] = field(default_factory=dict)  # (parent code, name) -> divisions
+    national: dict[str, list[Division]] = field(default_factory=dict)  # full name -> divisions at any level
+    city_short: dict[str, list[Division]] = field(default_factory=dict)  # short city name -> cities
+    max_len: int = 1
+
+
+def _short_forms(name: str, suffixes: list[str]) -> set[str]:
+    forms = set()
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            forms.add(name[: -len(suffix)])
+    return forms
+
+
+def _adcode_rows() -> list[tuple[str, str]]:
+    text = resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8")
+    return [(row["adcode"][:6], row["name"]) for row in csv.DictReader(text.splitlines())]
+
+
+@lru_cache(maxsize=8)
+def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> Gazetteer:
+    gaz = Gazetteer()
+    for code, name in _adcode_rows():
+        level = 1 if code[2:] == "0000" else 2 if code[4:] == "00" else 3
+        gaz.by_code[code] = Division(code, name, level)
+    alias_of = {full: short for short, full in aliases}
+    for div in gaz.by_code.values():
+        parents = [""] if div.level == 1 else [div.province_code] + ([div.city_code] if div.level == 3 else [])
+        names = {div.name} | _short_forms(div.name, list(suffixes))
+        if div.name in alias_of:
+            names.add(alias_of[div.name])
+        for parent in parents:
+            for n in names:
+                gaz.children.setdefault((parent, n), []).append(div)
+                gaz.max_len = max(gaz.max_len, len(n))
+        gaz.national.setdefault(div.name, []).append(div)
+        if div.level == 2:
+            for n in names - {div.name}:
+                gaz.city_short.setdefault(n, []).append(div)
+    return gaz
+
+
+def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None = None) -> tuple[Division | None, int]:
+    """Longest name under parent starting at pos; (None, pos) when none or when it is ambiguous."""
+    for length in range(min(gaz.max_len, len(text) - pos), 1, -1):
+        found = [d for d in gaz.children.get((parent, text[pos:pos + length]), []) if level in (None, d.level)]
+        if len(found) == 1:
+            return found[0], pos + length
+        if len(found) > 1:
+            return None, pos
+    return None, pos
+
+
+def _national(gaz: Gazetteer, text: str, pos: int) -> tuple[list[Division], int]:
+    """Full names (with suffix) at any level, when no parent is known."""
+    for length in range(min(gaz.max_len, len(text) - pos), 1, -1):
+        found = gaz.national.get(text[pos:pos + length])
+        if found:
+            return found, pos + length
+    return [], pos
+
+
+_PLACEHOLDER_CITIES = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+def _city_of(gaz: Gazetteer, division: Division) -> Division | None:
+    city = gaz.by_code.get(division.city_code)
+    if city is None or city.name in _PLACEHOLDER_CITIES:
+        province = gaz.by_code.get(division.province_code)
+        return province if province and province.name.endswith("市") else None  # 北京市: city is itself
+    return city
+
+
+def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Division | None, int, bool]:
+    """(city, district, end, ambiguous) from a full name at any level, or a short city name confirmed by
+    one of its districts right after it (广州天河区)."""
+    found, end = _national(gaz, text, 0)
+    if len(found) > 1:
+        return None, None, 0, True
+    if found:
+        division = found[0]
+        if division.level == 1:
+            return None, None, 0, False
+        return (_city_of(gaz, division), division if division.level == 3 else None, end, False)
+    for length in range(min(gaz.max_len, len(text)), 1, -1):
+        confirmed = []
+        for city in gaz.city_short.get(text[:length], []):
+            district, after = _match(gaz, text, length, city.code, level=3)
+            if district is not None:
+                confirmed.append((city, district, after))
+        if len(confirmed) == 1:
+            return confirmed[0][0], confirmed[0][1], confirmed[0][2], False
+        if confirmed:
+            return None, None, 0, True
+    return None, None, 0, False
+
+
+def _skip_repeat(text: str, pos: int, division: Division | None) -> int:
+    while division is not None and text.startswith(division.name, pos):  # 北京市北京市朝阳区
+        pos += len(division.name)
+    return pos
+
+
+def parse_address(text: str, gaz: Gazetteer) -> tuple:
+    """-> (province, city, district, street, ambiguous, resolved_to_district)."""
+    compact = "".join(ch for ch in text if ch not in _SEPARATORS)
+    city = district = None
+    ambiguous = False
+    province, pos = _match(gaz, compact, 0, "", level=1)
+    if province is None:
+        city, district, pos, ambiguous = _without_province(gaz, compact)
+        anchor = district or city
+        province = gaz.by_code.get(anchor.province_code) if anchor else None
+    if province is None:
+        return None, None, None, text.strip(_SEPARATORS) or None, ambiguous, False
+    pos = _skip_repeat(compact, pos, province)
+    if city is None and district is None:
+        city, pos = _match(gaz, compact, pos, province.code, level=2)
+        pos = _skip_repeat(compact, pos, city)
+    if district is None:
+        district, pos = _match(gaz, compact, pos, city.code if city and city is not province else province.code,
+                               level=3)
+    if district is not None:
+        city = _city_of(gaz, district)
+    elif city is None or city.name in _PLACEHOLDER_CITIES:
+        city = province if province.name.endswith("市") else None
+    return (province.name, city.name if city else None, district.name if district else None,
+            compact[pos:] or None, ambiguous, district is not None)
+
+
+def standardize_addresses(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str]) -> pd.DataFrame:
+    """frame has province, city, district, street, address (text); rows with Chinese text are parsed."""
+    gaz = build_gazetteer(tuple(suffixes), tuple(sorted(aliases.items())))
+    parts = frame[["province", "city", "district", "address", "street"]]
+    joined = parts.fillna("").astype(str).agg("".join, axis=1).str.strip()
+    chinese = joined.str.contains(r"[\u4e00-\u9fff]", regex=True)
+    out = pd.DataFrame({
+        "province": frame["province"], "city": frame["city"], "district": frame["district"],
+        "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,
+        "address_resolved": frame["district"].notna(),
+    }, index=frame.index, dtype=object)
+    if chinese.any():
+        parsed = unpack(map_distinct(joined[chinese], partial(parse_address, gaz=gaz)), FIELDS)
+        out.loc[chinese, list(FIELDS)] = parsed
+    out["address_ambiguous"] = out["address_ambiguous"].astype(bool)
+    out["address_resolved"] = out["address_resolved"].astype(bool)
+    return out

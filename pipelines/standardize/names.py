@@ -1,0 +1,60 @@
+"""Person names: full name from parts or parts from the full name (Chinese 复姓 included; Western via nameparser)."""
+from __future__ import annotations
+
+import re
+from functools import partial
+
+import pandas as pd
+from nameparser import HumanName
+
+from pipelines.standardize.distinct import map_distinct_rows, unpack
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•]+$")
+FIELDS = ("full_name", "given_name", "family_name")
+
+
+def is_cjk(text: str | None) -> bool:
+    return bool(text) and bool(_CJK.search(text))
+
+
+def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[str, str | None, str | None]:
+    """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王)."""
+    core = name.replace(" ", "")
+    for title in prefixes:
+        if core.endswith(title) and len(core) > len(title):
+            return name, None, core[: -len(title)]
+    if not _CJK_NAME.match(core) or len(core) < 2:
+        return name, None, None
+    family = core[:2] if core[:2] in compound and len(core) > 2 else core[0]
+    return core, core[len(family):] or None, family
+
+
+def split_western(name: str) -> tuple[str, str | None, str | None]:
+    parsed = HumanName(name)
+    given = " ".join(p for p in (parsed.first, parsed.middle) if p) or None
+    return name, given, parsed.last or None
+
+
+def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple[str, ...] = ()) -> tuple:
+    full, given, family = key
+    if full is None and (given or family):
+        if is_cjk(given) or is_cjk(family):
+            full = f"{family or ''}{given or ''}"
+        else:
+            full = " ".join(p for p in (given, family) if p)
+        return full, given, family
+    if full is None:
+        return None, None, None
+    if given or family:
+        return full, given, family
+    return split_cjk(full, compound, prefixes) if is_cjk(full) else split_western(full)
+
+
+def standardize_names(frame: pd.DataFrame, compound: list[str], prefixes: list[str]) -> pd.DataFrame:
+    fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes))
+    present = frame[list(FIELDS)].notna().any(axis=1)
+    out = pd.DataFrame({f: None for f in FIELDS}, index=frame.index, dtype=object)
+    if present.any():
+        out.loc[present, list(FIELDS)] = unpack(map_distinct_rows(frame.loc[present, list(FIELDS)], fn), FIELDS)
+    return out

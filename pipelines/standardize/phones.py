@@ -1,0 +1,86 @@
+"""Phone numbers to E.164 with phonenumbers, repairing Excel damage only where the digits are all there."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+from pipelines.standardize.distinct import map_distinct_rows, unpack
+
+_SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
+_FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
+_SEPARATORS = re.compile(r"[\s\-().·/]")
+_PLAIN = re.compile(r"^\+?[\d\s\-().·/]+$")
+_TYPES = {v: k.lower() for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and not k.startswith("_")}
+FIELDS = ("phone", "phone_valid", "phone_type", "phone_issue")
+
+
+def excel_repair(text: str) -> tuple[str | None, str | None]:
+    """(digits, issue): '1.3800138E+10' has every digit and is repaired; '1.38001E+10' lost digits."""
+    m = _SCI.match(text)
+    if not m:
+        return text, None
+    lead, frac, exp = m.group(1), m.group(2) or "", int(m.group(3))
+    if len(frac) < exp:
+        return None, "excel_truncated"
+    return lead + frac[:exp], None
+
+
+def precompact(text: str) -> str:
+    """Excel's '13800138000.0' tail dropped, then separators (spaces, dashes, dots, brackets) removed from a
+    value made only of digits and separators: many spellings of one number become one distinct value."""
+    tail = _FLOAT_TAIL.match(text)
+    text = tail.group(1) if tail else text
+    return _SEPARATORS.sub("", text) if _PLAIN.match(text) else text
+
+
+def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+
+
+def _candidates(text: str, region: str) -> list[str]:
+    """The value as written, then the unambiguous repairs: a lost '+', a lost national trunk '0'."""
+    out = [text]
+    if text.isdigit():
+        out.append("+" + text)
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is not None and meta.national_prefix == "0" and not text.startswith("0"):
+            out.append("0" + text)
+    return out
+
+
+def standardize_phone(key: tuple) -> tuple:
+    """(raw text, region) -> (E.164 or None, valid, type, issue)."""
+    raw, region = key
+    text, issue = excel_repair(precompact(str(raw)))
+    if text is None:
+        return None, False, None, issue
+    region = region or "ZZ"
+    parsed_any = False
+    for candidate in _candidates(text, region):
+        number = _parse(candidate, region)
+        if number is None:
+            continue
+        parsed_any = True
+        if phonenumbers.is_valid_number(number):
+            return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True,
+                    _TYPES.get(phonenumbers.number_type(number), "unknown"), None)
+    return None, False, None, "invalid" if parsed_any else "unparseable"
+
+
+def standardize_phones(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
+    """One phonenumbers call per distinct (value, region); rows without a value get valid=False, no issue."""
+    frame = pd.DataFrame({"raw": raw.where(raw.isna(), raw.map(precompact, na_action="ignore")), "region": region})
+    present = frame["raw"].notna()
+    out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
+                       index=raw.index, dtype=object)
+    if present.any():
+        results = unpack(map_distinct_rows(frame[present], standardize_phone, parallel=True), FIELDS)
+        out.loc[present, list(FIELDS)] = results
+    out["phone_valid"] = out["phone_valid"].astype(bool)
+    return out

@@ -1,0 +1,28 @@
+"""Unicode NFKC (full-width digits and ＠), whitespace folding and null tokens, once per distinct value."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import partial
+
+import pandas as pd
+
+from pipelines.standardize.distinct import map_distinct
+
+_SPACE = re.compile(r"\s+")
+# Characters NFKC leaves alone but exports use in place of ASCII punctuation.
+_EXTRA = str.maketrans({"。": ".", "、": ",", "\u200b": "", "\ufeff": "", "\u00a0": " "})
+
+
+def clean_text(value: str, null_tokens: frozenset[str] = frozenset()) -> str | None:
+    text = _SPACE.sub(" ", unicodedata.normalize("NFKC", str(value)).translate(_EXTRA)).strip()
+    return None if text.casefold() in null_tokens or not text else text
+
+
+def clean_column(series: pd.Series, null_tokens: set[str]) -> pd.Series:
+    return map_distinct(series, partial(clean_text, null_tokens=frozenset(null_tokens)))
+
+
+def lookup(series: pd.Series, table: dict[str, object]) -> pd.Series:
+    """Case-insensitive dictionary lookup; values not in the table become NaN."""
+    return series.str.casefold().map(table)

@@ -1,0 +1,1 @@
+"""DuckDB warehouse access: connections, schema, SQL files and atomic partition replacement."""
