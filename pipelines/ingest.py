@@ -33,7 +33,7 @@ def literal(text: str) -> str:
 
 
 def _clean(col: str) -> str:
-    return f"nullif(trim({ident(col)}), '')"
+    return f"nullif(trim({ident(col)}::varchar), '')"
 
 
 def mapping_sql(source: Source, headers: list[str]) -> str:
@@ -48,6 +48,8 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
         for j, col in enumerate(cols[1:], start=1):  # a second phone column is kept when the first one won
             before = ", ".join(_clean(c) for c in cols[:j])
             extra_entries.append((col, f"case when coalesce({before}) is not null then {_clean(col)} end"))
+    if source.record_id:
+        used.add(by_key[header_key(source.record_id)])
     extra_entries += [(h, _clean(h)) for h in headers if h not in used]
     if extra_entries:
         pairs = ", ".join(f"struct_pack(k := {literal(k)}, v := {v})" for k, v in extra_entries)
@@ -57,7 +59,7 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
     if source.record_id:
         record_id = _clean(by_key[header_key(source.record_id)])
     else:
-        parts = f", {SEP}, ".join(f"coalesce({_clean(by_key[header_key(c)])}, '')"
+        parts = f" || {SEP} || ".join(f"coalesce({_clean(by_key[header_key(c)])}, '')"
                                   for f in source.surrogate_key for c in source.columns[f] if header_key(c) in by_key)
         parts = parts or "''"
         record_id = (f"case when \"__error\" is null then 'sk-' || substr(sha256({literal(source.name)} || {SEP} || "
@@ -101,6 +103,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
         frame = map_file(con, table, source)
     except FileError as exc:
         entry.update(status="rejected", error=f"{rel}{':' + str(exc.line) if exc.line else ''}: {exc.message}")
+        return pd.DataFrame(), entry
+    except Exception as exc:  # one unreadable file must not stop the night; the ledger says which and why
+        entry.update(status="rejected", error=f"{rel}: could not be read ({type(exc).__name__})")
         return pd.DataFrame(), entry
     frame.insert(0, "source_file", rel)
     frame.insert(0, "source_system", source.name)

@@ -182,6 +182,7 @@ def standardize_addresses(frame: pd.DataFrame, suffixes: list[str], aliases: dic
     if chinese.any():
         parsed = unpack(map_distinct(joined[chinese], partial(parse_address, gaz=gaz)), FIELDS)
         out.loc[chinese, list(FIELDS)] = parsed
+    out["address_cn"] = chinese & out["province"].notna()
     out["address_ambiguous"] = out["address_ambiguous"].astype(bool)
     out["address_resolved"] = out["address_resolved"].astype(bool)
     return out

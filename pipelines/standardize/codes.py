@@ -21,6 +21,7 @@ def standardize_boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
 def standardize_country(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """(ISO alpha-2 or None, unknown flag): names from the list, else any region code phonenumbers knows."""
     folded = raw.str.casefold()
-    mapped = folded.map(synonyms).fillna(folded.map(_REGIONS))
+    mapped = folded.map(synonyms).astype(object)
+    mapped = mapped.where(mapped.notna(), folded.map(_REGIONS))
     unknown = raw.notna() & mapped.isna()
     return mapped.astype(object).where(mapped.notna(), None), unknown

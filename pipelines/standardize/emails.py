@@ -24,5 +24,5 @@ def standardize_email(raw: str) -> tuple[str | None, bool]:
 
 def standardize_emails(raw: pd.Series) -> pd.DataFrame:
     out = unpack(map_distinct(raw, standardize_email, parallel=True), FIELDS)
-    out["email_valid"] = out["email_valid"].fillna(False).astype(bool)
+    out["email_valid"] = out["email_valid"].eq(True)
     return out

@@ -1,0 +1,74 @@
+"""The named row checks behind rules/validation.yaml; each returns True where a row passes."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+DATE_FIELDS = ("created_at", "updated_at", "last_activity_at")
+
+
+def _unparseable_record(f: pd.DataFrame) -> pd.Series:
+    return f["parse_error"].isna()
+
+
+def _missing_record_id(f: pd.DataFrame) -> pd.Series:
+    return f["source_record_id"].notna() | f["parse_error"].notna()
+
+
+def _duplicate_record_id(f: pd.DataFrame) -> pd.Series:
+    keyed = f["source_record_id"].notna()
+    later_copy = f.duplicated(subset=["source_system", "source_record_id"], keep="last")
+    return ~(keyed & later_copy)
+
+
+def _no_identity(f: pd.DataFrame) -> pd.Series:
+    return f["full_name"].notna() | f["phone_valid"] | f["email_valid"] | f["parse_error"].notna()
+
+
+def _invalid_email(f: pd.DataFrame) -> pd.Series:
+    return f["email_raw"].isna() | f["email_valid"]
+
+
+def _invalid_phone(f: pd.DataFrame) -> pd.Series:
+    return f["phone_raw"].isna() | f["phone_valid"]
+
+
+def _invalid_birth_date(f: pd.DataFrame) -> pd.Series:
+    return ~f["_bad_birth_date"]
+
+
+def _invalid_date(f: pd.DataFrame) -> pd.Series:
+    return ~f["_bad_dates"]
+
+
+def _unknown_gender(f: pd.DataFrame) -> pd.Series:
+    return ~f["_unknown_gender"]
+
+
+def _unknown_country(f: pd.DataFrame) -> pd.Series:
+    return ~f["_unknown_country"]
+
+
+def _ambiguous_address(f: pd.DataFrame) -> pd.Series:
+    return ~f["address_ambiguous"]
+
+
+RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "unparseable_record": _unparseable_record,
+    "missing_record_id": _missing_record_id,
+    "duplicate_record_id": _duplicate_record_id,
+    "no_identity": _no_identity,
+    "invalid_email": _invalid_email,
+    "invalid_phone": _invalid_phone,
+    "invalid_birth_date": _invalid_birth_date,
+    "invalid_date": _invalid_date,
+    "unknown_gender": _unknown_gender,
+    "unknown_country": _unknown_country,
+    "ambiguous_address": _ambiguous_address,
+}
+
+
+def outcomes(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """One boolean column per rule (True = the row passes), the narrow frame pandera validates."""
+    return pd.DataFrame({name: RULE_CHECKS[name](frame).astype(bool) for name in names}, index=frame.index)

@@ -1,0 +1,44 @@
+"""Sorts validation failures into quarantined rows and flagged fields, as rules/validation.yaml says."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipelines.rules import ValidationRule
+
+SCHEMA_RULE = "schema"
+
+
+@dataclass
+class Triage:
+    quarantined: pd.DataFrame  # index = row, columns rule, field, other_rules
+    flags: pd.Series           # index = row, list of flag rule names (empty list when none)
+
+
+def _rule_of(cases: pd.DataFrame, rules: dict[str, ValidationRule]) -> pd.DataFrame:
+    """Failure cases with the rule each stands for: a named rule, or 'schema' for a column check of CleanCustomer."""
+    named = cases["check"].isin(list(rules))
+    out = pd.DataFrame({
+        "row": cases["index"].astype("int64"),
+        "rule": np.where(named, cases["check"], SCHEMA_RULE),
+        "field": np.where(named, cases["check"].map({n: r.field for n, r in rules.items()}), cases["column"]),
+        "action": np.where(named, cases["check"].map({n: r.action for n, r in rules.items()}), "quarantine"),
+        "priority": np.where(named, cases["check"].map({n: r.priority for n, r in rules.items()}), len(rules)),
+    })
+    out.loc[out["rule"] == SCHEMA_RULE, "rule"] = SCHEMA_RULE + ":" + cases["column"].astype(str) + ":" + cases["check"].astype(str)
+    return out.sort_values(["row", "priority", "rule"], kind="stable")
+
+
+def triage(cases: pd.DataFrame, rules: dict[str, ValidationRule], index: pd.Index) -> Triage:
+    ruled = _rule_of(cases, rules)
+    bad = ruled[ruled["action"] == "quarantine"]
+    first = bad.drop_duplicates("row").set_index("row")
+    others = bad.groupby("row")["rule"].agg(lambda r: list(r)[1:])
+    quarantined = first[["rule", "field"]].assign(other_rules=others.reindex(first.index))
+    flagged = ruled[(ruled["action"] == "flag") & ~ruled["row"].isin(first.index)]
+    flag_lists = flagged.groupby("row")["rule"].agg(list)
+    flags = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
+    flags.loc[flag_lists.index] = flag_lists
+    return Triage(quarantined, flags)

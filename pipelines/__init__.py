@@ -1,0 +1,1 @@
+"""crm-quality: nightly ingest, validation and cleansing of CRM customer exports into DuckDB."""

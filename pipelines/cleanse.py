@@ -1,0 +1,100 @@
+"""Standardises raw_customers rows, validates them and splits them into customers_clean and quarantine."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from checks.rule_checks import DATE_FIELDS, outcomes
+from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_schema
+from checks.triage import Triage, triage
+from pipelines.rules import MAPPABLE_FIELDS, Rules
+from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
+
+LINEAGE = ["partition_date", "run_id", "source_system", "source_file", "source_line", "source_record_id"]
+QUARANTINE_COLUMNS = LINEAGE + ["field", "rule", "reason", "other_rules"]
+
+
+@dataclass
+class Cleansed:
+    clean: pd.DataFrame
+    quarantine: pd.DataFrame
+
+
+def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    bad = pd.Series(False, index=raw.index)
+    std = rules.standardization
+    for name, rows in raw.groupby("source_system").groups.items():
+        source = rules.sources.get(name)
+        formats = (source.date_formats if source else []) + std.date_formats
+        parsed, failed = dates.parse_timestamps(raw.loc[rows, field], formats, bool(source and source.day_first),
+                                                (std.excel_date_min, std.excel_date_max))
+        out.loc[rows], bad.loc[rows] = parsed, failed
+    return out, bad
+
+
+def standardize(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw)."""
+    std = rules.standardization
+    f = raw.copy()
+    for field in MAPPABLE_FIELDS:
+        f[field] = text.clean_column(f[field], std.null_tokens)
+    f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
+    f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
+    f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
+    default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
+    f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
+    phone = phones.standardize_phones(f["phone"], f["country"].fillna(default_region))
+    f[["phone", "phone_valid", "phone_type"]] = phone[["phone", "phone_valid", "phone_type"]]
+    f[["email", "email_valid"]] = emails.standardize_emails(f["email"])
+    f[list(names.FIELDS)] = names.standardize_names(f, std.compound_surnames, std.name_prefixes)
+    addr = addresses.standardize_addresses(f, std.address_suffixes, std.address_aliases)
+    f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
+        ["province", "city", "district", "street", "address_ambiguous"]]
+    f.loc[addr["address_cn"] & f["country"].isna(), "country"] = "CN"
+    f["_bad_dates"] = False
+    for field in DATE_FIELDS:
+        f[field], bad = _source_dates(f, field, rules)
+        f["_bad_dates"] |= bad
+    f["birth_date"], bad_birth = _source_dates(f, "birth_date", rules)
+    f["_bad_birth_date"] = bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min)
+    f["birth_date"] = f["birth_date"].dt.normalize().where(~f["_bad_birth_date"])
+    return f
+
+
+def _reasons(rows: pd.DataFrame, quarantined: pd.DataFrame, rules: Rules) -> pd.Series:
+    described = quarantined["rule"].map({n: r.description for n, r in rules.validation.items()})
+    schema = "value fails the " + quarantined["rule"].str.split(":").str[-1] + " check of column " + quarantined["field"]
+    reason = described.fillna(schema)
+    parse = rows.loc[quarantined.index, "parse_error"]
+    return reason.where(quarantined["rule"] != "unparseable_record", "unparseable record: " + parse.fillna(""))
+
+
+def validate(std: pd.DataFrame, rules: Rules) -> Triage:
+    names_ = list(rules.validation)
+    rule_cases = failure_cases(rule_schema(names_), outcomes(std, names_))
+    keyed = std[std["parse_error"].isna() & std["source_record_id"].notna()]
+    column_cases = failure_cases(CleanCustomer.to_schema(), keyed[CANONICAL_FIELDS])
+    return triage(pd.concat([rule_cases, column_cases], ignore_index=True), rules.validation, std.index)
+
+
+def apply_flags(std: pd.DataFrame, flags: pd.Series) -> pd.DataFrame:
+    """A flagged field is emptied so nothing downstream trusts it; its raw text stays in *_raw / raw_customers."""
+    out = std.copy()
+    has = lambda rule: flags.map(lambda fl: rule in fl)  # noqa: E731
+    out.loc[has("unknown_country"), "country"] = None
+    return out
+
+
+def cleanse(raw: pd.DataFrame, rules: Rules) -> Cleansed:
+    raw = raw.reset_index(drop=True)
+    std = standardize(raw, rules)
+    result = validate(std, rules)
+    q = result.quarantined
+    quarantine = std.loc[q.index, LINEAGE].assign(
+        field=q["field"].astype(str), rule=q["rule"], reason=_reasons(std, q, rules), other_rules=q["other_rules"])
+    keep = ~std.index.isin(q.index)
+    clean = apply_flags(std[keep], result.flags[keep]).assign(quality_flags=result.flags[keep])
+    return Cleansed(clean[["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]].reset_index(drop=True),
+                    quarantine[QUARANTINE_COLUMNS].reset_index(drop=True))

@@ -1,0 +1,139 @@
+"""The crm-quality command: run the nightly assets in-process for a date or every landed date."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from pipelines.settings import REPO_ROOT, load_settings
+
+# Stage errors are summarised by this command; Dagster's own console log would print tracebacks.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+def dagster_home() -> None:
+    """Runs are kept in the repo's .dagster_home, not a temporary folder, so `make ui` shows them."""
+    os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT))
+    storage = Path(os.environ.setdefault("CRM_DAGSTER_STORAGE", str(REPO_ROOT / ".dagster_home" / "storage")))
+    logs = Path(os.environ.setdefault("CRM_DAGSTER_LOGS", str(REPO_ROOT / ".dagster_home" / "logs")))
+    storage.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+
+
+def seed_landing(landing: Path, samples: Path) -> bool:
+    """Copy the bundled sample exports into an empty landing folder."""
+    if landing.exists() and any(landing.iterdir()):
+        return False
+    if not samples.exists():
+        return False
+    shutil.copytree(samples, landing, dirs_exist_ok=True)
+    return True
+
+
+def landed_dates(landing: Path) -> list[str]:
+    import re
+
+    pattern = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    return sorted({d.name for s in landing.iterdir() if s.is_dir() for d in s.iterdir()
+                   if d.is_dir() and pattern.match(d.name)}) if landing.exists() else []
+
+
+def _summary(warehouse: Path, run_ids: list[str]) -> list[tuple]:
+    from pipelines.warehouse.store import connect
+
+    with connect(warehouse) as con:
+        return con.execute(
+            """select partition_date, source_system, sum(rows_in), sum(rows_clean), sum(rows_quarantined),
+                      count(*) filter (where status = 'rejected'), count(*) filter (where status = 'unbalanced')
+               from pipeline_runs where run_id in (select unnest($ids))
+               group by all order by all""", {"ids": run_ids}).fetchall()
+
+
+def _error_line(error) -> str:
+    """The innermost error's own message, first line: no traceback for the user."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return "unknown error"
+    return f"{error.cls_name}: {error.message.strip().splitlines()[0] if error.message.strip() else ''}"
+
+
+def run(dates: list[str]) -> int:
+    dagster_home()
+    from dagster import DagsterInstance, materialize
+
+    from pipelines.defs.assets import NIGHTLY_ASSETS
+    from pipelines.defs.resources import default_resources
+
+    settings = load_settings()
+    instance = DagsterInstance.get()
+    failed, run_ids = [], []
+    for i, date in enumerate(dates, start=1):
+        print(f"[{i}/{len(dates)}] {date}: raw_customers -> customers_clean + quarantine -> pipeline_runs", flush=True)
+        result = materialize(NIGHTLY_ASSETS, partition_key=date, resources=default_resources(), instance=instance,
+                             raise_on_error=False, run_config=QUIET_LOGS)
+        run_ids.append(result.run_id)
+        if not result.success:
+            failures = [e for e in result.all_events if e.is_step_failure]
+            for event in failures:
+                print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}",
+                      file=sys.stderr)
+            failed.append(date)
+    print(f"\n{'night':<12}{'source':<14}{'rows in':>9}{'clean':>9}{'quarant.':>10}{'files rejected':>16}")
+    for night, source, rows_in, clean, quarantined, rejected, unbalanced in _summary(settings.warehouse, run_ids):
+        note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
+        print(f"{str(night):<12}{source:<14}{rows_in:>9}{clean:>9}{quarantined:>10}{rejected:>16}{note}")
+    print(f"\nwarehouse: {settings.warehouse}")
+    print("rejected files and their reasons: select * from pipeline_runs where status = 'rejected'")
+    print("Dagster UI: make ui  (then open http://127.0.0.1:3000)")
+    if failed:
+        print(f"stage failures on: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crm-quality", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="materialise the nightly assets")
+    which = run_p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--date", help="partition date YYYY-MM-DD")
+    which.add_argument("--all", action="store_true", help="every date present in the landing folder")
+    run_p.add_argument("--seed-samples", action="store_true",
+                       help="copy the bundled sample exports into the landing folder when it is empty")
+    gen = sub.add_parser("generate", help="write synthetic exports of the three presets (seeded)")
+    gen.add_argument("--out", required=True, type=Path)
+    gen.add_argument("--people", type=int, default=3000)
+    gen.add_argument("--nights", type=int, default=3)
+    gen.add_argument("--start", default="2026-11-20")
+    gen.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    if args.command == "generate":
+        from pipelines.samples import generate
+
+        for path, rows in generate(args.out, people=args.people, nights=args.nights, start=args.start,
+                                   seed=args.seed):
+            print(f"{rows:>9} rows  {path}")
+        return 0
+    settings = load_settings()
+    if args.seed_samples and seed_landing(settings.landing, settings.samples):
+        print(f"copied the sample exports from {settings.samples} into {settings.landing}")
+    if args.date:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(args.date)
+        except ValueError:
+            parser.error(f"--date must be YYYY-MM-DD, not {args.date!r}")
+        dates = [args.date]
+    else:
+        dates = landed_dates(settings.landing)
+        if not dates:
+            print(f"nothing landed in {settings.landing}", file=sys.stderr)
+            return 1
+    return run(dates)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Dagster objects only: partitions, resources, assets, checks, jobs and schedules; thin calls into plain modules."""

@@ -1,0 +1,94 @@
+"""The nightly assets, one per table: raw_customers -> customers_clean + quarantine -> pipeline_runs."""
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from dagster import (AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset)
+from dagster_duckdb import DuckDBResource
+
+from pipelines import cleanse as cleansing
+from pipelines.defs.partitions import nightly
+from pipelines.defs.resources import PipelineConfig, ensure_tables
+from pipelines.ingest import ingest_partition
+from pipelines.warehouse.store import append, read_partition, replace_partition, sql
+
+POOL = "warehouse"
+
+
+def _started(context: AssetExecutionContext) -> datetime:
+    stats = context.instance.get_run_stats(context.run.run_id)
+    ts = stats.start_time if stats and stats.start_time else None
+    return datetime.fromtimestamp(ts, timezone.utc).replace(tzinfo=None) if ts else datetime.utcnow()
+
+
+@asset(partitions_def=nightly, pool=POOL, group_name="nightly",
+       description="Every landed export row of the night as read: text cells, lineage, unmapped columns in extra.")
+def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineConfig):
+    rules = pipeline.load_rules()
+    result = ingest_partition(Path(pipeline.landing), context.partition_key, rules.sources)
+    raw = result.raw.assign(partition_date=context.partition_key, run_id=context.run.run_id)
+    files = result.files.assign(partition_date=context.partition_key, run_id=context.run.run_id)
+    ensure_tables(warehouse)
+    with warehouse.get_connection() as con:
+        replace_partition(con, context.partition_key, {"raw_customers": raw, "ingest_files": files})
+    rejected = files[files["status"] == "rejected"] if len(files) else files
+    for error in rejected.get("error", []):
+        context.log.warning(f"rejected file: {error}")  # file, line and reason only, never values
+    return MaterializeResult(metadata={
+        "dagster/row_count": len(raw), "files_read": int(len(files) - len(rejected)),
+        "files_rejected": int(len(rejected)),
+    })
+
+
+@multi_asset(
+    specs=[
+        AssetSpec("customers_clean", deps=["raw_customers"], partitions_def=nightly, group_name="nightly",
+                  description="Validated, standardised customer records (one per accepted source row)."),
+        AssetSpec("quarantine", deps=["raw_customers"], partitions_def=nightly, group_name="nightly",
+                  description="Rows kept out of customers_clean, with the rule, field, file and line."),
+    ],
+    partitions_def=nightly, pool=POOL,
+)
+def customers_clean_and_quarantine(context: AssetExecutionContext, warehouse: DuckDBResource,
+                                   pipeline: PipelineConfig):
+    rules = pipeline.load_rules()
+    ensure_tables(warehouse)
+    with warehouse.get_connection() as con:
+        raw = read_partition(con, "raw_customers", context.partition_key)
+    result = cleansing.cleanse(raw.assign(run_id=context.run.run_id), rules)
+    with warehouse.get_connection() as con:
+        replace_partition(con, context.partition_key,
+                          {"customers_clean": result.clean, "quarantine": result.quarantine})
+    by_rule = result.quarantine["rule"].value_counts().to_dict() if len(result.quarantine) else {}
+    yield MaterializeResult(asset_key=AssetKey("customers_clean"), metadata={
+        "dagster/row_count": len(result.clean),
+        "phone_valid_rate": float(result.clean["phone_valid"].mean()) if len(result.clean) else 0.0,
+        "email_valid_rate": float(result.clean["email_valid"].mean()) if len(result.clean) else 0.0,
+    })
+    yield MaterializeResult(asset_key=AssetKey("quarantine"), metadata={
+        "dagster/row_count": len(result.quarantine), **{f"rule:{k}": int(v) for k, v in by_rule.items()},
+    })
+
+
+@asset(partitions_def=nightly, pool=POOL, group_name="nightly", deps=["customers_clean", "quarantine"],
+       description="A log row per landed file and run: rows in, clean, quarantined, status; history is kept.")
+def pipeline_runs(context: AssetExecutionContext, warehouse: DuckDBResource):
+    ensure_tables(warehouse)
+    params = {"partition": context.partition_key, "run_id": context.run.run_id,
+              "started": _started(context), "finished": datetime.utcnow()}
+    with warehouse.get_connection() as con:
+        summary = con.execute(sql("summarize_run"), params).df()
+        append(con, "pipeline_runs", summary)
+    unbalanced = int((summary["status"] == "unbalanced").sum()) if len(summary) else 0
+    if unbalanced:
+        raise RuntimeError(f"{unbalanced} file(s) whose rows in != clean + quarantined; see pipeline_runs")
+    return MaterializeResult(metadata={
+        "dagster/row_count": len(summary),
+        "rows_in": int(summary["rows_in"].sum()) if len(summary) else 0,
+        "rows_clean": int(summary["rows_clean"].sum()) if len(summary) else 0,
+        "rows_quarantined": int(summary["rows_quarantined"].sum()) if len(summary) else 0,
+        "files_rejected": int((summary["status"] == "rejected").sum()) if len(summary) else 0,
+    })
+
+
+NIGHTLY_ASSETS = [raw_customers, customers_clean_and_quarantine, pipeline_runs]

@@ -1,0 +1,74 @@
+import datetime as dt
+
+import pytest
+from openpyxl import Workbook
+
+from pipelines.readers import FileError, read_file
+from pipelines.readers.base import ERROR, LINE
+
+
+def test_csv_record_starts_on_its_physical_line(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text('Id,Name,Note\n1,Ann,"two\nlines"\n\n2,Bob,x\n3,too,many,fields\n', encoding="utf-8")
+    table = read_file(path, "csv")
+    assert table.frame[LINE].tolist() == [2, 5, 6]  # blank line 4 is not a record
+    assert table.frame[ERROR].tolist()[:2] == [None, None]
+    assert "4 fields where the header has 3" in table.frame[ERROR][2]
+
+
+def test_gbk_detected_and_bom_stripped(tmp_path):
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("姓名,手机\n张三,13800138000\n欧阳娜娜,13900139000\n".encode("gbk"))
+    table = read_file(gbk, "csv")
+    assert table.headers == ["姓名", "手机"]
+    assert table.frame["姓名"].tolist() == ["张三", "欧阳娜娜"]
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeffId;Name\n1;Ann\n".encode("utf-8"))
+    assert read_file(bom, "csv").headers == ["Id", "Name"]
+
+
+def test_declared_encoding_mismatch_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"Id,Name\n1,Ann\n2," + "张三".encode("gbk") + b"\n")
+    with pytest.raises(FileError) as err:
+        read_file(path, "csv", encoding="utf-8")
+    assert err.value.line == 3
+    assert "bad.csv:3" in str(err.value)
+
+
+def test_tab_delimiter_sniffed(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text("Id\tName\n1\tAnn\n", encoding="utf-8")
+    assert read_file(path, "csv").frame["Name"].tolist() == ["Ann"]
+
+
+def test_xlsx_title_row_excel_row_numbers_and_numbers_as_text(tmp_path):
+    path = tmp_path / "k.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户信息"])
+    ws.append(["客户名称", "手机", "创建时间"])
+    ws.append(["张三", 13800138000, dt.datetime(2024, 1, 5, 10, 0)])
+    ws.append([None, None, None])
+    ws.append(["李四", "1.38001E+10", "2024-01-05"])
+    wb.save(path)
+    table = read_file(path, "xlsx", expected={"客户名称"})
+    assert table.header_line == 2
+    assert table.frame[LINE].tolist() == [3, 5]
+    assert table.frame["手机"].tolist() == ["13800138000", "1.38001E+10"]
+    assert table.frame["创建时间"][0] == "2024-01-05 10:00:00"
+
+
+def test_corrupt_xlsx_is_a_file_error(tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(FileError):
+        read_file(path, "xlsx")
+
+
+def test_jsonl_lines(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"id": 1, "name": "Ann"}\n\n{broken\n{"id": 2, "name": "Bob"}\n', encoding="utf-8")
+    table = read_file(path, "jsonl")
+    assert table.frame[LINE].tolist() == [1, 3, 4]
+    assert table.frame[ERROR][1].startswith("invalid JSON")

@@ -1,0 +1,51 @@
+import pandas as pd
+import pytest
+
+from pipelines.standardize.addresses import build_gazetteer, parse_address
+from pipelines.standardize.dates import parse_timestamps
+from pipelines.standardize.names import standardize_name
+
+
+@pytest.mark.parametrize("key, expected", [
+    (("王小明", None, None), ("王小明", "小明", "王")),
+    (("欧阳娜娜", None, None), ("欧阳娜娜", "娜娜", "欧阳")),
+    (("司马懿", None, None), ("司马懿", "懿", "司马")),
+    (("王先生", None, None), ("王先生", None, "王")),
+    (("Smith, John", None, None), ("Smith, John", "John", "Smith")),
+    (("Dr. Mary Ann Lee", None, None), ("Dr. Mary Ann Lee", "Mary Ann", "Lee")),
+    ((None, "小明", "王"), ("王小明", "小明", "王")),
+    ((None, "John", "O'Brien"), ("John O'Brien", "John", "O'Brien")),
+])
+def test_names(rules, key, expected):
+    std = rules.standardization
+    assert standardize_name(key, tuple(std.compound_surnames), tuple(std.name_prefixes)) == expected
+
+
+@pytest.mark.parametrize("text, province, city, district, street, ambiguous", [
+    ("北京朝阳建国路88号", "北京市", "北京市", "朝阳区", "建国路88号", False),
+    ("北京市朝阳区建国路88号", "北京市", "北京市", "朝阳区", "建国路88号", False),
+    ("北京市,北京市,朝阳区 建国路88号", "北京市", "北京市", "朝阳区", "建国路88号", False),
+    ("广东深圳南山区科技园", "广东省", "深圳市", "南山区", "科技园", False),
+    ("广州天河区体育西路", "广东省", "广州市", "天河区", "体育西路", False),
+    ("新疆乌鲁木齐天山区", "新疆维吾尔自治区", "乌鲁木齐市", "天山区", None, False),
+    ("吉林朝阳", "吉林省", "长春市", "朝阳区", None, False),
+    ("朝阳区建国路", None, None, None, "朝阳区建国路", True),   # 北京 or 长春: left unresolved
+    ("中山路1号", None, None, None, "中山路1号", False),        # a street, not 中山市
+])
+def test_addresses(rules, text, province, city, district, street, ambiguous):
+    std = rules.standardization
+    gaz = build_gazetteer(tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())))
+    assert parse_address(text, gaz) == (province, city, district, street, ambiguous, district is not None)
+
+
+def test_dates(rules):
+    std = rules.standardization
+    raw = pd.Series(["2024-01-31T10:00:00.000Z", "2024年1月5日", "01/31/2024", "45000", "garbage", None,
+                     "2024-01-31T10:00:00+08:00"], dtype=object)
+    parsed, bad = parse_timestamps(raw, ["%Y-%m-%dT%H:%M:%S.%fZ", "%m/%d/%Y"] + std.date_formats, False,
+                                   (std.excel_date_min, std.excel_date_max))
+    assert parsed.tolist()[:4] == [pd.Timestamp("2024-01-31 10:00"), pd.Timestamp("2024-01-05"),
+                                   pd.Timestamp("2024-01-31"), pd.Timestamp("2023-03-15")]
+    assert pd.isna(parsed[4]) and bool(bad[4])
+    assert pd.isna(parsed[5]) and not bool(bad[5])
+    assert parsed[6] == pd.Timestamp("2024-01-31 02:00")  # +08:00 to UTC

@@ -1,0 +1,35 @@
+import pandas as pd
+import pytest
+
+from pipelines.standardize.phones import standardize_phone, standardize_phones
+
+
+@pytest.mark.parametrize("raw, region, expected, issue", [
+    ("138 0013 8000", "CN", "+8613800138000", None),
+    ("+86-138-0013-8000", "CN", "+8613800138000", None),
+    ("１３８００１３８０００", "CN", "+8613800138000", None),  # full-width digits
+    ("13800138000.0", "CN", "+8613800138000", None),        # Excel float
+    ("1.3800138000E+10", "CN", "+8613800138000", None),     # Excel scientific notation, every digit present
+    ("1.38001E+10", "CN", None, "excel_truncated"),          # digits lost: never guessed
+    ("008613800138000", "CN", "+8613800138000", None),
+    ("8613800138000", "CN", "+8613800138000", None),         # lost '+'
+    ("010-88888888", "CN", "+861088888888", None),
+    ("(415) 555-2671", "US", "+14155552671", None),
+    ("1-415-555-2671", "US", "+14155552671", None),
+    ("7911 123456", "GB", "+447911123456", None),            # lost trunk 0
+    ("12345", "CN", None, "invalid"),
+    ("call me", "CN", None, "unparseable"),
+])
+def test_standardize_phone(raw, region, expected, issue):
+    phone, valid, _type, got_issue = standardize_phone((raw, region))
+    assert phone == expected
+    assert valid is (expected is not None)
+    assert got_issue == issue
+
+
+def test_one_call_per_distinct_value_and_nulls_kept():
+    raw = pd.Series(["138 0013 8000", "138-0013-8000", None, "1.38001E+10"])
+    out = standardize_phones(raw, pd.Series(["CN"] * 4))
+    assert out["phone"].tolist() == ["+8613800138000", "+8613800138000", None, None]
+    assert out["phone_valid"].tolist() == [True, True, False, False]
+    assert out.loc[0, "phone_type"] == "mobile"

@@ -1,0 +1,61 @@
+import pandas as pd
+import pytest
+
+from pipelines.standardize import codes, emails, text
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("  张三  ", "张三"),
+    ("ＡＢＣ　１２３", "ABC 123"),
+    ("a\u200bb", "ab"),
+    ("N/A", None),
+    ("无", None),
+    ("   ", None),
+])
+def test_clean_text(rules, raw, expected):
+    assert text.clean_text(raw, frozenset(rules.standardization.null_tokens)) == expected
+
+
+@pytest.mark.parametrize("raw, expected, unknown", [
+    ("男", "M", False), ("女士", "F", False), ("Male", "M", False), ("f", "F", False), ("先生", "M", False),
+    ("未知", "U", False), ("?", "U", True), (None, "U", False),
+])
+def test_gender(rules, raw, expected, unknown):
+    gender, flag = codes.standardize_gender(pd.Series([raw], dtype=object), rules.standardization.gender)
+    assert gender[0] == expected
+    assert bool(flag[0]) is unknown
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("中国", "CN"), ("China", "CN"), ("USA", "US"), ("united states", "US"), ("de", "DE"), ("Narnia", None),
+])
+def test_country(rules, raw, expected):
+    country, unknown = codes.standardize_country(pd.Series([raw], dtype=object), rules.standardization.countries)
+    assert country[0] == expected
+    assert bool(unknown[0]) is (expected is None)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("J.Doe@Example.COM", "j.doe@example.com"),
+    ("mailto:<a@b.co>", "a@b.co"),
+    ("zhang.san@163.com", "zhang.san@163.com"),
+    ("张三@例子.公司", "张三@例子.公司"),
+    ("bad@", None),
+    ("foo at bar.com", None),
+    ("a@b..com", None),
+])
+def test_email(raw, expected):
+    email, valid = emails.standardize_email(raw)
+    assert email == expected
+    assert valid is (expected is not None)
+
+
+def test_fullwidth_at_is_folded_before_email_check(rules):
+    cleaned = text.clean_text("wang＠１６３.com", frozenset())
+    assert emails.standardize_email(cleaned) == ("wang@163.com", True)
+
+
+def test_booleans(rules):
+    out = codes.standardize_boolean(pd.Series(["true", "是", "0", "maybe", None], dtype=object),
+                                    rules.standardization.booleans)
+    assert out.tolist() == [True, True, False, None, None]
