@@ -244,13 +244,14 @@ def _write_xlsx(path: Path, headers: list[str], rows: list[list]) -> None:
 
 
 def generate(out: Path, people: int = 3000, nights: int = 3, start: str = "2026-11-20",
-             seed: int = 42, defects: bool = True) -> Iterator[tuple[Path, int]]:
-    """Write the exports; yields (file, data rows). Night 1 is a full export, later nights are deltas."""
+             seed: int = 42, defects: bool = True, xlsx_scale: float = 1.0) -> Iterator[tuple[Path, int]]:
+    """Write the exports; yields (file, data rows). Night 1 is a full export, later nights are deltas.
+    xlsx_scale shrinks the share of people in the WukongCRM (XLSX) export, e.g. 0.2 for about a tenth of rows."""
     rng = random.Random(seed)
     crowd = [_person(rng, i) for i in range(people)]
     in_sf = [p for p in crowd if rng.random() < (0.55 if not p.chinese else 0.3)]
     in_hs = [p for p in crowd if rng.random() < 0.45]
-    in_wk = [p for p in crowd if rng.random() < (0.75 if p.chinese else 0.1)]
+    in_wk = [p for p in crowd if rng.random() < (0.75 if p.chinese else 0.1) * xlsx_scale]
     first = dt.date.fromisoformat(start)
     for k in range(nights):
         night = first + dt.timedelta(days=k)

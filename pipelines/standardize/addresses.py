@@ -171,8 +171,10 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
 def standardize_addresses(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str]) -> pd.DataFrame:
     """frame has province, city, district, street, address (text); rows with Chinese text are parsed."""
     gaz = build_gazetteer(tuple(suffixes), tuple(sorted(aliases.items())))
-    parts = frame[["province", "city", "district", "address", "street"]]
-    joined = parts.fillna("").astype(str).agg("".join, axis=1).str.strip()
+    joined = frame["province"].fillna("")
+    for column in ("city", "district", "address", "street"):
+        joined = joined + frame[column].fillna("")
+    joined = joined.str.strip()
     chinese = joined.str.contains(r"[\u4e00-\u9fff]", regex=True)
     out = pd.DataFrame({
         "province": frame["province"], "city": frame["city"], "district": frame["district"],
@@ -180,7 +182,7 @@ def standardize_addresses(frame: pd.DataFrame, suffixes: list[str], aliases: dic
         "address_resolved": frame["district"].notna(),
     }, index=frame.index, dtype=object)
     if chinese.any():
-        parsed = unpack(map_distinct(joined[chinese], partial(parse_address, gaz=gaz)), FIELDS)
+        parsed = unpack(map_distinct(joined[chinese], partial(parse_address, gaz=gaz), parallel=True), FIELDS)
         out.loc[chinese, list(FIELDS)] = parsed
     out["address_cn"] = chinese & out["province"].notna()
     out["address_ambiguous"] = out["address_ambiguous"].astype(bool)

@@ -5,6 +5,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Hashable, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 PARALLEL_FROM = 20_000
@@ -39,10 +40,14 @@ def map_distinct(series: pd.Series, fn: Callable[[Hashable], object], parallel: 
 
 def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False) -> pd.Series:
     """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row."""
-    keyed = frame.astype(object).where(frame.notna(), None)
-    tuples = pd.Series(list(zip(*(keyed[c] for c in keyed.columns))), index=frame.index, dtype=object)
-    codes, uniques = pd.factorize(tuples)
-    results = apply_each(fn, list(uniques), parallel)
+    key = frame.iloc[:, 0].astype(str)
+    for column in frame.columns[1:]:
+        key = key + "\x1f" + frame[column].astype(str)
+    codes, _ = pd.factorize(key)
+    _, first = np.unique(codes, return_index=True)
+    sample = frame.iloc[first].astype(object)
+    sample = sample.where(sample.notna(), None)
+    results = apply_each(fn, list(sample.itertuples(index=False, name=None)), parallel)
     return pd.Series(pd.Series(results, dtype=object).to_numpy()[codes], index=frame.index, dtype=object)
 
 

@@ -1,0 +1,168 @@
+"""Benchmark of ingest + validate + cleanse on generated exports; prints wall time per stage, rows/s, peak memory.
+
+Beside our pipeline it measures, on the same files and in fresh processes:
+  floor    - DuckDB alone scanning the CSVs (read_csv) plus calamine reading the XLSX: the I/O floor;
+  obvious  - what a user would write instead: pandas read_csv/read_excel, then phonenumbers and
+             email-validator once per distinct value on a pool of 2 processes.
+Usage: python benchmarks/ingest_cleanse.py --rows 1000000   (data is generated once under benchmarks/data/)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATE = "2026-11-20"
+
+
+def peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024
+
+
+def make_data(rows: int, folder: Path) -> Path:
+    marker = folder / f"rows-{rows}.done"
+    if marker.exists():
+        return folder
+    from pipelines.samples import generate
+
+    folder.mkdir(parents=True, exist_ok=True)
+    people = int(rows / 0.945)
+    t = time.perf_counter()
+    written = list(generate(folder, people=people, nights=1, start=DATE, seed=1, xlsx_scale=0.193))
+    for path, n in written:
+        print(f"  generated {n:>9} rows {path.relative_to(folder)}", flush=True)
+    print(f"  generation took {time.perf_counter() - t:.1f} s", flush=True)
+    marker.write_text("ok")
+    return folder
+
+
+def run_ours(landing: Path) -> dict:
+    from pipelines import cleanse
+    from pipelines.ingest import ingest_partition
+    from pipelines.rules import load_rules
+    from pipelines.warehouse.store import connect, replace_partition
+
+    rules = load_rules(Path(__file__).resolve().parent.parent / "rules")
+    times = {}
+    t = time.perf_counter()
+    result = ingest_partition(landing, DATE, rules.sources)
+    raw = result.raw.assign(partition_date=DATE, run_id="bench")
+    times["ingest (read + map)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    std = cleanse.standardize(raw.reset_index(drop=True), rules)
+    times["standardise"] = time.perf_counter() - t
+    t = time.perf_counter()
+    verdict = cleanse.validate(std, rules)
+    times["validate (pandera lazy + triage)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    q = verdict.quarantined
+    keep = ~std.index.isin(q.index)
+    clean = cleanse.apply_flags(std[keep], verdict.flags[keep])
+    times["split clean / quarantine"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, connect(Path(tmp) / "w.duckdb") as con:
+        replace_partition(con, DATE, {"raw_customers": raw})
+    times["write raw_customers to DuckDB"] = time.perf_counter() - t
+    return {"rows": len(raw), "clean": int(keep.sum()), "quarantined": len(q), "times": times, "clean_rows": len(clean)}
+
+
+def run_floor(landing: Path) -> dict:
+    import duckdb
+    from python_calamine import CalamineWorkbook
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    n = 0
+    for csv_file in sorted(landing.glob(f"*/{DATE}/*.csv")):
+        n += con.execute("select count(*) from read_csv(?, all_varchar = true, ignore_errors = true)", [str(csv_file)]).fetchone()[0]
+    for xlsx in sorted(landing.glob(f"*/{DATE}/*.xlsx")):
+        n += len(CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python()) - 2
+    return {"rows": n, "times": {"scan": time.perf_counter() - t}}
+
+
+def _phone(v):
+    import phonenumbers
+
+    try:
+        p = phonenumbers.parse(v, "CN")
+        return phonenumbers.format_number(p, 0) if phonenumbers.is_valid_number(p) else None
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _email(v):
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(v, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def run_obvious(landing: Path) -> dict:
+    from multiprocessing import Pool
+
+    import pandas as pd
+
+    t = time.perf_counter()
+    frames = [pd.read_csv(f, dtype=str, on_bad_lines="skip") for f in sorted(landing.glob(f"*/{DATE}/*.csv"))]
+    frames += [pd.read_excel(f, dtype=str, header=1, engine="calamine") for f in sorted(landing.glob(f"*/{DATE}/*.xlsx"))]
+    read = time.perf_counter() - t
+    phones = pd.concat([f[c] for f in frames for c in ("Phone", "MobilePhone", "Phone Number", "手机") if c in f])
+    emails = pd.concat([f[c] for f in frames for c in ("Email", "邮箱") if c in f])
+    t = time.perf_counter()
+    with Pool(2) as pool:
+        up = phones.dropna().unique().tolist()
+        dict(zip(up, pool.map(_phone, up, chunksize=5000)))
+        ue = emails.dropna().unique().tolist()
+        dict(zip(ue, pool.map(_email, ue, chunksize=5000)))
+    return {"rows": sum(len(f) for f in frames), "times": {"read (pandas)": read, "phones + emails (pool of 2)":
+                                                           time.perf_counter() - t}}
+
+
+def child(kind: str, landing: Path) -> None:
+    t = time.perf_counter()
+    result = {"ours": run_ours, "floor": run_floor, "obvious": run_obvious}[kind](landing)
+    result["total"] = time.perf_counter() - t
+    result["peak_mb"] = peak_mb()
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--child", choices=["ours", "floor", "obvious"])
+    args = parser.parse_args()
+    landing = args.data / f"landing-{args.rows}"
+    if args.child:
+        child(args.child, landing)
+        return
+    print(f"machine: {os.cpu_count()} cores; data: {landing}", flush=True)
+    make_data(args.rows, landing)
+    for kind in ("floor", "obvious", "ours"):
+        proc = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--data", str(args.data),
+                               "--child", kind], capture_output=True, text=True)
+        if proc.returncode:
+            print(proc.stderr[-3000:])
+            raise SystemExit(f"{kind} failed")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"\n== {kind}: {r['rows']:,} rows, {r['total']:.1f} s total, {r['rows'] / r['total']:,.0f} rows/s, "
+              f"peak {r['peak_mb']:,.0f} MB (process + children)")
+        for stage, seconds in r["times"].items():
+            print(f"   {stage:<36}{seconds:>7.1f} s")
+        if kind == "ours":
+            print(f"   clean {r['clean']:,}  quarantined {r['quarantined']:,}")
+
+
+if __name__ == "__main__":
+    main()
