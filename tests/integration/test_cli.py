@@ -1,0 +1,62 @@
+"""The crm-quality command as a user runs it: exit codes, summary, no traceback."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+from dagster import AssetKey
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(args: list[str], tmp_path: Path, landing: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CRM_LANDING": str(landing), "CRM_WAREHOUSE": str(tmp_path / "w.duckdb"),
+           "DAGSTER_HOME": str(REPO), "CRM_DAGSTER_STORAGE": str(tmp_path / "dagster"),
+           "CRM_DAGSTER_LOGS": str(tmp_path / "logs")}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=600)
+
+
+def test_run_one_night_prints_summary(small_landing, tmp_path):
+    proc = cli(["run", "--date", "2026-11-21"], tmp_path, small_landing)
+    assert proc.returncode == 0, proc.stderr
+    assert "salesforce" in proc.stdout and "wukong" in proc.stdout and "Traceback" not in proc.stderr
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    assert con.execute("select count(*) from pipeline_runs where status = 'completed'").fetchone()[0] == 3
+
+
+def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
+    proc = cli(["run", "--date", "21/11/2026"], tmp_path, small_landing)
+    assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr and "Traceback" not in proc.stderr
+    proc = cli(["run", "--all"], tmp_path, tmp_path / "empty")
+    assert proc.returncode == 1 and "nothing landed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_broken_rules_fail_the_stage_with_the_file_and_key(small_landing, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for f in (REPO / "rules").glob("*.yaml"):
+        (rules / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (rules / "validation.yaml").write_text(
+        (rules / "validation.yaml").read_text(encoding="utf-8").replace("    action: flag\n", "    action: flagg\n", 1),
+        encoding="utf-8")
+    env_rules = {"CRM_RULES": str(rules)}
+    os.environ.update(env_rules)
+    try:
+        proc = cli(["run", "--date", "2026-11-20"], tmp_path, small_landing)
+    finally:
+        os.environ.pop("CRM_RULES")
+    assert proc.returncode == 1
+    assert "validation.yaml" in proc.stderr and "flagg" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_definitions_load_with_one_asset_per_table():
+    from pipelines.definitions import defs
+
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"raw_customers", "customers_clean", "quarantine", "pipeline_runs"}
+    assert defs.resolve_job_def("nightly_job") is not None
+    assert AssetKey("customers_clean") in defs.resolve_asset_graph().get_all_asset_keys()
