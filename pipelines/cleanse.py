@@ -34,12 +34,24 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
     return out, bad
 
 
+def cleansing_select() -> dict[str, str]:
+    """SQL fragments for read_raw_for_cleansing.sql: one cleaning expression per canonical field."""
+    expr = ("case when list_contains($null_tokens, lower(trim(regexp_replace({f}, '\\s+', ' ', 'g')))) then null "
+            "when regexp_full_match({f}, '[\t\n\r -~]*') then nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') "
+            "else {f} end as {f}")
+    return {"field_names": ", ".join(MAPPABLE_FIELDS),
+            "cleaned": ",\n    ".join(expr.format(f=f) for f in MAPPABLE_FIELDS)}
+
+
 def standardize(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw)."""
+    """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw).
+    raw comes from read_raw_for_cleansing.sql (ASCII already cleaned, needs_nfkc marks the other rows) or,
+    without needs_nfkc, is cleaned entirely here."""
     std = rules.standardization
-    f = raw.copy()
+    f = raw
+    todo = f["needs_nfkc"] if "needs_nfkc" in f else pd.Series(True, index=f.index)
     for field in MAPPABLE_FIELDS:
-        f[field] = text.clean_column(f[field], std.null_tokens)
+        f.loc[todo, field] = text.clean_column(f.loc[todo, field], std.null_tokens)
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)

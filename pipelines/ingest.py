@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.readers import FileError, RawTable, read_file
 from pipelines.readers.base import ERROR, LINE
@@ -20,8 +21,8 @@ SEP = "chr(31)"
 
 @dataclass
 class IngestResult:
-    raw: pd.DataFrame
-    files: pd.DataFrame
+    raw: pa.Table         # raw_customers rows (without partition_date and run_id)
+    files: pd.DataFrame   # the ingest_files ledger
 
 
 def ident(name: str) -> str:
@@ -79,10 +80,10 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
                         f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns)")
 
 
-def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pd.DataFrame:
+def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:
     con.register("_file", table.frame)
     try:
-        return con.execute(mapping_sql(source, table.headers)).df()
+        return con.execute(mapping_sql(source, table.headers)).to_arrow_table()
     finally:
         con.unregister("_file")
 
@@ -91,7 +92,7 @@ def _expected_headers(source: Source) -> set[str]:
     return {c for cols in source.columns.values() for c in cols} | set(source.required_columns)
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source) -> tuple[pd.DataFrame, dict]:
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
     entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
              "error": None, "notes": None, "columns": None}
     try:
@@ -103,13 +104,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
         frame = map_file(con, table, source)
     except FileError as exc:
         entry.update(status="rejected", error=f"{rel}{':' + str(exc.line) if exc.line else ''}: {exc.message}")
-        return pd.DataFrame(), entry
+        return None, entry
     except Exception as exc:  # one unreadable file must not stop the night; the ledger says which and why
         entry.update(status="rejected", error=f"{rel}: could not be read ({type(exc).__name__})")
-        return pd.DataFrame(), entry
-    frame.insert(0, "source_file", rel)
-    frame.insert(0, "source_system", source.name)
-    entry.update(rows_read=len(frame), notes="; ".join(table.notes),
+        return None, entry
+    frame = with_constants(frame, source_system=source.name, source_file=rel)
+    entry.update(rows_read=frame.num_rows, notes="; ".join(table.notes),
                  columns=json.dumps(table.headers, ensure_ascii=False))
     return frame, entry
 
@@ -138,9 +138,16 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
             entries.append(entry)
     finally:
         con.close()
-    frames = [f for f in frames if len(f)]
-    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["source_system"])
+    frames = [f for f in frames if f is not None and f.num_rows]
+    raw = pa.concat_tables(frames, promote_options="permissive") if frames else None
     return IngestResult(raw, pd.DataFrame(entries))
+
+
+def with_constants(table: pa.Table, **columns: str) -> pa.Table:
+    """The table with constant text columns (lineage, partition, run id) in front."""
+    for name, value in reversed(list(columns.items())):
+        table = table.add_column(0, name, pa.array([value] * table.num_rows, pa.string()))
+    return table
 
 
 __all__ = ["IngestResult", "ingest_partition", "LINE", "ERROR"]

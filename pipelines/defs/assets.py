@@ -4,13 +4,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dagster import (AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset)
+import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from pipelines import cleanse as cleansing
 from pipelines.defs.partitions import nightly
 from pipelines.defs.resources import PipelineConfig, ensure_tables
-from pipelines.ingest import ingest_partition
-from pipelines.warehouse.store import append, read_partition, replace_partition, sql
+from pipelines.ingest import ingest_partition, with_constants
+from pipelines.warehouse.store import append, read_sql, replace_partition, sql
 
 POOL = "warehouse"
 
@@ -26,7 +27,8 @@ def _started(context: AssetExecutionContext) -> datetime:
 def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineConfig):
     rules = pipeline.load_rules()
     result = ingest_partition(Path(pipeline.landing), context.partition_key, rules.sources)
-    raw = result.raw.assign(partition_date=context.partition_key, run_id=context.run.run_id)
+    raw = (with_constants(result.raw, partition_date=context.partition_key, run_id=context.run.run_id)
+           if result.raw is not None else pd.DataFrame())
     files = result.files.assign(partition_date=context.partition_key, run_id=context.run.run_id)
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
@@ -35,7 +37,7 @@ def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pip
     for error in rejected.get("error", []):
         context.log.warning(f"rejected file: {error}")  # file, line and reason only, never values
     return MaterializeResult(metadata={
-        "dagster/row_count": len(raw), "files_read": int(len(files) - len(rejected)),
+        "dagster/row_count": len(raw) if result.raw is None else raw.num_rows, "files_read": int(len(files) - len(rejected)),
         "files_rejected": int(len(rejected)),
     })
 
@@ -54,7 +56,9 @@ def customers_clean_and_quarantine(context: AssetExecutionContext, warehouse: Du
     rules = pipeline.load_rules()
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
-        raw = read_partition(con, "raw_customers", context.partition_key)
+        raw = read_sql(con, "read_raw_for_cleansing", {"partition": context.partition_key,
+                                                       "null_tokens": sorted(rules.standardization.null_tokens)},
+                       **cleansing.cleansing_select())
     result = cleansing.cleanse(raw.assign(run_id=context.run.run_id), rules)
     with warehouse.get_connection() as con:
         replace_partition(con, context.partition_key,

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 LINE = "__line"
 ERROR = "__error"
@@ -21,10 +22,10 @@ class FileError(Exception):
 
 @dataclass
 class RawTable:
-    """Cells as text, one column per header, plus LINE (where the record starts) and ERROR (parse problem)."""
+    """Cells as text (an Arrow table), one column per header, plus LINE (where the record starts) and ERROR."""
 
     headers: list[str]
-    frame: pd.DataFrame
+    frame: pa.Table
     header_line: int = 1
     notes: list[str] = field(default_factory=list)
 
@@ -41,11 +42,12 @@ def unique_headers(headers: list[str]) -> list[str]:
     return out
 
 
-def frame_from_rows(headers: list[str], rows: list[list], lines: list[int], errors: list[str | None]) -> pd.DataFrame:
+def frame_from_rows(headers: list[str], rows: list[list], lines: list[int], errors: list[str | None]) -> pa.Table:
     frame = pd.DataFrame(rows, columns=headers, dtype=object) if rows else pd.DataFrame(columns=headers, dtype=object)
-    frame[LINE] = pd.array(lines, dtype="int64")
-    frame[ERROR] = pd.array(errors, dtype=object)
-    return frame
+    schema = pa.schema([(h, pa.string()) for h in headers])
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    table = table.append_column(LINE, pa.array(lines, pa.int64()))
+    return table.append_column(ERROR, pa.array(errors, pa.string()))
 
 
 def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = "auto",

@@ -6,7 +6,10 @@ import io
 import unicodedata
 from pathlib import Path
 
-from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from pipelines.readers.base import ERROR, LINE, FileError, RawTable, frame_from_rows, unique_headers
 from pipelines.readers.encoding import decode
 
 _CANDIDATES = ",;\t|"
@@ -36,6 +39,43 @@ def find_header(rows: list[list[str]], expected: set[str], header_row: int | Non
     return 0
 
 
+def _fast_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
+    """Arrow's multithreaded reader, used only when every record is one physical line (no quoted newline, no
+    blank line, no malformed row) so that line numbers follow from row numbers; otherwise None."""
+    invalid: list[int] = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=[f"c{i}" for i in range(len(headers))]),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(headers))},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeError):
+        return None
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if invalid or physical != header_index + 1 + table.num_rows:
+        return None
+    first = header_index + 2
+    table = table.rename_columns(headers)
+    table = table.append_column(LINE, pa.array(range(first, first + table.num_rows), pa.int64()))
+    return table.append_column(ERROR, pa.nulls(table.num_rows, pa.string()))
+
+
+def _preamble(text: str, delim: str) -> list[list[str]]:
+    head = "\n".join(text.splitlines()[:10])
+    try:
+        return [row for row in csv.reader(io.StringIO(head, newline=""), delimiter=delim)]
+    except csv.Error:
+        return []
+
+
 def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, expected: set[str]) -> RawTable:
     try:
         data = path.read_bytes()
@@ -45,6 +85,21 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
     if not text.strip():
         raise FileError(path, 1, "file is empty")
     delim = sniff_delimiter(text[:65536]) if delimiter == "auto" else delimiter
+    notes = [f"encoding {codec}", f"delimiter {delim!r}"]
+    head = _preamble(text, delim)
+    if head and all(row and any(c.strip() for c in row) for row in head):
+        h = find_header(head, expected, header_row)
+        if h < len(head):
+            fast = _fast_read(text, delim, h, unique_headers(head[h]))
+            if fast is not None:
+                return RawTable(unique_headers(head[h]), fast, h + 1, notes)
+    return _exact_read(path, text, delim, header_row, expected, notes)
+
+
+def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expected: set[str],
+                notes: list[str]) -> RawTable:
+    """Python's csv module, tracking the physical line where each record starts (quoted newlines, blank
+    lines and malformed rows included)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     records: list[tuple[int, list[str] | None, str | None]] = []
     start = 1
@@ -74,5 +129,4 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
         rows.append(row if err is None else [None] * width)
         lines.append(line)
         errors.append(err)
-    notes = [f"encoding {codec}", f"delimiter {delim!r}"]
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), header_line, notes)

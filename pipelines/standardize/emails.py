@@ -23,6 +23,8 @@ def standardize_email(raw: str) -> tuple[str | None, bool]:
 
 
 def standardize_emails(raw: pd.Series) -> pd.DataFrame:
-    out = unpack(map_distinct(raw, standardize_email, parallel=True), FIELDS)
+    """Case is folded before the check (it changes no verdict and the result is lower-cased anyway), so
+    spellings of one address share one library call."""
+    out = unpack(map_distinct(raw.str.strip().str.lower(), standardize_email, parallel=True), FIELDS)
     out["email_valid"] = out["email_valid"].eq(True)
     return out

@@ -6,6 +6,7 @@ import re
 import pandas as pd
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
+from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
 from pipelines.standardize.distinct import map_distinct_rows, unpack
 
@@ -54,6 +55,39 @@ def _candidates(text: str, region: str) -> list[str]:
     return out
 
 
+_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_NANPA = re.compile(r"^1?([2-9]\d{9})$")
+_NANPA_REGIONS = {"US", "CA"}
+
+
+def phone_key(key: tuple) -> tuple:
+    """(text, region) -> an equivalent, more canonical (text, region): separators dropped, an IDD prefix
+    written as '+', national CN mobiles and NANPA numbers given their country code, so that spellings of one
+    number share one library call. A key starting with '+' needs no region."""
+    raw, region = key
+    text = precompact(str(raw))
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    if meta is not None and meta.international_prefix == "00" and text.startswith("00") and text[2:].isdigit():
+        text = "+" + text[2:]
+    elif region == "CN" and _CN_MOBILE.match(text):
+        text = "+86" + text
+    elif region in _NANPA_REGIONS and _NANPA.match(text):
+        text = "+1" + _NANPA.match(text).group(1)
+    return (text, None) if text.startswith("+") else (text, region)
+
+
+def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
+    """is_valid_number and number_type in one pass (each alone repeats the region look-up)."""
+    region = phonenumbers.region_code_for_number(number)
+    if region is None:
+        return False, None
+    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
+    if meta is None:
+        return False, None
+    kind = _number_type_helper(phonenumbers.national_significant_number(number), meta)
+    return kind != PhoneNumberType.UNKNOWN, _TYPES.get(kind, "unknown")
+
+
 def standardize_phone(key: tuple) -> tuple:
     """(raw text, region) -> (E.164 or None, valid, type, issue)."""
     raw, region = key
@@ -67,20 +101,21 @@ def standardize_phone(key: tuple) -> tuple:
         if number is None:
             continue
         parsed_any = True
-        if phonenumbers.is_valid_number(number):
-            return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True,
-                    _TYPES.get(phonenumbers.number_type(number), "unknown"), None)
+        valid, kind = _validity(number)
+        if valid:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True, kind, None
     return None, False, None, "invalid" if parsed_any else "unparseable"
 
 
 def standardize_phones(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
-    """One phonenumbers call per distinct (value, region); rows without a value get valid=False, no issue."""
-    frame = pd.DataFrame({"raw": raw.where(raw.isna(), raw.map(precompact, na_action="ignore")), "region": region})
-    present = frame["raw"].notna()
+    """One phonenumbers call per distinct canonical key; rows without a value get valid=False, no issue."""
+    present = raw.notna()
     out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
                        index=raw.index, dtype=object)
     if present.any():
-        results = unpack(map_distinct_rows(frame[present], standardize_phone, parallel=True), FIELDS)
+        keys = unpack(map_distinct_rows(pd.DataFrame({"raw": raw[present], "region": region[present]}), phone_key),
+                      ("raw", "region"))
+        results = unpack(map_distinct_rows(keys, standardize_phone, parallel=True), FIELDS)
         out.loc[present, list(FIELDS)] = results
     out["phone_valid"] = out["phone_valid"].astype(bool)
     return out

@@ -60,6 +60,11 @@ def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> N
         con.unregister("_incoming")
 
 
+def read_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict, **fragments: str) -> pd.DataFrame:
+    """Run pipelines/sql/<name>.sql with bound parameters; fragments are generated SQL, never input values."""
+    return con.execute(sql(name).format(**fragments), params).df()
+
+
 def read_partition(con: duckdb.DuckDBPyConnection, table: str, partition: date | str) -> pd.DataFrame:
     order = "source_system, source_file" + (", source_line" if table != "ingest_files" else "")
     return con.execute(f"select * from {_check(table)} where partition_date = ? order by {order}",

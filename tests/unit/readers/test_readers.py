@@ -11,9 +11,9 @@ def test_csv_record_starts_on_its_physical_line(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text('Id,Name,Note\n1,Ann,"two\nlines"\n\n2,Bob,x\n3,too,many,fields\n', encoding="utf-8")
     table = read_file(path, "csv")
-    assert table.frame[LINE].tolist() == [2, 5, 6]  # blank line 4 is not a record
-    assert table.frame[ERROR].tolist()[:2] == [None, None]
-    assert "4 fields where the header has 3" in table.frame[ERROR][2]
+    assert table.frame[LINE].to_pylist() == [2, 5, 6]  # blank line 4 is not a record
+    assert table.frame[ERROR].to_pylist()[:2] == [None, None]
+    assert "4 fields where the header has 3" in table.frame[ERROR][2].as_py()
 
 
 def test_gbk_detected_and_bom_stripped(tmp_path):
@@ -21,7 +21,7 @@ def test_gbk_detected_and_bom_stripped(tmp_path):
     gbk.write_bytes("姓名,手机\n张三,13800138000\n欧阳娜娜,13900139000\n".encode("gbk"))
     table = read_file(gbk, "csv")
     assert table.headers == ["姓名", "手机"]
-    assert table.frame["姓名"].tolist() == ["张三", "欧阳娜娜"]
+    assert table.frame["姓名"].to_pylist() == ["张三", "欧阳娜娜"]
     bom = tmp_path / "bom.csv"
     bom.write_bytes("\ufeffId;Name\n1;Ann\n".encode("utf-8"))
     assert read_file(bom, "csv").headers == ["Id", "Name"]
@@ -39,7 +39,7 @@ def test_declared_encoding_mismatch_names_file_and_line(tmp_path):
 def test_tab_delimiter_sniffed(tmp_path):
     path = tmp_path / "t.tsv"
     path.write_text("Id\tName\n1\tAnn\n", encoding="utf-8")
-    assert read_file(path, "csv").frame["Name"].tolist() == ["Ann"]
+    assert read_file(path, "csv").frame["Name"].to_pylist() == ["Ann"]
 
 
 def test_xlsx_title_row_excel_row_numbers_and_numbers_as_text(tmp_path):
@@ -54,9 +54,9 @@ def test_xlsx_title_row_excel_row_numbers_and_numbers_as_text(tmp_path):
     wb.save(path)
     table = read_file(path, "xlsx", expected={"客户名称"})
     assert table.header_line == 2
-    assert table.frame[LINE].tolist() == [3, 5]
-    assert table.frame["手机"].tolist() == ["13800138000", "1.38001E+10"]
-    assert table.frame["创建时间"][0] == "2024-01-05 10:00:00"
+    assert table.frame[LINE].to_pylist() == [3, 5]
+    assert table.frame["手机"].to_pylist() == ["13800138000", "1.38001E+10"]
+    assert table.frame["创建时间"][0].as_py() == "2024-01-05 10:00:00"
 
 
 def test_corrupt_xlsx_is_a_file_error(tmp_path):
@@ -70,5 +70,5 @@ def test_jsonl_lines(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"id": 1, "name": "Ann"}\n\n{broken\n{"id": 2, "name": "Bob"}\n', encoding="utf-8")
     table = read_file(path, "jsonl")
-    assert table.frame[LINE].tolist() == [1, 3, 4]
-    assert table.frame[ERROR][1].startswith("invalid JSON")
+    assert table.frame[LINE].to_pylist() == [1, 3, 4]
+    assert table.frame[ERROR][1].as_py().startswith("invalid JSON")

@@ -33,3 +33,14 @@ def test_one_call_per_distinct_value_and_nulls_kept():
     assert out["phone"].tolist() == ["+8613800138000", "+8613800138000", None, None]
     assert out["phone_valid"].tolist() == [True, True, False, False]
     assert out.loc[0, "phone_type"] == "mobile"
+
+
+@pytest.mark.parametrize("raw, region", [
+    ("+86 138 0013 8000", "CN"), ("0086-138-0013-8000", "CN"), ("13800138000", "CN"), ("(415) 555-2671", "US"),
+    ("1-415-555-2671", "US"), ("011 44 20 7946 0958", "US"), ("00 44 20 7946 0958", "GB"), ("7911 123456", "GB"),
+    ("1.38001E+10", "CN"), ("12345", "US"),
+])
+def test_canonical_keys_give_the_same_answer_as_the_value_itself(raw, region):
+    direct = standardize_phone((raw, region))
+    via_keys = standardize_phones(pd.Series([raw]), pd.Series([region])).iloc[0].tolist()
+    assert via_keys == list(direct)
