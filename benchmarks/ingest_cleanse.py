@@ -45,34 +45,41 @@ def make_data(rows: int, folder: Path) -> Path:
     return folder
 
 
-def run_ours(landing: Path) -> dict:
+def run_ours(landing: Path, warehouse: Path | None = None) -> dict:
+    """The same calls the assets make, stage by stage, into a fresh warehouse file (or the given one: a
+    second run then finds every phone and e-mail in the value cache, as a night of known customers would)."""
     from pipelines import cleanse
-    from pipelines.ingest import ingest_partition
+    from pipelines.ingest import ingest_partition, with_constants
     from pipelines.rules import load_rules
-    from pipelines.warehouse.store import connect, replace_partition
+    from pipelines.warehouse.store import connect, read_sql, replace_partition
+    from pipelines.warehouse.value_cache import DuckDBValueStore
 
     rules = load_rules(Path(__file__).resolve().parent.parent / "rules")
     times = {}
-    t = time.perf_counter()
-    result = ingest_partition(landing, DATE, rules.sources)
-    raw = result.raw.assign(partition_date=DATE, run_id="bench")
-    times["ingest (read + map)"] = time.perf_counter() - t
-    t = time.perf_counter()
-    std = cleanse.standardize(raw.reset_index(drop=True), rules)
-    times["standardise"] = time.perf_counter() - t
-    t = time.perf_counter()
-    verdict = cleanse.validate(std, rules)
-    times["validate (pandera lazy + triage)"] = time.perf_counter() - t
-    t = time.perf_counter()
-    q = verdict.quarantined
-    keep = ~std.index.isin(q.index)
-    clean = cleanse.apply_flags(std[keep], verdict.flags[keep])
-    times["split clean / quarantine"] = time.perf_counter() - t
-    t = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, connect(Path(tmp) / "w.duckdb") as con:
-        replace_partition(con, DATE, {"raw_customers": raw})
-    times["write raw_customers to DuckDB"] = time.perf_counter() - t
-    return {"rows": len(raw), "clean": int(keep.sum()), "quarantined": len(q), "times": times, "clean_rows": len(clean)}
+    with tempfile.TemporaryDirectory() as tmp, connect(warehouse or Path(tmp) / "w.duckdb") as con:
+        t = time.perf_counter()
+        result = ingest_partition(landing, DATE, rules.sources)
+        raw = with_constants(result.raw, partition_date=DATE, run_id="bench")
+        times["ingest: read + map files"] = time.perf_counter() - t
+        t = time.perf_counter()
+        replace_partition(con, DATE, {"raw_customers": raw, "ingest_files": result.files.assign(
+            partition_date=DATE, run_id="bench")})
+        times["ingest: write raw_customers"] = time.perf_counter() - t
+        t = time.perf_counter()
+        frame = read_sql(con, "read_raw_for_cleansing", {"partition": DATE, "null_tokens": sorted(
+            rules.standardization.null_tokens)}, **cleanse.cleansing_select())
+        times["cleanse: read + SQL text cleaning"] = time.perf_counter() - t
+        t = time.perf_counter()
+        std = cleanse.standardize(frame, rules, DuckDBValueStore(con))
+        times["cleanse: standardise"] = time.perf_counter() - t
+        t = time.perf_counter()
+        verdict = cleanse.validate(std, rules)
+        times["validate: pandera lazy + triage"] = time.perf_counter() - t
+        t = time.perf_counter()
+        out = cleanse.split(std, verdict, rules)
+        replace_partition(con, DATE, {"customers_clean": out.clean, "quarantine": out.quarantine})
+        times["write customers_clean + quarantine"] = time.perf_counter() - t
+    return {"rows": raw.num_rows, "clean": len(out.clean), "quarantined": len(out.quarantine), "times": times}
 
 
 def run_floor(landing: Path) -> dict:
@@ -129,8 +136,21 @@ def run_obvious(landing: Path) -> dict:
                                                            time.perf_counter() - t}}
 
 
+def run_ours_warm(landing: Path) -> dict:
+    warehouse = landing.parent / "warm.duckdb"
+    warehouse.unlink(missing_ok=True)
+    run_ours(landing, warehouse)
+    return run_ours(landing, warehouse)
+
+
 def child(kind: str, landing: Path) -> None:
     t = time.perf_counter()
+    if kind == "ours-warm":
+        result = run_ours_warm(landing)
+        result["total"] = sum(result["times"].values())
+        result["peak_mb"] = peak_mb()
+        print(json.dumps(result))
+        return
     result = {"ours": run_ours, "floor": run_floor, "obvious": run_obvious}[kind](landing)
     result["total"] = time.perf_counter() - t
     result["peak_mb"] = peak_mb()
@@ -141,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=HERE / "data")
-    parser.add_argument("--child", choices=["ours", "floor", "obvious"])
+    parser.add_argument("--child", choices=["ours", "floor", "obvious", "ours-warm"])
     args = parser.parse_args()
     landing = args.data / f"landing-{args.rows}"
     if args.child:
@@ -149,7 +169,7 @@ def main() -> None:
         return
     print(f"machine: {os.cpu_count()} cores; data: {landing}", flush=True)
     make_data(args.rows, landing)
-    for kind in ("floor", "obvious", "ours"):
+    for kind in ("floor", "obvious", "ours", "ours-warm"):
         proc = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--data", str(args.data),
                                "--child", kind], capture_output=True, text=True)
         if proc.returncode:
@@ -160,7 +180,7 @@ def main() -> None:
               f"peak {r['peak_mb']:,.0f} MB (process + children)")
         for stage, seconds in r["times"].items():
             print(f"   {stage:<36}{seconds:>7.1f} s")
-        if kind == "ours":
+        if kind.startswith("ours"):
             print(f"   clean {r['clean']:,}  quarantined {r['quarantined']:,}")
 
 

@@ -10,6 +10,7 @@ from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_
 from checks.triage import Triage, triage
 from pipelines.rules import MAPPABLE_FIELDS, Rules
 from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
+from pipelines.standardize.cache import ValueStore
 
 LINEAGE = ["partition_date", "run_id", "source_system", "source_file", "source_line", "source_record_id"]
 QUARANTINE_COLUMNS = LINEAGE + ["field", "rule", "reason", "other_rules"]
@@ -43,7 +44,7 @@ def cleansing_select() -> dict[str, str]:
             "cleaned": ",\n    ".join(expr.format(f=f) for f in MAPPABLE_FIELDS)}
 
 
-def standardize(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:
     """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw).
     raw comes from read_raw_for_cleansing.sql (ASCII already cleaned, needs_nfkc marks the other rows) or,
     without needs_nfkc, is cleaned entirely here."""
@@ -57,9 +58,9 @@ def standardize(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
-    phone = phones.standardize_phones(f["phone"], f["country"].fillna(default_region))
+    phone = phones.standardize_phones(f["phone"], f["country"].fillna(default_region), store)
     f[["phone", "phone_valid", "phone_type"]] = phone[["phone", "phone_valid", "phone_type"]]
-    f[["email", "email_valid"]] = emails.standardize_emails(f["email"])
+    f[["email", "email_valid"]] = emails.standardize_emails(f["email"], store)
     f[list(names.FIELDS)] = names.standardize_names(f, std.compound_surnames, std.name_prefixes)
     addr = addresses.standardize_addresses(f, std.address_suffixes, std.address_aliases)
     f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
@@ -99,14 +100,17 @@ def apply_flags(std: pd.DataFrame, flags: pd.Series) -> pd.DataFrame:
     return out
 
 
-def cleanse(raw: pd.DataFrame, rules: Rules) -> Cleansed:
-    raw = raw.reset_index(drop=True)
-    std = standardize(raw, rules)
-    result = validate(std, rules)
-    q = result.quarantined
+def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
+    """customers_clean rows (flags applied) and quarantine entries, from a validated frame."""
+    q = verdict.quarantined
     quarantine = std.loc[q.index, LINEAGE].assign(
         field=q["field"].astype(str), rule=q["rule"], reason=_reasons(std, q, rules), other_rules=q["other_rules"])
     keep = ~std.index.isin(q.index)
-    clean = apply_flags(std[keep], result.flags[keep]).assign(quality_flags=result.flags[keep])
+    clean = apply_flags(std[keep], verdict.flags[keep]).assign(quality_flags=verdict.flags[keep])
     return Cleansed(clean[["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]].reset_index(drop=True),
                     quarantine[QUARANTINE_COLUMNS].reset_index(drop=True))
+
+
+def cleanse(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> Cleansed:
+    std = standardize(raw.reset_index(drop=True), rules, store)
+    return split(std, validate(std, rules), rules)

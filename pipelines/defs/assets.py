@@ -12,6 +12,7 @@ from pipelines.defs.partitions import nightly
 from pipelines.defs.resources import PipelineConfig, ensure_tables
 from pipelines.ingest import ingest_partition, with_constants
 from pipelines.warehouse.store import append, read_sql, replace_partition, sql
+from pipelines.warehouse.value_cache import DuckDBValueStore
 
 POOL = "warehouse"
 
@@ -59,8 +60,7 @@ def customers_clean_and_quarantine(context: AssetExecutionContext, warehouse: Du
         raw = read_sql(con, "read_raw_for_cleansing", {"partition": context.partition_key,
                                                        "null_tokens": sorted(rules.standardization.null_tokens)},
                        **cleansing.cleansing_select())
-    result = cleansing.cleanse(raw.assign(run_id=context.run.run_id), rules)
-    with warehouse.get_connection() as con:
+        result = cleansing.cleanse(raw.assign(run_id=context.run.run_id), rules, DuckDBValueStore(con))
         replace_partition(con, context.partition_key,
                           {"customers_clean": result.clean, "quarantine": result.quarantine})
     by_rule = result.quarantine["rule"].value_counts().to_dict() if len(result.quarantine) else {}

@@ -72,3 +72,13 @@ create table if not exists pipeline_runs (
     started timestamp not null,
     finished timestamp not null
 );
+
+-- Results of the per-value libraries, kept across nights: a night's export is mostly yesterday's customers.
+-- `version` names the library version and our standardiser version; a change of either misses the cache.
+create table if not exists value_cache (
+    kind varchar not null,             -- phone | email
+    key varchar not null,              -- the canonical key the library was called with
+    result json not null,
+    version varchar not null,
+    primary key (kind, key, version)
+);

@@ -38,8 +38,10 @@ def map_distinct(series: pd.Series, fn: Callable[[Hashable], object], parallel: 
     return pd.Series(lookup.to_numpy()[codes], index=series.index, dtype=object)
 
 
-def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False) -> pd.Series:
-    """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row."""
+def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,
+                      apply: Callable[[Callable, list], list] | None = None) -> pd.Series:
+    """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row.
+    `apply(fn, keys)` replaces the plain loop, e.g. with a cache (standardize/cache.py)."""
     key = frame.iloc[:, 0].astype(str)
     for column in frame.columns[1:]:
         key = key + "\x1f" + frame[column].astype(str)
@@ -47,7 +49,8 @@ def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parall
     _, first = np.unique(codes, return_index=True)
     sample = frame.iloc[first].astype(object)
     sample = sample.where(sample.notna(), None)
-    results = apply_each(fn, list(sample.itertuples(index=False, name=None)), parallel)
+    keys = list(sample.itertuples(index=False, name=None))
+    results = apply(fn, keys) if apply else apply_each(fn, keys, parallel)
     return pd.Series(pd.Series(results, dtype=object).to_numpy()[codes], index=frame.index, dtype=object)
 
 

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import re
 
+import email_validator
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 
-from pipelines.standardize.distinct import map_distinct, unpack
+from pipelines.standardize.cache import ValueStore, cached
+from pipelines.standardize.distinct import map_distinct_rows, unpack
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
 FIELDS = ("email", "email_valid")
+
+
+def _one(key: tuple) -> tuple[str | None, bool]:
+    return standardize_email(key[0])
 
 
 def standardize_email(raw: str) -> tuple[str | None, bool]:
@@ -22,9 +28,17 @@ def standardize_email(raw: str) -> tuple[str | None, bool]:
     return info.normalized.lower(), True
 
 
-def standardize_emails(raw: pd.Series) -> pd.DataFrame:
+VERSION = f"email-validator {email_validator.__version__}; emails 1"
+
+
+def standardize_emails(raw: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:
     """Case is folded before the check (it changes no verdict and the result is lower-cased anyway), so
     spellings of one address share one library call."""
-    out = unpack(map_distinct(raw.str.strip().str.lower(), standardize_email, parallel=True), FIELDS)
+    keys = raw.str.strip().str.lower().to_frame("email")
+    present = keys["email"].notna()
+    out = pd.DataFrame({"email": None, "email_valid": False}, index=raw.index, dtype=object)
+    if present.any():
+        apply = cached("email", VERSION, store)
+        out.loc[present, list(FIELDS)] = unpack(map_distinct_rows(keys[present], _one, apply=apply), FIELDS)
     out["email_valid"] = out["email_valid"].eq(True)
     return out

@@ -8,6 +8,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
+from pipelines.standardize.cache import ValueStore, cached
 from pipelines.standardize.distinct import map_distinct_rows, unpack
 
 _SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
@@ -77,15 +78,22 @@ def phone_key(key: tuple) -> tuple:
 
 
 def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
-    """is_valid_number and number_type in one pass (each alone repeats the region look-up)."""
-    region = phonenumbers.region_code_for_number(number)
-    if region is None:
-        return False, None
+    """is_valid_number and number_type in one pass. The country code's main region is tried first: it is the
+    region is_valid_number settles on first, and the look-up over every region of +1 is the costly part."""
+    nsn = phonenumbers.national_significant_number(number)
+    main = phonenumbers.region_code_for_country_code(number.country_code)
+    kind = _type_in(number, nsn, main)
+    if kind == PhoneNumberType.UNKNOWN:
+        other = phonenumbers.region_code_for_number(number)
+        kind = _type_in(number, nsn, other) if other != main else kind
+    return (True, _TYPES.get(kind, "unknown")) if kind != PhoneNumberType.UNKNOWN else (False, None)
+
+
+def _type_in(number: phonenumbers.PhoneNumber, nsn: str, region: str | None) -> int:
+    if region in (None, "ZZ"):
+        return PhoneNumberType.UNKNOWN
     meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
-    if meta is None:
-        return False, None
-    kind = _number_type_helper(phonenumbers.national_significant_number(number), meta)
-    return kind != PhoneNumberType.UNKNOWN, _TYPES.get(kind, "unknown")
+    return _number_type_helper(nsn, meta) if meta is not None else PhoneNumberType.UNKNOWN
 
 
 def standardize_phone(key: tuple) -> tuple:
@@ -107,7 +115,10 @@ def standardize_phone(key: tuple) -> tuple:
     return None, False, None, "invalid" if parsed_any else "unparseable"
 
 
-def standardize_phones(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
+VERSION = f"phonenumbers {phonenumbers.__version__}; phones 1"
+
+
+def standardize_phones(raw: pd.Series, region: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:
     """One phonenumbers call per distinct canonical key; rows without a value get valid=False, no issue."""
     present = raw.notna()
     out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
@@ -115,7 +126,7 @@ def standardize_phones(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     if present.any():
         keys = unpack(map_distinct_rows(pd.DataFrame({"raw": raw[present], "region": region[present]}), phone_key),
                       ("raw", "region"))
-        results = unpack(map_distinct_rows(keys, standardize_phone, parallel=True), FIELDS)
+        results = unpack(map_distinct_rows(keys, standardize_phone, apply=cached("phone", VERSION, store)), FIELDS)
         out.loc[present, list(FIELDS)] = results
     out["phone_valid"] = out["phone_valid"].astype(bool)
     return out
