@@ -33,7 +33,7 @@ ui: install
 
 samples: install
 	rm -rf data/samples
-	$(BIN)/crm-quality generate --out data/samples --people 3000 --nights 3 --seed 42
+	$(BIN)/crm-quality generate --out data/samples --people 3000 --nights 3 --seed 42 --truth data/samples_truth.csv
 
 bench: install
 	$(BIN)/python benchmarks/ingest_cleanse.py --rows 1000000

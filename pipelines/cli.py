@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -60,7 +61,31 @@ def _error_line(error) -> str:
     return f"{error.cls_name}: {error.message.strip().splitlines()[0] if error.message.strip() else ''}"
 
 
-def run(dates: list[str]) -> int:
+def _run_masters(instance, materialize) -> bool:
+    from pipelines.defs.assets import MASTER_ASSETS
+    from pipelines.defs.resources import default_resources
+
+    print("customer masters: matching every clean record (customer_master, customer_xref, match_review ...)",
+          flush=True)
+    result = materialize(MASTER_ASSETS, resources=default_resources(), instance=instance, raise_on_error=False,
+                         run_config=QUIET_LOGS)
+    for event in result.all_events:
+        if event.is_step_failure:
+            print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}", file=sys.stderr)
+    return result.success
+
+
+def _master_summary(warehouse: Path) -> None:
+    from pipelines.warehouse.store import connect
+
+    with connect(warehouse) as con:
+        masters, records = con.execute("select count(*), coalesce(sum(record_count), 0) from customer_master").fetchone()
+        review = con.execute("select count(*) from match_review").fetchone()[0]
+    print(f"\n{records} source records -> {masters} customer masters; {review} pairs await review "
+          f"(crm-quality review)")
+
+
+def run(dates: list[str], masters: bool = True) -> int:
     dagster_home()
     from dagster import DagsterInstance, materialize
 
@@ -85,6 +110,11 @@ def run(dates: list[str]) -> int:
     for night, source, rows_in, clean, quarantined, rejected, unbalanced in _summary(settings.warehouse, run_ids):
         note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
         print(f"{str(night):<12}{source:<14}{rows_in:>9}{clean:>9}{quarantined:>10}{rejected:>16}{note}")
+    if masters and not failed:
+        if _run_masters(instance, materialize):
+            _master_summary(settings.warehouse)
+        else:
+            failed.append("masters")
     print(f"\nwarehouse: {settings.warehouse}")
     print("rejected files and their reasons: select * from pipeline_runs where status = 'rejected'")
     print("Dagster UI: make ui  (then open http://127.0.0.1:3000)")
@@ -102,18 +132,31 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--all", action="store_true", help="every date present in the landing folder")
     run_p.add_argument("--seed-samples", action="store_true",
                        help="copy the bundled sample exports into the landing folder when it is empty")
+    run_p.add_argument("--no-masters", action="store_true", help="skip matching into customer masters")
+    sub.add_parser("train", help="retrain the matching model on the warehouse's clean records and save it")
+    review = sub.add_parser("review", help="list open match-review pairs, or record a steward decision")
+    review.add_argument("--limit", type=int, default=20)
+    review.add_argument("--decide", choices=["must_link", "cannot_link"], help="record a decision for a pair")
+    review.add_argument("records", nargs="*", help="with --decide: the two records, as source:record_id")
+    review.add_argument("--by", default=os.environ.get("USER", ""), help="who decides (kept in the file)")
+    review.add_argument("--note", default="")
     gen = sub.add_parser("generate", help="write synthetic exports of the three presets (seeded)")
     gen.add_argument("--out", required=True, type=Path)
     gen.add_argument("--people", type=int, default=3000)
     gen.add_argument("--nights", type=int, default=3)
     gen.add_argument("--start", default="2026-11-20")
     gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--truth", type=Path, help="also write who each line really is, for accuracy figures")
     args = parser.parse_args(argv)
+    if args.command == "train":
+        return train()
+    if args.command == "review":
+        return review_command(args, parser)
     if args.command == "generate":
         from pipelines.samples import generate
 
         for path, rows in generate(args.out, people=args.people, nights=args.nights, start=args.start,
-                                   seed=args.seed):
+                                   seed=args.seed, truth=args.truth):
             print(f"{rows:>9} rows  {path}")
         return 0
     settings = load_settings()
@@ -132,7 +175,56 @@ def main(argv: list[str] | None = None) -> int:
         if not dates:
             print(f"nothing landed in {settings.landing}", file=sys.stderr)
             return 1
-    return run(dates)
+    return run(dates, masters=not args.no_masters)
+
+
+def train() -> int:
+    from pipelines.matching.model import train as train_model
+    from pipelines.rules import RulesError, load_matching
+    from pipelines.warehouse.store import connect, sql
+
+    settings = load_settings()
+    try:
+        matching = load_matching(settings.rules)
+    except RulesError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    with connect(settings.warehouse) as con:
+        records = con.execute(sql("match_records")).df()
+    if len(records) < 2:
+        print("no clean records in the warehouse yet: run the pipeline first", file=sys.stderr)
+        return 1
+    train_model(records, matching, settings.model)
+    print(f"trained on {len(records)} records; model saved to {settings.model} (review and commit it)")
+    return 0
+
+
+def review_command(args, parser) -> int:
+    from pipelines.matching.decisions import record_decision
+    from pipelines.warehouse.store import connect
+
+    settings = load_settings()
+    if args.decide:
+        if len(args.records) != 2 or not all(":" in r for r in args.records):
+            parser.error("--decide needs two records written as source:record_id")
+        record_decision(settings.decisions, args.decide, args.records[0], args.records[1],
+                        decided_by=args.by, note=args.note)
+        print(f"recorded {args.decide} {args.records[0]} {args.records[1]} in {settings.decisions}; "
+              "it applies from the next run")
+        return 0
+    with connect(settings.warehouse) as con:
+        rows = con.execute("select unique_id_l, unique_id_r, match_probability, evidence from match_review "
+                           "order by match_probability desc limit ?", [args.limit]).fetchall()
+        total = con.execute("select count(*) from match_review").fetchone()[0]
+    print(f"{total} open pairs (showing {len(rows)}); decide with: crm-quality review --decide "
+          "must_link|cannot_link A B")
+    for left, right, probability, evidence in rows:
+        values = json.loads(evidence)["values"]
+        print(f"\n{probability:.3f}  {left}  <->  {right}")
+        for field, (a, b) in values.items():
+            mark = "=" if a == b else "≠"
+            print(f"    {field:<12}{str(a):<32}{mark} {b}")
+    return 0
 
 
 if __name__ == "__main__":

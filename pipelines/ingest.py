@@ -83,7 +83,7 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
 def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:
     con.register("_file", table.frame)
     try:
-        return con.execute(mapping_sql(source, table.headers)).to_arrow_table()
+        return con.sql(mapping_sql(source, table.headers)).to_arrow_table()
     finally:
         con.unregister("_file")
 

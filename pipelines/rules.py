@@ -17,6 +17,11 @@ MAPPABLE_FIELDS = (
 )
 
 
+STRATEGIES = ("most_recent", "most_trusted", "most_frequent", "valid_first")
+GOLDEN_FIELDS = ("full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email", "country",
+                 "province", "city", "district", "street", "postcode", "company", "email_opt_out")
+
+
 class RulesError(ValueError):
     """A rules file that cannot be used, with the file, line and key that are wrong."""
 
@@ -119,6 +124,24 @@ class Standardization:
     excel_date_max: float
     address_suffixes: list[str]
     address_aliases: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    source_ranking: list[str]
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Matching:
+    merge_threshold: float
+    review_low: float
+    seed: int
+    max_pairs_for_u: int
+    deterministic_rules: list[str]
+    recall_of_deterministic_rules: float
+    em_blocks: list[str]
+    blocking_rules: list[str]
 
 
 @dataclass(frozen=True)
@@ -237,3 +260,34 @@ def load_validation(folder: Path) -> dict[str, ValidationRule]:
 def load_rules(folder: Path) -> Rules:
     folder = Path(folder)
     return Rules(folder, load_sources(folder), load_standardization(folder), load_validation(folder))
+
+
+def load_survivorship(folder: Path) -> Survivorship:
+    doc = _Doc(Path(folder) / "survivorship.yaml")
+    raw = _mapping(doc, (), doc.data, {"source_ranking", "fields"}, {"source_ranking", "fields"})
+    fields = _mapping(doc, ("fields",), raw["fields"], set(GOLDEN_FIELDS))
+    for name, strategy in fields.items():
+        if strategy not in STRATEGIES:
+            raise doc.fail(("fields", name), f"'{strategy}' is not one of {', '.join(STRATEGIES)}")
+    return Survivorship(_str_list(doc, ("source_ranking",), raw["source_ranking"]), dict(fields))
+
+
+def load_matching(folder: Path) -> Matching:
+    doc = _Doc(Path(folder) / "matching.yaml")
+    top = {"thresholds", "training", "blocking_rules"}
+    raw = _mapping(doc, (), doc.data, top, top)
+    th = _mapping(doc, ("thresholds",), raw["thresholds"], {"merge", "review_low"}, {"merge", "review_low"})
+    tr = _mapping(doc, ("training",), raw["training"], {"seed", "max_pairs_for_u", "deterministic_rules",
+                                                          "recall_of_deterministic_rules", "em_blocks"},
+                  {"deterministic_rules", "em_blocks"})
+    merge, low = float(th["merge"]), float(th["review_low"])
+    if not 0 < low <= merge <= 1:
+        raise doc.fail(("thresholds",), "need 0 < review_low <= merge <= 1")
+    return Matching(
+        merge_threshold=merge, review_low=low,
+        seed=int(tr.get("seed", 42)), max_pairs_for_u=int(tr.get("max_pairs_for_u", 1_000_000)),
+        deterministic_rules=_str_list(doc, ("training", "deterministic_rules"), tr["deterministic_rules"]),
+        recall_of_deterministic_rules=float(tr.get("recall_of_deterministic_rules", 0.7)),
+        em_blocks=_str_list(doc, ("training", "em_blocks"), tr["em_blocks"]),
+        blocking_rules=_str_list(doc, ("blocking_rules",), raw["blocking_rules"]),
+    )

@@ -75,6 +75,8 @@ class Person:
     street: str
     company: str
     married_family: str | None = None
+    created_days_back: int = 0
+    created_second: int = 0
 
 
 def _person(rng: random.Random, pid: int) -> Person:
@@ -102,7 +104,8 @@ def _person(rng: random.Random, pid: int) -> Person:
     married = None
     if gender == "F" and rng.random() < 0.04:
         married = rng.choice(CN_SURNAMES[:300]) if chinese else rng.choice(WEST_LAST)
-    return Person(pid, chinese, family, given, gender, birth, phone, email, place, street, company, married)
+    return Person(pid, chinese, family, given, gender, birth, phone, email, place, street, company, married,
+                  rng.randrange(30, 900), rng.randrange(86400))
 
 
 def _phone_variant(rng: random.Random, p: Person) -> str:
@@ -137,6 +140,10 @@ class _Night:
     def __init__(self, rng: random.Random, night: dt.date):
         self.rng, self.night = rng, night
 
+    def created(self, p: Person) -> dt.datetime:
+        """When the person's record was created: fixed for the person, whatever night exports it."""
+        return dt.datetime(2026, 11, 20) - dt.timedelta(days=p.created_days_back, seconds=-p.created_second)
+
     def stamp(self, days_back: int = 0) -> dt.datetime:
         base = dt.datetime.combine(self.night, dt.time(0)) - dt.timedelta(days=days_back)
         return base + dt.timedelta(seconds=self.rng.randrange(86400))
@@ -156,7 +163,7 @@ def salesforce_row(n: _Night, p: Person, rid: str) -> list:
         email = email.replace("@", " at ")
     if n.defect(0.02):
         phone = "12345"
-    created = n.stamp(rng.randrange(30, 900))
+    created = n.created(p)
     row = [rid, f"001{rng.randrange(10**12):012d}", "Ms." if p.gender == "F" else "Mr.", given, family, name,
            p.company if not n.defect(0.005) else rng.choice(HOSTILE),
            p.street if not p.chinese else f"{p.place[2]}{p.street}", p.place[1] if p.chinese else p.place[0],
@@ -190,7 +197,7 @@ def hubspot_row(n: _Night, p: Person, rid: str) -> list:
     gender = rng.choice({"M": ["Male", "M", "male", "男"], "F": ["Female", "F", "female", "女"]}[p.gender])
     if n.defect(0.01):
         gender = "?"
-    created = n.stamp(rng.randrange(30, 900))
+    created = n.created(p)
     return [rid, p.given, family, email, office, mobile, rng.choice(["Ann Lee", "Bo Chen", ""]),
             rng.choice(["lead", "customer", "subscriber"]), p.street if not p.chinese else p.street,
             p.place[1] if p.chinese else p.place[0], p.place[0] if p.chinese else p.place[1],
@@ -203,17 +210,18 @@ def hubspot_row(n: _Night, p: Person, rid: str) -> list:
 
 def wukong_row(n: _Night, p: Person) -> list:
     rng = n.rng
-    family = p.married_family if p.married_family and rng.random() < 0.5 else p.family
+    own = random.Random(p.pid)  # the fields of the surrogate id are written the same way every night
+    family = p.married_family or p.family
     name = f"{family}{p.given}" if p.chinese else f"{p.given} {family}"
     province, city, district, short = p.place if p.chinese else ("", "", "", "")
     if p.chinese and rng.random() < 0.5:
         region, street = "", f"{short}{p.street}"
     else:
         region, street = (f"{province},{city},{district}" if p.chinese else ""), p.street
-    mobile: object = int(p.phone) if p.chinese and rng.random() < 0.5 else _phone_variant(rng, p)
+    mobile: object = int(p.phone) if p.chinese and own.random() < 0.5 else _phone_variant(own, p)
     if n.defect(0.01):
         name, mobile = "", ""
-    created = n.stamp(rng.randrange(30, 900))
+    created = n.created(p)
     return [name, rng.choice(["促销活动", "搜索引擎", "客户介绍", "独立开发"]), mobile, "",
             "", _email_variant(rng, p) if rng.random() < 0.6 else "", rng.choice(["IT", "金融业", "制造业"]),
             rng.choice(["A（重点客户）", "B（普通客户）", "C（非优先客户）"]), "", rng.choice(["", "老客户", "N/A"]),
@@ -243,8 +251,21 @@ def _write_xlsx(path: Path, headers: list[str], rows: list[list]) -> None:
     wb.save(path)
 
 
+def _write_truth(truth: Path, out: Path, files: list[tuple[Path, int, list[Person]]], new: bool) -> None:
+    """Who each data line really is (source_file, line, person_id), for measuring match accuracy."""
+    truth.parent.mkdir(parents=True, exist_ok=True)
+    with truth.open("w" if new else "a", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        if new:
+            writer.writerow(["source_file", "source_line", "person_id"])
+        for path, first_line, people in files:
+            rel = path.relative_to(out).as_posix()
+            writer.writerows((rel, first_line + i, p.pid) for i, p in enumerate(people))
+
+
 def generate(out: Path, people: int = 3000, nights: int = 3, start: str = "2026-11-20",
-             seed: int = 42, defects: bool = True, xlsx_scale: float = 1.0) -> Iterator[tuple[Path, int]]:
+             seed: int = 42, defects: bool = True, xlsx_scale: float = 1.0,
+             truth: Path | None = None) -> Iterator[tuple[Path, int]]:
     """Write the exports; yields (file, data rows). Night 1 is a full export, later nights are deltas.
     xlsx_scale shrinks the share of people in the WukongCRM (XLSX) export, e.g. 0.2 for about a tenth of rows."""
     rng = random.Random(seed)
@@ -258,9 +279,10 @@ def generate(out: Path, people: int = 3000, nights: int = 3, start: str = "2026-
         n = _Night(rng, night)
         share = 1.0 if k == 0 else 0.12
         pick = lambda group: [p for p in group if rng.random() < share]  # noqa: E731
-        sf_rows = [salesforce_row(n, p, f"003{p.pid:012d}") for p in pick(in_sf)]
-        hs_rows = [hubspot_row(n, p, str(100000 + p.pid)) for p in pick(in_hs)]
-        wk_rows = [wukong_row(n, p) for p in pick(in_wk)]
+        sf_people, hs_people, wk_people = pick(in_sf), pick(in_hs), pick(in_wk)
+        sf_rows = [salesforce_row(n, p, f"003{p.pid:012d}") for p in sf_people]
+        hs_rows = [hubspot_row(n, p, str(100000 + p.pid)) for p in hs_people]
+        wk_rows = [wukong_row(n, p) for p in wk_people]
         if defects and sf_rows:
             sf_rows.append(list(sf_rows[0]))                     # the same record exported twice
             sf_rows[1][0] = ""                                   # a record without its id
@@ -273,6 +295,8 @@ def generate(out: Path, people: int = 3000, nights: int = 3, start: str = "2026-
         _write_csv(sf, SALESFORCE_HEADERS, sf_rows)
         _write_csv(hs, HUBSPOT_HEADERS, hs_rows, encoding="gb18030" if defects and k == 1 else "utf-8")
         _write_xlsx(wk, WUKONG_HEADERS, wk_rows)
+        if truth is not None:
+            _write_truth(truth, out, [(sf, 2, sf_people), (hs, 2, hs_people), (wk, 3, wk_people)], k == 0)
         yield sf, len(sf_rows)
         yield hs, len(hs_rows)
         yield wk, len(wk_rows)

@@ -15,6 +15,8 @@ class Settings:
     rules: Path
     reports: Path
     samples: Path
+    model: Path
+    decisions: Path
 
 
 def _path(var: str, default: str) -> Path:
@@ -30,4 +32,6 @@ def load_settings() -> Settings:
         rules=_path("CRM_RULES", "rules"),
         reports=_path("CRM_REPORTS", "reports"),
         samples=_path("CRM_SAMPLES", "data/samples"),
+        model=_path("CRM_MODEL", "data/models/splink_model.json"),
+        decisions=_path("CRM_DECISIONS", "data/stewardship/decisions.csv"),
     )

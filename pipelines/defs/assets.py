@@ -11,6 +11,7 @@ from pipelines import cleanse as cleansing
 from pipelines.defs.partitions import nightly
 from pipelines.defs.resources import PipelineConfig, ensure_tables
 from pipelines.ingest import ingest_partition, with_constants
+from pipelines.matching.master import build_masters
 from pipelines.warehouse.store import append, read_sql, replace_partition, sql
 from pipelines.warehouse.value_cache import DuckDBValueStore
 
@@ -95,4 +96,38 @@ def pipeline_runs(context: AssetExecutionContext, warehouse: DuckDBResource):
     })
 
 
+MASTER_SPECS = [
+    AssetSpec("customer_master", deps=["customers_clean"], group_name="master",
+              description="One golden record per real person, with a stable master id and each field's source."),
+    AssetSpec("customer_xref", deps=["customers_clean"], group_name="master",
+              description="Every source record and the master it belongs to."),
+    AssetSpec("match_review", deps=["customers_clean"], group_name="master",
+              description="Record pairs in the uncertainty band, with the evidence per field, for a steward."),
+    AssetSpec("master_id_history", deps=["customers_clean"], group_name="master",
+              description="Merges and splits of master ids: old id, new id, when and why."),
+    AssetSpec("customer_name_history", deps=["customers_clean"], group_name="master",
+              description="Every name a customer has carried (former names such as a married name)."),
+    AssetSpec("customer_address_history", deps=["customers_clean"], group_name="master",
+              description="Every address a customer has had, with first and last night seen."),
+]
+
+
+@multi_asset(specs=MASTER_SPECS, pool=POOL)
+def customer_master_tables(context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineConfig):
+    ensure_tables(warehouse)
+    with warehouse.get_connection() as con:
+        result = build_masters(con, pipeline.load_matching(), pipeline.load_survivorship(),
+                               Path(pipeline.model), Path(pipeline.decisions))
+    if result.trained:
+        context.log.info(f"no trained model at {pipeline.model}: trained one and saved it there")
+    counts = {"customer_master": result.masters, "customer_xref": result.records,
+              "match_review": result.review_pairs}
+    for spec in MASTER_SPECS:
+        meta = {"dagster/row_count": counts[spec.key.path[-1]]} if spec.key.path[-1] in counts else {}
+        if spec.key.path[-1] == "master_id_history":
+            meta = {"merges": result.merges, "splits": result.splits}
+        yield MaterializeResult(asset_key=spec.key, metadata=meta)
+
+
 NIGHTLY_ASSETS = [raw_customers, customers_clean_and_quarantine, pipeline_runs]
+MASTER_ASSETS = [customer_master_tables]

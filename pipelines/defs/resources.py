@@ -6,7 +6,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from pipelines.rules import Rules, load_rules
+from pipelines.rules import Matching, Rules, Survivorship, load_matching, load_rules, load_survivorship
 from pipelines.settings import load_settings
 from pipelines.warehouse.store import sql
 
@@ -16,9 +16,17 @@ class PipelineConfig(ConfigurableResource):
 
     landing: str
     rules: str
+    model: str
+    decisions: str
 
     def load_rules(self) -> Rules:
         return load_rules(Path(self.rules))
+
+    def load_matching(self) -> Matching:
+        return load_matching(Path(self.rules))
+
+    def load_survivorship(self) -> Survivorship:
+        return load_survivorship(Path(self.rules))
 
 
 def warehouse_resource(path: str) -> DuckDBResource:
@@ -34,5 +42,6 @@ def default_resources() -> dict:
     settings = load_settings()
     return {
         "warehouse": warehouse_resource(str(settings.warehouse)),
-        "pipeline": PipelineConfig(landing=str(settings.landing), rules=str(settings.rules)),
+        "pipeline": PipelineConfig(landing=str(settings.landing), rules=str(settings.rules),
+                                   model=str(settings.model), decisions=str(settings.decisions)),
     }

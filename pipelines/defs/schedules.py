@@ -1,7 +1,15 @@
-"""The nightly job over all assets and its schedule (one run per partition, after exports land)."""
-from dagster import AssetSelection, build_schedule_from_partitioned_job, define_asset_job
+"""Jobs, the nightly schedule, and the sensor that rebuilds the customer masters after a nightly run."""
+from dagster import (AssetSelection, DagsterRunStatus, RunRequest, build_schedule_from_partitioned_job,
+                     define_asset_job, run_status_sensor)
 
 from pipelines.defs.partitions import nightly
 
 nightly_job = define_asset_job("nightly_job", selection=AssetSelection.groups("nightly"), partitions_def=nightly)
+master_job = define_asset_job("master_job", selection=AssetSelection.groups("master"))
 nightly_schedule = build_schedule_from_partitioned_job(nightly_job, hour_of_day=2, minute_of_hour=30)
+
+
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, monitored_jobs=[nightly_job], request_job=master_job)
+def masters_after_nightly(context):
+    """A night's clean records are in: match them into the customer masters."""
+    return RunRequest(run_key=f"masters-after-{context.dagster_run.run_id}")

@@ -12,6 +12,8 @@ import pandas as pd
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # Tables the pipeline writes; table names in SQL only ever come from this list.
 PARTITIONED_TABLES = ("raw_customers", "ingest_files", "customers_clean", "quarantine")
+MASTER_TABLES = ("customer_master", "customer_xref", "match_review", "customer_name_history",
+                 "customer_address_history", "master_id_history")
 
 
 def sql(name: str) -> str:
@@ -31,7 +33,7 @@ def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _check(table: str) -> str:
-    if table not in PARTITIONED_TABLES + ("pipeline_runs",):
+    if table not in PARTITIONED_TABLES + MASTER_TABLES + ("pipeline_runs",):
         raise ValueError(f"not a warehouse table: {table}")
     return table
 
@@ -47,6 +49,28 @@ def replace_partition(con: duckdb.DuckDBPyConnection, partition: date | str, fra
                 con.register("_incoming", frame)
                 con.execute(f"insert into {table} by name select * from _incoming")
                 con.unregister("_incoming")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
+                   appends: dict[str, pd.DataFrame] | None = None, then_sql: dict[str, str] | None = None) -> None:
+    """Whole tables replaced (and rows appended to logs, and tables rebuilt by SQL) in one transaction."""
+    con.execute("begin transaction")
+    try:
+        for table, frame in frames.items():
+            con.execute(f"delete from {_check(table)}")
+            if len(frame):
+                con.register("_incoming", frame)
+                con.execute(f"insert into {table} by name select * from _incoming")
+                con.unregister("_incoming")
+        for table, frame in (appends or {}).items():
+            append(con, table, frame)
+        for table, statement in (then_sql or {}).items():
+            con.execute(f"delete from {_check(table)}")
+            con.execute(f"insert into {table} by name {statement}")
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -26,6 +26,9 @@ def test_run_one_night_prints_summary(small_landing, tmp_path):
     assert "salesforce" in proc.stdout and "wukong" in proc.stdout and "Traceback" not in proc.stderr
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("select count(*) from pipeline_runs where status = 'completed'").fetchone()[0] == 3
+    assert "customer masters" in proc.stdout
+    clean = con.execute("select count(distinct (source_system, source_record_id)) from customers_clean").fetchone()[0]
+    assert con.execute("select count(*) from customer_xref").fetchone()[0] == clean
 
 
 def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
@@ -57,6 +60,9 @@ def test_definitions_load_with_one_asset_per_table():
     from pipelines.definitions import defs
 
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"raw_customers", "customers_clean", "quarantine", "pipeline_runs"}
-    assert defs.resolve_job_def("nightly_job") is not None
+    assert keys == {"raw_customers", "customers_clean", "quarantine", "pipeline_runs", "customer_master",
+                    "customer_xref", "match_review", "master_id_history", "customer_name_history",
+                    "customer_address_history"}
+    assert defs.resolve_job_def("nightly_job") is not None and defs.resolve_job_def("master_job") is not None
+    assert defs.resolve_sensor_def("masters_after_nightly") is not None
     assert AssetKey("customers_clean") in defs.resolve_asset_graph().get_all_asset_keys()

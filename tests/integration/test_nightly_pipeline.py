@@ -17,7 +17,9 @@ DATA_TABLES = ("raw_customers", "ingest_files", "customers_clean", "quarantine")
 
 def run_night(landing: Path, warehouse: Path, date: str, rules: Path = REPO / "rules"):
     resources = {"warehouse": warehouse_resource(str(warehouse)),
-                 "pipeline": PipelineConfig(landing=str(landing), rules=str(rules))}
+                 "pipeline": PipelineConfig(landing=str(landing), rules=str(rules),
+                                            model=str(REPO / "data/models/splink_model.json"),
+                                            decisions=str(warehouse.parent / "decisions.csv"))}
     return materialize(NIGHTLY_ASSETS, partition_key=date, resources=resources,
                        instance=DagsterInstance.ephemeral(), raise_on_error=False)
 

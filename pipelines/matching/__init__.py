@@ -1,0 +1,1 @@
+"""Customer matching: Splink scoring, constrained clustering, stable master ids, golden records."""

@@ -1,0 +1,57 @@
+"""Steward decisions (data/stewardship/decisions.csv): must-link, cannot-link and field overrides."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.rules import GOLDEN_FIELDS, RulesError
+
+COLUMNS = ["decision", "record_a", "record_b", "master_id", "field", "value", "decided_by", "decided_at", "note"]
+KINDS = ("must_link", "cannot_link", "override")
+
+
+@dataclass
+class Decisions:
+    must_link: list[tuple[str, str]] = field(default_factory=list)
+    cannot_link: list[tuple[str, str]] = field(default_factory=list)
+    overrides: list[tuple[str, str, str]] = field(default_factory=list)  # master_id, field, value
+
+
+def load_decisions(path: Path) -> Decisions:
+    """Every decision; a malformed line is an error naming the file and line (decisions always win)."""
+    out = Decisions()
+    if not path.exists():
+        return out
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            line = reader.line_num
+            kind = (row.get("decision") or "").strip()
+            if kind not in KINDS:
+                raise RulesError(f"{path}:{line}: decision '{kind}' is not one of {', '.join(KINDS)}")
+            if kind == "override":
+                if not row.get("master_id") or row.get("field") not in GOLDEN_FIELDS:
+                    raise RulesError(f"{path}:{line}: an override needs master_id and a golden field name")
+                out.overrides.append((row["master_id"], row["field"], row.get("value") or ""))
+                continue
+            a, b = (row.get("record_a") or "").strip(), (row.get("record_b") or "").strip()
+            if not a or not b or ":" not in a or ":" not in b:
+                raise RulesError(f"{path}:{line}: {kind} needs record_a and record_b as source:record_id")
+            (out.must_link if kind == "must_link" else out.cannot_link).append((a, b))
+    return out
+
+
+def record_decision(path: Path, kind: str, record_a: str = "", record_b: str = "", master_id: str = "",
+                    field_name: str = "", value: str = "", decided_by: str = "", note: str = "") -> None:
+    if kind not in KINDS:
+        raise ValueError(f"decision must be one of {', '.join(KINDS)}")
+    new = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        if new:
+            writer.writerow(COLUMNS)
+        writer.writerow([kind, record_a, record_b, master_id, field_name, value, decided_by,
+                         dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), note])

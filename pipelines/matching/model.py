@@ -1,0 +1,123 @@
+"""The Splink model: comparisons fitted to CRM data, training, saving as JSON, scoring pairs."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator
+
+from pipelines.rules import Matching
+
+INPUT_COLUMNS = ["unique_id", "source_system", "full_name", "given_name", "family_name", "gender", "birth_date",
+                 "phone", "email", "city", "district", "street", "postcode"]
+
+
+def _name() -> cl.CustomComparison:
+    # Chinese names are 2-3 characters: Jaro-Winkler says 王伟 ~ 王玮 = 0.70, so it is used for Western typos
+    # only; a same given name under another family name is a married-name change.
+    return cl.CustomComparison(output_column_name="name", comparison_levels=[
+        cll.NullLevel("full_name"),
+        cll.ExactMatchLevel("full_name", term_frequency_adjustments=True),
+        cll.CustomLevel("family_name_l = family_name_r and least(length(given_name_l), length(given_name_r)) >= 2 "
+                        "and damerau_levenshtein(given_name_l, given_name_r) <= 1",
+                        label_for_charts="same family name, given name one edit apart"),
+        cll.JaroWinklerLevel("full_name", 0.9),
+        cll.CustomLevel("given_name_l = given_name_r", label_for_charts="same given name, other family name")
+        .configure(tf_adjustment_column="given_name", disable_tf_exact_match_detection=True),
+        cll.ExactMatchLevel("family_name", term_frequency_adjustments=True),
+        cll.ElseLevel(),
+    ])
+
+
+def _phone() -> cl.CustomComparison:
+    # Mobiles are personal, landlines are often switchboards: separate levels, both weighed by frequency.
+    tf = {"tf_adjustment_column": "phone", "disable_tf_exact_match_detection": True}
+    return cl.CustomComparison(output_column_name="phone", comparison_levels=[
+        cll.NullLevel("phone"),
+        cll.CustomLevel(r"phone_l = phone_r and regexp_matches(phone_l, '^\+861[3-9]')",
+                        label_for_charts="same Chinese mobile").configure(**tf),
+        cll.CustomLevel("phone_l = phone_r", label_for_charts="same other number").configure(**tf),
+        cll.ElseLevel(),
+    ])
+
+
+def _address() -> cl.CustomComparison:
+    # Postcode is a level of the address, not a separate comparison: the two move together.
+    street = {"tf_adjustment_column": "street", "disable_tf_exact_match_detection": True}
+    return cl.CustomComparison(output_column_name="address", comparison_levels=[
+        cll.CustomLevel("(city_l is null or city_r is null) and (postcode_l is null or postcode_r is null)")
+        .configure(is_null_level=True),
+        cll.CustomLevel("city_l = city_r and district_l = district_r and street_l = street_r",
+                        label_for_charts="same city, district and street").configure(**street),
+        cll.CustomLevel("city_l = city_r and street_l = street_r", label_for_charts="same city and street")
+        .configure(**street),
+        cll.CustomLevel("postcode_l = postcode_r", label_for_charts="same postcode")
+        .configure(tf_adjustment_column="postcode", disable_tf_exact_match_detection=True),
+        cll.CustomLevel("city_l = city_r and district_l = district_r", label_for_charts="same district"),
+        cll.CustomLevel("city_l = city_r", label_for_charts="same city"),
+        cll.ElseLevel(),
+    ])
+
+
+def _gender() -> cl.CustomComparison:
+    return cl.CustomComparison(output_column_name="gender", comparison_levels=[
+        cll.CustomLevel("gender_l is null or gender_r is null or gender_l = 'U' or gender_r = 'U'")
+        .configure(is_null_level=True),
+        cll.ExactMatchLevel("gender"),
+        cll.ElseLevel(),
+    ])
+
+
+def settings(rules: Matching) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            _name(), _phone(),
+            cl.ExactMatch("email").configure(term_frequency_adjustments=True),  # fuzzy e-mail merges strangers
+            cl.DateOfBirthComparison("birth_date", input_is_string=False, datetime_thresholds=[1],
+                                     datetime_metrics=["year"]),
+            _address(), _gender(),
+        ],
+        blocking_rules_to_generate_predictions=list(rules.blocking_rules),
+        additional_columns_to_retain=["source_system"],
+        retain_matching_columns=True,
+        max_iterations=20,
+    )
+
+
+def prepare(records: pd.DataFrame) -> pd.DataFrame:
+    out = records[INPUT_COLUMNS].copy()
+    out["birth_date"] = pd.to_datetime(out["birth_date"], errors="coerce").dt.date
+    return out.astype(object).where(out.notna(), None)
+
+
+def linker(records: pd.DataFrame, model: SettingsCreator | dict | str) -> Linker:
+    """Splink gets a DuckDB connection of its own: an unfinished result on a shared one breaks it."""
+    db = DuckDBAPI()
+    return Linker(db.register(prepare(records), dataset_display_name="customers"), model,
+                  log_level=logging.ERROR)
+
+
+def train(records: pd.DataFrame, rules: Matching, path: Path) -> Path:
+    """Estimate the model on these records and save it as JSON (reviewed and versioned like code)."""
+    link = linker(records, settings(rules))
+    link.training.estimate_probability_two_random_records_match(
+        list(rules.deterministic_rules), recall=rules.recall_of_deterministic_rules)
+    link.training.estimate_u_using_random_sampling(max_pairs=rules.max_pairs_for_u, seed=rules.seed)
+    for block in rules.em_blocks:
+        link.training.estimate_parameters_using_expectation_maximisation(block, estimate_without_term_frequencies=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    link.misc.save_model_to_json(str(path), overwrite=True)
+    return path
+
+
+def score(records: pd.DataFrame, model_path: Path, threshold: float) -> pd.DataFrame:
+    """Candidate pairs at or above threshold: unique_id_l, unique_id_r, match_probability and evidence."""
+    if len(records) < 2:
+        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
+    link = linker(records, str(model_path))
+    return link.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()

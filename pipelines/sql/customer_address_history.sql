@@ -1,0 +1,19 @@
+-- Every address a master's records have carried on any night; the golden one is current.
+with seen as (
+    select x.master_id, c.province, c.city, c.district, c.street, c.postcode, c.source_system, c.partition_date
+    from customers_clean as c
+    join customer_xref as x using (source_system, source_record_id)
+    where coalesce(c.province, c.city, c.district, c.street, c.postcode) is not null
+)
+select
+    seen.master_id,
+    seen.province, seen.city, seen.district, seen.street, seen.postcode,
+    list(distinct seen.source_system order by seen.source_system) as sources,
+    min(seen.partition_date) as first_seen,
+    max(seen.partition_date) as last_seen,
+    coalesce(any_value(m.street) is not distinct from seen.street
+             and any_value(m.city) is not distinct from seen.city, false) as is_current
+from seen
+left join customer_master as m using (master_id)
+group by seen.master_id, seen.province, seen.city, seen.district, seen.street, seen.postcode
+order by seen.master_id, first_seen

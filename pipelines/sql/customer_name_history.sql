@@ -1,0 +1,26 @@
+-- Every name a master's records have carried on any night; the golden one is current, others are former.
+with seen as (
+    select
+        x.master_id,
+        c.full_name,
+        c.family_name,
+        c.given_name,
+        c.source_system,
+        c.partition_date
+    from customers_clean as c
+    join customer_xref as x using (source_system, source_record_id)
+    where c.full_name is not null
+)
+select
+    seen.master_id,
+    seen.full_name,
+    first(seen.family_name order by seen.partition_date desc) as family_name,
+    first(seen.given_name order by seen.partition_date desc) as given_name,
+    list(distinct seen.source_system order by seen.source_system) as sources,
+    min(seen.partition_date) as first_seen,
+    max(seen.partition_date) as last_seen,
+    coalesce(any_value(m.full_name) = seen.full_name, false) as is_current
+from seen
+left join customer_master as m using (master_id)
+group by seen.master_id, seen.full_name
+order by seen.master_id, first_seen, seen.full_name
