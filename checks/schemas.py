@@ -36,6 +36,7 @@ class CleanCustomer(pa.DataFrameModel):
     street: Series[str] = pa.Field(nullable=True)
     postcode: Series[str] = pa.Field(nullable=True)
     company: Series[str] = pa.Field(nullable=True)
+    national_id: Series[str] = pa.Field(nullable=True)
     created_at: Series[pd.Timestamp] = pa.Field(nullable=True)
     updated_at: Series[pd.Timestamp] = pa.Field(nullable=True)
     last_activity_at: Series[pd.Timestamp] = pa.Field(nullable=True)

@@ -56,6 +56,7 @@ def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
+    f["national_id"] = codes.standardize_identifier(f["national_id"])
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
     phone = phones.standardize_phones(f["phone"], f["country"].fillna(default_region), store)

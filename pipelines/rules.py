@@ -12,7 +12,7 @@ ACTIONS = ("quarantine", "flag")
 # Canonical input fields a source may map its headers to (see checks/schemas.py for the output schema).
 MAPPABLE_FIELDS = (
     "full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email",
-    "country", "province", "city", "district", "street", "address", "postcode", "company",
+    "country", "province", "city", "district", "street", "address", "postcode", "company", "national_id",
     "created_at", "updated_at", "last_activity_at", "email_opt_out",
 )
 
@@ -291,3 +291,62 @@ def load_matching(folder: Path) -> Matching:
         em_blocks=_str_list(doc, ("training", "em_blocks"), tr["em_blocks"]),
         blocking_rules=_str_list(doc, ("blocking_rules",), raw["blocking_rules"]),
     )
+
+
+ALERT_KINDS = ("drop", "rise", "zscore", "pct_change")
+ALERT_TABLES = ("customers_clean", "quarantine", "customer_xref")
+ALERT_METRICS = ("completeness", "validity", "uniqueness", "consistency", "timeliness", "age_days_median",
+                 "duplicate_rate", "records_per_master", "quarantine_count", "flag_count", "row_count", "pass_rate")
+_ALERT_KEYS = {"description", "table", "metric", "field", "source", "kind", "threshold", "nights", "min_history"}
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    description: str
+    table: str
+    metric: str
+    field: str
+    source: str
+    kind: str
+    threshold: float
+    nights: int
+    min_history: int
+
+
+def _choice(doc: _Doc, keys: tuple, value: Any, allowed: tuple) -> str:
+    if value not in allowed:
+        raise doc.fail(keys, f"'{value}' is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+def _positive(doc: _Doc, keys: tuple, value: Any, kind: type) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or kind(value) != value:
+        raise doc.fail(keys, f"expected a {'whole ' if kind is int else ''}number >= 0, not {value!r}")
+    return kind(value)
+
+
+def _alert(doc: _Doc, name: str, raw: Any, defaults: dict) -> AlertRule:
+    keys = ("alerts", name)
+    raw = _mapping(doc, keys, raw, _ALERT_KEYS, {"table", "metric", "kind", "threshold"})
+    nights = _positive(doc, keys + ("nights",), raw.get("nights", defaults.get("nights", 7)), int)
+    min_history = _positive(doc, keys + ("min_history",), raw.get("min_history", defaults.get("min_history", 2)), int)
+    if not 1 <= min_history <= nights:
+        raise doc.fail(keys + ("min_history",), f"need 1 <= min_history <= nights ({nights})")
+    return AlertRule(
+        name=str(name), description=str(raw.get("description", "")),
+        table=_choice(doc, keys + ("table",), raw["table"], ALERT_TABLES),
+        metric=_choice(doc, keys + ("metric",), raw["metric"], ALERT_METRICS),
+        field=str(raw.get("field", "any")), source=str(raw.get("source", "any")),
+        kind=_choice(doc, keys + ("kind",), raw["kind"], ALERT_KINDS),
+        threshold=_positive(doc, keys + ("threshold",), raw["threshold"], float),
+        nights=nights, min_history=min_history,
+    )
+
+
+def load_alerts(folder: Path) -> dict[str, AlertRule]:
+    doc = _Doc(Path(folder) / "alerts.yaml")
+    top = _mapping(doc, (), doc.data, {"defaults", "alerts"}, {"alerts"})
+    defaults = _mapping(doc, ("defaults",), top.get("defaults") or {}, {"nights", "min_history"})
+    alerts = _mapping(doc, ("alerts",), top["alerts"] or {}, set(top["alerts"] or {}))
+    return {str(name): _alert(doc, str(name), raw, defaults) for name, raw in alerts.items()}

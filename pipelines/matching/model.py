@@ -12,7 +12,8 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from pipelines.rules import Matching
 
 INPUT_COLUMNS = ["unique_id", "source_system", "full_name", "given_name", "family_name", "gender", "birth_date",
-                 "phone", "email", "city", "district", "street", "postcode"]
+                 "phone", "phone_tail", "email", "city", "district", "street", "postcode", "national_id"]
+PAIR_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability"]
 
 
 def _name() -> cl.CustomComparison:
@@ -35,11 +36,14 @@ def _name() -> cl.CustomComparison:
 def _phone() -> cl.CustomComparison:
     # Mobiles are personal, landlines are often switchboards: separate levels, both weighed by frequency.
     tf = {"tf_adjustment_column": "phone", "disable_tf_exact_match_detection": True}
+    # A number read with the wrong country code (or not parsed at all) still shares its last 9 digits.
     return cl.CustomComparison(output_column_name="phone", comparison_levels=[
-        cll.NullLevel("phone"),
+        cll.CustomLevel("phone_tail_l is null or phone_tail_r is null").configure(is_null_level=True),
         cll.CustomLevel(r"phone_l = phone_r and regexp_matches(phone_l, '^\+861[3-9]')",
                         label_for_charts="same Chinese mobile").configure(**tf),
         cll.CustomLevel("phone_l = phone_r", label_for_charts="same other number").configure(**tf),
+        cll.CustomLevel("phone_tail_l = phone_tail_r", label_for_charts="same last 9 digits")
+        .configure(tf_adjustment_column="phone_tail", disable_tf_exact_match_detection=True),
         cll.ElseLevel(),
     ])
 
@@ -48,12 +52,14 @@ def _address() -> cl.CustomComparison:
     # Postcode is a level of the address, not a separate comparison: the two move together.
     street = {"tf_adjustment_column": "street", "disable_tf_exact_match_detection": True}
     return cl.CustomComparison(output_column_name="address", comparison_levels=[
-        cll.CustomLevel("(city_l is null or city_r is null) and (postcode_l is null or postcode_r is null)")
-        .configure(is_null_level=True),
+        cll.CustomLevel("(city_l is null or city_r is null) and (postcode_l is null or postcode_r is null) "
+                        "and (street_l is null or street_r is null)").configure(is_null_level=True),
         cll.CustomLevel("city_l = city_r and district_l = district_r and street_l = street_r",
                         label_for_charts="same city, district and street").configure(**street),
         cll.CustomLevel("city_l = city_r and street_l = street_r", label_for_charts="same city and street")
         .configure(**street),
+        cll.CustomLevel("street_l = street_r and (city_l is null or city_r is null)",
+                        label_for_charts="same street, city unknown").configure(**street),
         cll.CustomLevel("postcode_l = postcode_r", label_for_charts="same postcode")
         .configure(tf_adjustment_column="postcode", disable_tf_exact_match_detection=True),
         cll.CustomLevel("city_l = city_r and district_l = district_r", label_for_charts="same district"),
@@ -81,6 +87,8 @@ def settings(rules: Matching) -> SettingsCreator:
             cl.DateOfBirthComparison("birth_date", input_is_string=False, datetime_thresholds=[1],
                                      datetime_metrics=["year"]),
             _address(), _gender(),
+            # Most CRM exports carry no national id; where one does, an equal id is strong evidence.
+            cl.ExactMatch("national_id").configure(term_frequency_adjustments=True),
         ],
         blocking_rules_to_generate_predictions=list(rules.blocking_rules),
         additional_columns_to_retain=["source_system"],
@@ -115,9 +123,51 @@ def train(records: pd.DataFrame, rules: Matching, path: Path) -> Path:
     return path
 
 
-def score(records: pd.DataFrame, model_path: Path, threshold: float) -> pd.DataFrame:
-    """Candidate pairs at or above threshold: unique_id_l, unique_id_r, match_probability and evidence."""
-    if len(records) < 2:
-        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
-    link = linker(records, str(model_path))
-    return link.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
+def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Pairs with unique_id_l < unique_id_r, so full and incremental scoring name a pair the same way."""
+    swap = pairs["unique_id_l"] > pairs["unique_id_r"]
+    if swap.any():
+        left = pairs["unique_id_l"].where(~swap, pairs["unique_id_r"])
+        pairs["unique_id_r"] = pairs["unique_id_r"].where(~swap, pairs["unique_id_l"])
+        pairs["unique_id_l"] = left
+        for col in [c for c in pairs.columns if c.endswith("_l") and c != "unique_id_l"]:
+            other = col[:-2] + "_r"
+            if other in pairs:
+                left = pairs[col].where(~swap, pairs[other])
+                pairs[other] = pairs[other].where(~swap, pairs[col])
+                pairs[col] = left
+    return pairs
+
+
+def score(records: pd.DataFrame, model_path: Path, threshold: float, dirty: pd.Series | None = None) -> pd.DataFrame:
+    """Candidate pairs at or above threshold: unique_id_l, unique_id_r, match_probability and evidence.
+    With dirty (a boolean mask over records), only pairs touching a dirty record are scored: dirty with dirty
+    and dirty with the rest; term frequencies still come from all records, as in a full run."""
+    if len(records) < 2 or (dirty is not None and not dirty.any()):
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    if dirty is None:
+        link = linker(records, str(model_path))
+        return _ordered(link.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe())
+    db = DuckDBAPI()
+    prepared = prepare(records)
+    prepared["_dirty"] = dirty.to_numpy()
+    db._con.register("_all_records", prepared)
+    db._con.execute("create table customers as select * exclude (_dirty) from _all_records")
+    db._con.execute("create table dirty_records as select * exclude (_dirty) from _all_records where _dirty")
+    db._con.execute("create table known_records as select * exclude (_dirty) from _all_records where not _dirty")
+    db._con.unregister("_all_records")
+    link = Linker(db.register("customers", dataset_display_name="customers"), str(model_path),
+                  log_level=logging.ERROR)
+    for column in link._settings_obj._term_frequency_columns:
+        link.table_management.compute_tf_table(column.unquote().name)
+    new = db.register("dirty_records", table_name="dirty")
+    known = db.register("known_records", table_name="known")
+    within = link.inference.predict_within(new, threshold_match_probability=threshold).as_pandas_dataframe()
+    frames = [within]
+    if len(prepared) > int(dirty.sum()):
+        frames.append(link.inference.predict_between(new, known, threshold_match_probability=threshold)
+                      .as_pandas_dataframe())
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    return _ordered(pd.concat(frames, ignore_index=True))

@@ -9,7 +9,7 @@ create table if not exists raw_customers (
     parse_error varchar,
     full_name varchar, given_name varchar, family_name varchar, gender varchar, birth_date varchar,
     phone varchar, email varchar, country varchar, province varchar, city varchar, district varchar,
-    street varchar, address varchar, postcode varchar, company varchar,
+    street varchar, address varchar, postcode varchar, company varchar, national_id varchar,
     created_at varchar, updated_at varchar, last_activity_at varchar, email_opt_out varchar,
     extra json
 );
@@ -39,7 +39,7 @@ create table if not exists customers_clean (
     phone varchar, phone_raw varchar, phone_valid boolean not null, phone_type varchar,
     email varchar, email_raw varchar, email_valid boolean not null,
     country varchar, province varchar, city varchar, district varchar, street varchar, postcode varchar,
-    company varchar,
+    company varchar, national_id varchar,
     created_at timestamp, updated_at timestamp, last_activity_at timestamp,
     email_opt_out boolean,
     quality_flags varchar[],
@@ -83,6 +83,10 @@ create table if not exists value_cache (
     primary key (kind, key, version)
 );
 
+-- Columns added after a warehouse was first built (every statement stays idempotent).
+alter table raw_customers add column if not exists national_id varchar;
+alter table customers_clean add column if not exists national_id varchar;
+
 -- Customer master records: one per real person, across sources and nights.
 create table if not exists customer_master (
     master_id varchar primary key,
@@ -106,8 +110,12 @@ create table if not exists customer_xref (
     source_record_id varchar not null,
     master_id varchar not null,
     match_probability double,          -- strongest link that put the record in its master; null when alone
-    matched_at timestamp not null      -- when the record got this master id
+    matched_at timestamp not null,     -- when the record got this master id
+    record_hash varchar,               -- fingerprint of the record's matching fields when last scored
+    scored_with varchar                -- fingerprint of the model and matching rules that scored it
 );
+alter table customer_xref add column if not exists record_hash varchar;
+alter table customer_xref add column if not exists scored_with varchar;
 
 create table if not exists match_review (
     unique_id_l varchar not null,
@@ -144,4 +152,50 @@ create table if not exists customer_address_history (
     first_seen date,
     last_seen date,
     is_current boolean not null
+);
+
+-- Quality metrics per night, kept across nights (a rerun replaces its night's rows).
+-- source_system 'all' = every source together; for rule counts `field` holds the rule name.
+create table if not exists quality_metrics (
+    partition_date date not null,
+    run_id varchar not null,
+    source_system varchar not null,
+    table_name varchar not null,
+    field varchar not null,
+    metric varchar not null,           -- completeness | validity | uniqueness | consistency | timeliness | ...
+    value double,                      -- a rate in 0..1, or a count / number of days for the *_count, *_days metrics
+    numerator bigint,
+    denominator bigint,
+    computed_at timestamp not null
+);
+
+-- Alerts raised by rules/alerts.yaml against the trailing history of quality_metrics.
+create table if not exists alerts (
+    partition_date date not null,
+    run_id varchar not null,
+    rule varchar not null,
+    source_system varchar not null,
+    table_name varchar not null,
+    field varchar not null,
+    metric varchar not null,
+    value double,
+    baseline double,
+    threshold double not null,
+    message varchar not null,
+    raised_at timestamp not null
+);
+
+-- Results of the expectation suites (checks/expectations/*.yaml), one row per expectation and check run.
+-- Counts only: no failing value is kept. History is kept; the latest row per night and suite is current.
+create table if not exists expectation_results (
+    run_id varchar not null,
+    partition_date date,               -- null for the master tables, which are not partitioned
+    suite varchar not null,            -- the table the suite describes
+    expectation varchar not null,      -- type(column)
+    success boolean not null,
+    element_count bigint,
+    unexpected_count bigint,
+    unexpected_percent double,
+    error varchar,                     -- GX's message when the expectation could not be evaluated
+    validated_at timestamp not null
 );

@@ -7,7 +7,13 @@ with versions as (
             order by partition_date desc, source_line desc
         ) as newest,
         min(partition_date) over (partition by source_system, source_record_id) as first_seen,
-        max(partition_date) over (partition by source_system, source_record_id) as last_seen
+        max(partition_date) over (partition by source_system, source_record_id) as last_seen,
+        -- The digits of the number (of the raw text when it did not parse, unless Excel mangled it): their
+        -- last 9 meet the same number read with another country code (+86 312... for a US 312 number).
+        regexp_replace(
+            case when phone is not null then phone
+                 when regexp_full_match(phone_raw, '[0-9 +().\-]+') then phone_raw end,
+            '[^0-9]', '', 'g') as phone_digits
     from customers_clean
 )
 select
@@ -21,6 +27,7 @@ select
     gender,
     birth_date,
     phone,
+    case when length(phone_digits) >= 9 then right(phone_digits, 9) end as phone_tail,
     email,
     split_part(email, '@', 1) as email_user,
     country,
@@ -30,12 +37,15 @@ select
     street,
     postcode,
     company,
+    national_id,
     phone_valid,
     email_valid,
     coalesce(updated_at, created_at, partition_date::timestamp) as updated_at,
     email_opt_out,
     first_seen,
-    last_seen
+    last_seen,
+    md5(list_value(full_name, given_name, family_name, gender, birth_date::varchar, phone, phone_raw, email, city, district,
+                   street, postcode, national_id)::varchar) as record_hash
 from versions
 where newest = 1
 order by unique_id

@@ -80,10 +80,18 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
     return gaz
 
 
+# A short form followed by one of these starts a street name, not a division: 西安市长安街 is not 长安区.
+_STREET_STARTS = "街路道巷里弄胡"
+
+
 def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None = None) -> tuple[Division | None, int]:
     """Longest name under parent starting at pos; (None, pos) when none or when it is ambiguous."""
     for length in range(min(gaz.max_len, len(text) - pos), 1, -1):
-        found = [d for d in gaz.children.get((parent, text[pos:pos + length]), []) if level in (None, d.level)]
+        name = text[pos:pos + length]
+        found = [d for d in gaz.children.get((parent, name), []) if level in (None, d.level)]
+        if found and all(d.name != name for d in found) and text[pos + length:pos + length + 1] in tuple(
+                _STREET_STARTS):
+            return None, pos
         if len(found) == 1:
             return found[0], pos + length
         if len(found) > 1:

@@ -25,3 +25,9 @@ def standardize_country(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Se
     mapped = mapped.where(mapped.notna(), folded.map(_REGIONS))
     unknown = raw.notna() & mapped.isna()
     return mapped.astype(object).where(mapped.notna(), None), unknown
+
+
+def standardize_identifier(raw: pd.Series) -> pd.Series:
+    """National / customer ids: upper case, separators (space, hyphen, dot, slash) removed; empty -> null."""
+    out = raw.astype("string").str.upper().str.replace(r"[\s\-./]", "", regex=True)
+    return out.where(out.str.len() > 0).astype(object).where(lambda s: s.notna(), None)

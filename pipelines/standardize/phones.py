@@ -46,10 +46,12 @@ def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 def _candidates(text: str, region: str) -> list[str]:
-    """The value as written, then the unambiguous repairs: a lost '+', a lost national trunk '0'."""
+    """The value as written, then the repairs: a lost '+' (only with 11 or more digits: a 10-digit national
+    number of another country would otherwise pass for some country code's), a lost national trunk '0'."""
     out = [text]
     if text.isdigit():
-        out.append("+" + text)
+        if len(text) >= 11:
+            out.append("+" + text)
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if meta is not None and meta.national_prefix == "0" and not text.startswith("0"):
             out.append("0" + text)
@@ -115,7 +117,7 @@ def standardize_phone(key: tuple) -> tuple:
     return None, False, None, "invalid" if parsed_any else "unparseable"
 
 
-VERSION = f"phonenumbers {phonenumbers.__version__}; phones 1"
+VERSION = f"phonenumbers {phonenumbers.__version__}; phones 2"
 
 
 def standardize_phones(raw: pd.Series, region: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:

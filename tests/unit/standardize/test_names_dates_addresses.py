@@ -29,6 +29,8 @@ def test_names(rules, key, expected):
     ("广州天河区体育西路", "广东省", "广州市", "天河区", "体育西路", False),
     ("新疆乌鲁木齐天山区", "新疆维吾尔自治区", "乌鲁木齐市", "天山区", None, False),
     ("吉林朝阳", "吉林省", "长春市", "朝阳区", None, False),
+    ("西安市长安街293号", "陕西省", "西安市", None, "长安街293号", False),  # 长安街 is a street, not 长安区
+    ("西安长安区韦曲街1号", "陕西省", "西安市", "长安区", "韦曲街1号", False),
     ("朝阳区建国路", None, None, None, "朝阳区建国路", True),   # 北京 or 长春: left unresolved
     ("中山路1号", None, None, None, "中山路1号", False),        # a street, not 中山市
 ])

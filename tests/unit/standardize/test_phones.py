@@ -17,6 +17,7 @@ from pipelines.standardize.phones import standardize_phone, standardize_phones
     ("(415) 555-2671", "US", "+14155552671", None),
     ("1-415-555-2671", "US", "+14155552671", None),
     ("7911 123456", "GB", "+447911123456", None),            # lost trunk 0
+    ("6462675097", "CN", None, "invalid"),                  # 10 digits: not read as +64 (a lost '+' needs 11+)
     ("12345", "CN", None, "invalid"),
     ("call me", "CN", None, "unparseable"),
 ])
