@@ -61,14 +61,15 @@ def _error_line(error) -> str:
     return f"{error.cls_name}: {error.message.strip().splitlines()[0] if error.message.strip() else ''}"
 
 
-def _run_masters(instance, materialize) -> bool:
+def _run_masters(instance, materialize, full: bool = False) -> bool:
     from pipelines.defs.assets import MASTER_ASSETS
     from pipelines.defs.resources import default_resources
 
-    print("customer masters: matching every clean record (customer_master, customer_xref, match_review ...)",
-          flush=True)
+    print(f"customer masters ({'full rebuild' if full else 'new and changed records'}): customer_master, "
+          "customer_xref, match_review ...", flush=True)
+    config = {**QUIET_LOGS, "ops": {"customer_master_tables": {"config": {"full_rebuild": full}}}}
     result = materialize(MASTER_ASSETS, resources=default_resources(), instance=instance, raise_on_error=False,
-                         run_config=QUIET_LOGS)
+                         run_config=config)
     for event in result.all_events:
         if event.is_step_failure:
             print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}", file=sys.stderr)
@@ -85,7 +86,7 @@ def _master_summary(warehouse: Path) -> None:
           f"(crm-quality review)")
 
 
-def run(dates: list[str], masters: bool = True) -> int:
+def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> int:
     dagster_home()
     from dagster import DagsterInstance, materialize
 
@@ -111,7 +112,7 @@ def run(dates: list[str], masters: bool = True) -> int:
         note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
         print(f"{str(night):<12}{source:<14}{rows_in:>9}{clean:>9}{quarantined:>10}{rejected:>16}{note}")
     if masters and not failed:
-        if _run_masters(instance, materialize):
+        if _run_masters(instance, materialize, full_rebuild):
             _master_summary(settings.warehouse)
         else:
             failed.append("masters")
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     run_p.add_argument("--seed-samples", action="store_true",
                        help="copy the bundled sample exports into the landing folder when it is empty")
     run_p.add_argument("--no-masters", action="store_true", help="skip matching into customer masters")
+    run_p.add_argument("--full-rebuild", action="store_true",
+                       help="score every record again (default: only new and changed records)")
     sub.add_parser("train", help="retrain the matching model on the warehouse's clean records and save it")
     review = sub.add_parser("review", help="list open match-review pairs, or record a steward decision")
     review.add_argument("--limit", type=int, default=20)
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         if not dates:
             print(f"nothing landed in {settings.landing}", file=sys.stderr)
             return 1
-    return run(dates, masters=not args.no_masters)
+    return run(dates, masters=not args.no_masters, full_rebuild=args.full_rebuild)
 
 
 def train() -> int:

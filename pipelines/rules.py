@@ -142,6 +142,7 @@ class Matching:
     recall_of_deterministic_rules: float
     em_blocks: list[str]
     blocking_rules: list[str]
+    m_floor: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ def load_matching(folder: Path) -> Matching:
     raw = _mapping(doc, (), doc.data, top, top)
     th = _mapping(doc, ("thresholds",), raw["thresholds"], {"merge", "review_low"}, {"merge", "review_low"})
     tr = _mapping(doc, ("training",), raw["training"], {"seed", "max_pairs_for_u", "deterministic_rules",
-                                                          "recall_of_deterministic_rules", "em_blocks"},
+                                                          "recall_of_deterministic_rules", "em_blocks", "m_floor"},
                   {"deterministic_rules", "em_blocks"})
     merge, low = float(th["merge"]), float(th["review_low"])
     if not 0 < low <= merge <= 1:
@@ -290,7 +291,14 @@ def load_matching(folder: Path) -> Matching:
         recall_of_deterministic_rules=float(tr.get("recall_of_deterministic_rules", 0.7)),
         em_blocks=_str_list(doc, ("training", "em_blocks"), tr["em_blocks"]),
         blocking_rules=_str_list(doc, ("blocking_rules",), raw["blocking_rules"]),
+        m_floor=_m_floor(doc, tr.get("m_floor", 0.01)),
     )
+
+
+def _m_floor(doc: _Doc, value) -> float:
+    if not isinstance(value, (int, float)) or not 0 <= value < 0.5:
+        raise doc.fail(("training", "m_floor"), "need a number in [0, 0.5)")
+    return float(value)
 
 
 ALERT_KINDS = ("drop", "rise", "zscore", "pct_change")

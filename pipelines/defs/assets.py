@@ -3,7 +3,7 @@
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dagster import (AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset)
+from dagster import (AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, asset, multi_asset)
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -112,12 +112,21 @@ MASTER_SPECS = [
 ]
 
 
+class MasterConfig(Config):
+    """Launchpad options of the master build."""
+
+    full_rebuild: bool = False  # score every record again instead of only new and changed ones
+
+
 @multi_asset(specs=MASTER_SPECS, pool=POOL)
-def customer_master_tables(context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineConfig):
+def customer_master_tables(context: AssetExecutionContext, config: MasterConfig, warehouse: DuckDBResource,
+                           pipeline: PipelineConfig):
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
         result = build_masters(con, pipeline.load_matching(), pipeline.load_survivorship(),
-                               Path(pipeline.model), Path(pipeline.decisions))
+                               Path(pipeline.model), Path(pipeline.decisions), full=config.full_rebuild)
+    context.log.info(f"{'full rebuild' if result.full else 'incremental'}: {result.scored} of {result.records} "
+                     "records scored")
     if result.trained:
         context.log.info(f"no trained model at {pipeline.model}: trained one and saved it there")
     counts = {"customer_master": result.masters, "customer_xref": result.records,

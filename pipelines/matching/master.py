@@ -107,12 +107,13 @@ def _review(edges: pd.DataFrame, prev: Previous, scored: pd.Series, master_of: d
     rescored = set(scored[scored].index)
     kept = prev.review[~prev.review["unique_id_l"].isin(rescored) & ~prev.review["unique_id_r"].isin(rescored)
                        & prev.review["unique_id_l"].isin(master_of) & prev.review["unique_id_r"].isin(master_of)]
-    out = pd.concat([fresh, kept[fresh.columns]], ignore_index=True) if len(kept) else fresh
+    out = pd.concat([f for f in (fresh, kept[fresh.columns]) if len(f)] or [fresh], ignore_index=True)
     out["master_id_l"] = out["unique_id_l"].map(master_of)
     out["master_id_r"] = out["unique_id_r"].map(master_of)
     decided = {tuple(sorted(p)) for p in decisions.cannot_link + decisions.must_link}
-    out = out[(out["master_id_l"] != out["master_id_r"])
-              & [tuple(sorted(p)) not in decided for p in zip(out["unique_id_l"], out["unique_id_r"])]]
+    undecided = pd.Series([tuple(sorted(p)) not in decided for p in zip(out["unique_id_l"], out["unique_id_r"])],
+                          index=out.index, dtype=bool)
+    out = out[(out["master_id_l"] != out["master_id_r"]) & undecided]
     return out.sort_values(["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True])
 
 
@@ -169,7 +170,8 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
              same[["id_r", "match_probability"]].rename(columns={"id_r": "uid"})]
     kept_links = stored.loc[stored.index.isin(carried), "match_probability"].dropna()
     links.append(pd.DataFrame({"uid": kept_links.index, "match_probability": kept_links.to_numpy()}))
-    strongest = pd.concat(links).groupby("uid")["match_probability"].max()
+    links = [f.astype({"match_probability": float}) for f in links if len(f)]
+    strongest = pd.concat(links).groupby("uid")["match_probability"].max() if links else pd.Series(dtype=float)
     xref = records[["unique_id", "source_system", "source_record_id", "record_hash"]].assign(
         master_id=lambda f: f["unique_id"].map(master_of),
         match_probability=lambda f: f["unique_id"].map(strongest),

@@ -1,6 +1,7 @@
 """The Splink model: comparisons fitted to CRM data, training, saving as JSON, scoring pairs."""
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -120,7 +121,22 @@ def train(records: pd.DataFrame, rules: Matching, path: Path) -> Path:
         link.training.estimate_parameters_using_expectation_maximisation(block, estimate_without_term_frequencies=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     link.misc.save_model_to_json(str(path), overwrite=True)
+    model = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(floor_m(model, rules.m_floor), indent=2, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def floor_m(model: dict, floor: float) -> dict:
+    """Every non-null level gets at least `floor` of the m mass (levels EM never saw included), then each
+    comparison's m is renormalised: no single disagreement can outweigh all the evidence that agrees."""
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for level in levels:
+            level["m_probability"] = max(level.get("m_probability") or 0.0, floor)
+        total = sum(lv["m_probability"] for lv in levels)
+        for level in levels:
+            level["m_probability"] /= total
+    return model
 
 
 def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,191 @@
+"""Customer masters through real Dagster materialisations: merges, non-merges, decisions, stable ids."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, materialize
+
+from pipelines.defs.assets import MASTER_ASSETS, NIGHTLY_ASSETS
+from pipelines.defs.resources import PipelineConfig, warehouse_resource
+from pipelines.matching.decisions import record_decision
+
+REPO = Path(__file__).resolve().parents[2]
+NIGHTS = ("2026-11-20", "2026-11-21")
+
+SALESFORCE = ["Id", "FirstName", "LastName", "Name", "GenderIdentity", "Birthdate", "MobilePhone", "Phone", "Email",
+              "MailingStreet", "MailingCity", "MailingState", "MailingPostalCode", "MailingCountry", "Account.Name",
+              "CreatedDate", "LastModifiedDate"]
+PLANTED_SALESFORCE = [
+    # the same person twice: only the phone's formatting and the e-mail's case differ
+    ["PL-A1", "明远", "赵", "赵明远", "男", "1985-03-02", "+86 139 1234 5678", "", "Zhao.MingYuan@Example.com",
+     "建国路88号", "北京市", "北京市", "100022", "CN", "", "2026-01-05T08:00:00Z", "2026-01-05T08:00:00Z"],
+    ["PL-A2", "明远", "赵", "赵明远", "男", "1985-03-02", "+86-13912345678", "", "zhao.mingyuan@example.com",
+     "建国路88号", "北京市", "北京市", "100022", "CN", "", "2026-02-05T08:00:00Z", "2026-02-05T08:00:00Z"],
+    # two colleagues behind one company switchboard, same office address
+    ["PL-S1", "James", "Miller", "James Miller", "Male", "1970-01-05", "", "+1 (212) 736-5000",
+     "james.miller@acme-corp.com", "350 5th Ave", "New York", "NY", "10118", "US", "Acme Corp",
+     "2026-01-05T08:00:00Z", "2026-01-05T08:00:00Z"],
+    ["PL-S2", "Olivia", "Chen", "Olivia Chen", "Female", "1990-07-21", "", "+1 (212) 736-5000",
+     "olivia.chen@acme-corp.com", "350 5th Ave", "New York", "NY", "10118", "US", "Acme Corp",
+     "2026-01-06T08:00:00Z", "2026-01-06T08:00:00Z"],
+    # before her marriage
+    ["PL-M1", "Emily", "Johnson", "Emily Johnson", "Female", "1988-04-12", "+1 415 736 2671", "",
+     "emily.j.writes@gmail.com", "12 Oak St", "San Francisco", "CA", "94110", "US", "",
+     "2025-03-01T08:00:00Z", "2025-03-01T08:00:00Z"],
+]
+HUBSPOT = ["Record ID", "First Name", "Last Name", "Gender", "Date of birth", "Mobile Phone Number", "Email",
+           "Street Address", "City", "State/Region", "Postal Code", "Country/Region", "Create Date",
+           "Last Modified Date"]
+PLANTED_HUBSPOT = [
+    # after it: new family name and address, same phone and e-mail
+    ["HS-M2", "Emily", "Carter", "Female", "1988-04-12", "(415) 736-2671", "emily.j.writes@gmail.com",
+     "48 Pine St", "San Francisco", "CA", "94108", "United States", "2026-06-01 09:00", "2026-06-01 09:00"],
+]
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def landing(small_landing, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("planted") / "landing"
+    shutil.copytree(small_landing, out)
+    _write(out / "salesforce" / NIGHTS[0] / "planted.csv", SALESFORCE, PLANTED_SALESFORCE)
+    _write(out / "hubspot" / NIGHTS[1] / "planted.csv", HUBSPOT, PLANTED_HUBSPOT)
+    return out
+
+
+def _resources(landing: Path, warehouse: Path, decisions: Path) -> dict:
+    return {"warehouse": warehouse_resource(str(warehouse)),
+            "pipeline": PipelineConfig(landing=str(landing), rules=str(REPO / "rules"),
+                                       model=str(REPO / "data/models/splink_model.json"), decisions=str(decisions))}
+
+
+def _night(resources: dict, date: str) -> None:
+    assert materialize(NIGHTLY_ASSETS, partition_key=date, resources=resources,
+                       instance=DagsterInstance.ephemeral()).success
+
+
+def _masters(resources: dict, full: bool = False) -> None:
+    config = {"ops": {"customer_master_tables": {"config": {"full_rebuild": full}}}}
+    assert materialize(MASTER_ASSETS, resources=resources, instance=DagsterInstance.ephemeral(),
+                       run_config=config).success
+
+
+def _query(warehouse: Path, statement: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(statement, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _master_of(warehouse: Path) -> dict[str, str]:
+    return dict(_query(warehouse, "select source_system || ':' || source_record_id, master_id from customer_xref"))
+
+
+def _partition(master_of: dict[str, str]) -> set[frozenset]:
+    groups: dict[str, set] = {}
+    for record, master in master_of.items():
+        groups.setdefault(master, set()).add(record)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.fixture(scope="module")
+def built(landing, tmp_path_factory):
+    """Night 1, masters, night 2, masters (incremental): the way the nightly schedule runs."""
+    folder = tmp_path_factory.mktemp("masters")
+    warehouse, decisions = folder / "warehouse.duckdb", folder / "decisions.csv"
+    resources = _resources(landing, warehouse, decisions)
+    for date in NIGHTS:
+        _night(resources, date)
+        _masters(resources)
+    return warehouse, resources, decisions
+
+
+def test_phone_format_and_email_case_merge(built):
+    master_of = _master_of(built[0])
+    assert master_of["salesforce:PL-A1"] == master_of["salesforce:PL-A2"]
+
+
+def test_switchboard_colleagues_stay_apart(built):
+    master_of = _master_of(built[0])
+    assert master_of["salesforce:PL-S1"] != master_of["salesforce:PL-S2"]
+
+
+def test_married_name_change_merges_and_keeps_the_former_name(built):
+    warehouse = built[0]
+    master_of = _master_of(warehouse)
+    master = master_of["salesforce:PL-M1"]
+    assert master_of["hubspot:HS-M2"] == master
+    names = dict(_query(warehouse, "select full_name, is_current from customer_name_history where master_id = ?",
+                        [master]))
+    assert names == {"Emily Carter": True, "Emily Johnson": False}
+    golden = _query(warehouse, "select full_name, phone, record_count from customer_master where master_id = ?",
+                    [master])
+    assert golden == [("Emily Carter", "+14157362671", 2)]
+
+
+def test_every_clean_record_has_exactly_one_master(built):
+    warehouse = built[0]
+    (records, xref, distinct_records, orphan) = _query(warehouse, """
+        select (select count(distinct (source_system, source_record_id)) from customers_clean),
+               (select count(*) from customer_xref),
+               (select count(distinct (source_system, source_record_id)) from customer_xref),
+               (select count(*) from customer_xref x anti join customer_master m using (master_id))""")[0]
+    assert records == xref == distinct_records
+    assert orphan == 0
+    assert _query(warehouse, "select sum(record_count) from customer_master")[0][0] == records
+
+
+def test_rerun_issues_no_new_ids(built):
+    warehouse, resources, _ = built
+    before = _query(warehouse, "select * from customer_xref order by all")
+    masters_before = _query(warehouse, "select master_id, issued_at from customer_master order by all")
+    history_before = _query(warehouse, "select count(*) from master_id_history")
+    _masters(resources)
+    assert _query(warehouse, "select * from customer_xref order by all") == before
+    assert _query(warehouse, "select master_id, issued_at from customer_master order by all") == masters_before
+    assert _query(warehouse, "select count(*) from master_id_history") == history_before
+
+
+def test_incremental_equals_full_rebuild(built, landing, tmp_path):
+    warehouse, resources, _ = built
+    incremental = _master_of(warehouse)
+    # a warehouse that sees both nights at once and builds its masters in one full run
+    fresh = tmp_path / "fresh.duckdb"
+    fresh_resources = _resources(landing, fresh, tmp_path / "decisions.csv")
+    for date in NIGHTS:
+        _night(fresh_resources, date)
+    _masters(fresh_resources, full=True)
+    assert _partition(_master_of(fresh)) == _partition(incremental)
+    # and an explicit full rebuild of the incremental warehouse keeps clusters and ids
+    _masters(resources, full=True)
+    assert _master_of(warehouse) == incremental
+
+
+def test_cannot_link_splits_the_cluster_on_the_next_run(built):
+    warehouse, resources, decisions = built
+    merged = _master_of(warehouse)["salesforce:PL-A1"]
+    record_decision(decisions, "cannot_link", "salesforce:PL-A1", "salesforce:PL-A2", decided_by="steward")
+    _masters(resources)
+    master_of = _master_of(warehouse)
+    assert master_of["salesforce:PL-A1"] != master_of["salesforce:PL-A2"]
+    assert merged in (master_of["salesforce:PL-A1"], master_of["salesforce:PL-A2"])  # the old id lives on
+    split_off = ({master_of["salesforce:PL-A1"], master_of["salesforce:PL-A2"]} - {merged}).pop()
+    assert _query(warehouse, "select change from master_id_history where old_id = ? and new_id = ?",
+                  [merged, split_off]) == [("split",)]
+    # the decided pair is not offered for review again, and the decision holds on the run after
+    assert not _query(warehouse, "select * from match_review where unique_id_l in ('salesforce:PL-A1', "
+                                 "'salesforce:PL-A2') and unique_id_r in ('salesforce:PL-A1', 'salesforce:PL-A2')")
+    _masters(resources)
+    assert _master_of(warehouse) == master_of
