@@ -189,3 +189,13 @@ def test_cannot_link_splits_the_cluster_on_the_next_run(built):
                                  "'salesforce:PL-A2') and unique_id_r in ('salesforce:PL-A1', 'salesforce:PL-A2')")
     _masters(resources)
     assert _master_of(warehouse) == master_of
+
+
+def test_steward_override_wins_over_survivorship(built):
+    warehouse, resources, decisions = built
+    master = _master_of(warehouse)["salesforce:PL-S1"]
+    record_decision(decisions, "override", master_id=master, field_name="company", value="Acme Corporation",
+                    decided_by="steward")
+    _masters(resources)
+    assert _query(warehouse, "select company, company_source from customer_master where master_id = ?",
+                  [master]) == [("Acme Corporation", "steward")]
