@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -77,6 +77,20 @@ class Person:
     married_family: str | None = None
     created_days_back: int = 0
     created_second: int = 0
+    # life events: a second e-mail, a new phone, a move; each source knows the old or the new value
+    other_email: str | None = None
+    other_phone: str | None = None
+    other_place: tuple | None = None
+    other_street: str | None = None
+
+    def seen_by(self, source: str) -> "Person":
+        """The person as one source knows them: for each life event, the old or the new value (fixed per
+        person and source, so a record does not flip between nights)."""
+        own = random.Random(f"{self.pid}:{source}")
+        pick = lambda old, new: new if new is not None and own.random() < 0.5 else old  # noqa: E731
+        place = pick((self.place, self.street), (self.other_place, self.other_street) if self.other_place else None)
+        return replace(self, email=pick(self.email, self.other_email), phone=pick(self.phone, self.other_phone),
+                       place=place[0], street=place[1])
 
 
 def _person(rng: random.Random, pid: int) -> Person:
@@ -104,8 +118,33 @@ def _person(rng: random.Random, pid: int) -> Person:
     married = None
     if gender == "F" and rng.random() < 0.04:
         married = rng.choice(CN_SURNAMES[:300]) if chinese else rng.choice(WEST_LAST)
-    return Person(pid, chinese, family, given, gender, birth, phone, email, place, street, company, married,
-                  rng.randrange(30, 900), rng.randrange(86400))
+    person = Person(pid, chinese, family, given, gender, birth, phone, email, place, street, company, married,
+                    rng.randrange(30, 900), rng.randrange(86400))
+    if rng.random() < 0.08:
+        user, domain = email.split("@")
+        person.other_email = f"{user[::-1]}{rng.randrange(10)}@{rng.choice(CN_DOMAINS if chinese else WEST_DOMAINS)}"
+    if rng.random() < 0.05:
+        digits = list(phone)
+        digits[-4:] = f"{rng.randrange(10000):04d}"
+        person.other_phone = "".join(digits)
+    if rng.random() < 0.08:
+        person.other_place = rng.choice(CN_PLACES if chinese else US_PLACES)
+        person.other_street = (f"{rng.choice(CN_STREETS)}{rng.randrange(1, 300)}号" if chinese
+                               else f"{rng.randrange(1, 9999)} {rng.choice(US_STREETS)}")
+    return person
+
+
+def _household(rng: random.Random, crowd: list[Person], share: float = 0.03) -> None:
+    """Some people share a home with the one before them: same landline and address; a Western spouse also
+    shares the family name. Different people that a careless matcher would merge."""
+    for i in range(1, len(crowd)):
+        if rng.random() < share:
+            p, home = crowd[i], crowd[i - 1]
+            if p.chinese != home.chinese:
+                continue
+            p.phone, p.place, p.street = home.phone, home.place, home.street
+            if not p.chinese:
+                p.family = home.family
 
 
 def _phone_variant(rng: random.Random, p: Person) -> str:
@@ -270,6 +309,7 @@ def generate(out: Path, people: int = 3000, nights: int = 3, start: str = "2026-
     xlsx_scale shrinks the share of people in the WukongCRM (XLSX) export, e.g. 0.2 for about a tenth of rows."""
     rng = random.Random(seed)
     crowd = [_person(rng, i) for i in range(people)]
+    _household(rng, crowd)
     in_sf = [p for p in crowd if rng.random() < (0.55 if not p.chinese else 0.3)]
     in_hs = [p for p in crowd if rng.random() < 0.45]
     in_wk = [p for p in crowd if rng.random() < (0.75 if p.chinese else 0.1) * xlsx_scale]
@@ -280,9 +320,9 @@ def generate(out: Path, people: int = 3000, nights: int = 3, start: str = "2026-
         share = 1.0 if k == 0 else 0.12
         pick = lambda group: [p for p in group if rng.random() < share]  # noqa: E731
         sf_people, hs_people, wk_people = pick(in_sf), pick(in_hs), pick(in_wk)
-        sf_rows = [salesforce_row(n, p, f"003{p.pid:012d}") for p in sf_people]
-        hs_rows = [hubspot_row(n, p, str(100000 + p.pid)) for p in hs_people]
-        wk_rows = [wukong_row(n, p) for p in wk_people]
+        sf_rows = [salesforce_row(n, p.seen_by("salesforce"), f"003{p.pid:012d}") for p in sf_people]
+        hs_rows = [hubspot_row(n, p.seen_by("hubspot"), str(100000 + p.pid)) for p in hs_people]
+        wk_rows = [wukong_row(n, p.seen_by("wukong")) for p in wk_people]
         if defects and sf_rows:
             sf_rows.append(list(sf_rows[0]))                     # the same record exported twice
             sf_rows[1][0] = ""                                   # a record without its id
