@@ -39,4 +39,4 @@ bench: install
 	$(BIN)/python benchmarks/ingest_cleanse.py --rows 1000000
 
 clean:
-	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal .dagster_home
+	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/gx .dagster_home

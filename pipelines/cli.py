@@ -61,18 +61,28 @@ def _error_line(error) -> str:
     return f"{error.cls_name}: {error.message.strip().splitlines()[0] if error.message.strip() else ''}"
 
 
+def _print_failures(result) -> None:
+    """Failed stages and failed asset checks (the check, the night, its counts), one line each."""
+    from pipelines.defs.checks import failed_checks
+
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError":
+            print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}", file=sys.stderr)
+    for line in failed_checks(result):
+        print(f"    {line}", file=sys.stderr)
+
+
 def _run_masters(instance, materialize, full: bool = False) -> bool:
     from pipelines.defs.assets import MASTER_ASSETS
+    from pipelines.defs.checks import MASTER_CHECKS
     from pipelines.defs.resources import default_resources
 
     print(f"customer masters ({'full rebuild' if full else 'new and changed records'}): customer_master, "
           "customer_xref, match_review ...", flush=True)
     config = {**QUIET_LOGS, "ops": {"customer_master_tables": {"config": {"full_rebuild": full}}}}
-    result = materialize(MASTER_ASSETS, resources=default_resources(), instance=instance, raise_on_error=False,
-                         run_config=config)
-    for event in result.all_events:
-        if event.is_step_failure:
-            print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}", file=sys.stderr)
+    result = materialize(MASTER_ASSETS + MASTER_CHECKS, resources=default_resources(), instance=instance,
+                         raise_on_error=False, run_config=config)
+    _print_failures(result)
     return result.success
 
 
@@ -91,6 +101,7 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
     from dagster import DagsterInstance, materialize
 
     from pipelines.defs.assets import NIGHTLY_ASSETS
+    from pipelines.defs.checks import NIGHTLY_CHECKS
     from pipelines.defs.resources import default_resources
 
     settings = load_settings()
@@ -98,14 +109,11 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
     failed, run_ids = [], []
     for i, date in enumerate(dates, start=1):
         print(f"[{i}/{len(dates)}] {date}: raw_customers -> customers_clean + quarantine -> pipeline_runs", flush=True)
-        result = materialize(NIGHTLY_ASSETS, partition_key=date, resources=default_resources(), instance=instance,
-                             raise_on_error=False, run_config=QUIET_LOGS)
+        result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=date, resources=default_resources(),
+                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
         run_ids.append(result.run_id)
+        _print_failures(result)
         if not result.success:
-            failures = [e for e in result.all_events if e.is_step_failure]
-            for event in failures:
-                print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}",
-                      file=sys.stderr)
             failed.append(date)
     print(f"\n{'night':<12}{'source':<14}{'rows in':>9}{'clean':>9}{'quarant.':>10}{'files rejected':>16}")
     for night, source, rows_in, clean, quarantined, rejected, unbalanced in _summary(settings.warehouse, run_ids):
@@ -116,6 +124,8 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
             _master_summary(settings.warehouse)
         else:
             failed.append("masters")
+    if not failed:
+        failed += _run_reports(instance, materialize, dates)
     print(f"\nwarehouse: {settings.warehouse}")
     print("rejected files and their reasons: select * from pipeline_runs where status = 'rejected'")
     print("Dagster UI: make ui  (then open http://127.0.0.1:3000)")
@@ -141,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     review.add_argument("--limit", type=int, default=20)
     review.add_argument("--decide", choices=["must_link", "cannot_link"], help="record a decision for a pair")
     review.add_argument("records", nargs="*", help="with --decide: the two records, as source:record_id")
+    review.add_argument("--override", nargs=3, metavar=("MASTER_ID", "FIELD", "VALUE"),
+                        help="set a golden field of a master; wins over survivorship on every run")
     review.add_argument("--by", default=os.environ.get("USER", ""), help="who decides (kept in the file)")
     review.add_argument("--note", default="")
     gen = sub.add_parser("generate", help="write synthetic exports of the three presets (seeded)")
@@ -150,11 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--start", default="2026-11-20")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--truth", type=Path, help="also write who each line really is, for accuracy figures")
+    report_p = sub.add_parser("report", help="rebuild a night's quality metrics, alerts and steward report "
+                                             "from the warehouse alone")
+    report_p.add_argument("--date", required=True, help="partition date YYYY-MM-DD")
     args = parser.parse_args(argv)
     if args.command == "train":
         return train()
     if args.command == "review":
         return review_command(args, parser)
+    if args.command == "report":
+        return report_command(args, parser)
     if args.command == "generate":
         from pipelines.samples import generate
 
@@ -207,6 +224,24 @@ def review_command(args, parser) -> int:
     from pipelines.warehouse.store import connect
 
     settings = load_settings()
+    if args.override:
+        from pipelines.rules import GOLDEN_FIELDS
+
+        master_id, field_name, value = args.override
+        if field_name not in GOLDEN_FIELDS:
+            parser.error(f"FIELD must be one of {', '.join(GOLDEN_FIELDS)}")
+        from pipelines.matching.decisions import typed_override
+        from pipelines.rules import RulesError
+
+        try:
+            typed_override(Path("--override"), 0, field_name, value)
+        except RulesError as exc:
+            parser.error(str(exc).split(": ", 1)[-1])
+        record_decision(settings.decisions, "override", master_id=master_id, field_name=field_name, value=value,
+                        decided_by=args.by, note=args.note)
+        print(f"recorded override of {field_name} for {master_id} in {settings.decisions}; "
+              "it applies from the next run")
+        return 0
     if args.decide:
         if len(args.records) != 2 or not all(":" in r for r in args.records):
             parser.error("--decide needs two records written as source:record_id")
@@ -228,6 +263,53 @@ def review_command(args, parser) -> int:
             mark = "=" if a == b else "≠"
             print(f"    {field:<12}{str(a):<32}{mark} {b}")
     return 0
+
+
+def _run_reports(instance, materialize, dates: list[str]) -> list[str]:
+    """quality_metrics + alerts -> steward_report for each night; the nights whose report failed."""
+    from pipelines.defs.reports import REPORT_ASSETS, report_resources
+    from pipelines.defs.resources import default_resources
+
+    failed = []
+    for date in dates:
+        result = materialize(REPORT_ASSETS, partition_key=date, resources={**default_resources(), **report_resources()},
+                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}",
+                      file=sys.stderr)
+        if not result.success:
+            failed.append(f"report {date}")
+            continue
+        meta = result.asset_materializations_for_node("steward_report")[0].metadata
+        alerts = meta["alerts"].value
+        print(f"report {date}: {meta['path'].value}" + (f"  ({alerts} alert(s))" if alerts else ""), flush=True)
+    return failed
+
+
+def report_command(args, parser) -> int:
+    import datetime as dt
+
+    from pipelines.warehouse.store import connect
+
+    try:
+        dt.date.fromisoformat(args.date)
+    except ValueError:
+        parser.error(f"--date must be YYYY-MM-DD, not {args.date!r}")
+    settings = load_settings()
+    if not settings.warehouse.exists():
+        print(f"no warehouse at {settings.warehouse}: run the pipeline first", file=sys.stderr)
+        return 1
+    with connect(settings.warehouse) as con:
+        known = con.execute("select count(*) from pipeline_runs where partition_date = ?", [args.date]).fetchone()[0]
+    if not known:
+        print(f"the warehouse has no run of night {args.date}", file=sys.stderr)
+        return 1
+    dagster_home()
+    from dagster import DagsterInstance, materialize
+
+    failed = _run_reports(DagsterInstance.get(), materialize, [args.date])
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.rules import Matching, Rules, Survivorship, load_matching, load_rules, load_survivorship
-from pipelines.settings import load_settings
+from pipelines.settings import REPO_ROOT, load_settings
 from pipelines.warehouse.store import sql
 
 
@@ -29,6 +29,19 @@ class PipelineConfig(ConfigurableResource):
         return load_survivorship(Path(self.rules))
 
 
+class ExpectationsConfig(ConfigurableResource):
+    """The expectation suites (YAML), the folder GX keeps its project in (<store>/gx), and the Data Docs folder."""
+
+    suites: str
+    store: str
+    docs: str
+
+
+def expectations_resource(warehouse: Path, reports: Path) -> ExpectationsConfig:
+    return ExpectationsConfig(suites=str(REPO_ROOT / "checks" / "expectations"), store=str(warehouse.parent),
+                              docs=str(reports / "gx"))
+
+
 def warehouse_resource(path: str) -> DuckDBResource:
     return DuckDBResource(database=path)
 
@@ -44,4 +57,5 @@ def default_resources() -> dict:
         "warehouse": warehouse_resource(str(settings.warehouse)),
         "pipeline": PipelineConfig(landing=str(settings.landing), rules=str(settings.rules),
                                    model=str(settings.model), decisions=str(settings.decisions)),
+        "expectations": expectations_resource(settings.warehouse, settings.reports),
     }

@@ -34,13 +34,29 @@ def load_decisions(path: Path) -> Decisions:
             if kind == "override":
                 if not row.get("master_id") or row.get("field") not in GOLDEN_FIELDS:
                     raise RulesError(f"{path}:{line}: an override needs master_id and a golden field name")
-                out.overrides.append((row["master_id"], row["field"], row.get("value") or ""))
+                out.overrides.append((row["master_id"], row["field"], typed_override(path, line, row["field"],
+                                                                             row.get("value") or "")))
                 continue
             a, b = (row.get("record_a") or "").strip(), (row.get("record_b") or "").strip()
             if not a or not b or ":" not in a or ":" not in b:
                 raise RulesError(f"{path}:{line}: {kind} needs record_a and record_b as source:record_id")
             (out.must_link if kind == "must_link" else out.cannot_link).append((a, b))
     return out
+
+
+def typed_override(path: Path, line: int, field_name: str, value: str):
+    """The override's value as its golden column's type; a value that does not fit names the file and line."""
+    if field_name == "birth_date":
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise RulesError(f"{path}:{line}: birth_date override must be a date written YYYY-MM-DD") from None
+    if field_name == "email_opt_out":
+        flag = value.strip().lower()
+        if flag not in ("true", "false"):
+            raise RulesError(f"{path}:{line}: email_opt_out override must be true or false")
+        return flag == "true"
+    return value
 
 
 def record_decision(path: Path, kind: str, record_a: str = "", record_b: str = "", master_id: str = "",

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 def cli(args: list[str], tmp_path: Path, landing: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "CRM_LANDING": str(landing), "CRM_WAREHOUSE": str(tmp_path / "w.duckdb"),
            "DAGSTER_HOME": str(REPO), "CRM_DAGSTER_STORAGE": str(tmp_path / "dagster"),
-           "CRM_DAGSTER_LOGS": str(tmp_path / "logs")}
+           "CRM_DAGSTER_LOGS": str(tmp_path / "logs"), "CRM_REPORTS": str(tmp_path / "reports")}
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=600)
 
@@ -29,6 +29,15 @@ def test_run_one_night_prints_summary(small_landing, tmp_path):
     assert "customer masters" in proc.stdout
     clean = con.execute("select count(distinct (source_system, source_record_id)) from customers_clean").fetchone()[0]
     assert con.execute("select count(*) from customer_xref").fetchone()[0] == clean
+    con.close()
+    report = tmp_path / "reports" / "2026-11-21" / "index.html"
+    assert f"report 2026-11-21: {report}" in proc.stdout and report.exists()
+    report.unlink()
+    proc = cli(["report", "--date", "2026-11-21"], tmp_path, tmp_path / "no-landing")  # the warehouse alone
+    assert proc.returncode == 0, proc.stderr
+    assert report.exists() and (tmp_path / "reports" / "index.html").exists()
+    proc = cli(["report", "--date", "2026-10-01"], tmp_path, tmp_path / "no-landing")
+    assert proc.returncode == 1 and "no run of night 2026-10-01" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
@@ -62,7 +71,8 @@ def test_definitions_load_with_one_asset_per_table():
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {"raw_customers", "customers_clean", "quarantine", "pipeline_runs", "customer_master",
                     "customer_xref", "match_review", "master_id_history", "customer_name_history",
-                    "customer_address_history"}
+                    "customer_address_history", "quality_metrics", "alerts", "steward_report"}
     assert defs.resolve_job_def("nightly_job") is not None and defs.resolve_job_def("master_job") is not None
     assert defs.resolve_sensor_def("masters_after_nightly") is not None
+    assert defs.resolve_job_def("report_job") is not None and defs.resolve_sensor_def("reports_after_masters")
     assert AssetKey("customers_clean") in defs.resolve_asset_graph().get_all_asset_keys()

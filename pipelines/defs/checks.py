@@ -1,0 +1,156 @@
+"""Asset checks shown in the Dagster UI: rows conserved, keys unique, required fields, expectation suites.
+
+Blocking checks with ERROR severity stop the assets downstream for that partition (or, for the masters, that
+run). Metadata holds counts and rates only, never a customer value.
+"""
+import datetime as dt
+import warnings
+from pathlib import Path
+
+from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue, PreviewWarning,
+                     asset_check)
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.partitions import nightly
+from pipelines.defs.resources import ExpectationsConfig, ensure_tables
+from pipelines.warehouse.store import sql
+
+POOL = "warehouse"
+# Per-partition checks are a preview feature of Dagster 1.13; we depend on it knowingly, once, here.
+warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=PreviewWarning)
+WARN = AssetCheckSeverity.WARN
+
+
+def _counts(warehouse: DuckDBResource, statement: str, params: dict) -> dict[str, int]:
+    ensure_tables(warehouse)
+    with warehouse.get_connection() as con:
+        cursor = con.execute(sql(statement), params)
+        names = [d[0] for d in cursor.description]
+        return {n: int(v or 0) for n, v in zip(names, cursor.fetchone())}
+
+
+def _rate(good: int, total: int) -> float:
+    return round(good / total, 6) if total else 1.0
+
+
+@asset_check(asset="customers_clean", partitions_def=nightly, blocking=True, pool=POOL,
+             description="One row per source_system + source_record_id in the night; a duplicate blocks the "
+                         "masters and pipeline_runs.")
+def unique_record_key(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+    c = _counts(warehouse, "check_customers_clean", {"partition": context.partition_key})
+    return AssetCheckResult(passed=c["duplicate_keys"] == 0 and c["no_record_id"] == 0, metadata={
+        "rows": c["rows"], "duplicate_keys": c["duplicate_keys"], "extra_copies": c["extra_copies"],
+        "missing_record_id": c["no_record_id"], "unique_rate": _rate(c["rows"] - c["extra_copies"], c["rows"])})
+
+
+@asset_check(asset="customers_clean", partitions_def=nightly, blocking=True, pool=POOL,
+             description="Every clean record has an identity (name, phone or e-mail) and its file and line.")
+def required_fields(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+    c = _counts(warehouse, "check_customers_clean", {"partition": context.partition_key})
+    return AssetCheckResult(passed=c["no_identity"] == 0 and c["no_lineage"] == 0, metadata={
+        "rows": c["rows"], "no_identity": c["no_identity"], "no_file_or_line": c["no_lineage"],
+        "identity_rate": _rate(c["rows"] - c["no_identity"], c["rows"])})
+
+
+@asset_check(asset="quarantine", name="required_fields", partitions_def=nightly, pool=POOL,
+             description="Every quarantined row names its rule, field, reason, file and line.")
+def quarantine_required_fields(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+    c = _counts(warehouse, "check_quarantine", {"partition": context.partition_key})
+    return AssetCheckResult(passed=c["no_rule"] == 0 and c["no_lineage"] == 0, severity=WARN, metadata={
+        "rows": c["rows"], "no_rule": c["no_rule"], "no_file_or_line": c["no_lineage"]})
+
+
+@asset_check(asset="pipeline_runs", partitions_def=nightly, blocking=True, pool=POOL,
+             description="Per read file, rows in = clean + quarantined: no record is lost or counted twice.")
+def rows_conserved(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+    ensure_tables(warehouse)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    params = {"partition": context.partition_key, "run_id": context.run.run_id, "started": now, "finished": now}
+    with warehouse.get_connection() as con:
+        files = con.execute(sql("summarize_run"), params).df()
+    read = files[files["status"] != "rejected"]
+    unbalanced = read[read["status"] == "unbalanced"]
+    return AssetCheckResult(passed=unbalanced.empty, metadata={
+        "files_read": len(read), "files_unbalanced": len(unbalanced),
+        "unbalanced_files": ", ".join(unbalanced["source_file"]) or "none",
+        "rows_in": int(read["rows_in"].sum()), "rows_clean": int(read["rows_clean"].sum()),
+        "rows_quarantined": int(read["rows_quarantined"].sum())})
+
+
+@asset_check(asset="customer_master", blocking=True, pool=POOL,
+             description="One row per master_id, and every master holds at least one source record.")
+def unique_master_id(warehouse: DuckDBResource) -> AssetCheckResult:
+    c = _counts(warehouse, "check_customer_master", {})
+    return AssetCheckResult(passed=c["duplicate_ids"] == 0 and c["no_id"] == 0 and c["empty_masters"] == 0,
+                            metadata={"rows": c["rows"], "duplicate_ids": c["duplicate_ids"],
+                                      "missing_id": c["no_id"], "empty_masters": c["empty_masters"]})
+
+
+@asset_check(asset="customer_xref", blocking=True, pool=POOL,
+             description="One xref row per clean source record, each pointing at an existing master.")
+def one_row_per_record(warehouse: DuckDBResource) -> AssetCheckResult:
+    c = _counts(warehouse, "check_customer_xref", {})
+    passed = c["duplicate_records"] == 0 and c["records_without_master"] == 0 and c["unknown_masters"] == 0
+    return AssetCheckResult(passed=passed, metadata={
+        "rows": c["rows"], "duplicate_records": c["duplicate_records"],
+        "records_without_master": c["records_without_master"], "unknown_masters": c["unknown_masters"]})
+
+
+def _run_suite(context: AssetCheckExecutionContext, table: str, warehouse: DuckDBResource,
+               expectations: ExpectationsConfig, partition: str | None) -> AssetCheckResult:
+    from pipelines.expectations import load_suite, store_results, validate
+
+    suite = load_suite(Path(expectations.suites) / f"{table}.yaml")
+    where, params = ("where partition_date = ?", [partition]) if partition else ("", [])
+    ensure_tables(warehouse)
+    with warehouse.get_connection() as con:
+        frame = con.execute(f"select * from {table} {where}", params).df()  # table: one of SUITE_TABLES
+        outcome = validate(suite, frame, Path(expectations.store), Path(expectations.docs),
+                           run_name=partition or "masters")
+        store_results(con, outcome, context.run.run_id, partition,
+                      dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    failed = outcome.rows[~outcome.rows["success"]]
+    return AssetCheckResult(
+        passed=outcome.success, severity=AssetCheckSeverity.ERROR if suite.severity == "error" else WARN,
+        metadata={"rows": len(frame), "expectations": len(outcome.rows), "failed": len(failed),
+                  "pass_rate": _rate(len(outcome.rows) - len(failed), len(outcome.rows)),
+                  "failed_expectations": ", ".join(failed["expectation"]) or "none",
+                  "data_docs": MetadataValue.path(str(Path(expectations.docs) / "index.html"))})
+
+
+def _suite_check(table: str, partitioned: bool):
+    if table not in SUITE_TABLES:
+        raise ValueError(f"no expectation suite for table {table}")
+    @asset_check(asset=table, name="expectations", blocking=True, pool=POOL,
+                 partitions_def=nightly if partitioned else None,
+                 description=f"The expectation suite checks/expectations/{table}.yaml (Great Expectations); "
+                             "its severity decides whether a failure blocks.")
+    def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource,
+               expectations: ExpectationsConfig) -> AssetCheckResult:
+        return _run_suite(context, table, warehouse, expectations, context.partition_key if partitioned else None)
+
+    return _check
+
+
+# The tables with a suite; only these fixed names reach the SQL of _run_suite.
+SUITE_TABLES = ("customers_clean", "quarantine", "customer_master", "customer_xref")
+NIGHTLY_CHECKS = [unique_record_key, required_fields, quarantine_required_fields, rows_conserved,
+                  _suite_check("customers_clean", True), _suite_check("quarantine", True)]
+MASTER_CHECKS = [unique_master_id, one_row_per_record,
+                 _suite_check("customer_master", False), _suite_check("customer_xref", False)]
+
+
+def failed_checks(result) -> list[str]:
+    """One line per failed check of a materialisation result: check, partition, whether it blocked, counts."""
+    lines = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        blocked = evaluation.blocking and evaluation.severity == AssetCheckSeverity.ERROR
+        counts = {k: v.value for k, v in evaluation.metadata.items()
+                  if isinstance(v.value, (int, float)) and not isinstance(v.value, bool) and v.value}
+        night = f" for {evaluation.partition}" if evaluation.partition else ""
+        what = "blocking: downstream assets not built" if blocked else "warning"
+        lines.append(f"check {evaluation.asset_check_key.to_user_string()} failed{night} ({what}); "
+                     + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return lines

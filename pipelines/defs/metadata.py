@@ -1,0 +1,56 @@
+"""Materialisation metadata for the Dagster UI: column schema, pass rates, a preview of non-PII columns."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableRecord, TableSchema
+
+# Columns that say nothing about a person: shown in the UI preview. Names, phones, e-mails, addresses below
+# the province, ids and free text never are.
+PREVIEW_COLUMNS = ("source_system", "source_file", "source_line", "gender", "country", "province", "phone_type",
+                   "phone_valid", "email_valid", "quality_flags")
+PREVIEW_ROWS = 5
+
+
+def column_schema(con: duckdb.DuckDBPyConnection, table: str) -> TableSchema:
+    """The warehouse table's columns, types and nullability, as DuckDB declares them."""
+    rows = con.execute("select column_name, data_type, is_nullable from information_schema.columns "
+                       "where table_name = ? order by ordinal_position", [table]).fetchall()
+    return TableSchema(columns=[TableColumn(name, str(kind).lower(), constraints=_constraints(nullable))
+                                for name, kind, nullable in rows])
+
+
+def _constraints(nullable: str) -> TableColumnConstraints:
+    return TableColumnConstraints(nullable=nullable == "YES")
+
+
+def _cell(value):
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        return ", ".join(str(v) for v in list(value))
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value if isinstance(value, (bool, int, float)) else str(value)
+
+
+def preview(frame: pd.DataFrame) -> MetadataValue:
+    cols = [c for c in PREVIEW_COLUMNS if c in frame.columns]
+    head = frame[cols].head(PREVIEW_ROWS)
+    records = [TableRecord({c: _cell(v) for c, v in zip(cols, row)}) for row in head.itertuples(index=False)]
+    schema = TableSchema(columns=[TableColumn(c, "string") for c in cols])
+    return MetadataValue.table(records=records, schema=schema)
+
+
+def _rate(series: pd.Series) -> float:
+    return round(float(series.mean()), 6) if len(series) else 0.0
+
+
+def clean_metadata(clean: pd.DataFrame, quarantined: int, schema: TableSchema) -> dict:
+    """Rates and shape of a customers_clean partition; counts and rates only, no customer value."""
+    total = len(clean) + quarantined
+    return {
+        "dagster/column_schema": schema,
+        "clean_rate": round(len(clean) / total, 6) if total else 0.0,
+        "flagged_rate": _rate(clean["quality_flags"].map(lambda f: f is not None and len(f) > 0))
+        if "quality_flags" in clean else 0.0,
+        "preview (non-PII columns)": preview(clean),
+    }

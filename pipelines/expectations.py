@@ -1,0 +1,122 @@
+"""Runs the expectation suites of checks/expectations/ with Great Expectations and builds their Data Docs."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from checks.suites import RESULT_FORMAT, SEVERITIES, Expectation, Suite, check_expectation, gx_suite, result_rows
+from pipelines.rules import _Doc, _mapping
+
+SITE = "crm_quality"
+DATA_SOURCE = "warehouse"
+
+
+@dataclass
+class Outcome:
+    suite: Suite
+    success: bool
+    rows: pd.DataFrame  # one per expectation: suite, expectation, success, counts
+
+
+def load_suite(path: Path) -> Suite:
+    """One suite file; an unknown key or expectation fails with the file, line and key."""
+    doc = _Doc(path)
+    top = _mapping(doc, (), doc.data, {"table", "severity", "description", "expectations"},
+                   {"table", "expectations"})
+    severity = str(top.get("severity", "error"))
+    if severity not in SEVERITIES:
+        raise doc.fail(("severity",), f"'{severity}' is not one of {', '.join(SEVERITIES)}")
+    if not isinstance(top["expectations"], list) or not top["expectations"]:
+        raise doc.fail(("expectations",), "expected a list of expectations")
+    expectations = tuple(_expectation(doc, i, raw) for i, raw in enumerate(top["expectations"]))
+    if top["table"] != path.stem:
+        raise doc.fail(("table",), f"'{top['table']}' does not match the file name {path.name}")
+    return Suite(str(top["table"]), severity, str(top.get("description", "")), expectations)
+
+
+def _expectation(doc: _Doc, index: int, raw: Any) -> Expectation:
+    keys = ("expectations", index)
+    if not isinstance(raw, dict) or "expect" not in raw:
+        raise doc.fail(keys, "expected a mapping with 'expect: <expectation type>' and its arguments")
+    kwargs = {k: v for k, v in raw.items() if k != "expect"}
+    expectation = Expectation(str(raw["expect"]), kwargs)
+    problem = check_expectation(expectation)
+    if problem:
+        raise doc.fail(keys, problem)
+    return expectation
+
+
+def load_suites(folder: Path) -> dict[str, Suite]:
+    suites = [load_suite(p) for p in sorted(Path(folder).glob("*.yaml"))]
+    return {s.table: s for s in suites}
+
+
+@lru_cache(maxsize=4)
+def _context(store: str, docs: str):
+    """A file-mode GX project in `store` (suites, stored results); Data Docs go to `docs`, not inside it."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=store)
+    bars = context.variables.progress_bars
+    if (bars.get("globally") if isinstance(bars, dict) else getattr(bars, "globally", True)) is not False:
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
+    site = {"class_name": "SiteBuilder", "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+    sites = context.list_data_docs_sites()
+    for name in [n for n in sites if n != SITE]:
+        context.delete_data_docs_site(name)  # the default site would be a second copy inside the store
+    if SITE not in sites:
+        context.add_data_docs_site(SITE, site)
+    elif sites[SITE] != site:
+        context.update_data_docs_site(SITE, site)
+    return context
+
+
+def _checkpoint(context, suite: Suite):
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    asset_name = suite.table
+    source = context.data_sources.add_or_update_pandas(DATA_SOURCE)
+    asset = next((a for a in source.assets if a.name == asset_name), None) or source.add_dataframe_asset(asset_name)
+    batch = next((b for b in asset.batch_definitions if b.name == "rows"), None) or \
+        asset.add_batch_definition_whole_dataframe("rows")
+    gx_s = context.suites.add_or_update(gx_suite(suite))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite.table, data=batch, suite=gx_s))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=suite.table, validation_definitions=[definition], result_format=RESULT_FORMAT,
+        actions=[UpdateDataDocsAction(name="data_docs", site_names=[SITE])]))
+    return checkpoint, [e.id for e in gx_s.expectations]
+
+
+def validate(suite: Suite, frame: pd.DataFrame, store: Path, docs: Path, run_name: str) -> Outcome:
+    """Validate a frame against a suite; the counts-only result is stored in `store`, its page in `docs`."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    context = _context(str(Path(store).resolve()), str(Path(docs).resolve()))
+    checkpoint, ids = _checkpoint(context, suite)
+    result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name))
+    validation = next(iter(result.run_results.values())).to_json_dict()
+    return Outcome(suite, bool(result.success), pd.DataFrame(result_rows(suite, ids, validation)))
+
+
+def store_results(con, outcome: Outcome, run_id: str, partition: str | None, now: dt.datetime) -> None:
+    """Append the counts of one suite run to expectation_results (history is kept, like pipeline_runs)."""
+    rows = outcome.rows.assign(run_id=run_id, partition_date=partition, validated_at=now)
+    con.register("_results", rows)
+    try:
+        con.execute("insert into expectation_results by name select * from _results")
+    finally:
+        con.unregister("_results")

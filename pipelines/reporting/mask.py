@@ -1,0 +1,77 @@
+"""Masks personal values before anyone reads them, and neutralises spreadsheet formulas in CSV cells."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_NON_DIGIT = re.compile(r"\D")
+
+
+def _cjk(text: str) -> bool:
+    return any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
+
+
+def mask_phone(value: str | None) -> str | None:
+    """+8613812348000 -> 138****8000: three first and four last digits of the national number."""
+    if value is None:
+        return None
+    digits = _NON_DIGIT.sub("", unicodedata.normalize("NFKC", str(value)))
+    text = str(value).strip()
+    if text.startswith("+86") and len(digits) > 11:
+        digits = digits[2:]
+    elif text.startswith("+1") and len(digits) == 11:
+        digits = digits[1:]
+    if len(digits) < 7:
+        return "*" * len(digits) or "***"
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_text(value: str | None) -> str | None:
+    """Any other personal text: its first character and three stars."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return f"{text[:1]}***" if text else ""
+
+
+def mask_email(value: str | None) -> str | None:
+    """john.smith@example.com -> j***@example.com; text without '@' is masked as text."""
+    if value is None:
+        return None
+    user, at, domain = str(value).strip().rpartition("@")
+    if not at or not user:
+        return mask_text(value)
+    return f"{user[:1]}***@{domain}"
+
+
+def mask_name(value: str | None) -> str | None:
+    """张三丰 -> 张**; John Smith -> J*** S***."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if _cjk(text):
+        compact = "".join(text.split())
+        return compact[:1] + "*" * max(len(compact) - 1, 1)
+    return " ".join(f"{part[:1]}***" for part in text.split())
+
+
+MASKERS = {"full_name": mask_name, "name": mask_name, "phone": mask_phone, "email": mask_email}
+# Fields shown as they are: codes and places no one is identified by.
+PLAIN = {"gender", "country", "province", "city", "district", "created_at", "updated_at", "last_activity_at",
+         "source_record_id", "record_id"}
+
+
+def mask_field(field: str, value) -> str | None:
+    """The masked form of `value` for a canonical field; unknown fields are masked as text."""
+    if value is None:
+        return None
+    if field in PLAIN:
+        return str(value)[:60]
+    return MASKERS.get(field, mask_text)(str(value))
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet shows as text: formulas (=, +, -, @, tab, CR first) get a leading quote."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_LEADS) else text

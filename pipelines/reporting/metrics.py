@@ -1,0 +1,48 @@
+"""Computes a night's quality_metrics and alerts in DuckDB and replaces that night's rows in one transaction."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipelines.rules import AlertRule
+from pipelines.warehouse.store import sql
+
+RULE_COLUMNS = ("rule", "table_name", "metric", "field", "source", "kind", "threshold", "nights", "min_history")
+
+
+@dataclass
+class MetricsResult:
+    metrics: int
+    alerts: pd.DataFrame
+
+
+def rules_frame(rules: dict[str, AlertRule]) -> pd.DataFrame:
+    rows = [{**asdict(r), "rule": r.name, "table_name": r.table} for r in rules.values()]
+    return pd.DataFrame(rows, columns=list(RULE_COLUMNS)).astype(
+        {"threshold": "float64", "nights": "int64", "min_history": "int64"})
+
+
+def refresh_metrics(con: duckdb.DuckDBPyConnection, partition: date | str, run_id: str,
+                    rules: dict[str, AlertRule]) -> MetricsResult:
+    """Readers see the night's old metrics and alerts or the new ones, never a mix."""
+    params = {"partition": str(partition), "run_id": run_id}
+    con.register("alert_rules", rules_frame(rules))
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from quality_metrics where partition_date = $partition", {"partition": str(partition)})
+        con.execute(f"insert into quality_metrics by name {sql('quality_metrics')}", params)
+        con.execute("delete from alerts where partition_date = $partition", {"partition": str(partition)})
+        con.execute(f"insert into alerts by name {sql('detect_alerts')}", params)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("alert_rules")
+    metrics = con.execute("select count(*) from quality_metrics where partition_date = ?", [str(partition)]).fetchone()[0]
+    alerts = con.execute("select * from alerts where partition_date = ? order by rule, source_system, field",
+                         [str(partition)]).df()
+    return MetricsResult(metrics=int(metrics), alerts=alerts)

@@ -1,0 +1,198 @@
+"""Asset checks and expectation suites through real Dagster materialisations into DuckDB files under tmp_path."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+
+from pipelines.defs.assets import MASTER_ASSETS, NIGHTLY_ASSETS
+from pipelines.defs.checks import MASTER_CHECKS, NIGHTLY_CHECKS
+from pipelines.defs.resources import ExpectationsConfig, PipelineConfig, warehouse_resource
+
+REPO = Path(__file__).resolve().parents[2]
+NIGHT = "2026-11-20"
+SCRIPT_NAME = "<script>alert(1)</script>"
+BAD_EMAIL = "victim@@example.com"
+SALESFORCE = ["Id", "FirstName", "LastName", "Name", "MobilePhone", "Email", "MailingCountry", "CreatedDate"]
+
+
+def _resources(landing: Path, folder: Path, rules: Path = REPO / "rules",
+               suites: Path = REPO / "checks" / "expectations") -> dict:
+    model = folder / "model.json"
+    if (REPO / "data/models/splink_model.json").exists() and not model.exists():
+        shutil.copy(REPO / "data/models/splink_model.json", model)
+    return {"warehouse": warehouse_resource(str(folder / "warehouse.duckdb")),
+            "pipeline": PipelineConfig(landing=str(landing), rules=str(rules), model=str(model),
+                                       decisions=str(folder / "decisions.csv")),
+            "expectations": ExpectationsConfig(suites=str(suites), store=str(folder), docs=str(folder / "reports/gx"))}
+
+
+def _query(folder: Path, statement: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(statement, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _evaluations(result) -> dict[str, object]:
+    return {e.asset_check_key.to_user_string(): e for e in result.get_asset_check_evaluations()}
+
+
+def _materialized(result) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+@pytest.fixture(scope="module")
+def checked(small_landing, tmp_path_factory):
+    """The normal fixture: one night and the masters, every check included."""
+    folder = tmp_path_factory.mktemp("checked")
+    resources = _resources(small_landing, folder)
+    night = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=NIGHT, resources=resources,
+                        instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    masters = materialize(MASTER_ASSETS + MASTER_CHECKS, resources=resources, instance=DagsterInstance.ephemeral(),
+                          raise_on_error=False)
+    return folder, night, masters
+
+
+def test_every_check_passes_on_the_normal_fixture(checked):
+    folder, night, masters = checked
+    assert night.success and masters.success
+    evaluations = {**_evaluations(night), **_evaluations(masters)}
+    assert set(evaluations) == {
+        "customers_clean:unique_record_key", "customers_clean:required_fields", "customers_clean:expectations",
+        "quarantine:required_fields", "quarantine:expectations", "pipeline_runs:rows_conserved",
+        "customer_master:unique_master_id", "customer_master:expectations",
+        "customer_xref:one_row_per_record", "customer_xref:expectations"}
+    assert all(e.passed for e in evaluations.values()), [k for k, e in evaluations.items() if not e.passed]
+    assert {e.partition for k, e in _evaluations(night).items()} == {NIGHT}
+    rows = evaluations["customers_clean:unique_record_key"].metadata["rows"].value
+    assert rows > 0 and evaluations["pipeline_runs:rows_conserved"].metadata["files_unbalanced"].value == 0
+
+
+def test_suite_results_are_stored_and_data_docs_built(checked):
+    folder, night, _ = checked
+    stored = _query(folder, "select suite, partition_date::varchar, count(*), bool_and(success), "
+                            "bool_and(element_count is not null) from expectation_results group by all order by 1")
+    assert [(s, p) for s, p, *_ in stored] == [("customer_master", None), ("customer_xref", None),
+                                               ("customers_clean", NIGHT), ("quarantine", NIGHT)]
+    assert all(n >= 5 and ok and counted for *_, n, ok, counted in stored)
+    docs = folder / "reports" / "gx"
+    assert (docs / "index.html").exists()
+    assert {p.name for p in (docs / "validations").iterdir()} == {"customers_clean", "quarantine", "customer_master",
+                                                                  "customer_xref"}
+    evaluation = _evaluations(night)["customers_clean:expectations"]
+    assert evaluation.metadata["data_docs"].value == str(docs / "index.html")
+
+
+def test_materialisation_carries_schema_rates_and_a_preview_without_pii(checked):
+    _, night, _ = checked
+    event = next(e for e in night.get_asset_materialization_events() if e.asset_key == AssetKey("customers_clean"))
+    metadata = event.materialization.metadata
+    schema = metadata["dagster/column_schema"].value
+    assert {"source_record_id", "phone", "quality_flags"} <= {c.name for c in schema.columns}
+    assert 0 < metadata["clean_rate"].value <= 1 and metadata["dagster/row_count"].value > 0
+    preview = metadata["preview (non-PII columns)"].value
+    columns = {c.name for c in preview.schema.columns}
+    assert "source_system" in columns and not columns & {"full_name", "phone", "email", "phone_raw", "email_raw",
+                                                         "street", "source_record_id", "birth_date"}
+
+
+def _plant(landing: Path) -> None:
+    path = landing / "salesforce" / NIGHT / "planted.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(SALESFORCE)
+        writer.writerow(["PL-X1", "", "", SCRIPT_NAME, "+1 415 736 2671", BAD_EMAIL, "US", "2026-01-05T08:00:00Z"])
+
+
+def _suites_that_fail_on_the_planted_row(folder: Path) -> Path:
+    suites = folder / "suites"
+    shutil.copytree(REPO / "checks" / "expectations", suites)
+    path = suites / "customers_clean.yaml"
+    text = path.read_text(encoding="utf-8").replace("severity: error", "severity: warn")
+    text += ("  - expect: expect_column_values_to_not_match_regex\n    column: full_name\n    regex: '[<>]'\n"
+             "  - expect: expect_column_values_to_match_regex\n    column: email_raw\n    regex: '^[^@]+@[^@]+$'\n")
+    path.write_text(text, encoding="utf-8")
+    return suites
+
+
+def test_failing_values_appear_nowhere_in_docs_results_or_metadata(small_landing, tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    _plant(landing)
+    resources = _resources(landing, tmp_path, suites=_suites_that_fail_on_the_planted_row(tmp_path))
+    result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=NIGHT, resources=resources,
+                         instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert result.success  # a warn-severity suite shows its failure and stops nothing
+    evaluation = _evaluations(result)["customers_clean:expectations"]
+    assert not evaluation.passed and evaluation.metadata["failed"].value == 2
+    failing = dict(_query(tmp_path, "select expectation, unexpected_count from expectation_results where not success"))
+    assert set(failing) == {"expect_column_values_to_match_regex(email_raw)",
+                            "expect_column_values_to_not_match_regex(full_name)"}
+    assert failing["expect_column_values_to_not_match_regex(full_name)"] == 1
+    assert _query(tmp_path, "select count(*) from customers_clean where full_name = ? and email_raw = ?",
+                  [SCRIPT_NAME, BAD_EMAIL]) == [(1,)]  # both planted values are in the table the suite read
+    written = [p for p in (tmp_path / "gx").rglob("*") if p.is_file()]
+    written += [p for p in (tmp_path / "reports" / "gx").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".html" for p in written) and any(p.suffix == ".json" for p in written)
+    for path in written:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for planted in (SCRIPT_NAME, "alert(1)", BAD_EMAIL, "victim@"):
+            assert planted not in text, f"{planted} in {path}"
+    shown = repr([e.metadata for e in result.get_asset_check_evaluations()]) + \
+        repr([e.materialization.metadata for e in result.get_asset_materialization_events()])
+    assert "alert(1)" not in shown and "victim@" not in shown
+
+
+def _rules_that_let_duplicates_through(folder: Path) -> Path:
+    rules = folder / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    path = rules / "validation.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  duplicate_record_id:\n")
+    path.write_text(text[:start] + text[start:].replace("action: quarantine", "action: flag", 1), encoding="utf-8")
+    return rules
+
+
+def test_a_duplicate_key_blocks_the_downstream_assets(small_landing, tmp_path):
+    resources = _resources(small_landing, tmp_path, rules=_rules_that_let_duplicates_through(tmp_path))
+    result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS + MASTER_ASSETS + MASTER_CHECKS, partition_key=NIGHT,
+                         resources=resources, instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    check = _evaluations(result)["customers_clean:unique_record_key"]
+    assert not check.passed and check.partition == NIGHT and check.metadata["duplicate_keys"].value >= 1
+    materialized = _materialized(result)
+    assert {"raw_customers", "customers_clean", "quarantine"} <= materialized
+    assert not materialized & {"pipeline_runs", "customer_master", "customer_xref"}
+    assert _query(tmp_path, "select count(*) from customer_master") == [(0,)]
+
+
+def test_cli_names_the_failed_blocking_check_and_exits_non_zero(small_landing, tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    rules = _rules_that_let_duplicates_through(tmp_path)
+    for var, value in {"CRM_LANDING": small_landing, "CRM_WAREHOUSE": tmp_path / "w.duckdb", "CRM_RULES": rules,
+                       "CRM_REPORTS": tmp_path / "reports", "DAGSTER_HOME": REPO,
+                       "CRM_DAGSTER_STORAGE": tmp_path / "dagster", "CRM_DAGSTER_LOGS": tmp_path / "logs"}.items():
+        monkeypatch.setenv(var, str(value))
+    assert main(["run", "--date", NIGHT]) == 1  # in-process, as the command runs; no second GX import
+    out, err = capsys.readouterr()
+    assert f"check customers_clean:unique_record_key failed for {NIGHT} (blocking" in err and "duplicate_keys=" in err
+    assert "Traceback" not in err and "DagsterAssetCheckFailedError" not in err
+    assert "customer masters" not in out
+
+
+def test_the_jobs_run_the_checks():
+    from pipelines.definitions import defs
+
+    nightly = set(defs.resolve_job_def("nightly_job").graph.node_names())
+    master = set(defs.resolve_job_def("master_job").graph.node_names())
+    assert {"customers_clean_unique_record_key", "customers_clean_expectations", "pipeline_runs_rows_conserved",
+            "quarantine_expectations"} <= nightly
+    assert {"customer_master_unique_master_id", "customer_xref_one_row_per_record",
+            "customer_master_expectations", "customer_xref_expectations"} <= master

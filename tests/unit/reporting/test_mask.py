@@ -1,0 +1,60 @@
+"""Masking of personal values and neutralising of spreadsheet formulas, value by value."""
+import pytest
+
+from pipelines.reporting.mask import csv_safe, mask_email, mask_field, mask_name, mask_phone
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("+8613812348000", "138****8000"),
+    ("13812348000", "138****8000"),
+    ("１３８１２３４８０００", "138****8000"),         # full-width digits
+    ("+14152463733", "415***3733"),
+    ("12345", "*****"),
+    ("<script>", "***"),                              # no digit of it survives, no markup either
+    (None, None),
+])
+def test_mask_phone(value, masked):
+    assert mask_phone(value) == masked
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("john@example.com", "j***@example.com"),
+    ("lina598@", "l***@"),
+    ("no-at-sign", "n***"),
+    ("@example.com", "@***"),
+])
+def test_mask_email(value, masked):
+    assert mask_email(value) == masked
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("张三", "张*"),
+    ("欧阳娜娜", "欧***"),
+    ("平 周", "平*"),
+    ("John Smith", "J*** S***"),
+    ("<script>alert(1)</script>", "<***"),
+])
+def test_mask_name(value, masked):
+    assert mask_name(value) == masked
+
+
+def test_mask_field_keeps_codes_and_masks_the_rest():
+    assert mask_field("gender", "F") == "F"
+    assert mask_field("birth_date", "1974-09-04") == "1***"
+    assert mask_field("street", "建国路88号") == "建***"
+    assert mask_field("email", "ann@example.com") == "a***@example.com"
+
+
+@pytest.mark.parametrize("value, cell", [
+    ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+    ("+1 555", "'+1 555"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("ok=1", "ok=1"),
+    (None, ""),
+    (42, "42"),
+])
+def test_csv_safe(value, cell):
+    assert csv_safe(value) == cell

@@ -1,0 +1,49 @@
+"""The expectation suite files: every bundled suite loads, and a typo fails with the file, line and key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.expectations import load_suite, load_suites
+from pipelines.rules import RulesError
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = "table: t\nseverity: warn\nexpectations:\n  - expect: expect_column_values_to_not_be_null\n    column: a\n"
+
+
+def _suite(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_suites_load():
+    suites = load_suites(REPO / "checks" / "expectations")
+    assert set(suites) == {"customers_clean", "quarantine", "customer_master", "customer_xref"}
+    assert suites["customers_clean"].severity == "error" and suites["quarantine"].severity == "warn"
+    labels = [e.label for e in suites["customers_clean"].expectations]
+    assert "expect_compound_columns_to_be_unique(source_system, source_record_id)" in labels
+
+
+def test_a_good_suite_loads(tmp_path):
+    suite = load_suite(_suite(tmp_path, GOOD))
+    assert suite.table == "t" and suite.expectations[0].kwargs == {"column": "a"}
+
+
+@pytest.mark.parametrize("text, line, words", [
+    (GOOD.replace("severity: warn", "severity: fatal"), 2, ["severity", "fatal"]),
+    (GOOD.replace("table: t", "tabel: t"), 1, ["tabel", "unknown key"]),
+    (GOOD.replace("table: t", "table: u"), 1, ["table", "does not match the file name t.yaml"]),
+    (GOOD.replace("not_be_null", "not_be_nul"), 4, ["expectations.0", "expect_column_values_to_not_be_nul"]),
+    # aggregate expectations report observed values (customer data): not allowed
+    (GOOD.replace("expect_column_values_to_not_be_null", "expect_column_distinct_values_to_be_in_set"), 4,
+     ["not allowed"]),
+    (GOOD.replace("    column: a\n", "    colum: a\n"), 4, ["expectations.0", "colum"]),
+])
+def test_a_typo_names_file_line_and_key(tmp_path, text, line, words):
+    with pytest.raises(RulesError) as err:
+        load_suite(_suite(tmp_path, text))
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 't.yaml'}:{line}:"), message
+    assert all(w in message for w in words), message
