@@ -101,7 +101,8 @@ def _person(rng: random.Random, pid: int) -> Person:
         family = rng.choice(CN_SURNAMES)
         given = "".join(rng.choice(CN_GIVEN) for _ in range(rng.choice((1, 2, 2))))
         phone = rng.choice(CN_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-        local = f"{rng.choice(SYLLABLES)}{rng.choice(SYLLABLES)}{rng.randrange(1000)}"
+        # the number comes from the person: an address belongs to one person, however large the crowd
+        local = f"{rng.choice(SYLLABLES)}{rng.choice(SYLLABLES)}{pid}"
         email = f"{local}@{rng.choice(CN_DOMAINS)}"
         place = rng.choice(CN_PLACES)
         street = f"{rng.choice(CN_STREETS)}{rng.randrange(1, 300)}号"
@@ -111,7 +112,7 @@ def _person(rng: random.Random, pid: int) -> Person:
         phone = f"{rng.choice(US_AREAS)}{rng.randrange(200, 999)}{rng.randrange(10000):04d}"
         if phone[3:6] in ("555", "911", "411"):
             phone = phone[:3] + "234" + phone[6:]
-        email = f"{given.lower()}.{family.lower().replace(chr(39), '')}{rng.randrange(100)}@{rng.choice(WEST_DOMAINS)}"
+        email = f"{given.lower()}.{family.lower().replace(chr(39), '')}{pid}@{rng.choice(WEST_DOMAINS)}"
         place = rng.choice(US_PLACES)
         street = f"{rng.randrange(1, 9999)} {rng.choice(US_STREETS)}"
         company = rng.choice(COMPANIES_WEST)
@@ -122,7 +123,7 @@ def _person(rng: random.Random, pid: int) -> Person:
                     rng.randrange(30, 900), rng.randrange(86400))
     if rng.random() < 0.08:
         user, domain = email.split("@")
-        person.other_email = f"{user[::-1]}{rng.randrange(10)}@{rng.choice(CN_DOMAINS if chinese else WEST_DOMAINS)}"
+        person.other_email = f"{user[::-1]}.{pid}@{rng.choice(CN_DOMAINS if chinese else WEST_DOMAINS)}"
     if rng.random() < 0.05:
         digits = list(phone)
         digits[-4:] = f"{rng.randrange(10000):04d}"
