@@ -143,6 +143,7 @@ class Matching:
     em_blocks: list[str]
     blocking_rules: list[str]
     m_floor: float = 0.01
+    max_records_for_training: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,8 @@ def load_matching(folder: Path) -> Matching:
     raw = _mapping(doc, (), doc.data, top, top)
     th = _mapping(doc, ("thresholds",), raw["thresholds"], {"merge", "review_low"}, {"merge", "review_low"})
     tr = _mapping(doc, ("training",), raw["training"], {"seed", "max_pairs_for_u", "deterministic_rules",
-                                                          "recall_of_deterministic_rules", "em_blocks", "m_floor"},
+                                                          "recall_of_deterministic_rules", "em_blocks", "m_floor",
+                                                          "max_records_for_training"},
                   {"deterministic_rules", "em_blocks"})
     merge, low = float(th["merge"]), float(th["review_low"])
     if not 0 < low <= merge <= 1:
@@ -292,7 +294,15 @@ def load_matching(folder: Path) -> Matching:
         em_blocks=_str_list(doc, ("training", "em_blocks"), tr["em_blocks"]),
         blocking_rules=_str_list(doc, ("blocking_rules",), raw["blocking_rules"]),
         m_floor=_m_floor(doc, tr.get("m_floor", 0.01)),
+        max_records_for_training=_positive_int(doc, ("training", "max_records_for_training"),
+                                               tr.get("max_records_for_training", 200_000)),
     )
+
+
+def _positive_int(doc: _Doc, key: tuple, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise doc.fail(key, "need a whole number of at least 2")
+    return value
 
 
 def _m_floor(doc: _Doc, value) -> float:

@@ -1,4 +1,10 @@
-"""Builds customer master records from customers_clean: score, cluster, keep ids stable, golden records."""
+"""Builds customer master records from customers_clean: score, cluster, keep ids stable, golden records.
+
+A run works on the records it has to: in a full run every record; otherwise the new and changed records,
+the masters they touch (a changed or vanished record, a steward decision, a strong link from a new record)
+and nothing else. Untouched masters keep their rows; touched ones are rebuilt and replaced in one
+transaction, so both kinds of run give the same clusters and ids.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,17 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from pipelines.matching import model
+from pipelines.matching import model, scoring
 from pipelines.matching.clusters import cluster
 from pipelines.matching.decisions import Decisions, load_decisions
 from pipelines.matching.golden import golden_sql
 from pipelines.matching.ids import assign_ids
 from pipelines.rules import Matching, Survivorship
-from pipelines.warehouse.store import replace_tables, sql
+from pipelines.warehouse.store import sql
 
-EVIDENCE = ("full_name", "phone", "email", "birth_date", "city", "district", "street", "postcode", "gender")
+RECORDS = "_match_records"
 
 
 @dataclass
@@ -31,29 +38,24 @@ class MasterResult:
     trained: bool
     scored: int = 0          # records scored this run (all of them in a full run)
     full: bool = True
+    touched: int = 0         # masters rebuilt this run
 
 
 @dataclass
 class Previous:
     """What the last run left: each record's master, fingerprints and strongest link; ids issued and retired."""
-    xref: pd.DataFrame       # unique_id, master_id, matched_at, match_probability, record_hash, scored_with
-    review: pd.DataFrame     # match_review as stored
+    xref: pd.DataFrame       # unique_id (index), master_id, matched_at, match_probability, record_hash, scored_with
     issued: dict
     retired: set
-
-    @property
-    def master_of(self) -> dict:
-        return dict(zip(self.xref["unique_id"], self.xref["master_id"]))
 
 
 def _previous(con: duckdb.DuckDBPyConnection) -> Previous:
     xref = con.execute("select source_system || ':' || source_record_id as unique_id, master_id, matched_at, "
-                       "match_probability, record_hash, scored_with from customer_xref").df()
-    review = con.execute("select * from match_review").df()
+                       "match_probability, record_hash, scored_with from customer_xref").df().set_index("unique_id")
     issued = dict(con.execute("select master_id, strftime(issued_at, '%Y-%m-%dT%H:%M:%S') "
                               "from customer_master").fetchall())
     retired = {r[0] for r in con.execute("select old_id from master_id_history where change = 'merge'").fetchall()}
-    return Previous(xref, review, issued, retired)
+    return Previous(xref, issued, retired)
 
 
 def fingerprint(model_path: Path, matching: Matching) -> str:
@@ -63,132 +65,184 @@ def fingerprint(model_path: Path, matching: Matching) -> str:
     return digest.hexdigest()[:16]
 
 
-def _dirty(records: pd.DataFrame, prev: Previous, decisions: Decisions, version: str) -> pd.Series | None:
+def _dirty(records: pd.DataFrame, prev: Previous, decisions: Decisions, version: str) -> np.ndarray | None:
     """Records to score this run (None: all of them). New or changed records, and every record of a master
-    that lost or changed a record or holds both sides of a cannot-link decision, are scored again; the other
-    masters are carried over as they were."""
+    that lost or changed a record or holds both sides of a cannot-link decision."""
     if prev.xref.empty or (prev.xref["scored_with"] != version).any():
         return None
-    before = prev.xref.set_index("unique_id")["record_hash"]
-    known = records["unique_id"].map(before)
-    changed = known.isna() | (known != records["record_hash"])
-    master_of = prev.master_of
-    gone = set(before.index) - set(records["unique_id"])
-    touched = {master_of[u] for u in gone}
-    touched |= set(records.loc[changed, "unique_id"].map(master_of).dropna())
+    uid = records["unique_id"]
+    before = uid.map(prev.xref["record_hash"])
+    changed = (before.isna() | (before != records["record_hash"])).to_numpy()
+    master_of = prev.xref["master_id"]
+    gone = prev.xref.index.difference(pd.Index(uid))
+    touched = set(master_of.reindex(gone)) | set(uid[changed].map(master_of).dropna())
     touched |= {master_of[a] for a, b in decisions.cannot_link
-                if a in master_of and master_of.get(a) == master_of.get(b)}
-    return changed | records["unique_id"].map(master_of).isin(touched)
+                if a in master_of.index and b in master_of.index and master_of[a] == master_of[b]}
+    return changed | uid.map(master_of).isin(touched).to_numpy()
 
 
-def _evidence(pairs: pd.DataFrame) -> list[str]:
-    cols = [c for c in EVIDENCE if f"{c}_l" in pairs]
-    gammas = [c for c in pairs.columns if c.startswith("gamma_")]
-    rows = pairs[[f"{c}_{s}" for c in cols for s in "lr"] + gammas].astype(object)
-    rows = rows.where(rows.notna(), None)
-    out = []
-    for rec in rows.itertuples(index=False, name=None):
-        values = dict(zip(rows.columns, rec))
-        out.append(json.dumps({
-            "levels": {g[6:]: values[g] for g in gammas},
-            "values": {c: [str(values[f"{c}_l"]) if values[f"{c}_l"] is not None else None,
-                           str(values[f"{c}_r"]) if values[f"{c}_r"] is not None else None] for c in cols},
-        }, ensure_ascii=False))
-    return out
+def _affected(records: pd.DataFrame, prev: Previous, dirty: np.ndarray | None, links: pd.DataFrame,
+              decisions: Decisions, merge: float) -> np.ndarray:
+    """Records whose master is rebuilt: the scored ones, and every record of a master they link to strongly,
+    that a must-link joins to another master, or that a steward overrides."""
+    if dirty is None:
+        return np.ones(len(records), dtype=bool)
+    master_of = records["unique_id"].map(prev.xref["master_id"])
+    strong = links[links["match_probability"] >= merge]
+    linked = pd.concat([strong["id_l"], strong["id_r"]]).map(prev.xref["master_id"])
+    touched = set(linked.dropna())
+    touched |= {prev.xref["master_id"].get(r) for a, b in decisions.must_link for r in (a, b)
+                if prev.xref["master_id"].get(a) != prev.xref["master_id"].get(b)}
+    touched |= {m for m, _field, _value in decisions.overrides}
+    return dirty | master_of.isin(touched).to_numpy()
 
 
-def _review(edges: pd.DataFrame, prev: Previous, scored: pd.Series, master_of: dict, matching: Matching,
-            decisions: Decisions) -> pd.DataFrame:
-    """Pairs in the review band that the run left in different masters and no steward has decided: the pairs
-    scored now, and the stored ones between records that were not scored again."""
-    review = edges[edges["match_probability"] < matching.merge_threshold]
-    fresh = pd.DataFrame({"unique_id_l": review["id_l"], "unique_id_r": review["id_r"],
-                          "match_probability": review["match_probability"], "evidence": _evidence(review)})
-    rescored = set(scored[scored].index)
-    kept = prev.review[~prev.review["unique_id_l"].isin(rescored) & ~prev.review["unique_id_r"].isin(rescored)
-                       & prev.review["unique_id_l"].isin(master_of) & prev.review["unique_id_r"].isin(master_of)]
-    out = pd.concat([f for f in (fresh, kept[fresh.columns]) if len(f)] or [fresh], ignore_index=True)
-    out["master_id_l"] = out["unique_id_l"].map(master_of)
-    out["master_id_r"] = out["unique_id_r"].map(master_of)
-    decided = {tuple(sorted(p)) for p in decisions.cannot_link + decisions.must_link}
-    undecided = pd.Series([tuple(sorted(p)) not in decided for p in zip(out["unique_id_l"], out["unique_id_r"])],
-                          index=out.index, dtype=bool)
-    out = out[(out["master_id_l"] != out["master_id_r"]) & undecided]
-    return out.sort_values(["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True])
+def _links_held(links: pd.DataFrame, master_of: pd.Series, merge: float) -> pd.Series:
+    """Per record, the strongest link at or above merge to a record of the same master."""
+    same = links[(links["match_probability"] >= merge)
+                 & (links["id_l"].map(master_of) == links["id_r"].map(master_of))]
+    ends = pd.concat([same[["id_l", "match_probability"]].rename(columns={"id_l": "uid"}),
+                      same[["id_r", "match_probability"]].rename(columns={"id_r": "uid"})])
+    return ends.groupby("uid")["match_probability"].max() if len(ends) else pd.Series(dtype=float)
+
+
+def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.DataFrame], replaced_records: list,
+           touched_masters: list, scored_records: list, history: pd.DataFrame, decided: list) -> None:
+    """Every master table changed in one transaction: rows of the touched masters and records replaced."""
+    con.register("_replaced_records", pd.DataFrame({"unique_id": replaced_records}, dtype=object))
+    con.register("_touched_frame", pd.DataFrame({"master_id": touched_masters}, dtype=object))
+    con.register("_scored_records", pd.DataFrame({"unique_id": scored_records}, dtype=object))
+    con.register("_decided", pd.DataFrame(decided, columns=["a", "b"], dtype=object))
+    for name, frame in frames.items():
+        con.register(f"_new_{name}", frame)
+    con.execute("begin transaction")
+    try:
+        con.execute("create or replace temp table _touched_masters as select distinct master_id from _touched_frame")
+        if full:
+            for table in ("customer_master", "customer_xref", "match_review", "customer_name_history",
+                          "customer_address_history"):
+                con.execute(f"delete from {table}")
+        else:
+            con.execute("delete from customer_master where master_id in (select master_id from _touched_masters)")
+            con.execute("delete from customer_xref where source_system || ':' || source_record_id in "
+                        "(select unique_id from _replaced_records)")
+            con.execute("delete from match_review where unique_id_l in (select unique_id from _scored_records) "
+                        "or unique_id_r in (select unique_id from _scored_records) "
+                        "or unique_id_l in (select unique_id from _replaced_records "
+                        "                   except select unique_id from " + RECORDS + ") "
+                        "or unique_id_r in (select unique_id from _replaced_records "
+                        "                   except select unique_id from " + RECORDS + ")")
+            for table in ("customer_name_history", "customer_address_history"):
+                con.execute(f"delete from {table} where master_id in (select master_id from _touched_masters)")
+        for name in frames:
+            con.execute(f"insert into {name} by name select * from _new_{name}")
+        # review pairs: current masters on both sides; gone when merged or decided by a steward
+        con.execute("""
+            update match_review as r set master_id_l = l.master_id, master_id_r = x.master_id
+            from customer_xref as l, customer_xref as x
+            where l.source_system || ':' || l.source_record_id = r.unique_id_l
+              and x.source_system || ':' || x.source_record_id = r.unique_id_r""")
+        con.execute("delete from match_review where master_id_l = master_id_r or (least(unique_id_l, unique_id_r), "
+                    "greatest(unique_id_l, unique_id_r)) in (select (least(a, b), greatest(a, b)) from _decided)")
+        if len(history):
+            con.register("_history", history)
+            con.execute("insert into master_id_history by name select * from _history")
+        con.execute(f"insert into customer_name_history by name {sql('customer_name_history')}")
+        con.execute(f"insert into customer_address_history by name {sql('customer_address_history')}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in ("_replaced_records", "_touched_frame", "_scored_records", "_decided", "_history",
+                     *(f"_new_{n}" for n in frames)):
+            try:
+                con.unregister(name)
+            except Exception:  # noqa: BLE001 - not registered
+                pass
 
 
 def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorship: Survivorship,
                   model_path: Path, decisions_path: Path, now: dt.datetime | None = None,
                   full: bool = False) -> MasterResult:
     """Match customers_clean into customer masters. Incremental unless full: only new or changed records (and
-    the masters they touch) are scored, against every record; the rest keep their masters. Both give the same
-    clusters; full is the explicit rebuild."""
+    the masters they touch) are scored, against every record, and only touched masters are rebuilt. Both give
+    the same clusters; full is the explicit rebuild."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    records = con.execute(sql("match_records")).df()
+    con.execute(f"create or replace temp table {RECORDS} as {sql('match_records')}")
+    records = con.sql(f"select unique_id, first_seen, record_hash from {RECORDS}").df()
     trained = False
     if not model_path.exists() and len(records) > 1:
-        model.train(records, matching, model_path)
+        model.train(con.sql(f"select * from {RECORDS}").df(), matching, model_path)
         trained = True
     version = fingerprint(model_path, matching)
     decisions: Decisions = load_decisions(decisions_path)
     prev = _previous(con)
     dirty = None if full else _dirty(records, prev, decisions, version)
-    scored = pd.Series(True if dirty is None else dirty.to_numpy(), index=records["unique_id"])
-    pairs = model.score(records, model_path, matching.review_low, dirty) if model_path.exists() else \
-        pd.DataFrame(columns=model.PAIR_COLUMNS)
-    edges = pairs.rename(columns={"unique_id_l": "id_l", "unique_id_r": "id_r"})
+    if model_path.exists():
+        columns = ", ".join(model.INPUT_COLUMNS)
+        scored = scoring.score(con.sql(f"select {columns} from {RECORDS}").to_arrow_table(), model_path,
+                               matching.review_low, matching.merge_threshold, dirty)
+    else:
+        scored = scoring._empty()
+    links = scored.links
 
-    # Masters that were not scored again stay together: their records are chained like must-links.
-    previous = prev.master_of
-    carried = records.loc[~scored.to_numpy(), "unique_id"]
-    anchors = carried.groupby(carried.map(previous)).transform("first")
-    keep_together = list(zip(anchors, carried))
-    clusters = cluster(records["unique_id"].tolist(), edges, matching.merge_threshold,
-                       decisions.must_link + keep_together, decisions.cannot_link)
-    first_seen = dict(zip(records["unique_id"], records["first_seen"].astype(str)))
-    assignment = assign_ids(clusters, first_seen, previous, prev.issued, prev.retired)
+    affected = _affected(records, prev, dirty, links, decisions, matching.merge_threshold)
+    mine = records[affected]
+    uids = mine["unique_id"]
+    previous = uids.map(prev.xref["master_id"])
+    if dirty is None:
+        carried = pd.Series(dtype=object)
+    else:
+        carried = uids[~dirty[affected]]
+    anchors = carried.groupby(carried.map(prev.xref["master_id"])).transform("first")
+    inside = links[links["id_l"].isin(uids) & links["id_r"].isin(uids)]
+    clusters = cluster(uids, inside, matching.merge_threshold,
+                       decisions.must_link + list(zip(anchors, carried)), decisions.cannot_link)
+    assignment = assign_ids(clusters, pd.Series(mine["first_seen"].astype(str).to_numpy(), index=uids),
+                            pd.Series(previous.to_numpy(), index=uids), prev.issued, prev.retired)
     master_of = assignment.master_of
 
-    matched = records.assign(master_id=records["unique_id"].map(master_of))
-    con.register("matched", matched)
+    con.register("_assigned", pd.DataFrame({"unique_id": uids.to_numpy(), "master_id": master_of.to_numpy()}))
     try:
+        con.execute(f"create or replace temp view matched as select r.*, a.master_id from {RECORDS} as r "
+                    "join _assigned as a using (unique_id)")
         master = con.execute(golden_sql(survivorship)).df()
+        keys = con.sql(f"select unique_id, source_system, source_record_id from {RECORDS} "
+                       "semi join _assigned using (unique_id)").df()
     finally:
-        con.unregister("matched")
-    stamp = now.isoformat()
-    master["issued_at"] = pd.to_datetime(master["master_id"].map(prev.issued).fillna(stamp))
+        con.execute("drop view if exists matched")
+        con.unregister("_assigned")
+    master["issued_at"] = pd.to_datetime(master["master_id"].map(prev.issued).fillna(now.isoformat()))
     for master_id, field, value in decisions.overrides:
         hit = master["master_id"] == master_id
         master.loc[hit, field] = value
         master.loc[hit, f"{field}_source"] = "steward"
 
-    # The strongest link that holds each record in its master: this run's links, or the stored one.
-    same = edges[(edges["match_probability"] >= matching.merge_threshold)
-                 & (edges["id_l"].map(master_of) == edges["id_r"].map(master_of))]
-    stored = prev.xref.set_index("unique_id")
-    links = [same[["id_l", "match_probability"]].rename(columns={"id_l": "uid"}),
-             same[["id_r", "match_probability"]].rename(columns={"id_r": "uid"})]
-    kept_links = stored.loc[stored.index.isin(carried), "match_probability"].dropna()
-    links.append(pd.DataFrame({"uid": kept_links.index, "match_probability": kept_links.to_numpy()}))
-    links = [f.astype({"match_probability": float}) for f in links if len(f)]
-    strongest = pd.concat(links).groupby("uid")["match_probability"].max() if links else pd.Series(dtype=float)
-    xref = records[["unique_id", "source_system", "source_record_id", "record_hash"]].assign(
-        master_id=lambda f: f["unique_id"].map(master_of),
-        match_probability=lambda f: f["unique_id"].map(strongest),
-        scored_with=version)
-    before = stored["master_id"].reindex(xref["unique_id"]).to_numpy()
-    when = stored["matched_at"].reindex(xref["unique_id"]).to_numpy()
-    xref["matched_at"] = pd.to_datetime(pd.Series(when).where(before == xref["master_id"].to_numpy(), now)
-                                        .to_numpy())
+    strongest = _links_held(links, master_of, matching.merge_threshold)
+    kept = prev.xref["match_probability"].reindex(carried).dropna()
+    strongest = pd.concat([strongest, kept]).groupby(level=0).max() if len(kept) else strongest
+    xref = keys.assign(master_id=keys["unique_id"].map(master_of),
+                       match_probability=keys["unique_id"].map(strongest).astype(float),
+                       record_hash=keys["unique_id"].map(records.set_index("unique_id")["record_hash"]),
+                       scored_with=version)
+    before = prev.xref["master_id"].reindex(xref["unique_id"]).to_numpy()
+    when = prev.xref["matched_at"].reindex(xref["unique_id"]).to_numpy()
+    xref["matched_at"] = pd.to_datetime(pd.Series(when).where(before == xref["master_id"].to_numpy(), now).to_numpy())
 
-    review_frame = _review(edges, prev, scored, master_of, matching, decisions)
+    review = scored.review.rename(columns={"id_l": "unique_id_l", "id_r": "unique_id_r"})
+    review = review.assign(master_id_l=review["unique_id_l"].map(master_of),
+                           master_id_r=review["unique_id_r"].map(master_of))
+    gone = prev.xref.index.difference(pd.Index(records["unique_id"]))
+    touched = sorted(set(previous.dropna()) | set(master_of) | set(prev.xref["master_id"].reindex(gone).dropna()))
+    scored_records = uids.tolist() if dirty is None else records.loc[dirty, "unique_id"].tolist()
     history = assignment.history.assign(changed_at=now)
-    replace_tables(
-        con,
-        {"customer_master": master, "customer_xref": xref.drop(columns=["unique_id"]), "match_review": review_frame},
-        appends={"master_id_history": history},
-        then_sql={"customer_name_history": sql("customer_name_history"),
-                  "customer_address_history": sql("customer_address_history")},
-    )
-    return MasterResult(len(records), len(master), len(review_frame), int((history["change"] == "merge").sum()),
-                        int((history["change"] == "split").sum()), trained, int(scored.sum()), dirty is None)
+    _write(con, dirty is None,
+           {"customer_master": master, "customer_xref": xref.drop(columns=["unique_id"]), "match_review": review},
+           uids.tolist() + gone.tolist(), touched, scored_records, history,
+           decisions.cannot_link + decisions.must_link)
+    counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"
+                         ).fetchone()
+    return MasterResult(len(records), counts[0], counts[1], int((history["change"] == "merge").sum()),
+                        int((history["change"] == "split").sum()), trained, len(scored_records), dirty is None,
+                        len(touched))

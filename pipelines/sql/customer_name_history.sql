@@ -1,3 +1,4 @@
+-- Rebuilt for the masters in _touched_masters (all of them in a full run).
 -- Every name a master's records have carried on any night; the golden one is current, others are former.
 with seen as (
     select
@@ -9,6 +10,7 @@ with seen as (
         c.partition_date
     from customers_clean as c
     join customer_xref as x using (source_system, source_record_id)
+    semi join _touched_masters as t on t.master_id = x.master_id
     where c.full_name is not null
 )
 select

@@ -1,0 +1,106 @@
+"""The Splink model's comparisons, training sample, m floor and training without e-mails."""
+import dataclasses
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.matching import model
+
+PAIRS = [
+    # (level label, left record, right record): one row per comparison level worth pinning down
+    ("name", "given and family name swapped",
+     {"full_name": "smith john", "given_name": "smith", "family_name": "john"},
+     {"full_name": "john smith", "given_name": "john", "family_name": "smith"}),
+    ("name", "both name parts similar, either order (Latin script)",
+     {"full_name": "jhon smiht", "given_name": "jhon", "family_name": "smiht"},
+     {"full_name": "john smith", "given_name": "john", "family_name": "smith"}),
+    ("name", "same given name, other family name",
+     {"full_name": "王丽", "given_name": "丽", "family_name": "王"},
+     {"full_name": "李丽", "given_name": "丽", "family_name": "李"}),
+    ("name", "Exact match on family_name",   # Chinese names never reach the Jaro-Winkler level
+     {"full_name": "王伟", "given_name": "伟", "family_name": "王"},
+     {"full_name": "王玮", "given_name": "玮", "family_name": "王"}),
+    ("birth_date", "day and month swapped", {"birth_date": "1980-03-07"}, {"birth_date": "1980-07-03"}),
+    ("birth_date", "one digit mistyped or two swapped", {"birth_date": "1980-03-17"}, {"birth_date": "1980-03-27"}),
+    ("birth_date", "within a year", {"birth_date": "1980-03-17"}, {"birth_date": "1980-09-01"}),
+    ("address", "same street and same landline (counted by phone)",
+     {"street": "12 high st", "city": "york", "phone": "+441904000001"},
+     {"street": "12 high st", "city": "york", "phone": "+441904000001"}),
+    ("address", "same city and street",
+     {"street": "12 high st", "city": "york", "phone": "+8613800000001"},
+     {"street": "12 high st", "city": "york", "phone": "+8613800000001"}),
+    ("address", "similar street, postcode or city equal or close (Latin)",
+     {"street": "16 brooker street", "city": "scarborough", "postcode": "3305"},
+     {"street": "16 brooker rstreet", "city": "scarborouhg", "postcode": "3350"}),
+    ("address", "All other comparisons", {"street": "建国路88号", "city": "北京"}, {"street": "建国路8号", "city": "上海"}),
+]
+
+
+def _level(comparison: str, left: dict, right: dict) -> str:
+    """The label of the first level of `comparison` whose SQL holds for this pair, evaluated in DuckDB."""
+    settings = model.settings(_matching()).get_settings("duckdb").as_dict()
+    levels = next(c for c in settings["comparisons"] if c["output_column_name"] == comparison)["comparison_levels"]
+    row = {}
+    for column in model.INPUT_COLUMNS:
+        for side, record in (("l", left), ("r", right)):
+            row[f"{column}_{side}"] = record.get(column)
+    con = duckdb.connect()
+    con.register("p", pd.DataFrame([row]).astype(object))
+    con.execute("create table pair as select * replace (birth_date_l::date as birth_date_l, "
+                "birth_date_r::date as birth_date_r) from p")
+    for level in levels:
+        if level["sql_condition"] == "ELSE":
+            return level["label_for_charts"]
+        if con.execute(f"select coalesce(({level['sql_condition']}), false) from pair").fetchone()[0]:
+            return level.get("label_for_charts") or level["sql_condition"]
+    raise AssertionError("no level applies")
+
+
+def _matching():
+    from pathlib import Path
+
+    from pipelines.rules import load_matching
+
+    return load_matching(Path(__file__).resolve().parents[3] / "rules")
+
+
+@pytest.mark.parametrize("comparison, label, left, right", PAIRS, ids=[p[1] for p in PAIRS])
+def test_comparison_levels(comparison, label, left, right):
+    assert _level(comparison, left, right) == label
+
+
+def test_floor_m_keeps_fixed_levels():
+    doc = {"comparisons": [{"comparison_levels": [
+        {"is_null_level": True},
+        {"m_probability": 0.05, "fix_m_probability": True},
+        {"m_probability": 0.95},
+        {"m_probability": 0.0},
+    ]}]}
+    levels = model.floor_m(doc, 0.01)["comparisons"][0]["comparison_levels"]
+    assert levels[1]["m_probability"] == 0.05
+    assert sum(lv["m_probability"] for lv in levels[1:]) == pytest.approx(1.0)
+    assert levels[3]["m_probability"] == pytest.approx(0.01 * 0.95 / 0.96)
+
+
+def test_training_sample_is_seeded_and_capped():
+    rules = dataclasses.replace(_matching(), max_records_for_training=10)
+    records = pd.DataFrame({"unique_id": range(100)})
+    first, second = model.training_sample(records, rules), model.training_sample(records, rules)
+    assert len(first) == 10 and first.equals(second)
+    assert model.training_sample(records.head(5), rules).equals(records.head(5))
+
+
+def test_train_skips_an_em_block_without_pairs(tmp_path):
+    """An export without e-mails (FEBRL) gives no pairs in the e-mail EM block: training goes on without it."""
+    people = [("john", "smith", "1980-03-07", "york"), ("mary", "jones", "1975-11-30", "leeds"),
+              ("peter", "brown", "1990-01-15", "hull"), ("anna", "white", "1985-06-21", "bath")]
+    rows = []
+    for i in range(40):
+        given, family, dob, city = people[i % 4]
+        rows.append({"unique_id": f"s:{i}", "source_system": "s", "full_name": f"{given} {family}",
+                     "given_name": given, "family_name": family, "gender": "U", "birth_date": dob,
+                     "phone": None, "phone_tail": None, "email": None, "city": city, "district": None,
+                     "street": f"{i % 4} high st", "postcode": None, "national_id": None})
+    path = model.train(pd.DataFrame(rows), _matching(), tmp_path / "model.json")
+    assert path.exists()
