@@ -134,6 +134,8 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.Data
                         "                   except select unique_id from " + RECORDS + ")")
             for table in ("customer_name_history", "customer_address_history"):
                 con.execute(f"delete from {table} where master_id in (select master_id from _touched_masters)")
+        con.execute("insert into customer_master by name select * from _golden")
+        con.execute("insert into customer_xref by name select * from _xref")
         for name in frames:
             con.execute(f"insert into {name} by name select * from _new_{name}")
         # review pairs: current masters on both sides; gone when merged or decided by a steward
@@ -162,6 +164,37 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.Data
                 pass
 
 
+def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, strongest: pd.DataFrame,
+                       survivorship: Survivorship, decisions: Decisions, version: str, now: dt.datetime) -> None:
+    """The new rows of the touched masters, built in DuckDB: _golden (survivorship, steward overrides, the
+    issue time kept for ids that already existed) and _xref (each record's master, strongest link, when)."""
+    con.register("_assigned", assigned)
+    con.register("_strongest", strongest)
+    try:
+        con.execute(f"create or replace temp view matched as select r.*, a.master_id from {RECORDS} as r "
+                    "join _assigned as a using (unique_id)")
+        con.execute(f"""create or replace temp table _golden as
+            select g.*, coalesce(m.issued_at, ?::timestamp) as issued_at
+            from ({golden_sql(survivorship)}) as g left join customer_master as m using (master_id)""", [now])
+        for master_id, field, value in decisions.overrides:  # field is a golden field name (checked at load)
+            con.execute(f"update _golden set {field} = ?, {field}_source = 'steward' where master_id = ?",
+                        [value, master_id])
+        con.execute(f"""create or replace temp table _xref as
+            select r.source_system, r.source_record_id, a.master_id, s.p as match_probability, r.record_hash,
+                   ? as scored_with,
+                   case when x.master_id = a.master_id then x.matched_at else ?::timestamp end as matched_at
+            from {RECORDS} as r
+            join _assigned as a using (unique_id)
+            left join _strongest as s using (unique_id)
+            left join customer_xref as x
+              on x.source_system = r.source_system and x.source_record_id = r.source_record_id""",
+                    [version, now])
+    finally:
+        con.execute("drop view if exists matched")
+        con.unregister("_assigned")
+        con.unregister("_strongest")
+
+
 def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorship: Survivorship,
                   model_path: Path, decisions_path: Path, now: dt.datetime | None = None,
                   full: bool = False) -> MasterResult:
@@ -182,7 +215,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     if model_path.exists():
         columns = ", ".join(model.INPUT_COLUMNS)
         scored = scoring.score(con.sql(f"select {columns} from {RECORDS}").to_arrow_table(), model_path,
-                               matching.review_low, matching.merge_threshold, dirty)
+                               matching.review_low, matching.merge_threshold, list(matching.blocking_rules), dirty)
     else:
         scored = scoring._empty()
     links = scored.links
@@ -203,32 +236,12 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
                             pd.Series(previous.to_numpy(), index=uids), prev.issued, prev.retired)
     master_of = assignment.master_of
 
-    con.register("_assigned", pd.DataFrame({"unique_id": uids.to_numpy(), "master_id": master_of.to_numpy()}))
-    try:
-        con.execute(f"create or replace temp view matched as select r.*, a.master_id from {RECORDS} as r "
-                    "join _assigned as a using (unique_id)")
-        master = con.execute(golden_sql(survivorship)).df()
-        keys = con.sql(f"select unique_id, source_system, source_record_id from {RECORDS} "
-                       "semi join _assigned using (unique_id)").df()
-    finally:
-        con.execute("drop view if exists matched")
-        con.unregister("_assigned")
-    master["issued_at"] = pd.to_datetime(master["master_id"].map(prev.issued).fillna(now.isoformat()))
-    for master_id, field, value in decisions.overrides:
-        hit = master["master_id"] == master_id
-        master.loc[hit, field] = value
-        master.loc[hit, f"{field}_source"] = "steward"
-
     strongest = _links_held(links, master_of, matching.merge_threshold)
     kept = prev.xref["match_probability"].reindex(carried).dropna()
     strongest = pd.concat([strongest, kept]).groupby(level=0).max() if len(kept) else strongest
-    xref = keys.assign(master_id=keys["unique_id"].map(master_of),
-                       match_probability=keys["unique_id"].map(strongest).astype(float),
-                       record_hash=keys["unique_id"].map(records.set_index("unique_id")["record_hash"]),
-                       scored_with=version)
-    before = prev.xref["master_id"].reindex(xref["unique_id"]).to_numpy()
-    when = prev.xref["matched_at"].reindex(xref["unique_id"]).to_numpy()
-    xref["matched_at"] = pd.to_datetime(pd.Series(when).where(before == xref["master_id"].to_numpy(), now).to_numpy())
+    _stage_master_rows(con, pd.DataFrame({"unique_id": uids.to_numpy(), "master_id": master_of.to_numpy()}),
+                       pd.DataFrame({"unique_id": strongest.index.to_numpy(), "p": strongest.to_numpy(float)}),
+                       survivorship, decisions, version, now)
 
     review = scored.review.rename(columns={"id_l": "unique_id_l", "id_r": "unique_id_r"})
     review = review.assign(master_id_l=review["unique_id_l"].map(master_of),
@@ -238,7 +251,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     scored_records = uids.tolist() if dirty is None else records.loc[dirty, "unique_id"].tolist()
     history = assignment.history.assign(changed_at=now)
     _write(con, dirty is None,
-           {"customer_master": master, "customer_xref": xref.drop(columns=["unique_id"]), "match_review": review},
+           {"match_review": review},
            uids.tolist() + gone.tolist(), touched, scored_records, history,
            decisions.cannot_link + decisions.must_link)
     counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"

@@ -6,7 +6,9 @@ probability) and, for the review band only, the evidence per comparison as JSON 
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from splink import DuckDBAPI, Linker
 EVIDENCE = ("full_name", "phone", "email", "birth_date", "city", "district", "street", "postcode", "gender",
             "national_id")
 LINKS = ["id_l", "id_r", "match_probability"]
+SPLINK_MEMORY = os.environ.get("CRM_SPLINK_MEMORY", "2GB")
 REVIEW = LINKS + ["evidence"]
 
 
@@ -60,20 +63,26 @@ def _collect(db: DuckDBAPI, tables: list[str], merge: float) -> Scored:
     return Scored(pd.concat(links, ignore_index=True)[LINKS], pd.concat(review, ignore_index=True)[REVIEW])
 
 
-def score(records: pa.Table, model_path: Path, review_low: float, merge: float,
+def score(records: pa.Table, model_path: Path, review_low: float, merge: float, blocking_rules: list[str],
           dirty: np.ndarray | None = None) -> Scored:
-    """records: the model's input columns (unique_id first). With dirty (a boolean mask over records), only
+    """records: the model's input columns (unique_id first). Candidate pairs come from blocking_rules (those
+    of rules/matching.yaml, not the ones saved with the model: a steward's edit applies at once). With dirty (a boolean mask over records), only
     pairs touching a dirty record are scored: dirty with dirty, and dirty with the rest; term frequencies
     still come from every record, as in a full run."""
     if records.num_rows < 2 or (dirty is not None and not dirty.any()):
         return _empty()
     db = DuckDBAPI()
     con = db._con
+    # Splink's working tables stay within this much memory and spill beyond it (the 4 GB budget at 1M records)
+    con.execute(f"set memory_limit = '{SPLINK_MEMORY}'")
+    con.execute("set preserve_insertion_order = false")
     con.register("_input", records)
     con.execute("create table customers as select * from _input")
     con.unregister("_input")
-    link = Linker(db.register("customers", dataset_display_name="customers"), str(model_path),
-                  log_level=logging.ERROR)
+    settings = json.loads(Path(model_path).read_text(encoding="utf-8"))
+    settings["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in blocking_rules]
+    link = Linker(db.register("customers", dataset_display_name="customers"), settings, log_level=logging.ERROR)
     if dirty is None:
         predicted = link.inference.predict(threshold_match_probability=review_low)
         return _collect(db, [predicted.physical_name], merge)
