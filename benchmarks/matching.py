@@ -574,11 +574,12 @@ def _work_warehouse(folder: Path) -> Path:
 @contextmanager
 def stage_timer(times: dict) -> Iterator[None]:
     """Times the stages of build_masters by wrapping the functions it calls (whatever exists of them)."""
-    from pipelines.matching import master, model
+    from pipelines.matching import master, scoring
 
     targets = [(master, "_previous", "read previous masters"), (master, "_dirty", "find new / changed records"),
-               (model, "score", "predict (Splink)"), (master, "cluster", "cluster"), (master, "assign_ids", "ids"),
-               (master, "_review", "review pairs + evidence"), (master, "replace_tables", "write tables + history")]
+               (scoring, "score", "predict (Splink)"), (master, "cluster", "cluster"), (master, "assign_ids", "ids"),
+               (master, "_stage_master_rows", "golden records + xref rows"),
+               (master, "_write", "write tables + history")]
     saved = []
     for module, name, label in targets:
         original = getattr(module, name, None)
@@ -595,36 +596,6 @@ def stage_timer(times: dict) -> Iterator[None]:
     finally:
         for module, name, original in saved:
             setattr(module, name, original)
-
-
-class TimedConnection:
-    """The warehouse connection, timing the two statements build_masters runs itself: read and golden records."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, times: dict):
-        from pipelines.warehouse.store import sql
-
-        self._con, self._times, self._read = con, times, sql("match_records")
-
-    def execute(self, query, *args, **kwargs):
-        label = "read records" if query == self._read else "golden records" if str(query).lstrip().startswith("with ranked as") else None
-        if label is None:
-            return self._con.execute(query, *args, **kwargs)
-        with timed(self._times, label):
-            result = self._con.execute(query, *args, **kwargs)
-            return _Fetched(result.df())
-
-    def __getattr__(self, name):
-        return getattr(self._con, name)
-
-
-class _Fetched:
-    """A result already fetched (DuckDB 2 dislikes unfinished results), answering .df()."""
-
-    def __init__(self, frame: pd.DataFrame):
-        self._frame = frame
-
-    def df(self) -> pd.DataFrame:
-        return self._frame
 
 
 def speed_child(kind: str, folder: Path) -> dict:
@@ -650,7 +621,7 @@ def speed_child(kind: str, folder: Path) -> dict:
                 con.execute("insert into customers_clean select * from night_two")
             now = pd.Timestamp("2026-11-21 03:00" if kind == "full" else "2026-11-22 03:00").to_pydatetime()
             with stage_timer(times), timed(times, "total"):
-                result = build_masters(TimedConnection(con, times), matching, survivorship, folder / "model.json",
+                result = build_masters(con, matching, survivorship, folder / "model.json",
                                        folder / "decisions.csv", now=now, **build_kwargs(full=kind == "full"))
             out.update(records=result.records, result=dataclasses.asdict(result),
                        incremental_supported=bool(build_kwargs(False)))

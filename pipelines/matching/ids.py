@@ -49,13 +49,14 @@ class Assignment:
     history: pd.DataFrame           # old_id, new_id, change (merge: old retired into new | split), reason
 
 
-def assign_ids(clusters: pd.Series, first_seen: pd.Series, previous: pd.Series, issued: dict[str, str],
+def assign_ids(clusters: pd.Series, first_seen: pd.Series, previous: pd.Series, issued: pd.Series | dict,
                retired: set[str]) -> Assignment:
     """clusters: record id -> cluster key; first_seen: record id -> first night seen; previous: record id ->
     master id of the last run (missing for new records); issued: master id -> when it was first issued.
     An old id goes to the cluster that kept most of its records (ties: the cluster seen first); a cluster
     that won several old ids keeps the one issued first and retires the others (merge); a cluster that won
     none gets a new id, and the ids its records came from are recorded as split."""
+    issued = issued if isinstance(issued, pd.Series) else pd.Series(issued, dtype=object)
     frame = pd.DataFrame({"cluster": clusters.to_numpy(), "uid": clusters.index.to_numpy()})
     frame["rank"] = first_seen.reindex(clusters.index).astype(str).to_numpy() + " " + frame["uid"]
     frame["previous"] = previous.reindex(clusters.index).to_numpy()
@@ -75,7 +76,7 @@ def assign_ids(clusters: pd.Series, first_seen: pd.Series, previous: pd.Series, 
                              "change": "merge"})]
 
     fresh = first[~first.index.isin(survivor.index)].sort_values()
-    given = _new_ids(uid_by_order[fresh.to_numpy()], set(issued) | set(retired))
+    given = _new_ids(uid_by_order[fresh.to_numpy()], set(issued.index) | set(retired))
     given = pd.Series(given, index=fresh.index, dtype=object)
     master = pd.concat([survivor, pd.Series(given, dtype=object)])
     split = frame[frame["cluster"].isin(given.index) & frame["previous"].notna()][["previous", "cluster"]].drop_duplicates()

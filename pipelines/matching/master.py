@@ -45,15 +45,15 @@ class MasterResult:
 class Previous:
     """What the last run left: each record's master, fingerprints and strongest link; ids issued and retired."""
     xref: pd.DataFrame       # unique_id (index), master_id, matched_at, match_probability, record_hash, scored_with
-    issued: dict
+    issued: pd.Series        # master id -> when first issued
     retired: set
 
 
 def _previous(con: duckdb.DuckDBPyConnection) -> Previous:
     xref = con.execute("select source_system || ':' || source_record_id as unique_id, master_id, matched_at, "
                        "match_probability, record_hash, scored_with from customer_xref").df().set_index("unique_id")
-    issued = dict(con.execute("select master_id, strftime(issued_at, '%Y-%m-%dT%H:%M:%S') "
-                              "from customer_master").fetchall())
+    issued = con.execute("select master_id, strftime(issued_at, '%Y-%m-%dT%H:%M:%S') as issued "
+                         "from customer_master").df().set_index("master_id")["issued"]
     retired = {r[0] for r in con.execute("select old_id from master_id_history where change = 'merge'").fetchall()}
     return Previous(xref, issued, retired)
 
@@ -139,11 +139,15 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.Data
         for name in frames:
             con.execute(f"insert into {name} by name select * from _new_{name}")
         # review pairs: current masters on both sides; gone when merged or decided by a steward
-        con.execute("""
-            update match_review as r set master_id_l = l.master_id, master_id_r = x.master_id
-            from customer_xref as l, customer_xref as x
-            where l.source_system || ':' || l.source_record_id = r.unique_id_l
-              and x.source_system || ':' || x.source_record_id = r.unique_id_r""")
+        if not full:  # stored pairs of carried records whose master was rebuilt get the new master ids
+            con.execute("""
+                update match_review as r set master_id_l = l.master_id, master_id_r = x.master_id
+                from customer_xref as l, customer_xref as x
+                where l.source_system || ':' || l.source_record_id = r.unique_id_l
+                  and x.source_system || ':' || x.source_record_id = r.unique_id_r
+                  and (r.master_id_l is null or r.master_id_r is null
+                       or r.master_id_l in (select master_id from _touched_masters)
+                       or r.master_id_r in (select master_id from _touched_masters))""")
         con.execute("delete from match_review where master_id_l = master_id_r or (least(unique_id_l, unique_id_r), "
                     "greatest(unique_id_l, unique_id_r)) in (select (least(a, b), greatest(a, b)) from _decided)")
         if len(history):

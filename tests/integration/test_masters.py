@@ -145,6 +145,8 @@ def test_every_clean_record_has_exactly_one_master(built):
     assert records == xref == distinct_records
     assert orphan == 0
     assert _query(warehouse, "select sum(record_count) from customer_master")[0][0] == records
+    assert _query(warehouse, "select count(*) from match_review where master_id_l is null or master_id_r is null "
+                             "or master_id_l = master_id_r") == [(0,)]
 
 
 def test_rerun_issues_no_new_ids(built):
