@@ -36,7 +36,10 @@ samples: install
 	$(BIN)/crm-quality generate --out data/samples --people 3000 --nights 3 --seed 42 --truth data/samples_truth.csv
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/ingest_cleanse.py --rows 1000000
+	$(BIN)/python benchmarks/matching.py --generator --febrl
+	$(BIN)/python benchmarks/matching.py --speed --records 1000000
 
 clean:
 	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/gx .dagster_home
