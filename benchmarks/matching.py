@@ -224,21 +224,25 @@ def plain_splink(frame: pd.DataFrame, settings, training: dict, seed: int = 42, 
 
 # ---------------------------------------------------------------- generator data
 
+def _cached(folder: Path, fresh: bool) -> bool:
+    """True when the folder holds finished data (and fresh was not asked); else it is emptied for a new build."""
+    if not fresh and (folder / "ingested.done").exists():
+        return True
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return False
+
+
 def generator_folder(data: Path, people: int, nights: int, seed: int, fresh: bool) -> Path:
     folder = data / f"generator-{people}x{nights}-s{seed}"
-    marker = folder / "ingested.done"
-    if fresh:
-        shutil.rmtree(folder, ignore_errors=True)
-    if marker.exists():
+    if _cached(folder, fresh):
         return folder
     from pipelines.samples import generate
 
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     list(generate(folder / "landing", people=people, nights=nights, start=NIGHT, seed=seed,
                   truth=folder / "truth.csv"))
     run_pipeline(folder, REPO / "rules")
-    marker.write_text("ok")
+    (folder / "ingested.done").write_text("ok")
     return folder
 
 
@@ -292,12 +296,8 @@ def febrl_raw(name: str) -> pd.DataFrame:
 def febrl_folder(data: Path, name: str, with_id: bool, fresh: bool) -> Path:
     """Landing folder with the FEBRL frame as one night's CSV, and a rules copy with a `febrl` source."""
     folder = data / f"{name}-{'with' if with_id else 'without'}-national-id"
-    marker = folder / "ingested.done"
-    if fresh:
-        shutil.rmtree(folder, ignore_errors=True)
-    if marker.exists():
+    if _cached(folder, fresh):
         return folder
-    shutil.rmtree(folder, ignore_errors=True)
     rules = folder / "rules"
     shutil.copytree(REPO / "rules", rules)
     source = FEBRL_SOURCE + ("      national_id: soc_sec_id\n" if with_id else "")
@@ -312,7 +312,7 @@ def febrl_folder(data: Path, name: str, with_id: bool, fresh: bool) -> Path:
     out.parent.mkdir(parents=True)
     frame.to_csv(out, index=False)
     run_pipeline(folder, rules)
-    marker.write_text("ok")
+    (folder / "ingested.done").write_text("ok")
     return folder
 
 
@@ -522,15 +522,10 @@ def speed_folder(data: Path, records: int, incremental: int, fresh: bool) -> Pat
     """A warehouse of exactly records + incremental clean records: the first night holds `records`, the
     next night the `incremental` others (new source records, some of people already known)."""
     folder = data / f"speed-{records}-{incremental}"
-    marker = folder / "ingested.done"
-    if fresh:
-        shutil.rmtree(folder, ignore_errors=True)
-    if marker.exists():
+    if _cached(folder, fresh):
         return folder
     from pipelines.samples import generate
 
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     total = records + incremental
     people = int(total / 0.945 / 0.985) + 1000   # rows per person in one night; a little lost to quarantine
     t = time.perf_counter()
@@ -555,7 +550,7 @@ def speed_folder(data: Path, records: int, incremental: int, fresh: bool) -> Pat
                     "where c.source_system = o.source_system and c.source_record_id = o.source_record_id "
                     "and o.k > ?", [NEXT_NIGHT, records])
         con.execute("checkpoint")
-    marker.write_text("ok")
+    (folder / "ingested.done").write_text("ok")
     return folder
 
 

@@ -23,7 +23,7 @@ from pipelines.matching.decisions import Decisions, load_decisions
 from pipelines.matching.golden import golden_sql
 from pipelines.matching.ids import assign_ids
 from pipelines.rules import Matching, Survivorship
-from pipelines.warehouse.store import sql
+from pipelines.warehouse.store import sql, transaction
 
 RECORDS = "_match_records"
 
@@ -115,50 +115,46 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.Data
     con.register("_decided", pd.DataFrame(decided, columns=["a", "b"], dtype=object))
     for name, frame in frames.items():
         con.register(f"_new_{name}", frame)
-    con.execute("begin transaction")
     try:
-        con.execute("create or replace temp table _touched_masters as select distinct master_id from _touched_frame")
-        if full:
-            for table in ("customer_master", "customer_xref", "match_review", "customer_name_history",
-                          "customer_address_history"):
-                con.execute(f"delete from {table}")
-        else:
-            con.execute("delete from customer_master where master_id in (select master_id from _touched_masters)")
-            con.execute("delete from customer_xref where source_system || ':' || source_record_id in "
-                        "(select unique_id from _replaced_records)")
-            con.execute("delete from match_review where unique_id_l in (select unique_id from _scored_records) "
-                        "or unique_id_r in (select unique_id from _scored_records) "
-                        "or unique_id_l in (select unique_id from _replaced_records "
-                        "                   except select unique_id from " + RECORDS + ") "
-                        "or unique_id_r in (select unique_id from _replaced_records "
-                        "                   except select unique_id from " + RECORDS + ")")
-            for table in ("customer_name_history", "customer_address_history"):
-                con.execute(f"delete from {table} where master_id in (select master_id from _touched_masters)")
-        con.execute("insert into customer_master by name select * from _golden")
-        con.execute("insert into customer_xref by name select * from _xref")
-        for name in frames:
-            con.execute(f"insert into {name} by name select * from _new_{name}")
-        # review pairs: current masters on both sides; gone when merged or decided by a steward
-        if not full:  # stored pairs of carried records whose master was rebuilt get the new master ids
-            con.execute("""
-                update match_review as r set master_id_l = l.master_id, master_id_r = x.master_id
-                from customer_xref as l, customer_xref as x
-                where l.source_system || ':' || l.source_record_id = r.unique_id_l
-                  and x.source_system || ':' || x.source_record_id = r.unique_id_r
-                  and (r.master_id_l is null or r.master_id_r is null
-                       or r.master_id_l in (select master_id from _touched_masters)
-                       or r.master_id_r in (select master_id from _touched_masters))""")
-        con.execute("delete from match_review where master_id_l = master_id_r or (least(unique_id_l, unique_id_r), "
-                    "greatest(unique_id_l, unique_id_r)) in (select (least(a, b), greatest(a, b)) from _decided)")
-        if len(history):
-            con.register("_history", history)
-            con.execute("insert into master_id_history by name select * from _history")
-        con.execute(f"insert into customer_name_history by name {sql('customer_name_history')}")
-        con.execute(f"insert into customer_address_history by name {sql('customer_address_history')}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute("create or replace temp table _touched_masters as select distinct master_id from _touched_frame")
+            if full:
+                for table in ("customer_master", "customer_xref", "match_review", "customer_name_history",
+                              "customer_address_history"):
+                    con.execute(f"delete from {table}")
+            else:
+                con.execute("delete from customer_master where master_id in (select master_id from _touched_masters)")
+                con.execute("delete from customer_xref where source_system || ':' || source_record_id in "
+                            "(select unique_id from _replaced_records)")
+                con.execute("delete from match_review where unique_id_l in (select unique_id from _scored_records) "
+                            "or unique_id_r in (select unique_id from _scored_records) "
+                            "or unique_id_l in (select unique_id from _replaced_records "
+                            "                   except select unique_id from " + RECORDS + ") "
+                            "or unique_id_r in (select unique_id from _replaced_records "
+                            "                   except select unique_id from " + RECORDS + ")")
+                for table in ("customer_name_history", "customer_address_history"):
+                    con.execute(f"delete from {table} where master_id in (select master_id from _touched_masters)")
+            con.execute("insert into customer_master by name select * from _golden")
+            con.execute("insert into customer_xref by name select * from _xref")
+            for name in frames:
+                con.execute(f"insert into {name} by name select * from _new_{name}")
+            # review pairs: current masters on both sides; gone when merged or decided by a steward
+            if not full:  # stored pairs of carried records whose master was rebuilt get the new master ids
+                con.execute("""
+                    update match_review as r set master_id_l = l.master_id, master_id_r = x.master_id
+                    from customer_xref as l, customer_xref as x
+                    where l.source_system || ':' || l.source_record_id = r.unique_id_l
+                      and x.source_system || ':' || x.source_record_id = r.unique_id_r
+                      and (r.master_id_l is null or r.master_id_r is null
+                           or r.master_id_l in (select master_id from _touched_masters)
+                           or r.master_id_r in (select master_id from _touched_masters))""")
+            con.execute("delete from match_review where master_id_l = master_id_r or (least(unique_id_l, unique_id_r), "
+                        "greatest(unique_id_l, unique_id_r)) in (select (least(a, b), greatest(a, b)) from _decided)")
+            if len(history):
+                con.register("_history", history)
+                con.execute("insert into master_id_history by name select * from _history")
+            con.execute(f"insert into customer_name_history by name {sql('customer_name_history')}")
+            con.execute(f"insert into customer_address_history by name {sql('customer_address_history')}")
     finally:
         for name in ("_replaced_records", "_touched_frame", "_scored_records", "_decided", "_history",
                      *(f"_new_{n}" for n in frames)):

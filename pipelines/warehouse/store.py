@@ -38,10 +38,21 @@ def _check(table: str) -> str:
     return table
 
 
-def replace_partition(con: duckdb.DuckDBPyConnection, partition: date | str, frames: dict[str, pd.DataFrame]) -> None:
-    """Readers see the old rows of every table or the new ones, never a mix."""
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything inside lands together or not at all."""
     con.execute("begin transaction")
     try:
+        yield con
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def replace_partition(con: duckdb.DuckDBPyConnection, partition: date | str, frames: dict[str, pd.DataFrame]) -> None:
+    """Readers see the old rows of every table or the new ones, never a mix."""
+    with transaction(con):
         for table, frame in frames.items():
             _check(table)
             con.execute(f"delete from {table} where partition_date = ?", [str(partition)])
@@ -49,32 +60,6 @@ def replace_partition(con: duckdb.DuckDBPyConnection, partition: date | str, fra
                 con.register("_incoming", frame)
                 con.execute(f"insert into {table} by name select * from _incoming")
                 con.unregister("_incoming")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
-def replace_tables(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame],
-                   appends: dict[str, pd.DataFrame] | None = None, then_sql: dict[str, str] | None = None) -> None:
-    """Whole tables replaced (and rows appended to logs, and tables rebuilt by SQL) in one transaction."""
-    con.execute("begin transaction")
-    try:
-        for table, frame in frames.items():
-            con.execute(f"delete from {_check(table)}")
-            if len(frame):
-                con.register("_incoming", frame)
-                con.execute(f"insert into {table} by name select * from _incoming")
-                con.unregister("_incoming")
-        for table, frame in (appends or {}).items():
-            append(con, table, frame)
-        for table, statement in (then_sql or {}).items():
-            con.execute(f"delete from {_check(table)}")
-            con.execute(f"insert into {table} by name {statement}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
