@@ -58,7 +58,9 @@ def _error_line(error) -> str:
         error = error.cause
     if error is None:
         return "unknown error"
-    return f"{error.cls_name}: {error.message.strip().splitlines()[0] if error.message.strip() else ''}"
+    first = error.message.strip().splitlines()[0] if error.message.strip() else ""
+    first = first.split(f"{error.cls_name}: ", 1)[-1]  # the message often repeats the qualified class name
+    return f"{error.cls_name}: {first}"
 
 
 def _print_failures(result) -> None:
