@@ -51,3 +51,10 @@ def test_dates(rules):
     assert pd.isna(parsed[4]) and bool(bad[4])
     assert pd.isna(parsed[5]) and not bool(bad[5])
     assert parsed[6] == pd.Timestamp("2024-01-31 02:00")  # +08:00 to UTC
+
+
+def test_dates_all_empty(rules):
+    std = rules.standardization
+    parsed, bad = parse_timestamps(pd.Series([None, None], dtype=object), std.date_formats, False,
+                                   (std.excel_date_min, std.excel_date_max))
+    assert parsed.isna().all() and not bad.any()
