@@ -460,7 +460,7 @@ def print_header(title: str) -> None:
 def accuracy_bench(title: str, folder: Path, rules: Path, truth_of, plain_input, plain_settings,
                    examples: int) -> dict:
     """Ours (train + build_masters on the warehouse) and plain Splink, scored against the same truth."""
-    from pipelines.matching import model
+    from pipelines.matching import model, scoring
     from pipelines.rules import load_matching
     from pipelines.warehouse.store import connect, sql
 
@@ -472,6 +472,7 @@ def accuracy_bench(title: str, folder: Path, rules: Path, truth_of, plain_input,
         predicted = our_clusters(con)
         raw = plain_input(con)
         records = con.execute(sql("match_records")).df()
+        model_input = con.sql(f"select {', '.join(model.INPUT_COLUMNS)} from ({sql('match_records')})").to_arrow_table()
     calc = duckdb.connect()
     scores = pairwise_scores(predicted, truth, calc)
     settings, training = plain_settings
@@ -489,7 +490,9 @@ def accuracy_bench(title: str, folder: Path, rules: Path, truth_of, plain_input,
           f"plain: " + ", ".join(f"{k} {v:.1f} s" for k, v in plain["times"].items()))
     if examples >= 0:
         errors = error_pairs(predicted, truth, con=calc)
-        scored = model.score(records, folder / "model.json", 0.0)
+        links = scoring.score(model_input, folder / "model.json", 0.0, matching.merge_threshold,
+                              list(matching.blocking_rules)).links
+        scored = links.rename(columns={"id_l": "unique_id_l", "id_r": "unique_id_r"})
         described = describe_errors(calc, errors, records, scored)
         print(f"   error analysis (ours); fields: = equal, ~ close, x different, _ missing on a side")
         print_error_analysis(described, matching.merge_threshold, matching.review_low, examples)

@@ -99,20 +99,16 @@ def pipeline_runs(context: AssetExecutionContext, warehouse: DuckDBResource):
     })
 
 
-MASTER_SPECS = [
-    AssetSpec("customer_master", deps=["customers_clean"], group_name="master",
-              description="One golden record per real person, with a stable master id and each field's source."),
-    AssetSpec("customer_xref", deps=["customers_clean"], group_name="master",
-              description="Every source record and the master it belongs to."),
-    AssetSpec("match_review", deps=["customers_clean"], group_name="master",
-              description="Record pairs in the uncertainty band, with the evidence per field, for a steward."),
-    AssetSpec("master_id_history", deps=["customers_clean"], group_name="master",
-              description="Merges and splits of master ids: old id, new id, when and why."),
-    AssetSpec("customer_name_history", deps=["customers_clean"], group_name="master",
-              description="Every name a customer has carried (former names such as a married name)."),
-    AssetSpec("customer_address_history", deps=["customers_clean"], group_name="master",
-              description="Every address a customer has had, with first and last night seen."),
-]
+MASTER_TABLES = {
+    "customer_master": "One golden record per real person, with a stable master id and each field's source.",
+    "customer_xref": "Every source record and the master it belongs to.",
+    "match_review": "Record pairs in the uncertainty band, with the evidence per field, for a steward.",
+    "master_id_history": "Merges and splits of master ids: old id, new id, when and why.",
+    "customer_name_history": "Every name a customer has carried (former names such as a married name).",
+    "customer_address_history": "Every address a customer has had, with first and last night seen.",
+}
+MASTER_SPECS = [AssetSpec(name, deps=["customers_clean"], group_name="master", description=text)
+                for name, text in MASTER_TABLES.items()]
 
 
 class MasterConfig(Config):

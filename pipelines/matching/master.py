@@ -106,15 +106,14 @@ def _links_held(links: pd.DataFrame, master_of: pd.Series, merge: float) -> pd.S
     return ends.groupby("uid")["match_probability"].max() if len(ends) else pd.Series(dtype=float)
 
 
-def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.DataFrame], replaced_records: list,
+def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, replaced_records: list,
            touched_masters: list, scored_records: list, history: pd.DataFrame, decided: list) -> None:
     """Every master table changed in one transaction: rows of the touched masters and records replaced."""
     con.register("_replaced_records", pd.DataFrame({"unique_id": replaced_records}, dtype=object))
     con.register("_touched_frame", pd.DataFrame({"master_id": touched_masters}, dtype=object))
     con.register("_scored_records", pd.DataFrame({"unique_id": scored_records}, dtype=object))
     con.register("_decided", pd.DataFrame(decided, columns=["a", "b"], dtype=object))
-    for name, frame in frames.items():
-        con.register(f"_new_{name}", frame)
+    con.register("_new_review", review)
     try:
         with transaction(con):
             con.execute("create or replace temp table _touched_masters as select distinct master_id from _touched_frame")
@@ -136,8 +135,7 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.Data
                     con.execute(f"delete from {table} where master_id in (select master_id from _touched_masters)")
             con.execute("insert into customer_master by name select * from _golden")
             con.execute("insert into customer_xref by name select * from _xref")
-            for name in frames:
-                con.execute(f"insert into {name} by name select * from _new_{name}")
+            con.execute("insert into match_review by name select * from _new_review")
             # review pairs: current masters on both sides; gone when merged or decided by a steward
             if not full:  # stored pairs of carried records whose master was rebuilt get the new master ids
                 con.execute("""
@@ -157,7 +155,7 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, frames: dict[str, pd.Data
             con.execute(f"insert into customer_address_history by name {sql('customer_address_history')}")
     finally:
         for name in ("_replaced_records", "_touched_frame", "_scored_records", "_decided", "_history",
-                     *(f"_new_{n}" for n in frames)):
+                     "_new_review"):
             try:
                 con.unregister(name)
             except Exception:  # noqa: BLE001 - not registered
@@ -217,7 +215,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
         scored = scoring.score(con.sql(f"select {columns} from {RECORDS}").to_arrow_table(), model_path,
                                matching.review_low, matching.merge_threshold, list(matching.blocking_rules), dirty)
     else:
-        scored = scoring._empty()
+        scored = scoring.empty()
     links = scored.links
 
     affected = _affected(records, prev, dirty, links, decisions, matching.merge_threshold)
@@ -251,7 +249,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     scored_records = uids.tolist() if dirty is None else records.loc[dirty, "unique_id"].tolist()
     history = assignment.history.assign(changed_at=now)
     _write(con, dirty is None,
-           {"match_review": review},
+           review,
            uids.tolist() + gone.tolist(), touched, scored_records, history,
            decisions.cannot_link + decisions.must_link)
     counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"

@@ -1,4 +1,4 @@
-"""The Splink model: comparisons fitted to CRM data, training, saving as JSON, scoring pairs."""
+"""The Splink model: comparisons fitted to CRM data, training, saving as JSON (scoring: scoring.py)."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,6 @@ from pipelines.rules import Matching
 
 INPUT_COLUMNS = ["unique_id", "source_system", "full_name", "given_name", "family_name", "gender", "birth_date",
                  "phone", "phone_tail", "email", "city", "district", "street", "postcode", "national_id"]
-PAIR_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability"]
 log = logging.getLogger(__name__)
 
 
@@ -207,53 +206,3 @@ def floor_m(model: dict, floor: float) -> dict:
         for level in free:
             level["m_probability"] *= (1.0 - fixed) / total
     return model
-
-
-def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Pairs with unique_id_l < unique_id_r, so full and incremental scoring name a pair the same way."""
-    swap = pairs["unique_id_l"] > pairs["unique_id_r"]
-    if swap.any():
-        left = pairs["unique_id_l"].where(~swap, pairs["unique_id_r"])
-        pairs["unique_id_r"] = pairs["unique_id_r"].where(~swap, pairs["unique_id_l"])
-        pairs["unique_id_l"] = left
-        for col in [c for c in pairs.columns if c.endswith("_l") and c != "unique_id_l"]:
-            other = col[:-2] + "_r"
-            if other in pairs:
-                left = pairs[col].where(~swap, pairs[other])
-                pairs[other] = pairs[other].where(~swap, pairs[col])
-                pairs[col] = left
-    return pairs
-
-
-def score(records: pd.DataFrame, model_path: Path, threshold: float, dirty: pd.Series | None = None) -> pd.DataFrame:
-    """Candidate pairs at or above threshold: unique_id_l, unique_id_r, match_probability and evidence.
-    With dirty (a boolean mask over records), only pairs touching a dirty record are scored: dirty with dirty
-    and dirty with the rest; term frequencies still come from all records, as in a full run."""
-    if len(records) < 2 or (dirty is not None and not dirty.any()):
-        return pd.DataFrame(columns=PAIR_COLUMNS)
-    if dirty is None:
-        link = linker(records, str(model_path))
-        return _ordered(link.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe())
-    db = DuckDBAPI()
-    prepared = prepare(records)
-    prepared["_dirty"] = dirty.to_numpy()
-    db._con.register("_all_records", prepared)
-    db._con.execute("create table customers as select * exclude (_dirty) from _all_records")
-    db._con.execute("create table dirty_records as select * exclude (_dirty) from _all_records where _dirty")
-    db._con.execute("create table known_records as select * exclude (_dirty) from _all_records where not _dirty")
-    db._con.unregister("_all_records")
-    link = Linker(db.register("customers", dataset_display_name="customers"), str(model_path),
-                  log_level=logging.ERROR)
-    for column in link._settings_obj._term_frequency_columns:
-        link.table_management.compute_tf_table(column.unquote().name)
-    new = db.register("dirty_records", table_name="dirty")
-    known = db.register("known_records", table_name="known")
-    within = link.inference.predict_within(new, threshold_match_probability=threshold).as_pandas_dataframe()
-    frames = [within]
-    if len(prepared) > int(dirty.sum()):
-        frames.append(link.inference.predict_between(new, known, threshold_match_probability=threshold)
-                      .as_pandas_dataframe())
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=PAIR_COLUMNS)
-    return _ordered(pd.concat(frames, ignore_index=True))

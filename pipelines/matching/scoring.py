@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from pipelines.ingest import literal
+
 EVIDENCE = ("full_name", "phone", "email", "birth_date", "city", "district", "street", "postcode", "gender",
             "national_id")
 LINKS = ["id_l", "id_r", "match_probability"]
@@ -30,21 +32,17 @@ class Scored:
     review: pd.DataFrame    # the links below the merge threshold, with their evidence (JSON)
 
 
-def _empty() -> Scored:
+def empty() -> Scored:
     return Scored(pd.DataFrame(columns=LINKS), pd.DataFrame(columns=REVIEW))
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _evidence_sql(columns: set[str]) -> str:
     """JSON {levels: {comparison: level}, values: {field: [left, right]}}, left being the smaller id."""
     gammas = sorted(c for c in columns if c.startswith("gamma_"))
-    levels = ", ".join(f"{_sql_string(g[6:])}, {g}" for g in gammas)
+    levels = ", ".join(f"{literal(g[6:])}, {g}" for g in gammas)
     swap = "unique_id_l > unique_id_r"
     values = ", ".join(
-        f"{_sql_string(f)}, case when {swap} then json_array({f}_r::varchar, {f}_l::varchar) "
+        f"{literal(f)}, case when {swap} then json_array({f}_r::varchar, {f}_l::varchar) "
         f"else json_array({f}_l::varchar, {f}_r::varchar) end"
         for f in EVIDENCE if f"{f}_l" in columns and f"{f}_r" in columns)
     return f"json_object('levels', json_object({levels}), 'values', json_object({values}))"
@@ -70,7 +68,7 @@ def score(records: pa.Table, model_path: Path, review_low: float, merge: float, 
     pairs touching a dirty record are scored: dirty with dirty, and dirty with the rest; term frequencies
     still come from every record, as in a full run."""
     if records.num_rows < 2 or (dirty is not None and not dirty.any()):
-        return _empty()
+        return empty()
     db = DuckDBAPI()
     con = db._con
     # Splink's working tables stay within this much memory and spill beyond it (the 4 GB budget at 1M records)
