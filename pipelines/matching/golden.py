@@ -6,14 +6,18 @@ from pipelines.rules import GOLDEN_FIELDS, Survivorship
 _VALIDITY = {"phone": "phone_valid", "email": "email_valid"}
 
 
-def _order(field: str, strategy: str) -> str:
-    recent = "updated_at desc, source_system, source_record_id"
-    return {
-        "most_recent": recent,
-        "most_trusted": f"trust_rank, {recent}",
-        "most_frequent": f"{field}__n desc, {recent}",
-        "valid_first": f"{_VALIDITY.get(field, 'true')} desc, {recent}",
+def _key(field: str, strategy: str) -> str:
+    """The struct whose smallest value picks the surviving record (arg_min: one pass, constant memory, where an
+    ordered first() would sort every master's records)."""
+    recent = "r := -epoch_us(updated_at), s := source_system, i := source_record_id"
+    validity = _VALIDITY.get(field)
+    first = {
+        "most_recent": None,
+        "most_trusted": "trust_rank",
+        "most_frequent": f"-{field}__n",
+        "valid_first": f"case when {validity} then 0 when not {validity} then 1 else 2 end" if validity else None,
     }[strategy]
+    return "struct_pack(" + (f"f := {first}, " if first else "") + recent + ")"
 
 
 def golden_sql(rules: Survivorship) -> str:
@@ -23,9 +27,9 @@ def golden_sql(rules: Survivorship) -> str:
                      for f in GOLDEN_FIELDS if rules.fields.get(f) == "most_frequent")
     aggs = []
     for f in GOLDEN_FIELDS:
-        order = _order(f, rules.fields.get(f, "most_recent"))
-        aggs.append(f"first({f} order by {order}) filter (where {f} is not null) as {f}")
-        aggs.append(f"first(source_system order by {order}) filter (where {f} is not null) as {f}_source")
+        key = _key(f, rules.fields.get(f, "most_recent"))
+        aggs.append(f"arg_min({f}, {key}) filter (where {f} is not null) as {f}")
+        aggs.append(f"arg_min(source_system, {key}) filter (where {f} is not null) as {f}_source")
     return f"""
 with ranked as (
     select *, case source_system {ranks} else {len(rules.source_ranking)} end as trust_rank{counts}

@@ -3,29 +3,33 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.matching.ranks import lexical_rank
 
 HISTORY = ["old_id", "new_id", "change", "reason"]
 
 
-def new_id(seed: str, taken: set[str]) -> str:
-    """CM- plus a hash of the cluster's earliest record: the same data always yields the same id."""
+Taken = Callable[[list[str]], set[str]]
+
+
+def new_id(seed: str, taken: Taken) -> str:
+    """CM- plus a hash of the cluster's earliest record: the same data always yields the same id. taken says
+    which of some ids are in use already; a clash (48 bits of hash) gets a counter."""
     digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()
     base = f"CM-{digest[:12]}"
     candidate, n = base, 1
-    while candidate in taken:
+    while taken([candidate]):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
 
 
-def _new_ids(seeds: np.ndarray, taken: set[str]) -> list[str]:
+def _new_ids(seeds: np.ndarray, taken: Taken) -> list[str]:
     """new_id for each seed in order, the hashing done by DuckDB; only colliding ids are made one by one."""
     hashed = []
     if len(seeds):
@@ -34,12 +38,12 @@ def _new_ids(seeds: np.ndarray, taken: set[str]) -> list[str]:
             hashed = con.execute("select 'CM-' || sha256(seed)[:12] from seeds order by n").fetchall()
     ids = [h[0] for h in hashed]
     clash = pd.Series(ids, dtype=object)
-    clash = (clash.duplicated() | clash.isin(taken)).to_numpy()
+    clash = (clash.duplicated() | clash.isin(taken(ids))).to_numpy()
     if clash.any():
-        taken = taken | {i for i, c in zip(ids, clash) if not c}
+        given = {i for i, c in zip(ids, clash) if not c}
         for k in np.flatnonzero(clash):
-            ids[k] = new_id(seeds[k], taken)
-            taken.add(ids[k])
+            ids[k] = new_id(seeds[k], lambda c: (set(c) & given) | taken(c))
+            given.add(ids[k])
     return ids
 
 
@@ -49,42 +53,58 @@ class Assignment:
     history: pd.DataFrame           # old_id, new_id, change (merge: old retired into new | split), reason
 
 
+def _text(values) -> pa.Array:
+    return pa.array(np.asarray(values, dtype=object), pa.large_string(), from_pandas=True)
+
+
 def assign_ids(clusters: pd.Series, first_seen: pd.Series, previous: pd.Series, issued: pd.Series | dict,
-               retired: set[str]) -> Assignment:
+               taken: Taken) -> Assignment:
     """clusters: record id -> cluster key; first_seen: record id -> first night seen; previous: record id ->
-    master id of the last run (missing for new records); issued: master id -> when it was first issued.
+    master id of the last run (missing for new records); issued: master id -> when it was first issued (at
+    least for the previous ids); taken: which of some ids are issued or retired already.
     An old id goes to the cluster that kept most of its records (ties: the cluster seen first); a cluster
     that won several old ids keeps the one issued first and retires the others (merge); a cluster that won
-    none gets a new id, and the ids its records came from are recorded as split."""
+    none gets a new id, and the ids its records came from are recorded as split. The set logic runs in
+    DuckDB (pandas sorts strings one by one)."""
     issued = issued if isinstance(issued, pd.Series) else pd.Series(issued, dtype=object)
-    frame = pd.DataFrame({"cluster": clusters.to_numpy(), "uid": clusters.index.to_numpy()})
-    frame["rank"] = first_seen.reindex(clusters.index).astype(str).to_numpy() + " " + frame["uid"]
-    frame["previous"] = previous.reindex(clusters.index).to_numpy()
-    frame["order"] = lexical_rank(frame["rank"])
-    first = frame.groupby("cluster")["order"].min().rename("first")
-    uid_by_order = np.empty(len(frame), dtype=object)
-    uid_by_order[frame["order"].to_numpy()] = frame["uid"].to_numpy()
-    claims = (frame.dropna(subset=["previous"]).groupby(["previous", "cluster"]).size().rename("kept")
-              .reset_index().join(first, on="cluster"))
-    claims = claims.assign(neg=-claims["kept"]).sort_values(["previous", "neg", "first"])
-    winners = claims.drop_duplicates("previous")[["previous", "cluster"]]
-    winners = winners.assign(issued=winners["previous"].map(issued).fillna(""))
-    winners = winners.sort_values(["cluster", "issued", "previous"])
-    survivor = winners.drop_duplicates("cluster").set_index("cluster")["previous"]
-    merged = winners[winners["previous"] != winners["cluster"].map(survivor)]
-    history = [pd.DataFrame({"old_id": merged["previous"], "new_id": merged["cluster"].map(survivor),
-                             "change": "merge"})]
-
-    fresh = first[~first.index.isin(survivor.index)].sort_values()
-    given = _new_ids(uid_by_order[fresh.to_numpy()], set(issued.index) | set(retired))
-    given = pd.Series(given, index=fresh.index, dtype=object)
-    master = pd.concat([survivor, pd.Series(given, dtype=object)])
-    split = frame[frame["cluster"].isin(given.index) & frame["previous"].notna()][["previous", "cluster"]].drop_duplicates()
-    history.append(pd.DataFrame({"old_id": split["previous"], "new_id": split["cluster"].map(master),
-                                 "change": "split"}))
-    history = pd.concat([h for h in history if len(h)] or [pd.DataFrame(columns=HISTORY[:3])], ignore_index=True)
-    history = history.sort_values(["change", "old_id", "new_id"]).reset_index(drop=True)
-    history["reason"] = [f"merged into {n}: records matched" if c == "merge" else f"records split off {o} into {n}"
-                         for o, n, c in zip(history["old_id"], history["new_id"], history["change"])]
-    return Assignment(pd.Series(frame["cluster"].map(master).to_numpy(), index=clusters.index, dtype=object),
-                      history[HISTORY])
+    index = clusters.index
+    records = pa.table({
+        "n": np.arange(len(clusters)), "uid": _text(index), "cluster": _text(clusters),
+        "first_seen": _text(first_seen.reindex(index).astype(str)), "previous": _text(previous.reindex(index))})
+    issued_table = pa.table({"master_id": _text(issued.index), "issued": _text(issued.astype(str))})
+    with duckdb.connect() as con:
+        con.register("records", records)
+        con.register("issued", issued_table)
+        con.execute("""create table firsts as
+            select cluster, min(first_seen || ' ' || uid) as first, arg_min(uid, first_seen || ' ' || uid) as seed
+            from records group by cluster""")
+        con.execute("""create table winners as
+            select c.previous, arg_min(c.cluster, struct_pack(k := -c.kept, f := f.first)) as cluster
+            from (select previous, cluster, count(*) as kept from records where previous is not null
+                  group by previous, cluster) as c
+            join firsts as f using (cluster)
+            group by c.previous""")
+        con.execute("""create table survivors as
+            select w.cluster, arg_min(w.previous, struct_pack(i := coalesce(i.issued, ''), p := w.previous))
+                   as master_id
+            from winners as w left join issued as i on i.master_id = w.previous
+            group by w.cluster""")
+        fresh = con.sql("select cluster, seed from firsts anti join survivors using (cluster) "
+                            "order by first").to_arrow_table()
+        given = _new_ids(fresh.column("seed").to_numpy(zero_copy_only=False), taken)
+        con.register("given", pa.table({"cluster": fresh.column("cluster"), "master_id": _text(given)}))
+        con.execute("create table masters as select * from survivors union all select * from given")
+        master_of = con.sql("select m.master_id from records as r join masters as m using (cluster) "
+                                "order by r.n").to_arrow_table().column(0)
+        history = con.execute("""
+            select old_id, new_id, change,
+                   case change when 'merge' then 'merged into ' || new_id || ': records matched'
+                        else 'records split off ' || old_id || ' into ' || new_id end as reason
+            from (select w.previous as old_id, s.master_id as new_id, 'merge' as change
+                  from winners as w join survivors as s using (cluster) where w.previous <> s.master_id
+                  union
+                  select distinct r.previous, g.master_id, 'split'
+                  from records as r join given as g using (cluster) where r.previous is not null)
+            order by change, old_id, new_id""").df()
+    return Assignment(pd.Series(master_of.to_numpy(zero_copy_only=False), index=index, dtype=object),
+                      history[HISTORY].reset_index(drop=True))

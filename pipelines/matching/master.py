@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from pipelines.matching import model, scoring
@@ -41,23 +40,6 @@ class MasterResult:
     touched: int = 0         # masters rebuilt this run
 
 
-@dataclass
-class Previous:
-    """What the last run left: each record's master, fingerprints and strongest link; ids issued and retired."""
-    xref: pd.DataFrame       # unique_id (index), master_id, matched_at, match_probability, record_hash, scored_with
-    issued: pd.Series        # master id -> when first issued
-    retired: set
-
-
-def _previous(con: duckdb.DuckDBPyConnection) -> Previous:
-    xref = con.execute("select source_system || ':' || source_record_id as unique_id, master_id, matched_at, "
-                       "match_probability, record_hash, scored_with from customer_xref").df().set_index("unique_id")
-    issued = con.execute("select master_id, strftime(issued_at, '%Y-%m-%dT%H:%M:%S') as issued "
-                         "from customer_master").df().set_index("master_id")["issued"]
-    retired = {r[0] for r in con.execute("select old_id from master_id_history where change = 'merge'").fetchall()}
-    return Previous(xref, issued, retired)
-
-
 def fingerprint(model_path: Path, matching: Matching) -> str:
     """Changes when the model or the matching rules change: then every record is scored again."""
     digest = hashlib.sha256(model_path.read_bytes() if model_path.exists() else b"")
@@ -65,36 +47,97 @@ def fingerprint(model_path: Path, matching: Matching) -> str:
     return digest.hexdigest()[:16]
 
 
-def _dirty(records: pd.DataFrame, prev: Previous, decisions: Decisions, version: str) -> np.ndarray | None:
-    """Records to score this run (None: all of them). New or changed records, and every record of a master
-    that lost or changed a record or holds both sides of a cannot-link decision."""
-    if prev.xref.empty or (prev.xref["scored_with"] != version).any():
-        return None
-    uid = records["unique_id"]
-    before = uid.map(prev.xref["record_hash"])
-    changed = (before.isna() | (before != records["record_hash"])).to_numpy()
-    master_of = prev.xref["master_id"]
-    gone = prev.xref.index.difference(pd.Index(uid))
-    touched = set(master_of.reindex(gone)) | set(uid[changed].map(master_of).dropna())
-    touched |= {master_of[a] for a, b in decisions.cannot_link
-                if a in master_of.index and b in master_of.index and master_of[a] == master_of[b]}
-    return changed | uid.map(master_of).isin(touched).to_numpy()
+def _register_decisions(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> None:
+    """The steward's pairs and overridden masters as temp tables the set logic below joins."""
+    for name, pairs in (("_must_link", decisions.must_link), ("_cannot_link", decisions.cannot_link)):
+        con.execute(f"create or replace temp table {name} (a varchar, b varchar)")
+        if pairs:
+            con.executemany(f"insert into {name} values (?, ?)", [list(p) for p in pairs])
+    con.execute("create or replace temp table _override_masters (master_id varchar)")
+    if decisions.overrides:
+        con.executemany("insert into _override_masters values (?)", [[m] for m, _f, _v in decisions.overrides])
 
 
-def _affected(records: pd.DataFrame, prev: Previous, dirty: np.ndarray | None, links: pd.DataFrame,
-              decisions: Decisions, merge: float) -> np.ndarray:
-    """Records whose master is rebuilt: the scored ones, and every record of a master they link to strongly,
-    that a must-link joins to another master, or that a steward overrides."""
-    if dirty is None:
-        return np.ones(len(records), dtype=bool)
-    master_of = records["unique_id"].map(prev.xref["master_id"])
-    strong = links[links["match_probability"] >= merge]
-    linked = pd.concat([strong["id_l"], strong["id_r"]]).map(prev.xref["master_id"])
-    touched = set(linked.dropna())
-    touched |= {prev.xref["master_id"].get(r) for a, b in decisions.must_link for r in (a, b)
-                if prev.xref["master_id"].get(a) != prev.xref["master_id"].get(b)}
-    touched |= {m for m, _field, _value in decisions.overrides}
-    return dirty | master_of.isin(touched).to_numpy()
+def _previous(con: duckdb.DuckDBPyConnection) -> None:
+    """_prev: each record's master, fingerprint and strongest link from the last run; _gone: its records that
+    are no longer in customers_clean."""
+    con.execute("""create or replace temp table _prev as
+        select source_system || ':' || source_record_id as unique_id, master_id, match_probability, record_hash,
+               scored_with
+        from customer_xref""")
+    con.execute(f"create or replace temp table _gone as select unique_id, master_id from _prev "
+                f"anti join {RECORDS} using (unique_id)")
+
+
+def _dirty(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    """_dirty: the records to score this run. New or changed records, and every record of a master that lost
+    or changed a record or holds both sides of a cannot-link decision. False when everything is to be scored
+    (no previous run, or the model or rules changed since)."""
+    fresh, stale = con.execute("select count(*) = 0, count(*) filter (where scored_with is distinct from ?) > 0 "
+                               "from _prev", [version]).fetchall()[0]
+    if fresh or stale:
+        return False
+    con.execute(f"""create or replace temp table _touched as
+        select master_id from _gone
+        union
+        select p.master_id from {RECORDS} as r join _prev as p using (unique_id)
+        where p.record_hash is distinct from r.record_hash
+        union
+        select pa.master_id from _cannot_link as c
+        join _prev as pa on pa.unique_id = c.a join _prev as pb on pb.unique_id = c.b
+        where pa.master_id = pb.master_id""")
+    con.execute(f"""create or replace temp table _dirty as
+        select r.unique_id from {RECORDS} as r left join _prev as p using (unique_id)
+        where p.unique_id is null or p.record_hash is distinct from r.record_hash
+           or p.master_id in (select master_id from _touched)""")
+    return True
+
+
+def _affected(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, merge: float) -> None:
+    """_mine: the records whose master is rebuilt (unique_id, first_seen, previous master and strongest link,
+    dirty). The scored ones, and every record of a master they link to strongly, that a must-link joins to
+    another master, or that a steward overrides."""
+    con.register("_links_frame", links[links["match_probability"] >= merge][["id_l", "id_r"]])
+    try:
+        con.execute("""create or replace temp table _affected_masters as
+            select master_id from _touched
+            union select p.master_id from _links_frame as l join _prev as p on p.unique_id = l.id_l
+            union select p.master_id from _links_frame as l join _prev as p on p.unique_id = l.id_r
+            union select p.master_id from (select a, b from _must_link union all select b, a from _must_link) as m
+                  join _prev as p on p.unique_id = m.a left join _prev as q on q.unique_id = m.b
+                  where q.master_id is distinct from p.master_id
+            union select master_id from _override_masters""")
+    finally:
+        con.unregister("_links_frame")
+    con.execute(f"""create or replace temp table _mine as
+        select r.unique_id, r.first_seen, p.master_id as previous, p.match_probability as previous_p,
+               d.unique_id is not null as dirty
+        from {RECORDS} as r left join _prev as p using (unique_id) left join _dirty as d using (unique_id)
+        where d.unique_id is not null or p.master_id in (select master_id from _affected_masters)""")
+
+
+def _all_mine(con: duckdb.DuckDBPyConnection) -> None:
+    """_mine for a full run: every record, its previous master kept so ids stay stable."""
+    con.execute(f"""create or replace temp table _mine as
+        select r.unique_id, r.first_seen, p.master_id as previous, p.match_probability as previous_p,
+               true as dirty
+        from {RECORDS} as r left join _prev as p using (unique_id)""")
+
+
+def _taken(con: duckdb.DuckDBPyConnection):
+    """Which of some candidate ids are issued already or were retired (a new id must be neither)."""
+    def taken(ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        con.register("_candidates", pd.DataFrame({"id": ids}, dtype=object))
+        try:
+            return {r[0] for r in con.execute(
+                "select id from _candidates semi join customer_master on master_id = id union "
+                "select id from _candidates semi join master_id_history on old_id = id and change = 'merge'"
+            ).fetchall()}
+        finally:
+            con.unregister("_candidates")
+    return taken
 
 
 def _links_held(links: pd.DataFrame, master_of: pd.Series, merge: float) -> pd.Series:
@@ -106,17 +149,17 @@ def _links_held(links: pd.DataFrame, master_of: pd.Series, merge: float) -> pd.S
     return ends.groupby("uid")["match_probability"].max() if len(ends) else pd.Series(dtype=float)
 
 
-def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, replaced_records: list,
-           touched_masters: list, scored_records: list, history: pd.DataFrame, decided: list) -> None:
-    """Every master table changed in one transaction: rows of the touched masters and records replaced."""
-    con.register("_replaced_records", pd.DataFrame({"unique_id": replaced_records}, dtype=object))
-    con.register("_touched_frame", pd.DataFrame({"master_id": touched_masters}, dtype=object))
-    con.register("_scored_records", pd.DataFrame({"unique_id": scored_records}, dtype=object))
+def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, history: pd.DataFrame,
+           decided: list) -> None:
+    """Every master table changed in one transaction: rows of the touched masters (_mine's previous masters,
+    their new ones, those of vanished records) and of the records rebuilt (_mine, _gone) replaced."""
+    con.execute("""create or replace temp table _touched_masters as
+        select previous as master_id from _mine where previous is not null
+        union select master_id from _assigned union select master_id from _gone""")
     con.register("_decided", pd.DataFrame(decided, columns=["a", "b"], dtype=object))
     con.register("_new_review", review)
     try:
         with transaction(con):
-            con.execute("create or replace temp table _touched_masters as select distinct master_id from _touched_frame")
             if full:
                 for table in ("customer_master", "customer_xref", "match_review", "customer_name_history",
                               "customer_address_history"):
@@ -124,13 +167,11 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, rep
             else:
                 con.execute("delete from customer_master where master_id in (select master_id from _touched_masters)")
                 con.execute("delete from customer_xref where source_system || ':' || source_record_id in "
-                            "(select unique_id from _replaced_records)")
-                con.execute("delete from match_review where unique_id_l in (select unique_id from _scored_records) "
-                            "or unique_id_r in (select unique_id from _scored_records) "
-                            "or unique_id_l in (select unique_id from _replaced_records "
-                            "                   except select unique_id from " + RECORDS + ") "
-                            "or unique_id_r in (select unique_id from _replaced_records "
-                            "                   except select unique_id from " + RECORDS + ")")
+                            "(select unique_id from _mine union all select unique_id from _gone)")
+                con.execute("delete from match_review where unique_id_l in (select unique_id from _mine where dirty) "
+                            "or unique_id_r in (select unique_id from _mine where dirty) "
+                            "or unique_id_l in (select unique_id from _gone) "
+                            "or unique_id_r in (select unique_id from _gone)")
                 for table in ("customer_name_history", "customer_address_history"):
                     con.execute(f"delete from {table} where master_id in (select master_id from _touched_masters)")
             con.execute("insert into customer_master by name select * from _golden")
@@ -154,8 +195,7 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, rep
             con.execute(f"insert into customer_name_history by name {sql('customer_name_history')}")
             con.execute(f"insert into customer_address_history by name {sql('customer_address_history')}")
     finally:
-        for name in ("_replaced_records", "_touched_frame", "_scored_records", "_decided", "_history",
-                     "_new_review"):
+        for name in ("_decided", "_history", "_new_review"):
             try:
                 con.unregister(name)
             except Exception:  # noqa: BLE001 - not registered
@@ -166,7 +206,9 @@ def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, s
                        survivorship: Survivorship, decisions: Decisions, version: str, now: dt.datetime) -> None:
     """The new rows of the touched masters, built in DuckDB: _golden (survivorship, steward overrides, the
     issue time kept for ids that already existed) and _xref (each record's master, strongest link, when)."""
-    con.register("_assigned", assigned)
+    con.register("_assigned_frame", assigned)
+    con.execute("create or replace temp table _assigned as select * from _assigned_frame")
+    con.unregister("_assigned_frame")
     con.register("_strongest", strongest)
     try:
         con.execute(f"create or replace temp view matched as select r.*, a.master_id from {RECORDS} as r "
@@ -189,8 +231,20 @@ def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, s
                     [version, now])
     finally:
         con.execute("drop view if exists matched")
-        con.unregister("_assigned")
         con.unregister("_strongest")
+
+
+def _score(con: duckdb.DuckDBPyConnection, matching: Matching, model_path: Path, incremental: bool) -> scoring.Scored:
+    """Links and review pairs from the saved model: every record in a full run, else the _dirty ones."""
+    if not model_path.exists():
+        return scoring.empty()
+    columns = ", ".join(f"r.{c}" for c in model.INPUT_COLUMNS)
+    flag = "d.unique_id is not null" if incremental else "true"
+    table = con.sql(f"select {columns}, {flag} as _dirty from {RECORDS} as r "
+                    + ("left join _dirty as d using (unique_id)" if incremental else "")).to_arrow_table()
+    dirty = table.column("_dirty").to_numpy(zero_copy_only=False) if incremental else None
+    return scoring.score(table.drop_columns(["_dirty"]), model_path, matching.review_low, matching.merge_threshold,
+                         list(matching.blocking_rules), dirty)
 
 
 def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorship: Survivorship,
@@ -201,41 +255,39 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     the same clusters; full is the explicit rebuild."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     con.execute(f"create or replace temp table {RECORDS} as {sql('match_records')}")
-    records = con.sql(f"select unique_id, first_seen, record_hash from {RECORDS}").df()
+    n_records = con.execute(f"select count(*) from {RECORDS}").fetchall()[0][0]
     trained = False
-    if not model_path.exists() and len(records) > 1:
-        model.train(con.sql(f"select * from {RECORDS}").df(), matching, model_path)
+    if not model_path.exists() and n_records > 1:
+        model.train(con.sql(f"select * from {RECORDS} order by unique_id").df(), matching, model_path)
         trained = True
     version = fingerprint(model_path, matching)
     decisions: Decisions = load_decisions(decisions_path)
-    prev = _previous(con)
-    dirty = None if full else _dirty(records, prev, decisions, version)
-    if model_path.exists():
-        columns = ", ".join(model.INPUT_COLUMNS)
-        scored = scoring.score(con.sql(f"select {columns} from {RECORDS}").to_arrow_table(), model_path,
-                               matching.review_low, matching.merge_threshold, list(matching.blocking_rules), dirty)
-    else:
-        scored = scoring.empty()
+    _register_decisions(con, decisions)
+    _previous(con)
+    incremental = not full and _dirty(con, version)
+    scored = _score(con, matching, model_path, incremental)
     links = scored.links
-
-    affected = _affected(records, prev, dirty, links, decisions, matching.merge_threshold)
-    mine = records[affected]
-    uids = mine["unique_id"]
-    previous = uids.map(prev.xref["master_id"])
-    if dirty is None:
-        carried = pd.Series(dtype=object)
+    if incremental:
+        _affected(con, links, matching.merge_threshold)
     else:
-        carried = uids[~dirty[affected]]
-    anchors = carried.groupby(carried.map(prev.xref["master_id"])).transform("first")
+        _all_mine(con)
+
+    mine = con.sql("select * from _mine order by unique_id").df()
+    uids = mine["unique_id"]
+    previous = pd.Series(mine["previous"].to_numpy(), index=uids, dtype=object)
+    carried = mine[~mine["dirty"].to_numpy(bool)]
+    anchors = carried.groupby("previous")["unique_id"].transform("first")
     inside = links[links["id_l"].isin(uids) & links["id_r"].isin(uids)]
     clusters = cluster(uids, inside, matching.merge_threshold,
-                       decisions.must_link + list(zip(anchors, carried)), decisions.cannot_link)
+                       decisions.must_link + list(zip(anchors, carried["unique_id"])), decisions.cannot_link)
+    issued = con.execute("select master_id, strftime(issued_at, '%Y-%m-%dT%H:%M:%S') as issued from customer_master "
+                         "where master_id in (select previous from _mine)").df().set_index("master_id")["issued"]
     assignment = assign_ids(clusters, pd.Series(mine["first_seen"].astype(str).to_numpy(), index=uids),
-                            pd.Series(previous.to_numpy(), index=uids), prev.issued, prev.retired)
+                            previous, issued, _taken(con))
     master_of = assignment.master_of
 
     strongest = _links_held(links, master_of, matching.merge_threshold)
-    kept = prev.xref["match_probability"].reindex(carried).dropna()
+    kept = carried.set_index("unique_id")["previous_p"].dropna()
     strongest = pd.concat([strongest, kept]).groupby(level=0).max() if len(kept) else strongest
     _stage_master_rows(con, pd.DataFrame({"unique_id": uids.to_numpy(), "master_id": master_of.to_numpy()}),
                        pd.DataFrame({"unique_id": strongest.index.to_numpy(), "p": strongest.to_numpy(float)}),
@@ -244,16 +296,11 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     review = scored.review.rename(columns={"id_l": "unique_id_l", "id_r": "unique_id_r"})
     review = review.assign(master_id_l=review["unique_id_l"].map(master_of),
                            master_id_r=review["unique_id_r"].map(master_of))
-    gone = prev.xref.index.difference(pd.Index(records["unique_id"]))
-    touched = sorted(set(previous.dropna()) | set(master_of) | set(prev.xref["master_id"].reindex(gone).dropna()))
-    scored_records = uids.tolist() if dirty is None else records.loc[dirty, "unique_id"].tolist()
     history = assignment.history.assign(changed_at=now)
-    _write(con, dirty is None,
-           review,
-           uids.tolist() + gone.tolist(), touched, scored_records, history,
-           decisions.cannot_link + decisions.must_link)
+    _write(con, not incremental, review, history, decisions.cannot_link + decisions.must_link)
+    touched = con.execute("select count(*) from _touched_masters").fetchall()[0][0]
     counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"
-                         ).fetchone()
-    return MasterResult(len(records), counts[0], counts[1], int((history["change"] == "merge").sum()),
-                        int((history["change"] == "split").sum()), trained, len(scored_records), dirty is None,
-                        len(touched))
+                         ).fetchall()[0]
+    return MasterResult(n_records, counts[0], counts[1], int((history["change"] == "merge").sum()),
+                        int((history["change"] == "split").sum()), trained, int(mine["dirty"].sum()),
+                        not incremental, touched)

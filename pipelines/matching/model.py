@@ -14,7 +14,8 @@ from splink.internals.exceptions import EMTrainingException
 from pipelines.rules import Matching
 
 INPUT_COLUMNS = ["unique_id", "source_system", "full_name", "given_name", "family_name", "gender", "birth_date",
-                 "phone", "phone_tail", "email", "city", "district", "street", "postcode", "national_id"]
+                 "phone", "phone_tail", "email", "city", "district", "street", "street_number", "postcode",
+                 "national_id"]
 log = logging.getLogger(__name__)
 
 

@@ -35,6 +35,9 @@ select
     city,
     district,
     street,
+    -- The house number a Latin-script street starts with ('12 box hill avenue'): it survives typos in the
+    -- street name, and with the city it blocks a pair whose name, birth date and postcode are all mistyped.
+    nullif(regexp_extract(street, '^[0-9]+'), '') as street_number,
     postcode,
     company,
     national_id,
@@ -48,4 +51,4 @@ select
                    street, postcode, national_id)::varchar) as record_hash
 from versions
 where newest = 1
-order by unique_id
+

@@ -101,6 +101,7 @@ def test_train_skips_an_em_block_without_pairs(tmp_path):
         rows.append({"unique_id": f"s:{i}", "source_system": "s", "full_name": f"{given} {family}",
                      "given_name": given, "family_name": family, "gender": "U", "birth_date": dob,
                      "phone": None, "phone_tail": None, "email": None, "city": city, "district": None,
-                     "street": f"{i % 4} high st", "postcode": None, "national_id": None})
+                     "street": f"{i % 4} high st", "street_number": str(i % 4), "postcode": None,
+                     "national_id": None})
     path = model.train(pd.DataFrame(rows), _matching(), tmp_path / "model.json")
     assert path.exists()
