@@ -7,9 +7,9 @@ _VALIDITY = {"phone": "phone_valid", "email": "email_valid"}
 
 
 def _key(field: str, strategy: str) -> str:
-    """The struct whose smallest value picks the surviving record (arg_min: one pass, constant memory, where an
-    ordered first() would sort every master's records)."""
-    recent = "r := -epoch_us(updated_at), s := source_system, i := source_record_id"
+    """The integer whose smallest value picks the surviving record: the strategy's criterion above the record's
+    recency (0 = most recently updated; ties by source and record id). arg_min over an integer is one pass in
+    constant memory per master, where first(... order by ...) sorts every master's records."""
     validity = _VALIDITY.get(field)
     first = {
         "most_recent": None,
@@ -17,7 +17,7 @@ def _key(field: str, strategy: str) -> str:
         "most_frequent": f"-{field}__n",
         "valid_first": f"case when {validity} then 0 when not {validity} then 1 else 2 end" if validity else None,
     }[strategy]
-    return "struct_pack(" + (f"f := {first}, " if first else "") + recent + ")"
+    return f"({first})::bigint * 4294967296 + recency" if first else "recency"
 
 
 def golden_sql(rules: Survivorship) -> str:
@@ -25,24 +25,25 @@ def golden_sql(rules: Survivorship) -> str:
     ranks = " ".join(f"when {literal(s)} then {i}" for i, s in enumerate(rules.source_ranking))
     counts = "".join(f", count(*) over (partition by master_id, {f}) as {f}__n"
                      for f in GOLDEN_FIELDS if rules.fields.get(f) == "most_frequent")
-    aggs = []
-    for f in GOLDEN_FIELDS:
-        key = _key(f, rules.fields.get(f, "most_recent"))
-        aggs.append(f"arg_min({f}, {key}) filter (where {f} is not null) as {f}")
-        aggs.append(f"arg_min(source_system, {key}) filter (where {f} is not null) as {f}_source")
+    picks = ", ".join(f"arg_min(struct_pack(v := {f}, s := source_system), {_key(f, rules.fields.get(f, 'most_recent'))})"
+                      f" filter (where {f} is not null) as {f}__pick" for f in GOLDEN_FIELDS)
+    unpack = ", ".join(f"{f}__pick.v as {f}, {f}__pick.s as {f}_source" for f in GOLDEN_FIELDS)
     return f"""
 with ranked as (
-    select *, case source_system {ranks} else {len(rules.source_ranking)} end as trust_rank{counts}
+    select *, case source_system {ranks} else {len(rules.source_ranking)} end as trust_rank{counts},
+        row_number() over (order by updated_at desc, source_system, source_record_id) as recency
     from matched
+), picked as (
+    select
+        master_id,
+        {picks},
+        count(*) as record_count,
+        list_sort(list(distinct source_system)) as sources,
+        min(first_seen) as first_seen,
+        max(last_seen) as last_seen
+    from ranked
+    group by master_id
 )
-select
-    master_id,
-    {", ".join(aggs)},
-    count(*) as record_count,
-    list(distinct source_system order by source_system) as sources,
-    min(first_seen) as first_seen,
-    max(last_seen) as last_seen
-from ranked
-group by master_id
-order by master_id
+select master_id, {unpack}, record_count, sources, first_seen, last_seen
+from picked
 """

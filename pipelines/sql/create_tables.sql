@@ -89,7 +89,7 @@ alter table customers_clean add column if not exists national_id varchar;
 
 -- Customer master records: one per real person, across sources and nights.
 create table if not exists customer_master (
-    master_id varchar primary key,
+    master_id varchar not null,        -- unique: checked by the customer_master asset checks
     full_name varchar, full_name_source varchar, given_name varchar, given_name_source varchar,
     family_name varchar, family_name_source varchar, gender varchar, gender_source varchar,
     birth_date date, birth_date_source varchar, phone varchar, phone_source varchar,

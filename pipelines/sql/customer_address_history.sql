@@ -10,7 +10,7 @@ with seen as (
 select
     seen.master_id,
     seen.province, seen.city, seen.district, seen.street, seen.postcode,
-    list(distinct seen.source_system order by seen.source_system) as sources,
+    list_sort(list(distinct seen.source_system)) as sources,
     min(seen.partition_date) as first_seen,
     max(seen.partition_date) as last_seen,
     coalesce(any_value(m.street) is not distinct from seen.street
@@ -18,4 +18,3 @@ select
 from seen
 left join customer_master as m using (master_id)
 group by seen.master_id, seen.province, seen.city, seen.district, seen.street, seen.postcode
-order by seen.master_id, first_seen

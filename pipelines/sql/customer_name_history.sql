@@ -16,13 +16,12 @@ with seen as (
 select
     seen.master_id,
     seen.full_name,
-    first(seen.family_name order by seen.partition_date desc) as family_name,
-    first(seen.given_name order by seen.partition_date desc) as given_name,
-    list(distinct seen.source_system order by seen.source_system) as sources,
+    arg_max(seen.family_name, seen.partition_date) as family_name,
+    arg_max(seen.given_name, seen.partition_date) as given_name,
+    list_sort(list(distinct seen.source_system)) as sources,
     min(seen.partition_date) as first_seen,
     max(seen.partition_date) as last_seen,
     coalesce(any_value(m.full_name) = seen.full_name, false) as is_current
 from seen
 left join customer_master as m using (master_id)
 group by seen.master_id, seen.full_name
-order by seen.master_id, first_seen, seen.full_name

@@ -24,10 +24,28 @@ def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
+        con.execute("set enable_progress_bar = false")
+        _drop_primary_key(con, "customer_master")
         con.execute(sql("create_tables"))
         yield con
     finally:
         con.close()
+
+
+def _drop_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Warehouses built before 2026-12 keyed customer_master by a primary key, whose index costs ~15 s at the
+    commit of a full rebuild of 1M masters; uniqueness is an asset check now. DuckDB cannot drop a
+    constraint, so the table is rebuilt (create_tables.sql then creates it without the key)."""
+    keyed = con.execute("select count(*) from duckdb_constraints() where table_name = ? and "
+                        "constraint_type = 'PRIMARY KEY' and database_name = current_database()", [table]).fetchall()
+    if not keyed[0][0]:
+        return
+    with transaction(con):
+        con.execute(f"create table _{table}_rows as select * from {table}")
+        con.execute(f"drop table {table}")
+        con.execute(sql("create_tables"))
+        con.execute(f"insert into {table} by name select * from _{table}_rows")
+        con.execute(f"drop table _{table}_rows")
 
 
 def _check(table: str) -> str:
