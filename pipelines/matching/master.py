@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.matching import model, scoring
+from pipelines.matching import model, records, scoring
 from pipelines.matching.clusters import cluster
 from pipelines.matching.decisions import Decisions, load_decisions
 from pipelines.matching.golden import golden_sql
@@ -24,7 +24,7 @@ from pipelines.matching.ids import assign_ids
 from pipelines.rules import Matching, Survivorship
 from pipelines.warehouse.store import sql, transaction
 
-RECORDS = "_match_records"
+RECORDS = records.TABLE
 
 
 @dataclass
@@ -254,7 +254,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     the masters they touch) are scored, against every record, and only touched masters are rebuilt. Both give
     the same clusters; full is the explicit rebuild."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    con.execute(f"create or replace temp table {RECORDS} as {sql('match_records')}")
+    records.refresh(con, full)
     n_records = con.execute(f"select count(*) from {RECORDS}").fetchall()[0][0]
     trained = False
     if not model_path.exists() and n_records > 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,33 @@ def _collect(db: DuckDBAPI, tables: list[str], merge: float) -> Scored:
     return Scored(pd.concat(links, ignore_index=True)[LINKS], pd.concat(review, ignore_index=True)[REVIEW])
 
 
+def _swapped(rule: str) -> str:
+    return re.sub(r"\b([lr])\.", lambda m: "r." if m.group(1) == "l" else "l.", rule)
+
+
+def _atoms(rule: str) -> list:
+    """The rule's comparisons with both sides sorted, and its connectives in order (parentheses dropped)."""
+    parts = re.split(r"\s+(and|or)\s+", rule.replace("(", " ( ").replace(")", " ) ").strip())
+    atoms = []
+    for part in parts:
+        sides = [x.strip() for x in part.split(" = ")]
+        atoms.append(tuple(sorted(sides)) if len(sides) == 2 else part.strip())
+    return atoms
+
+
+def _reachable(con, blocking_rules: list[str]) -> None:
+    """known_candidates: the known records some blocking rule pairs with a dirty one (the same pairs Splink
+    will block, found by DuckDB hash joins), so Splink joins term frequencies onto those only. A rule that
+    reads differently with l and r swapped is joined both ways."""
+    picks = []
+    for rule in blocking_rules:
+        picks.append(f"select r.unique_id from dirty_records as l join known_records as r on {rule}")
+        if sorted(map(str, _atoms(rule))) != sorted(map(str, _atoms(_swapped(rule)))):
+            picks.append(f"select l.unique_id from known_records as l join dirty_records as r on {rule}")
+    con.execute("create table known_candidates as select k.* from known_records as k "
+                f"semi join ({' union '.join(picks)}) as c using (unique_id)")
+
+
 def score(records: pa.Table, model_path: Path, review_low: float, merge: float, blocking_rules: list[str],
           dirty: np.ndarray | None = None) -> Scored:
     """records: the model's input columns (unique_id first). Candidate pairs come from blocking_rules (those
@@ -74,28 +102,30 @@ def score(records: pa.Table, model_path: Path, review_low: float, merge: float, 
     # Splink's working tables stay within this much memory and spill beyond it (the 4 GB budget at 1M records)
     con.execute(f"set memory_limit = '{SPLINK_MEMORY}'")
     con.execute("set preserve_insertion_order = false")
-    con.register("_input", records)
-    con.execute("create table customers as select * from _input")
-    con.unregister("_input")
     settings = json.loads(Path(model_path).read_text(encoding="utf-8"))
     settings["blocking_rules_to_generate_predictions"] = [
         {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in blocking_rules]
-    link = Linker(db.register("customers", dataset_display_name="customers"), settings, log_level=logging.ERROR)
     if dirty is None:
+        con.register("_input", records)
+        con.execute("create table customers as select * from _input")
+        con.unregister("_input")
+        link = Linker(db.register("customers", dataset_display_name="customers"), settings, log_level=logging.ERROR)
         predicted = link.inference.predict(threshold_match_probability=review_low)
         return _collect(db, [predicted.physical_name], merge)
-    con.register("_dirty", pa.table({"unique_id": records.column("unique_id"), "dirty": pa.array(dirty)}))
-    con.execute("create table dirty_records as select c.* from customers c join _dirty d using (unique_id) "
-                "where d.dirty")
-    con.execute("create table known_records as select c.* from customers c join _dirty d using (unique_id) "
-                "where not d.dirty")
-    con.unregister("_dirty")
+    # the dirty records copied once; the known ones and every record (for term frequencies) are views over
+    # the Arrow input, scanned in place
+    con.register("_input", records.append_column("_dirty", pa.array(dirty, pa.bool_())))
+    con.execute("create table dirty_records as select * exclude (_dirty) from _input where _dirty")
+    con.execute("create view known_records as select * exclude (_dirty) from _input where not _dirty")
+    con.execute("create view customers as select * exclude (_dirty) from _input")
+    link = Linker(db.register("customers", dataset_display_name="customers"), settings, log_level=logging.ERROR)
     for column in link._settings_obj._term_frequency_columns:
         link.table_management.compute_tf_table(column.unquote().name)
     new = db.register("dirty_records", table_name="dirty")
     tables = [link.inference.predict_within(new, threshold_match_probability=review_low).physical_name]
     if not dirty.all():
-        known = db.register("known_records", table_name="known")
+        _reachable(con, blocking_rules)
+        known = db.register("known_candidates", table_name="known")
         tables.append(link.inference.predict_between(new, known, threshold_match_probability=review_low)
                       .physical_name)
     return _collect(db, tables, merge)

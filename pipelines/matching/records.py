@@ -1,0 +1,68 @@
+"""Keeps match_records (the latest version of every source record: what the matcher scores) in step with
+customers_clean, rebuilding only the records of partitions that changed since the last build.
+
+A partition is known by its run id and row count (a rerun or a backfill writes a new run id). A record is
+rebuilt when one of its versions is in a changed partition: its rows there now, or a first/last night
+around a changed one (a version that vanished from a rerun night). A change of match_records.sql, an empty
+state or full=True rebuilds the whole table.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+
+from pipelines.warehouse.store import sql, transaction
+
+TABLE = "match_records"
+STATE = "match_records_state"
+SOURCE = "from customers_clean"
+
+
+def _version(query: str) -> str:
+    return hashlib.sha256(query.encode("utf-8")).hexdigest()[:16]
+
+
+def _stale(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    built = con.execute("select count(*) from duckdb_tables() where table_name = ? and not temporary "
+                        "and database_name = current_database()", [TABLE]).fetchall()[0][0]
+    rows, other = con.execute(f"select count(*), count(*) filter (where sql_version <> ?) from {STATE}",
+                              [version]).fetchall()[0]
+    return not built or not rows or other > 0
+
+
+def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
+    """Bring match_records up to date; returns how many records were rebuilt."""
+    query = sql("match_records")
+    if query.count(SOURCE) != 1:
+        raise ValueError(f"match_records.sql must read customers_clean once ('{SOURCE}')")
+    version = _version(query)
+    con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
+                "sql_version varchar)")
+    con.execute("create or replace temp table _partitions as select partition_date, run_id, count(*) as row_count "
+                "from customers_clean group by partition_date, run_id")
+    with transaction(con):
+        if full or _stale(con, version):
+            con.execute(f"create or replace table {TABLE} as {query}")
+            rebuilt = con.execute(f"select count(*) from {TABLE}").fetchall()[0][0]
+        else:
+            con.execute(f"""create or replace temp table _changed as
+                select partition_date from (select partition_date, run_id, row_count from _partitions
+                                            except select partition_date, run_id, row_count from {STATE})
+                union
+                select partition_date from (select partition_date, run_id, row_count from {STATE}
+                                            except select partition_date, run_id, row_count from _partitions)""")
+            con.execute(f"""create or replace temp table _refresh_keys as
+                select distinct source_system, source_record_id from customers_clean
+                where partition_date in (select partition_date from _changed)
+                union
+                select m.source_system, m.source_record_id from {TABLE} as m
+                join _changed as c on c.partition_date between m.first_seen and m.last_seen""")
+            con.execute(f"delete from {TABLE} where unique_id in "
+                        "(select source_system || ':' || source_record_id from _refresh_keys)")
+            con.execute(f"insert into {TABLE} by name " + query.replace(
+                SOURCE, f"{SOURCE} semi join _refresh_keys using (source_system, source_record_id)"))
+            rebuilt = con.execute("select count(*) from _refresh_keys").fetchall()[0][0]
+        con.execute(f"delete from {STATE}")
+        con.execute(f"insert into {STATE} select partition_date, run_id, row_count, ? from _partitions", [version])
+    return rebuilt
