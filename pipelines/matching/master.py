@@ -25,6 +25,7 @@ from pipelines.rules import Matching, Survivorship
 from pipelines.warehouse.store import sql, transaction
 
 RECORDS = records.TABLE
+UID = "source_system || ':' || source_record_id"   # a record's unique_id, from its key columns
 
 
 @dataclass
@@ -164,26 +165,24 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
                 for table in ("customer_master", "customer_xref", "match_review", "customer_name_history",
                               "customer_address_history"):
                     con.execute(f"delete from {table}")
+                con.execute("insert into customer_master by name select * from _golden")
+                con.execute("insert into customer_xref by name select * from _xref")
             else:
-                con.execute("delete from customer_master where master_id in (select master_id from _touched_masters)")
-                con.execute("delete from customer_xref where source_system || ':' || source_record_id in "
-                            "(select unique_id from _mine union all select unique_id from _gone)")
+                _replace_rows(con, "customer_master", "_golden", "master_id", "select master_id from _touched_masters")
+                _replace_rows(con, "customer_xref", "_xref", UID,
+                              "select unique_id from _mine union all select unique_id from _gone")
                 con.execute("delete from match_review where unique_id_l in (select unique_id from _mine where dirty) "
                             "or unique_id_r in (select unique_id from _mine where dirty) "
                             "or unique_id_l in (select unique_id from _gone) "
                             "or unique_id_r in (select unique_id from _gone)")
-                for table in ("customer_name_history", "customer_address_history"):
-                    con.execute(f"delete from {table} where master_id in (select master_id from _touched_masters)")
-            con.execute("insert into customer_master by name select * from _golden")
-            con.execute("insert into customer_xref by name select * from _xref")
             con.execute("insert into match_review by name select * from _new_review")
             # review pairs: current masters on both sides; gone when merged or decided by a steward
             if not full:  # stored pairs of carried records whose master was rebuilt get the new master ids
-                con.execute("""
+                con.execute(f"""
                     update match_review as r set master_id_l = l.master_id, master_id_r = x.master_id
                     from customer_xref as l, customer_xref as x
-                    where l.source_system || ':' || l.source_record_id = r.unique_id_l
-                      and x.source_system || ':' || x.source_record_id = r.unique_id_r
+                    where {UID.replace("source_", "l.source_")} = r.unique_id_l
+                      and {UID.replace("source_", "x.source_")} = r.unique_id_r
                       and (r.master_id_l is null or r.master_id_r is null
                            or r.master_id_l in (select master_id from _touched_masters)
                            or r.master_id_r in (select master_id from _touched_masters))""")
@@ -192,14 +191,32 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
             if len(history):
                 con.register("_history", history)
                 con.execute("insert into master_id_history by name select * from _history")
-            con.execute(f"insert into customer_name_history by name {sql('customer_name_history')}")
-            con.execute(f"insert into customer_address_history by name {sql('customer_address_history')}")
+            for table in ("customer_name_history", "customer_address_history"):
+                if full:
+                    con.execute(f"insert into {table} by name {sql(table)}")
+                else:
+                    con.execute(f"create or replace temp table _rebuilt as {sql(table)}")
+                    _replace_rows(con, table, "_rebuilt", "master_id", "select master_id from _touched_masters")
     finally:
         for name in ("_decided", "_history", "_new_review"):
             try:
                 con.unregister(name)
             except Exception:  # noqa: BLE001 - not registered
                 pass
+
+
+def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, staged: str, key: str, scope: str) -> None:
+    """Replace table's rows whose key is in scope (a select of key values) by staged's, touching only keys
+    whose rows differ: rows deleted across a big table make DuckDB's checkpoint rewrite all of it, and most
+    rows of a touched master come back unchanged."""
+    con.execute(f"create or replace temp table _staged as select * from {table} limit 0")
+    con.execute(f"insert into _staged by name select * from {staged}")
+    con.execute(f"create or replace temp table _old as select * from {table} where {key} in ({scope})")
+    con.execute(f"""create or replace temp table _changed_keys as
+        select {key} as k from (select * from _old except all select * from _staged)
+        union select {key} from (select * from _staged except all select * from _old)""")
+    con.execute(f"delete from {table} where {key} in (select k from _changed_keys)")
+    con.execute(f"insert into {table} select * from _staged where {key} in (select k from _changed_keys)")
 
 
 def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, strongest: pd.DataFrame,
