@@ -79,8 +79,7 @@ create table if not exists value_cache (
     kind varchar not null,             -- phone | email
     key varchar not null,              -- the canonical key the library was called with
     result json not null,
-    version varchar not null,
-    primary key (kind, key, version)
+    version varchar not null           -- (kind, key, version) is unique: rows are only added for keys not in it
 );
 
 -- Columns added after a warehouse was first built (every statement stays idempotent).

@@ -25,7 +25,8 @@ def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(path))
     try:
         con.execute("set enable_progress_bar = false")
-        _drop_primary_key(con, "customer_master")
+        for table in ("customer_master", "value_cache"):
+            _drop_primary_key(con, table)
         con.execute(sql("create_tables"))
         yield con
     finally:
@@ -33,9 +34,10 @@ def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _drop_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Warehouses built before 2026-12 keyed customer_master by a primary key, whose index costs ~15 s at the
-    commit of a full rebuild of 1M masters; uniqueness is an asset check now. DuckDB cannot drop a
-    constraint, so the table is rebuilt (create_tables.sql then creates it without the key)."""
+    """Warehouses built before 2026-12 keyed customer_master and value_cache by a primary key, whose index
+    costs ~15 s at the commit of a million new rows; customer_master's uniqueness is an asset check, and
+    value_cache only ever adds keys it lacks. DuckDB cannot drop a constraint, so the table is rebuilt
+    (create_tables.sql then creates it without the key)."""
     keyed = con.execute("select count(*) from duckdb_constraints() where table_name = ? and "
                         "constraint_type = 'PRIMARY KEY' and database_name = current_database()", [table]).fetchall()
     if not keyed[0][0]:

@@ -26,6 +26,7 @@ class DuckDBValueStore:
                               "version": version})
         self.con.register("_fresh", frame)
         try:
-            self.con.execute("insert or ignore into value_cache by name select * from _fresh")
+            self.con.execute("insert into value_cache by name select * from _fresh "
+                             "anti join value_cache using (kind, key, version)")
         finally:
             self.con.unregister("_fresh")
