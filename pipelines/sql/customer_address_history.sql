@@ -2,9 +2,8 @@
 -- Every address a master's records have carried on any night; the golden one is current.
 with seen as (
     select x.master_id, c.province, c.city, c.district, c.street, c.postcode, c.source_system, c.partition_date
-    from customers_clean as c
-    join customer_xref as x using (source_system, source_record_id)
-    semi join _touched_masters as t on t.master_id = x.master_id
+    from (select * from customer_xref semi join _touched_masters using (master_id)) as x
+    join customers_clean as c using (source_system, source_record_id)
     where coalesce(c.province, c.city, c.district, c.street, c.postcode) is not null
 )
 select

@@ -8,9 +8,8 @@ with seen as (
         c.given_name,
         c.source_system,
         c.partition_date
-    from customers_clean as c
-    join customer_xref as x using (source_system, source_record_id)
-    semi join _touched_masters as t on t.master_id = x.master_id
+    from (select * from customer_xref semi join _touched_masters using (master_id)) as x
+    join customers_clean as c using (source_system, source_record_id)
     where c.full_name is not null
 )
 select
