@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.readers.base import ERROR, LINE, FileError, RawTable, frame_from_rows, unique_headers
@@ -68,6 +69,87 @@ def _fast_read(text: str, delim: str, header_index: int, headers: list[str]) -> 
     return table.append_column(ERROR, pa.nulls(table.num_rows, pa.string()))
 
 
+def _arrow_lines(text: str, delim: str, width: int) -> pa.Table | None:
+    """Arrow's reader over lines known to be one record each with width fields; None when it disagrees."""
+    invalid: list[int] = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeError):
+        return None
+    return None if invalid else table
+
+
+def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
+    """The same rows as _exact_read when no record spans two lines but some lines are blank or have the wrong
+    number of fields (one such line in a million sends _fast_read's whole file to Python's csv module). Python
+    only counts each line's fields (csv parses a line only when it holds quotes); Arrow reads the good lines;
+    a bad line becomes an error row on its own line number. None when a line might open a multi-line value
+    or quoting is broken: then _exact_read decides."""
+    if text.count("\r") != text.count("\r\n"):
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] in ("", "\r"):
+        lines.pop()
+    width = len(headers)
+    good_lines: list[int] = []
+    good_text: list[str] = []
+    bad_lines: list[int] = []
+    bad_errors: list[str] = []
+    for number in range(header_index + 2, len(lines) + 1):
+        line = lines[number - 1]
+        if line.endswith("\r"):
+            line = line[:-1]
+        if '"' in line:
+            if line.count('"') % 2:
+                return None
+            try:
+                fields = next(csv.reader([line], delimiter=delim, strict=True), [])
+            except csv.Error:
+                return None
+            if not any(f.strip() for f in fields):
+                continue
+            count = len(fields)
+        else:
+            if not line.replace(delim, "").strip():
+                continue
+            count = line.count(delim) + 1
+        if count == width:
+            good_lines.append(number)
+            good_text.append(line)
+        else:
+            bad_lines.append(number)
+            bad_errors.append(f"{count} fields where the header has {width}")
+    good = _arrow_lines("\n".join(good_text) + "\n", delim, width) if good_text else None
+    if good_text and (good is None or good.num_rows != len(good_lines)):
+        return None
+    parts = []
+    if good is not None:
+        good = good.rename_columns(headers)
+        good = good.append_column(LINE, pa.array(good_lines, pa.int64()))
+        parts.append(good.append_column(ERROR, pa.nulls(good.num_rows, pa.string())))
+    if bad_lines:
+        bad = pa.table({h: pa.nulls(len(bad_lines), pa.string()) for h in headers})
+        bad = bad.append_column(LINE, pa.array(bad_lines, pa.int64()))
+        parts.append(bad.append_column(ERROR, pa.array(bad_errors, pa.string())))
+    if not parts:
+        return None
+    table = pa.concat_tables(parts)
+    return table.take(pc.sort_indices(table.column(LINE))) if len(parts) > 1 else table
+
+
 def _preamble(text: str, delim: str) -> list[list[str]]:
     head = "\n".join(text.splitlines()[:10])
     try:
@@ -91,6 +173,8 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
         h = find_header(head, expected, header_row)
         if h < len(head):
             fast = _fast_read(text, delim, h, unique_headers(head[h]))
+            if fast is None:
+                fast = _line_read(text, delim, h, unique_headers(head[h]))
             if fast is not None:
                 return RawTable(unique_headers(head[h]), fast, h + 1, notes)
     return _exact_read(path, text, delim, header_row, expected, notes)

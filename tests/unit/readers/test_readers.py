@@ -72,3 +72,41 @@ def test_jsonl_lines(tmp_path):
     table = read_file(path, "jsonl")
     assert table.frame[LINE].to_pylist() == [1, 3, 4]
     assert table.frame[ERROR][1].as_py().startswith("invalid JSON")
+
+
+LINES_CSV = ('Id,Name,Note\n'
+             '1,Ann,"a, ""quoted"" note"\n'
+             '\n'
+             '   \n'
+             ',,\n'
+             '2,Bob,=HYPERLINK("http://evil.example")\n'
+             '3,too,many,fields\n'
+             '4,王伟,北京朝阳\n'
+             '5,"",""\n'
+             '6,short\n'
+             '7,Cy,last\n')
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_broken_lines_read_by_arrow_as_the_exact_reader_reads_them(tmp_path, newline):
+    """One bad line no longer sends a file of one-line records through Python's csv module: the rows, their
+    line numbers and the errors are exactly what the line-by-line reader gives."""
+    from pipelines.readers import delimited
+
+    text = LINES_CSV.replace("\n", newline)
+    fast = delimited._line_read(text.replace("\r\n", "\n") if newline == "\n" else text, ",", 0,
+                                ["Id", "Name", "Note"])
+    exact = delimited._exact_read(tmp_path / "x.csv", text, ",", None, {"Id"}, []).frame
+    assert fast is not None
+    assert fast.to_pylist() == exact.to_pylist()
+    assert fast[LINE].to_pylist() == [2, 6, 7, 8, 9, 10, 11]
+    path = tmp_path / "lines.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert read_file(path, "csv").frame.to_pylist() == exact.to_pylist()
+
+
+def test_a_line_that_may_open_a_multiline_value_is_left_to_the_exact_reader():
+    from pipelines.readers import delimited
+
+    assert delimited._line_read('Id,Note\n1,"two\nlines"\n2,a,b\n', ",", 0, ["Id", "Note"]) is None
+    assert delimited._line_read('Id,Note\n1,"ab"c\n2,a,b\n', ",", 0, ["Id", "Note"]) is None
