@@ -12,9 +12,32 @@ class ValueStore(Protocol):
     def put(self, kind: str, version: str, results: dict[str, str]) -> None: ...
 
 
+ENCODING = "cache 2"  # how keys are written (part of the stored version: another encoding misses)
+_SEP, _NULL = "\x1f", "\x00"
+
+
+def encode_key(key: tuple) -> str:
+    """A key (a tuple of text or None) as one string: its parts joined by a unit separator, None as NUL;
+    JSON (marked by a leading '[') only when a part holds either character itself."""
+    if any(v is not None and (_SEP in v or _NULL in v or v.startswith("[")) for v in key):
+        return json.dumps(key, ensure_ascii=False)
+    return _SEP.join(_NULL if v is None else v for v in key)
+
+
+class _WithJson:
+    """fn's result and its JSON text, made in the worker process (the parent would do it one by one)."""
+
+    def __init__(self, fn: Callable[[tuple], tuple]):
+        self.fn = fn
+
+    def __call__(self, key: tuple) -> tuple[tuple, str]:
+        result = self.fn(key)
+        return result, json.dumps(result, ensure_ascii=False)
+
+
 def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Callable, list], list]:
     """An `apply` for distinct.map_distinct_rows that asks the store first and computes only the rest."""
-    return lambda fn, keys: cached_apply(keys, fn, kind, version, store)
+    return lambda fn, keys: cached_apply(keys, fn, kind, f"{version}; {ENCODING}", store)
 
 
 def cached_apply(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
@@ -22,13 +45,13 @@ def cached_apply(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, ver
     """fn(key) for every distinct key (tuples of text/None), from the store where it knows the key."""
     if store is None:
         return apply_each(fn, keys, parallel=True)
-    encoded = [json.dumps(k, ensure_ascii=False) for k in keys]
+    encoded = [encode_key(k) for k in keys]
     known = store.get(kind, version, encoded)
     todo = [i for i, e in enumerate(encoded) if e not in known]
-    fresh = apply_each(fn, [keys[i] for i in todo], parallel=True)
-    store.put(kind, version, {encoded[i]: json.dumps(r, ensure_ascii=False) for i, r in zip(todo, fresh)})
+    fresh = apply_each(_WithJson(fn), [keys[i] for i in todo], parallel=True)
+    store.put(kind, version, {encoded[i]: text for i, (_r, text) in zip(todo, fresh)})
     out: list = [None] * len(keys)
-    for i, r in zip(todo, fresh):
+    for i, (r, _text) in zip(todo, fresh):
         out[i] = r
     for i, e in enumerate(encoded):
         if out[i] is None:

@@ -1,7 +1,13 @@
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 
 from pipelines.standardize.emails import standardize_emails
-from pipelines.standardize.phones import standardize_phones
+from pipelines.standardize.cache import cached, encode_key
+from pipelines.standardize.phones import VERSION, standardize_phone, standardize_phones
+from pipelines.warehouse.store import connect
+from pipelines.warehouse.value_cache import DuckDBValueStore
 
 
 class DictStore:
@@ -28,3 +34,28 @@ def test_second_night_calls_no_library_and_gives_the_same_values():
     pd.testing.assert_frame_equal(first[0], second[0])
     pd.testing.assert_frame_equal(first[1], second[1])
     assert first[1]["email"].tolist() == ["a@example.com", "a@example.com", None, None, "b@x.org"]
+
+
+KEYS = [("+8613800138000", None), ("138 0013 8000", "CN"), ("12345", "US"), ("a\x1fb", None), ("[x]", "CN")]
+
+
+def test_keys_do_not_collide():
+    keys = KEYS + [("a", "\x1fb"), (None, "CN"), ("\x00", "CN"), ('["a", "b"]', None), ("a", "b")]
+    assert len({encode_key(k) for k in keys}) == len(keys)
+
+
+def test_results_come_back_identical_from_the_warehouse_cache():
+    calls = []
+
+    def counted(key):
+        calls.append(key)
+        return standardize_phone(key)
+
+    with tempfile.TemporaryDirectory() as tmp, connect(Path(tmp) / "w.duckdb") as con:
+        apply = cached("phone", VERSION, DuckDBValueStore(con))
+        first = apply(counted, KEYS)
+        assert len(calls) == len(KEYS)
+        again = apply(counted, KEYS)
+        assert len(calls) == len(KEYS)          # nothing computed twice
+        assert again == first == [standardize_phone(k) for k in KEYS]
+        assert con.execute("select count(*) from value_cache").fetchall() == [(len(KEYS),)]
