@@ -62,9 +62,8 @@ def _register_decisions(con: duckdb.DuckDBPyConnection, decisions: Decisions) ->
 def _previous(con: duckdb.DuckDBPyConnection) -> None:
     """_prev: each record's master, fingerprint and strongest link from the last run; _gone: its records that
     are no longer in customers_clean."""
-    con.execute("""create or replace temp table _prev as
-        select source_system || ':' || source_record_id as unique_id, master_id, match_probability, record_hash,
-               scored_with
+    con.execute(f"""create or replace temp table _prev as
+        select {UID} as unique_id, master_id, match_probability, record_hash, scored_with
         from customer_xref""")
     con.execute(f"create or replace temp table _gone as select unique_id, master_id from _prev "
                 f"anti join {RECORDS} using (unique_id)")
