@@ -1,8 +1,10 @@
 """Standardises raw_customers rows, validates them and splits them into customers_clean and quarantine."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 
 from checks.rule_checks import DATE_FIELDS, outcomes
@@ -11,7 +13,11 @@ from checks.triage import Triage, triage
 from pipelines.rules import MAPPABLE_FIELDS, Rules
 from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
+from pipelines.warehouse.store import append, clear_partition, read_sql, transaction
 
+# Rows standardised at a time: pandas holds one chunk of object columns, not the whole night (at a million
+# rows the whole night peaked at 7.7 GB). All versions of a record are in one chunk (see read_raw_for_cleansing).
+CHUNK_ROWS = int(os.environ.get("CRM_CHUNK_ROWS", "200000"))
 LINEAGE = ["partition_date", "run_id", "source_system", "source_file", "source_line", "source_record_id"]
 QUARANTINE_COLUMNS = LINEAGE + ["field", "rule", "reason", "other_rules"]
 
@@ -115,3 +121,41 @@ def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
 def cleanse(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> Cleansed:
     std = standardize(raw.reset_index(drop=True), rules, store)
     return split(std, validate(std, rules), rules)
+
+
+@dataclass
+class NightSummary:
+    clean: int = 0
+    quarantined: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def raw_query(partition: str, rules: Rules, chunks: int = 1, chunk: int = 0) -> tuple[str, dict]:
+    """read_raw_for_cleansing.sql's parameters for one chunk of a night."""
+    return "read_raw_for_cleansing", {"partition": partition, "chunks": chunks, "chunk": chunk,
+                                      "null_tokens": sorted(rules.standardization.null_tokens)}
+
+
+def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, run_id: str,
+                  store: ValueStore | None = None, chunk_rows: int = CHUNK_ROWS) -> NightSummary:
+    """raw_customers of a night into customers_clean and quarantine, chunk by chunk, replacing the night's
+    rows of both tables in one transaction (a failure leaves the previous rows)."""
+    rows = con.execute("select count(*) from raw_customers where partition_date = ?", [partition]).fetchall()[0][0]
+    chunks = max(1, -(-rows // max(1, chunk_rows)))
+    summary = NightSummary()
+    with transaction(con):
+        clear_partition(con, partition, ["customers_clean", "quarantine"])
+        for chunk in range(chunks):
+            name, params = raw_query(partition, rules, chunks, chunk)
+            raw = read_sql(con, name, params, **cleansing_select())
+            if not len(raw):
+                continue
+            out = cleanse(raw.assign(run_id=run_id), rules, store)
+            del raw
+            append(con, "customers_clean", out.clean)
+            append(con, "quarantine", out.quarantine)
+            summary.clean += len(out.clean)
+            summary.quarantined += len(out.quarantine)
+            for rule, n in out.quarantine["rule"].value_counts().items():
+                summary.by_rule[rule] = summary.by_rule.get(rule, 0) + int(n)
+    return summary

@@ -13,7 +13,7 @@ from pipelines.defs.partitions import nightly
 from pipelines.defs.resources import PipelineConfig, ensure_tables
 from pipelines.ingest import ingest_partition, with_constants
 from pipelines.matching.master import build_masters
-from pipelines.warehouse.store import append, read_sql, replace_partition, sql
+from pipelines.warehouse.store import append, replace_partition, sql
 from pipelines.warehouse.value_cache import DuckDBValueStore
 
 POOL = "warehouse"
@@ -59,22 +59,14 @@ def customers_clean_and_quarantine(context: AssetExecutionContext, warehouse: Du
     rules = pipeline.load_rules()
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
-        raw = read_sql(con, "read_raw_for_cleansing", {"partition": context.partition_key,
-                                                       "null_tokens": sorted(rules.standardization.null_tokens)},
-                       **cleansing.cleansing_select())
-        result = cleansing.cleanse(raw.assign(run_id=context.run.run_id), rules, DuckDBValueStore(con))
-        replace_partition(con, context.partition_key,
-                          {"customers_clean": result.clean, "quarantine": result.quarantine})
+        night = cleansing.cleanse_night(con, context.partition_key, rules, context.run.run_id,
+                                        DuckDBValueStore(con))
         schema = column_schema(con, "customers_clean")
-    by_rule = result.quarantine["rule"].value_counts().to_dict() if len(result.quarantine) else {}
-    yield MaterializeResult(asset_key=AssetKey("customers_clean"), metadata={
-        "dagster/row_count": len(result.clean),
-        "phone_valid_rate": float(result.clean["phone_valid"].mean()) if len(result.clean) else 0.0,
-        "email_valid_rate": float(result.clean["email_valid"].mean()) if len(result.clean) else 0.0,
-        **clean_metadata(result.clean, len(result.quarantine), schema),
-    })
+        metadata = clean_metadata(con, context.partition_key, night.quarantined, schema)
+    yield MaterializeResult(asset_key=AssetKey("customers_clean"),
+                            metadata={"dagster/row_count": night.clean, **metadata})
     yield MaterializeResult(asset_key=AssetKey("quarantine"), metadata={
-        "dagster/row_count": len(result.quarantine), **{f"rule:{k}": int(v) for k, v in by_rule.items()},
+        "dagster/row_count": night.quarantined, **{f"rule:{k}": v for k, v in night.by_rule.items()},
     })
 
 

@@ -44,13 +44,20 @@ def _rate(series: pd.Series) -> float:
     return round(float(series.mean()), 6) if len(series) else 0.0
 
 
-def clean_metadata(clean: pd.DataFrame, quarantined: int, schema: TableSchema) -> dict:
-    """Rates and shape of a customers_clean partition; counts and rates only, no customer value."""
-    total = len(clean) + quarantined
+def clean_metadata(con: duckdb.DuckDBPyConnection, partition: str, quarantined: int, schema: TableSchema) -> dict:
+    """Rates and shape of a customers_clean partition, read back from the warehouse; counts and rates only,
+    no customer value."""
+    clean, phone, email, flagged = con.execute(
+        "select count(*), avg(phone_valid::int), avg(email_valid::int), avg((len(quality_flags) > 0)::int) "
+        "from customers_clean where partition_date = ?", [partition]).fetchall()[0]
+    head = con.execute("select * from customers_clean where partition_date = ? "
+                       "order by source_system, source_file, source_line limit ?", [partition, PREVIEW_ROWS]).df()
+    total = clean + quarantined
     return {
         "dagster/column_schema": schema,
-        "clean_rate": round(len(clean) / total, 6) if total else 0.0,
-        "flagged_rate": _rate(clean["quality_flags"].map(lambda f: f is not None and len(f) > 0))
-        if "quality_flags" in clean else 0.0,
-        "preview (non-PII columns)": preview(clean),
+        "clean_rate": round(clean / total, 6) if total else 0.0,
+        "phone_valid_rate": round(float(phone or 0.0), 6),
+        "email_valid_rate": round(float(email or 0.0), 6),
+        "flagged_rate": round(float(flagged or 0.0), 6),
+        "preview (non-PII columns)": preview(head),
     }

@@ -4,6 +4,8 @@ with night as (
     select *
     from raw_customers
     where partition_date = $partition
+      -- one chunk of the night: every version of a record falls in the same chunk
+      and hash(source_system, source_record_id) % $chunks = $chunk
 )
 select
     * exclude ({field_names}),

@@ -71,13 +71,15 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 def replace_partition(con: duckdb.DuckDBPyConnection, partition: date | str, frames: dict[str, pd.DataFrame]) -> None:
     """Readers see the old rows of every table or the new ones, never a mix."""
     with transaction(con):
+        clear_partition(con, partition, list(frames))
         for table, frame in frames.items():
-            _check(table)
-            con.execute(f"delete from {table} where partition_date = ?", [str(partition)])
-            if len(frame):
-                con.register("_incoming", frame)
-                con.execute(f"insert into {table} by name select * from _incoming")
-                con.unregister("_incoming")
+            append(con, table, frame)
+
+
+def clear_partition(con: duckdb.DuckDBPyConnection, partition: date | str, tables: list[str]) -> None:
+    """Delete a partition's rows (inside the caller's transaction, which then appends the new ones)."""
+    for table in tables:
+        con.execute(f"delete from {_check(table)} where partition_date = ?", [str(partition)])
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
