@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pipelines.ingest import literal
 from pipelines.rules import GOLDEN_FIELDS, Survivorship
+
 _VALIDITY = {"phone": "phone_valid", "email": "email_valid"}
 
 
@@ -25,8 +26,9 @@ def golden_sql(rules: Survivorship) -> str:
     ranks = " ".join(f"when {literal(s)} then {i}" for i, s in enumerate(rules.source_ranking))
     counts = "".join(f", count(*) over (partition by master_id, {f}) as {f}__n"
                      for f in GOLDEN_FIELDS if rules.fields.get(f) == "most_frequent")
-    picks = ", ".join(f"arg_min(struct_pack(v := {f}, s := source_system), {_key(f, rules.fields.get(f, 'most_recent'))})"
-                      f" filter (where {f} is not null) as {f}__pick" for f in GOLDEN_FIELDS)
+    keys = {f: _key(f, rules.fields.get(f, "most_recent")) for f in GOLDEN_FIELDS}
+    picks = ", ".join(f"arg_min(struct_pack(v := {f}, s := source_system), {keys[f]}) filter (where {f} is not null)"
+                      f" as {f}__pick" for f in GOLDEN_FIELDS)
     unpack = ", ".join(f"{f}__pick.v as {f}, {f}__pick.s as {f}_source" for f in GOLDEN_FIELDS)
     return f"""
 with ranked as (

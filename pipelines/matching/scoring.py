@@ -92,9 +92,10 @@ def _reachable(con, blocking_rules: list[str]) -> None:
 def score(records: pa.Table, model_path: Path, review_low: float, merge: float, blocking_rules: list[str],
           dirty: np.ndarray | None = None) -> Scored:
     """records: the model's input columns (unique_id first). Candidate pairs come from blocking_rules (those
-    of rules/matching.yaml, not the ones saved with the model: a steward's edit applies at once). With dirty (a boolean mask over records), only
-    pairs touching a dirty record are scored: dirty with dirty, and dirty with the rest; term frequencies
-    still come from every record, as in a full run."""
+    of rules/matching.yaml, not the ones saved with the model: a steward's edit applies at once). With dirty
+    (a boolean mask over records), only pairs touching a dirty record are scored: dirty with dirty, and dirty
+    with the known records some blocking rule reaches; term frequencies still come from every record, as in
+    a full run."""
     if records.num_rows < 2 or (dirty is not None and not dirty.any()):
         return empty()
     db = DuckDBAPI()
