@@ -494,7 +494,7 @@ def accuracy_bench(title: str, folder: Path, rules: Path, truth_of, plain_input,
                               list(matching.blocking_rules)).links
         scored = links.rename(columns={"id_l": "unique_id_l", "id_r": "unique_id_r"})
         described = describe_errors(calc, errors, records, scored)
-        print(f"   error analysis (ours); fields: = equal, ~ close, x different, _ missing on a side")
+        print("   error analysis (ours); fields: = equal, ~ close, x different, _ missing on a side")
         print_error_analysis(described, matching.merge_threshold, matching.review_low, examples)
     return {"ours": scores, "plain": plain_scores}
 
@@ -542,7 +542,7 @@ def speed_folder(data: Path, records: int, incremental: int, fresh: bool) -> Pat
         clean = con.execute("select count(*) from customers_clean").fetchone()[0]
         if clean < total:
             raise SystemExit(f"only {clean:,} clean records generated, {total:,} needed")
-        con.execute(f"""
+        con.execute("""
             create or replace temp table _order as
             select source_system, source_record_id,
                    row_number() over (order by hash(source_system, source_record_id)) as k

@@ -1,8 +1,9 @@
 """Standardises raw_customers rows, validates them and splits them into customers_clean and quarantine."""
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -129,7 +130,7 @@ def cleanse(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) ->
 class NightSummary:
     clean: int = 0
     quarantined: int = 0
-    by_rule: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def raw_query(partition: str, rules: Rules, chunks: int = 1, chunk: int = 0) -> tuple[str, dict]:

@@ -40,10 +40,6 @@ def preview(frame: pd.DataFrame) -> MetadataValue:
     return MetadataValue.table(records=records, schema=schema)
 
 
-def _rate(series: pd.Series) -> float:
-    return round(float(series.mean()), 6) if len(series) else 0.0
-
-
 def clean_metadata(con: duckdb.DuckDBPyConnection, partition: str, quarantined: int, schema: TableSchema) -> dict:
     """Rates and shape of a customers_clean partition, read back from the warehouse; counts and rates only,
     no customer value."""

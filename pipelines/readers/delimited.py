@@ -40,37 +40,9 @@ def find_header(rows: list[list[str]], expected: set[str], header_row: int | Non
     return 0
 
 
-def _fast_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
-    """Arrow's multithreaded reader, used only when every record is one physical line (no quoted newline, no
-    blank line, no malformed row) so that line numbers follow from row numbers; otherwise None."""
-    invalid: list[int] = []
-
-    def on_invalid(row) -> str:
-        invalid.append(row.number)
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=[f"c{i}" for i in range(len(headers))]),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False, ignore_empty_lines=False,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(len(headers))},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, UnicodeError):
-        return None
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if invalid or physical != header_index + 1 + table.num_rows:
-        return None
-    first = header_index + 2
-    table = table.rename_columns(headers)
-    table = table.append_column(LINE, pa.array(range(first, first + table.num_rows), pa.int64()))
-    return table.append_column(ERROR, pa.nulls(table.num_rows, pa.string()))
-
-
-def _arrow_lines(text: str, delim: str, width: int) -> pa.Table | None:
-    """Arrow's reader over lines known to be one record each with width fields; None when it disagrees."""
+def _arrow_read(text: str, delim: str, width: int, skip_rows: int = 0) -> pa.Table | None:
+    """Arrow's multithreaded reader over records of one line and width text fields each (columns c0, c1, ...);
+    None when a row does not fit or Arrow cannot read the text."""
     invalid: list[int] = []
 
     def on_invalid(row) -> str:
@@ -81,7 +53,7 @@ def _arrow_lines(text: str, delim: str, width: int) -> pa.Table | None:
     try:
         table = pacsv.read_csv(
             pa.py_buffer(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -90,6 +62,23 @@ def _arrow_lines(text: str, delim: str, width: int) -> pa.Table | None:
     except (pa.ArrowInvalid, UnicodeError):
         return None
     return None if invalid else table
+
+
+def _with_lines(table: pa.Table, headers: list[str], lines) -> pa.Table:
+    """Rows read without error, under their headers, with the line each starts on."""
+    table = table.rename_columns(headers).append_column(LINE, pa.array(lines, pa.int64()))
+    return table.append_column(ERROR, pa.nulls(table.num_rows, pa.string()))
+
+
+def _fast_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
+    """Arrow's reader, used only when every record is one physical line (no quoted newline, no blank line, no
+    malformed row) so that line numbers follow from row numbers; otherwise None."""
+    table = _arrow_read(text, delim, len(headers), skip_rows=header_index + 1)
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if table is None or physical != header_index + 1 + table.num_rows:
+        return None
+    first = header_index + 2
+    return _with_lines(table, headers, range(first, first + table.num_rows))
 
 
 def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
@@ -132,18 +121,12 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> 
         else:
             bad_lines.append(number)
             bad_errors.append(f"{count} fields where the header has {width}")
-    good = _arrow_lines("\n".join(good_text) + "\n", delim, width) if good_text else None
+    good = _arrow_read("\n".join(good_text) + "\n", delim, width) if good_text else None
     if good_text and (good is None or good.num_rows != len(good_lines)):
         return None
-    parts = []
-    if good is not None:
-        good = good.rename_columns(headers)
-        good = good.append_column(LINE, pa.array(good_lines, pa.int64()))
-        parts.append(good.append_column(ERROR, pa.nulls(good.num_rows, pa.string())))
+    parts = [_with_lines(good, headers, good_lines)] if good is not None else []
     if bad_lines:
-        bad = pa.table({h: pa.nulls(len(bad_lines), pa.string()) for h in headers})
-        bad = bad.append_column(LINE, pa.array(bad_lines, pa.int64()))
-        parts.append(bad.append_column(ERROR, pa.array(bad_errors, pa.string())))
+        parts.append(frame_from_rows(headers, [[None] * width for _ in bad_lines], bad_lines, bad_errors))
     if not parts:
         return None
     table = pa.concat_tables(parts)
