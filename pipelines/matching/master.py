@@ -177,11 +177,11 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
             con.execute("insert into match_review by name select * from _new_review")
             # review pairs: current masters on both sides; gone when merged or decided by a steward
             if not full:  # stored pairs of carried records whose master was rebuilt get the new master ids
-                con.execute(f"""
+                con.execute("""
                     update match_review as r set master_id_l = l.master_id, master_id_r = x.master_id
                     from customer_xref as l, customer_xref as x
-                    where {UID.replace("source_", "l.source_")} = r.unique_id_l
-                      and {UID.replace("source_", "x.source_")} = r.unique_id_r
+                    where l.source_system || ':' || l.source_record_id = r.unique_id_l
+                      and x.source_system || ':' || x.source_record_id = r.unique_id_r
                       and (r.master_id_l is null or r.master_id_r is null
                            or r.master_id_l in (select master_id from _touched_masters)
                            or r.master_id_r in (select master_id from _touched_masters))""")
@@ -206,8 +206,8 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
 
 def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, staged: str, key: str, scope: str) -> None:
     """Replace table's rows whose key is in scope (a select of key values) by staged's, touching only keys
-    whose rows differ: rows deleted across a big table make DuckDB's checkpoint rewrite all of it, and most
-    rows of a touched master come back unchanged."""
+    whose rows differ: every row group a delete touches is rewritten at DuckDB's next checkpoint, and rows
+    that come back unchanged (a rerun, a master that only gained a review pair) need not be."""
     con.execute(f"create or replace temp table _staged as select * from {table} limit 0")
     con.execute(f"insert into _staged by name select * from {staged}")
     con.execute(f"create or replace temp table _old as select * from {table} where {key} in ({scope})")
