@@ -133,12 +133,6 @@ class NightSummary:
     by_rule: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-def raw_query(partition: str, rules: Rules, chunks: int = 1, chunk: int = 0) -> tuple[str, dict]:
-    """read_raw_for_cleansing.sql's parameters for one chunk of a night."""
-    return "read_raw_for_cleansing", {"partition": partition, "chunks": chunks, "chunk": chunk,
-                                      "null_tokens": sorted(rules.standardization.null_tokens)}
-
-
 def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, run_id: str,
                   store: ValueStore | None = None, chunk_rows: int = CHUNK_ROWS) -> NightSummary:
     """raw_customers of a night into customers_clean and quarantine, chunk by chunk, replacing the night's
@@ -149,8 +143,9 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
     with transaction(con):
         clear_partition(con, partition, ["customers_clean", "quarantine"])
         for chunk in range(chunks):
-            name, params = raw_query(partition, rules, chunks, chunk)
-            raw = read_sql(con, name, params, **cleansing_select())
+            params = {"partition": partition, "chunks": chunks, "chunk": chunk,
+                      "null_tokens": sorted(rules.standardization.null_tokens)}
+            raw = read_sql(con, "read_raw_for_cleansing", params, **cleansing_select())
             if not len(raw):
                 continue
             out = cleanse(raw.assign(run_id=run_id), rules, store)
