@@ -77,7 +77,8 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
     missing = [c for c in dict.fromkeys(needed) if header_key(c) not in present]
     if missing:
         raise FileError(path, table.header_line or None,
-                        f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns)")
+                        f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns"
+                        f"{''.join('; ' + n for n in table.notes if n.startswith('sheet '))})")
 
 
 def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:

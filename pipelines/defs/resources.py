@@ -1,8 +1,12 @@
 """Resources: the DuckDB warehouse and where the landing and rules folders are."""
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
+import duckdb
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
@@ -42,8 +46,32 @@ def expectations_resource(warehouse: Path, reports: Path) -> ExpectationsConfig:
                               docs=str(reports / "gx"))
 
 
-def warehouse_resource(path: str) -> DuckDBResource:
-    return DuckDBResource(database=path)
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def without_values(message: str) -> str:
+    """A DuckDB error message with its quoted values (cell text, i.e. PII) replaced by '...'."""
+    return _QUOTED.sub("'...'", message)
+
+
+class WarehouseResource(DuckDBResource):
+    """dagster-duckdb's resource, with two changes for a failing stage: the connection is closed (the stock one
+    stays open, and the next connection with another configuration is refused), and a DuckDB error is re-raised
+    without the values its message quotes, so no cell text reaches the event log or the terminal."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().get_connection() as con:
+            try:
+                yield con
+            except duckdb.Error as exc:
+                raise type(exc)(without_values(str(exc))) from None
+            finally:
+                con.close()
+
+
+def warehouse_resource(path: str) -> WarehouseResource:
+    return WarehouseResource(database=path)
 
 
 def ensure_tables(warehouse: DuckDBResource) -> None:

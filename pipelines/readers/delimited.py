@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from pipelines.readers.base import ERROR, LINE, FileError, RawTable, frame_from_
 from pipelines.readers.encoding import decode
 
 _CANDIDATES = ",;\t|"
+_BREAK = re.compile(r"\r\n|\r|\n")
+# A cell may be long (notes, pasted mails): the csv module's default limit of 128 KiB would reject the record.
+csv.field_size_limit(2**31 - 1)
 
 
 def header_key(text: str) -> str:
@@ -21,11 +25,20 @@ def header_key(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip().casefold()
 
 
+def first_lines(text: str, n: int) -> str:
+    """The first n physical lines (ended by CR LF, CR or LF, as the csv module and a text editor count them;
+    str.splitlines would also break at U+2028, U+0085 and form feeds, which are ordinary characters in a cell)."""
+    for i, brk in enumerate(_BREAK.finditer(text)):
+        if i == n - 1:
+            return text[:brk.start()]
+    return text
+
+
 def sniff_delimiter(sample: str) -> str:
     try:
         return csv.Sniffer().sniff(sample, delimiters=_CANDIDATES).delimiter
     except csv.Error:
-        first = sample.splitlines()[0] if sample else ""
+        first = first_lines(sample, 1)
         return max(_CANDIDATES, key=first.count)
 
 
@@ -134,7 +147,7 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> 
 
 
 def _preamble(text: str, delim: str) -> list[list[str]]:
-    head = "\n".join(text.splitlines()[:10])
+    head = first_lines(text, 10)
     try:
         return [row for row in csv.reader(io.StringIO(head, newline=""), delimiter=delim)]
     except csv.Error:

@@ -1,6 +1,7 @@
 """Decodes an export's bytes: BOM, strict UTF-8, else detected (GBK family read as GB18030)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -8,7 +9,14 @@ from charset_normalizer import from_bytes
 from pipelines.readers.base import FileError
 
 # Detected legacy Chinese codecs are all subsets of GB18030, which decodes every one of them.
-_WIDEN = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "hz": "gb18030"}
+_WIDEN = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "hz": "gb18030", "big5hkscs": "big5"}
+# Answers that cannot be right once strict UTF-8 failed; such a file is read as GB18030 (the usual case).
+_NOT_AN_ANSWER = {"ascii", "utf8"}
+_SAMPLE = 200_000
+# Chinese codecs first: this pipeline's non-UTF-8 exports are mostly GBK/GB18030 (mainland) or Big5 (Taiwan,
+# Hong Kong); a source whose files are something else names its encoding in sources.yaml.
+_PREFERRED = ("gb18030", "big5")
+_HIGH = re.compile(rb"[\x80-\xff]")
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -20,14 +28,44 @@ def detect(data: bytes) -> str:
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 20:  # UTF-16 without a BOM: each ASCII character has a NUL byte
+        best = from_bytes(data[:_SAMPLE]).best()
+        if best is not None:
+            return best.encoding
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data[:200_000]).best()
-    name = best.encoding if best else "gb18030"
-    return _WIDEN.get(name.lower().replace("-", ""), name)
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    matches = list(from_bytes(_non_ascii_sample(data, first_bad)))
+    if not matches:
+        return "gb18030"
+    least = min(m.chaos for m in matches)
+    for preferred in _PREFERRED:  # short samples fit several codecs equally well: the likely one wins
+        if any(_canonical(m.encoding) == preferred and m.chaos <= least + 0.1 for m in matches):
+            return preferred
+    name = _canonical(matches[0].encoding)
+    return "gb18030" if name in _NOT_AN_ANSWER else _WIDEN.get(name, matches[0].encoding)
+
+
+def _canonical(name: str) -> str:
+    key = name.lower().replace("-", "").replace("_", "")
+    return _WIDEN.get(key, key)
+
+
+def _non_ascii_sample(data: bytes, first_bad: int) -> bytes:
+    """The lines holding non-ASCII bytes, from the line of the first byte UTF-8 rejects on, up to _SAMPLE bytes:
+    a file of thousands of ASCII rows and a few Chinese ones is judged by the Chinese ones."""
+    start = data.rfind(b"\n", 0, first_bad) + 1
+    lines, size = [], 0
+    for line in data[start:start + 50 * _SAMPLE].split(b"\n"):
+        if _HIGH.search(line):
+            lines.append(line)
+            size += len(line) + 1
+            if size >= _SAMPLE:
+                break
+    return b"\n".join(lines)
 
 
 def decode(path: Path, data: bytes, encoding: str = "auto") -> tuple[str, str]:

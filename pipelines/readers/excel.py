@@ -7,7 +7,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.delimited import find_header
+from pipelines.readers.delimited import find_header, header_key
 
 
 def cell_text(value: object) -> str | None:
@@ -27,10 +27,30 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _names_a_column(grid: list[list], expected: set[str]) -> bool:
+    wanted = {header_key(e) for e in expected}
+    return any(wanted & {header_key(cell_text(c)) for c in row if cell_text(c)} for row in grid[:10])
+
+
+def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str]):
+    """The configured sheet; when that is the default (the first) and it names none of the mapped columns, the
+    first sheet that does (exports often open with a cover or summary sheet)."""
+    if isinstance(sheet, str):
+        return book.get_sheet_by_name(sheet)
+    first = book.get_sheet_by_index(sheet)
+    if sheet != 0 or not expected or _names_a_column(first.to_python(nrows=10), expected):
+        return first
+    for index in range(1, len(book.sheet_names)):
+        other = book.get_sheet_by_index(index)
+        if _names_a_column(other.to_python(nrows=10), expected):
+            return other
+    return first
+
+
 def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
     try:
         book = CalamineWorkbook.from_path(str(path))
-        ws = book.get_sheet_by_name(sheet) if isinstance(sheet, str) else book.get_sheet_by_index(sheet)
+        ws = _sheet(book, sheet, expected)
         grid = ws.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
         raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__})") from None
@@ -48,4 +68,5 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
             row = cells[i]
             rows.append((row + [None] * width)[:width])
             lines.append(i + 1)
-    return RawTable(headers, frame_from_rows(headers, rows, lines, [None] * len(rows)), h_index + 1, [f"sheet {ws.name}"])
+    return RawTable(headers, frame_from_rows(headers, rows, lines, [None] * len(rows)), h_index + 1,
+                    [f"sheet {ws.name} (of {', '.join(book.sheet_names)})"])

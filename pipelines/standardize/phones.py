@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import pandas as pd
 import phonenumbers
@@ -9,7 +10,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
 from pipelines.standardize.cache import ValueStore, cached
-from pipelines.standardize.distinct import map_distinct_rows, unpack
+from pipelines.standardize.distinct import map_distinct_rows, map_distinct_rows_later, unpack
 
 _SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
 _FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
@@ -20,7 +21,8 @@ FIELDS = ("phone", "phone_valid", "phone_type", "phone_issue")
 
 
 def excel_repair(text: str) -> tuple[str | None, str | None]:
-    """(digits, issue): '1.3800138E+10' has every digit and is repaired; '1.38001E+10' lost digits."""
+    """(digits, issue): '1.3800138000E+10' has every digit and is repaired; '1.38001E+10' (Excel's display of
+    13800138000) lost digits, and so does '1.3800138E+10': its missing last digits may not be zeros."""
     m = _SCI.match(text)
     if not m:
         return text, None
@@ -122,13 +124,24 @@ VERSION = f"phonenumbers {phonenumbers.__version__}; phones 2"
 
 def standardize_phones(raw: pd.Series, region: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:
     """One phonenumbers call per distinct canonical key; rows without a value get valid=False, no issue."""
+    return standardize_phones_later(raw, region, store)()
+
+
+def standardize_phones_later(raw: pd.Series, region: pd.Series,
+                             store: ValueStore | None = None) -> Callable[[], pd.DataFrame]:
+    """standardize_phones with the library calls running in the background; the returned function gives the frame."""
     present = raw.notna()
     out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
                        index=raw.index, dtype=object)
+    pending = None
     if present.any():
         keys = unpack(map_distinct_rows(pd.DataFrame({"raw": raw[present], "region": region[present]}), phone_key),
                       ("raw", "region"))
-        results = unpack(map_distinct_rows(keys, standardize_phone, apply=cached("phone", VERSION, store)), FIELDS)
-        out.loc[present, list(FIELDS)] = results
-    out["phone_valid"] = out["phone_valid"].astype(bool)
-    return out
+        pending = map_distinct_rows_later(keys, standardize_phone, apply=cached("phone", VERSION, store))
+
+    def frame() -> pd.DataFrame:
+        if pending is not None:
+            out.loc[present, list(FIELDS)] = unpack(pending(), FIELDS)
+        out["phone_valid"] = out["phone_valid"].astype(bool)
+        return out
+    return frame

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import partial
 
@@ -10,8 +11,13 @@ import pandas as pd
 from pipelines.standardize.distinct import map_distinct
 
 _SPACE = re.compile(r"\s+")
-# Characters NFKC leaves alone but exports use in place of ASCII punctuation.
-_EXTRA = str.maketrans({"。": ".", "、": ",", "\u200b": "", "\ufeff": "", "\u00a0": " "})
+# Characters NFKC leaves alone but exports use in place of ASCII punctuation; control characters (category Cc:
+# NUL, escapes) become a space, invisible format characters (Cf: zero-width spaces and joiners, BOM, soft hyphen,
+# the bidirectional overrides that make a name display reversed) are dropped.
+_EXTRA = str.maketrans({
+    **{chr(c): " " if unicodedata.category(chr(c)) == "Cc" else None for c in range(sys.maxunicode + 1)
+       if unicodedata.category(chr(c)) in ("Cc", "Cf")},
+    "。": ".", "、": ",", "\u00a0": " "})
 
 
 def clean_text(value: str, null_tokens: frozenset[str] = frozenset()) -> str | None:

@@ -11,6 +11,10 @@ from pipelines.standardize import codes, emails, text
     ("N/A", None),
     ("无", None),
     ("   ", None),
+    ("\u202eZhang\u200d Wei", "Zhang Wei"),  # a bidirectional override and a zero-width joiner
+    ("Li\x00Na\x1f", "Li Na"),  # control characters are separators at most
+    ("A\u00adnn\u2060", "Ann"),  # soft hyphen, word joiner
+    ("\u200b", None),
 ])
 def test_clean_text(rules, raw, expected):
     assert text.clean_text(raw, frozenset(rules.standardization.null_tokens)) == expected

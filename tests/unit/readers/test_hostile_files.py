@@ -1,0 +1,99 @@
+"""Export files that once broke the reader or the night: each is read like any other file."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from pipelines.ingest import ingest_partition
+from pipelines.readers import read_file
+from pipelines.readers.base import LINE
+from pipelines.readers.encoding import detect
+
+NIGHT = "2026-11-25"
+HEADER = '"Id","LastName","Email"'
+
+
+def _land(root, name: str, text: str | bytes, source: str = "salesforce"):
+    folder = root / source / NIGHT
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def test_headers_named_like_the_readers_own_columns_are_ordinary_columns(tmp_path, rules):
+    _land(tmp_path, "odd.csv", '"Id","LastName","__line","__ERROR","email","EMAIL"\n'
+                               '"P1","Zhang","not a line","boom","a@example.com","b@example.com"\n')
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert set(result.files["status"]) == {"read"}
+    rows = {r["source_record_id"]: r for r in result.raw.to_pylist()}
+    assert rows["P1"]["source_line"] == 2 and rows["P1"]["parse_error"] is None
+    extra = json.loads(rows["P1"]["extra"])
+    assert extra["__line__2"] == "not a line" and extra["__ERROR__2"] == "boom"
+    assert rows["P1"]["email"] == "a@example.com" and extra["EMAIL__2"] == "b@example.com"
+    assert rows["P2"]["source_line"] == 2
+
+
+def test_a_line_separator_in_the_title_row_does_not_shift_the_records(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(f"Contacts export\u2028generated 2026-11-23\n{HEADER}\n\"P1\",\"Zhang\",\"z@example.com\"\n"
+                    "\"P2\",\"Li\",\"li@example.com\"\n", encoding="utf-8")
+    table = read_file(path, "csv", expected={"Id", "LastName"})
+    assert table.frame["Id"].to_pylist() == ["P1", "P2"]
+    assert table.frame[LINE].to_pylist() == [3, 4]
+
+
+def test_a_long_cell_is_read_not_rejected(tmp_path):
+    path = tmp_path / "long.csv"
+    note = "N" * 300_000
+    path.write_text(f'{HEADER},"Note"\n"P1","Zhang","z@example.com","{note}"\n"P2","Li","l@example.com","x"\n',
+                    encoding="utf-8")
+    table = read_file(path, "csv", expected={"Id"})
+    assert table.frame["Note"].to_pylist() == [note, "x"]
+    assert table.frame["__error"].to_pylist() == [None, None]
+
+
+def test_encoding_is_judged_by_the_non_ascii_rows_wherever_they_are():
+    ascii_rows = "\n".join(f"P{i},Zhang,z{i}@example.com" for i in range(8000))
+    late = f"Id,LastName,Email\n{ascii_rows}\nPX,张伟,zw@example.com\n".encode("gb18030")
+    assert len(late) > 200_000 and detect(late) == "gb18030"
+    assert late.decode(detect(late)).endswith("PX,张伟,zw@example.com\n")
+    assert detect("Id,名字\n1,欧阳娜娜\n".encode("gbk")) == "gb18030"
+    assert detect("Id,名字\n1,歐陽娜娜,臺北市\n".encode("big5")) == "big5"
+    no_bom = "Id,名字,地址\n1,欧阳娜娜,北京市朝阳区建国路88号\n".encode("utf-16-le")
+    assert no_bom.decode(detect(no_bom)).startswith("Id,名字")
+
+
+def test_a_late_gb18030_row_lands_in_raw_customers(tmp_path, rules):
+    rows = "\n".join(f'"P{i}","Zhang","z{i}@example.com"' for i in range(4000))
+    _land(tmp_path, "gb.csv", f'{HEADER}\n{rows}\n"PX","张伟","zw@example.com"\n'.encode("gb18030"))
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"], result.files["error"].tolist()
+    con = duckdb.connect()
+    con.register("raw", result.raw)
+    assert con.execute("select family_name, source_line from raw where source_record_id = 'PX'").fetchall() == [
+        ("张伟", 4002)]
+
+
+def test_a_cover_sheet_before_the_data_is_skipped_and_the_error_names_the_sheets(tmp_path, rules):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本文件由悟空CRM导出"])
+    data = wb.create_sheet("客户")
+    data.append(["客户名称", "手机"])
+    data.append(["张三", "13800138000"])
+    path = tmp_path / "k.xlsx"
+    wb.save(path)
+    table = read_file(path, "xlsx", expected={"客户名称"})
+    assert table.frame["客户名称"].to_pylist() == ["张三"] and table.frame[LINE].to_pylist() == [2]
+    assert "sheet 客户 (of 说明, 客户)" in table.notes
+    del wb["客户"]
+    _land(tmp_path / "landing", "客户.xlsx", b"", source="wukong")
+    wb.save(tmp_path / "landing" / "wukong" / NIGHT / "客户.xlsx")
+    result = ingest_partition(tmp_path / "landing", NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["rejected"]
+    assert "missing required column" in result.files["error"][0] and "sheet 说明" in result.files["error"][0]

@@ -1,0 +1,21 @@
+"""The Dagster warehouse resource when a stage fails inside it."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.defs.resources import warehouse_resource
+from pipelines.warehouse.store import connect
+
+
+def test_a_failing_stage_closes_its_connection_and_its_error_quotes_no_value(tmp_path):
+    path = tmp_path / "w.duckdb"
+    resource = warehouse_resource(str(path))
+    with pytest.raises(duckdb.ConversionException) as err:
+        with resource.get_connection() as con:
+            con.execute("create table t (source_line bigint)")
+            con.execute("insert into t values ('Zhang Wei 13800138000')")
+    assert "Zhang" not in str(err.value) and "13800138000" not in str(err.value)
+    assert "'...'" in str(err.value)
+    with connect(path) as con:  # another configuration: refused while the failed stage's connection is open
+        assert con.execute("select count(*) from t").fetchone() == (0,)
