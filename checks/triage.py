@@ -15,6 +15,7 @@ SCHEMA_RULE = "schema"
 class Triage:
     quarantined: pd.DataFrame  # index = row, columns rule, field, other_rules
     flags: pd.Series           # index = row, list of flag rule names (empty list when none)
+    flagged: pd.DataFrame      # one (row, rule) per flag raised on a row that is not quarantined
 
 
 def _rule_of(cases: pd.DataFrame, rules: dict[str, ValidationRule]) -> pd.DataFrame:
@@ -41,4 +42,4 @@ def triage(cases: pd.DataFrame, rules: dict[str, ValidationRule], index: pd.Inde
     flag_lists = flagged.groupby("row")["rule"].agg(list)
     flags = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
     flags.loc[flag_lists.index] = flag_lists
-    return Triage(quarantined, flags)
+    return Triage(quarantined, flags, flagged[["row", "rule"]].reset_index(drop=True))

@@ -53,6 +53,11 @@ def cleansing_select() -> dict[str, str]:
             "cleaned": ",\n    ".join(expr.format(f=f) for f in MAPPABLE_FIELDS)}
 
 
+def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens: set[str]) -> None:
+    for field in fields:
+        f.loc[todo, field] = text.clean_column(f.loc[todo, field], null_tokens)
+
+
 def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:
     """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw).
     raw comes from read_raw_for_cleansing.sql (ASCII already cleaned, needs_nfkc marks the other rows) or,
@@ -60,17 +65,18 @@ def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None
     std = rules.standardization
     f = raw
     todo = f["needs_nfkc"] if "needs_nfkc" in f else pd.Series(True, index=f.index)
-    for field in MAPPABLE_FIELDS:
-        f.loc[todo, field] = text.clean_column(f.loc[todo, field], std.null_tokens)
-    f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
-    f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
+    background = ["phone", "email", "country"]  # what the phone and e-mail library calls need
+    _clean_text(f, todo, background, std.null_tokens)
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
-    f["national_id"] = codes.standardize_identifier(f["national_id"])
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
-    phone = phones.standardize_phones(f["phone"], f["country"].fillna(default_region), store)
-    f[["phone", "phone_valid", "phone_type"]] = phone[["phone", "phone_valid", "phone_type"]]
-    f[["email", "email_valid"]] = emails.standardize_emails(f["email"], store)
+    # the library calls run in worker processes while this one does the other columns
+    phone_later = phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store)
+    email_later = emails.standardize_emails_later(f["email"], store)
+    _clean_text(f, todo, [c for c in MAPPABLE_FIELDS if c not in background], std.null_tokens)
+    f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
+    f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
+    f["national_id"] = codes.standardize_identifier(f["national_id"])
     f[list(names.FIELDS)] = names.standardize_names(f, std.compound_surnames, std.name_prefixes)
     addr = addresses.standardize_addresses(f, std.address_suffixes, std.address_aliases)
     f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
@@ -83,6 +89,8 @@ def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None
     f["birth_date"], bad_birth = _source_dates(f, "birth_date", rules)
     f["_bad_birth_date"] = bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min)
     f["birth_date"] = f["birth_date"].dt.normalize().where(~f["_bad_birth_date"])
+    f[["phone", "phone_valid", "phone_type"]] = phone_later()[["phone", "phone_valid", "phone_type"]]
+    f[["email", "email_valid"]] = email_later()
     return f
 
 
@@ -102,12 +110,8 @@ def validate(std: pd.DataFrame, rules: Rules) -> Triage:
     return triage(pd.concat([rule_cases, column_cases], ignore_index=True), rules.validation, std.index)
 
 
-def apply_flags(std: pd.DataFrame, flags: pd.Series) -> pd.DataFrame:
-    """A flagged field is emptied so nothing downstream trusts it; its raw text stays in *_raw / raw_customers."""
-    out = std.copy()
-    has = lambda rule: flags.map(lambda fl: rule in fl)  # noqa: E731
-    out.loc[has("unknown_country"), "country"] = None
-    return out
+# Flags that empty their field, so nothing downstream trusts it; its raw text stays in raw_customers.
+EMPTIED_BY_FLAG = {"unknown_country": "country"}
 
 
 def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
@@ -116,9 +120,12 @@ def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
     quarantine = std.loc[q.index, LINEAGE].assign(
         field=q["field"].astype(str), rule=q["rule"], reason=_reasons(std, q, rules), other_rules=q["other_rules"])
     keep = ~std.index.isin(q.index)
-    clean = apply_flags(std[keep], verdict.flags[keep]).assign(quality_flags=verdict.flags[keep])
-    return Cleansed(clean[["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]].reset_index(drop=True),
-                    quarantine[QUARANTINE_COLUMNS].reset_index(drop=True))
+    clean = std.loc[keep, ["partition_date", "run_id"] + CANONICAL_FIELDS]
+    flagged = verdict.flagged
+    for rule, field in EMPTIED_BY_FLAG.items():
+        clean.loc[clean.index.intersection(flagged.loc[flagged["rule"] == rule, "row"]), field] = None
+    clean["quality_flags"] = verdict.flags[keep]
+    return Cleansed(clean.reset_index(drop=True), quarantine[QUARANTINE_COLUMNS].reset_index(drop=True))
 
 
 def cleanse(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> Cleansed:

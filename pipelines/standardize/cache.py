@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Callable, Protocol
 
-from pipelines.standardize.distinct import apply_each
+from pipelines.standardize.distinct import apply_each_later
 
 
 class ValueStore(Protocol):
@@ -35,25 +35,36 @@ class _WithJson:
         return result, json.dumps(result, ensure_ascii=False)
 
 
-def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Callable, list], list]:
+def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Callable, list], Callable[[], list]]:
     """An `apply` for distinct.map_distinct_rows that asks the store first and computes only the rest."""
-    return lambda fn, keys: cached_apply(keys, fn, kind, f"{version}; {ENCODING}", store)
+    return lambda fn, keys: cached_apply_later(keys, fn, kind, f"{version}; {ENCODING}", store)
 
 
 def cached_apply(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
                  store: ValueStore | None) -> list[tuple]:
     """fn(key) for every distinct key (tuples of text/None), from the store where it knows the key."""
+    return cached_apply_later(keys, fn, kind, version, store)()
+
+
+def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
+                       store: ValueStore | None) -> Callable[[], list[tuple]]:
+    """cached_apply with the unknown keys computed in the background; the returned function gives the results
+    and stores the new ones (the store is only used from the calling thread)."""
     if store is None:
-        return apply_each(fn, keys, parallel=True)
+        return apply_each_later(fn, keys, parallel=True)
     encoded = [encode_key(k) for k in keys]
     known = store.get(kind, version, encoded)
     todo = [i for i, e in enumerate(encoded) if e not in known]
-    fresh = apply_each(_WithJson(fn), [keys[i] for i in todo], parallel=True)
-    store.put(kind, version, {encoded[i]: text for i, (_r, text) in zip(todo, fresh)})
-    out: list = [None] * len(keys)
-    for i, (r, _text) in zip(todo, fresh):
-        out[i] = r
-    for i, e in enumerate(encoded):
-        if out[i] is None:
-            out[i] = tuple(json.loads(known[e]))
-    return out
+    pending = apply_each_later(_WithJson(fn), [keys[i] for i in todo], parallel=True)
+
+    def results() -> list[tuple]:
+        fresh = pending()
+        store.put(kind, version, {encoded[i]: text for i, (_r, text) in zip(todo, fresh)})
+        out: list = [None] * len(keys)
+        for i, (r, _text) in zip(todo, fresh):
+            out[i] = r
+        for i, e in enumerate(encoded):
+            if out[i] is None:
+                out[i] = tuple(json.loads(known[e]))
+        return out
+    return results

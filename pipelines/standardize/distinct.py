@@ -19,15 +19,33 @@ def _run_chunk(fn: Callable, chunk: Sequence) -> list:
     return [fn(v) for v in chunk]
 
 
-def apply_each(fn: Callable, values: Sequence, parallel: bool = False) -> list:
-    """fn(v) for every v; with parallel, split over a process pool when the list is long (fn must pickle)."""
+def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> Callable[[], list]:
+    """Starts fn(v) for every v and returns the function that gives the results. With parallel and a long list
+    the work runs in a process pool (fn must pickle) while the caller goes on with other columns: the main
+    process then uses the core the pool's workers leave idle (chunk hand-over, the last chunk's tail)."""
     n = workers()
     if not parallel or len(values) < PARALLEL_FROM or n == 1:
-        return [fn(v) for v in values]
+        results = [fn(v) for v in values]
+        return lambda: results
     size = -(-len(values) // (n * 4))
-    chunks = [values[i:i + size] for i in range(0, len(values), size)]
-    with ProcessPoolExecutor(max_workers=n) as pool:
-        return [r for part in pool.map(_run_chunk, [fn] * len(chunks), chunks) for r in part]
+    pool = ProcessPoolExecutor(max_workers=n)
+    try:
+        futures = [pool.submit(_run_chunk, fn, values[i:i + size]) for i in range(0, len(values), size)]
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+
+    def results() -> list:
+        try:
+            return [r for future in futures for r in future.result()]
+        finally:
+            pool.shutdown(cancel_futures=True)
+    return results
+
+
+def apply_each(fn: Callable, values: Sequence, parallel: bool = False) -> list:
+    """fn(v) for every v; with parallel, split over a process pool when the list is long (fn must pickle)."""
+    return apply_each_later(fn, values, parallel)()
 
 
 def map_distinct(series: pd.Series, fn: Callable[[Hashable], object], parallel: bool = False) -> pd.Series:
@@ -39,9 +57,17 @@ def map_distinct(series: pd.Series, fn: Callable[[Hashable], object], parallel: 
 
 
 def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,
-                      apply: Callable[[Callable, list], list] | None = None) -> pd.Series:
-    """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row.
-    `apply(fn, keys)` replaces the plain loop, e.g. with a cache (standardize/cache.py)."""
+                      apply: Callable[[Callable, list], Callable[[], list]] | None = None) -> pd.Series:
+    """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row."""
+    return map_distinct_rows_later(frame, fn, parallel, apply)()
+
+
+def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,
+                            apply: Callable[[Callable, list], Callable[[], list]] | None = None
+                            ) -> Callable[[], pd.Series]:
+    """map_distinct_rows started now, its Series given by the returned function (see apply_each_later).
+    `apply(fn, keys)` replaces the plain loop, e.g. with a cache (standardize/cache.py), and returns the function
+    giving its results."""
     key = frame.iloc[:, 0].astype(str)
     for column in frame.columns[1:]:
         key = key + "\x1f" + frame[column].astype(str)
@@ -50,8 +76,12 @@ def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parall
     sample = frame.iloc[first].astype(object)
     sample = sample.where(sample.notna(), None)
     keys = list(sample.itertuples(index=False, name=None))
-    results = apply(fn, keys) if apply else apply_each(fn, keys, parallel)
-    return pd.Series(pd.Series(results, dtype=object).to_numpy()[codes], index=frame.index, dtype=object)
+    pending = apply(fn, keys) if apply else apply_each_later(fn, keys, parallel)
+    index = frame.index
+
+    def series() -> pd.Series:
+        return pd.Series(pd.Series(pending(), dtype=object).to_numpy()[codes], index=index, dtype=object)
+    return series
 
 
 def unpack(results: pd.Series, names: Iterable[str]) -> pd.DataFrame:

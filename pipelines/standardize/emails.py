@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import email_validator
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 
 from pipelines.standardize.cache import ValueStore, cached
-from pipelines.standardize.distinct import map_distinct_rows, unpack
+from pipelines.standardize.distinct import map_distinct_rows_later, unpack
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
 FIELDS = ("email", "email_valid")
@@ -34,11 +35,20 @@ VERSION = f"email-validator {email_validator.__version__}; emails 1"
 def standardize_emails(raw: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:
     """Case is folded before the check (it changes no verdict and the result is lower-cased anyway), so
     spellings of one address share one library call."""
+    return standardize_emails_later(raw, store)()
+
+
+def standardize_emails_later(raw: pd.Series, store: ValueStore | None = None) -> Callable[[], pd.DataFrame]:
+    """standardize_emails with the library calls running in the background; the returned function gives the frame."""
     keys = raw.str.strip().str.lower().to_frame("email")
     present = keys["email"].notna()
     out = pd.DataFrame({"email": None, "email_valid": False}, index=raw.index, dtype=object)
-    if present.any():
-        apply = cached("email", VERSION, store)
-        out.loc[present, list(FIELDS)] = unpack(map_distinct_rows(keys[present], _one, apply=apply), FIELDS)
-    out["email_valid"] = out["email_valid"].eq(True)
-    return out
+    pending = map_distinct_rows_later(keys[present], _one, apply=cached("email", VERSION, store)) \
+        if present.any() else None
+
+    def frame() -> pd.DataFrame:
+        if pending is not None:
+            out.loc[present, list(FIELDS)] = unpack(pending(), FIELDS)
+        out["email_valid"] = out["email_valid"].eq(True)
+        return out
+    return frame

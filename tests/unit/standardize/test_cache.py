@@ -53,9 +53,9 @@ def test_results_come_back_identical_from_the_warehouse_cache():
 
     with tempfile.TemporaryDirectory() as tmp, connect(Path(tmp) / "w.duckdb") as con:
         apply = cached("phone", VERSION, DuckDBValueStore(con))
-        first = apply(counted, KEYS)
+        first = apply(counted, KEYS)()
         assert len(calls) == len(KEYS)
-        again = apply(counted, KEYS)
+        again = apply(counted, KEYS)()
         assert len(calls) == len(KEYS)          # nothing computed twice
         assert again == first == [standardize_phone(k) for k in KEYS]
         assert con.execute("select count(*) from value_cache").fetchall() == [(len(KEYS),)]
