@@ -44,13 +44,20 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
     return out, bad
 
 
+# Text made only of printable ASCII, tab/newline and CJK unified ideographs (basic block and extension A) is
+# final once its whitespace is folded: NFKC and clean_text change none of these characters. Such values are
+# cleaned in SQL; a row holding any other character (full-width forms, accents, invisible characters) goes to
+# Python's NFKC.
+SETTLED_TEXT = r"[\t\n\r -~\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]*"
+
+
 def cleansing_select() -> dict[str, str]:
     """SQL fragments for read_raw_for_cleansing.sql: one cleaning expression per canonical field."""
     expr = ("case when list_contains($null_tokens, lower(trim(regexp_replace({f}, '\\s+', ' ', 'g')))) then null "
-            "when regexp_full_match({f}, '[\t\n\r -~]*') then nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') "
+            "when regexp_full_match({f}, '{settled}') then nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') "
             "else {f} end as {f}")
-    return {"field_names": ", ".join(MAPPABLE_FIELDS),
-            "cleaned": ",\n    ".join(expr.format(f=f) for f in MAPPABLE_FIELDS)}
+    return {"field_names": ", ".join(MAPPABLE_FIELDS), "settled": SETTLED_TEXT,
+            "cleaned": ",\n    ".join(expr.format(f=f, settled=SETTLED_TEXT) for f in MAPPABLE_FIELDS)}
 
 
 def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens: set[str]) -> None:

@@ -1,5 +1,6 @@
 -- raw_customers of one night with the cheap text cleaning done here: whitespace folded, null tokens emptied.
--- ASCII values are final after this; rows holding any other character are marked for NFKC in Python.
+-- ASCII and CJK values are final after this (cleanse.SETTLED_TEXT); rows holding any other character are
+-- marked for NFKC in Python.
 with night as (
     select *
     from raw_customers
@@ -10,6 +11,6 @@ with night as (
 select
     * exclude ({field_names}),
     {cleaned},
-    not regexp_full_match(concat_ws('', {field_names}), '[\t\n\r -~]*') as needs_nfkc
+    not regexp_full_match(concat_ws('', {field_names}), '{settled}') as needs_nfkc
 from night
 order by source_system, source_file, source_line
