@@ -24,7 +24,7 @@ DATE = "2026-11-20"
 
 
 class PeakMemory(threading.Thread):
-    """Samples the memory this process and its worker processes really hold, every 0.25 s: the sum of their
+    """Samples the memory this process and its worker processes really hold, every second: the sum of their
     proportional set sizes (PSS, /proc/<pid>/smaps_rollup), where a page shared by a forked worker and its parent
     counts once. (ru_maxrss of the process plus that of its largest child counts such pages twice.)"""
 
@@ -33,7 +33,7 @@ class PeakMemory(threading.Thread):
         self.peak_kb, self._stop_event = 0, threading.Event()
 
     def run(self) -> None:
-        while not self._stop_event.wait(0.25):
+        while not self._stop_event.wait(1.0):
             self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _process_tree(os.getpid())))
 
     def stop(self) -> float:
