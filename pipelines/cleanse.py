@@ -16,11 +16,11 @@ from pipelines.standardize import addresses, codes, dates, emails, names, phones
 from pipelines.standardize.cache import ValueStore
 from pipelines.warehouse.store import append, clear_partition, read_sql, transaction
 
-# Rows standardised at a time (CRM_CHUNK_ROWS): pandas holds one chunk of object columns, not the whole night,
-# so a backfill of several million rows stays within memory. All versions of a record are in one chunk (see
-# read_raw_for_cleansing.sql). Measured at 1,000,000 rows: one pass 131.6 s / 9.0 GB peak, chunks of 200,000
-# 179.2 s / 5.2 GB (every chunk starts its own worker pool and SQL scan): a night up to a million is one pass.
-CHUNK_ROWS = int(os.environ.get("CRM_CHUNK_ROWS", "1000000"))
+# Rows standardised at a time (CRM_CHUNK_ROWS): pandas holds one chunk of object columns, not the whole night.
+# All versions of a record are in one chunk (see read_raw_for_cleansing.sql). Measured at 1,000,000 rows
+# (docs/benchmarks.md): one pass 147-171 s with 6.8-7.0 GB held, chunks of 200,000 132-150 s with 2.6 GB (the
+# library calls of a chunk overlap its other work, so chunks no longer cost time).
+CHUNK_ROWS = int(os.environ.get("CRM_CHUNK_ROWS", "200000"))
 LINEAGE = ["partition_date", "run_id", "source_system", "source_file", "source_line", "source_record_id"]
 QUARANTINE_COLUMNS = LINEAGE + ["field", "rule", "reason", "other_rules"]
 

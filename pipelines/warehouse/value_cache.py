@@ -9,24 +9,18 @@ class DuckDBValueStore:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
+    # Frames are read through local names (replacement scans), not con.register: see store.append.
     def get(self, kind: str, version: str, keys: list[str]) -> dict[str, str]:
-        self.con.register("_keys", pd.DataFrame({"key": keys}))
-        try:
-            rows = self.con.execute(
-                "select key, result from value_cache join _keys using (key) where kind = ? and version = ?",
-                [kind, version]).fetchall()
-        finally:
-            self.con.unregister("_keys")
+        _keys = pd.DataFrame({"key": keys})  # noqa: F841 - read by the SQL below
+        rows = self.con.execute(
+            "select key, result from value_cache join _keys using (key) where kind = ? and version = ?",
+            [kind, version]).fetchall()
         return dict(rows)
 
     def put(self, kind: str, version: str, results: dict[str, str]) -> None:
         if not results:
             return
-        frame = pd.DataFrame({"kind": kind, "key": list(results), "result": list(results.values()),
-                              "version": version})
-        self.con.register("_fresh", frame)
-        try:
-            self.con.execute("insert into value_cache by name select * from _fresh "
-                             "anti join value_cache using (kind, key, version)")
-        finally:
-            self.con.unregister("_fresh")
+        _fresh = pd.DataFrame({"kind": kind, "key": list(results),  # noqa: F841 - read by the SQL below
+                               "result": list(results.values()), "version": version})
+        self.con.execute("insert into value_cache by name select * from _fresh "
+                         "anti join value_cache using (kind, key, version)")
