@@ -106,7 +106,8 @@ def run_ours(landing: Path, warehouse: Path | None = None) -> dict:
         rows = raw.num_rows
         del raw, result
         # cleanse_night's steps, timed by wrapping the names it calls (summed over the chunks)
-        steps = {"read + SQL text cleaning": "read_sql", "standardise": "standardize",
+        steps = {"read + SQL text cleaning": "read_sql", "standardise: start the background work": "start_standardize",
+                 "standardise: the rest, background results": "finish_standardize",
                  "validate: pandera lazy + triage": "validate", "split": "split",
                  "write customers_clean + quarantine": "append"}
         spent = dict.fromkeys(steps, 0.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -14,6 +15,7 @@ from checks.triage import Triage, triage
 from pipelines.rules import MAPPABLE_FIELDS, Rules
 from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
+from pipelines.standardize.distinct import shared_pool
 from pipelines.warehouse.store import append, clear_partition, read_sql, transaction
 
 # Rows standardised at a time (CRM_CHUNK_ROWS): pandas holds one chunk of object columns, not the whole night.
@@ -65,30 +67,44 @@ def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens
         f.loc[todo, field] = text.clean_column(f.loc[todo, field], null_tokens)
 
 
-def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:
-    """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw).
-    raw comes from read_raw_for_cleansing.sql (ASCII already cleaned, needs_nfkc marks the other rows) or,
-    without needs_nfkc, is cleaned entirely here."""
+@dataclass
+class Started:
+    """A chunk whose phone, e-mail and address work runs in worker processes (start_standardize)."""
+    frame: pd.DataFrame
+    todo: pd.Series
+    phones: Callable[[], pd.DataFrame]
+    emails: Callable[[], pd.DataFrame]
+    addresses: Callable[[], pd.DataFrame]
+
+
+# What the work started in worker processes reads: cleaned first.
+BACKGROUND_FIELDS = ["phone", "email", "country", "province", "city", "district", "street", "address"]
+
+
+def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> Started:
+    """The first part of standardize: the text of the fields the per-value libraries and the address parser
+    read is cleaned, and their work started in worker processes; it goes on while the caller does other work."""
     std = rules.standardization
     f = raw
     todo = f["needs_nfkc"] if "needs_nfkc" in f else pd.Series(True, index=f.index)
-    background = ["phone", "email", "country"]  # what the phone and e-mail library calls need
-    _clean_text(f, todo, background, std.null_tokens)
+    _clean_text(f, todo, BACKGROUND_FIELDS, std.null_tokens)
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
-    # the library calls run in worker processes while this one does the other columns
-    phone_later = phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store)
-    email_later = emails.standardize_emails_later(f["email"], store)
-    _clean_text(f, todo, [c for c in MAPPABLE_FIELDS if c not in background], std.null_tokens)
+    return Started(f, todo, phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store),
+                   emails.standardize_emails_later(f["email"], store),
+                   addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases))
+
+
+def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
+    """The rest of standardize: the other columns, then the background results taken in."""
+    std = rules.standardization
+    f = started.frame
+    _clean_text(f, started.todo, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std.null_tokens)
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
     f[list(names.FIELDS)] = names.standardize_names(f, std.compound_surnames, std.name_prefixes)
-    addr = addresses.standardize_addresses(f, std.address_suffixes, std.address_aliases)
-    f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
-        ["province", "city", "district", "street", "address_ambiguous"]]
-    f.loc[addr["address_cn"] & f["country"].isna(), "country"] = "CN"
     f["_bad_dates"] = False
     for field in DATE_FIELDS:
         f[field], bad = _source_dates(f, field, rules)
@@ -96,9 +112,20 @@ def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None
     f["birth_date"], bad_birth = _source_dates(f, "birth_date", rules)
     f["_bad_birth_date"] = bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min)
     f["birth_date"] = f["birth_date"].dt.normalize().where(~f["_bad_birth_date"])
-    f[["phone", "phone_valid", "phone_type"]] = phone_later()[["phone", "phone_valid", "phone_type"]]
-    f[["email", "email_valid"]] = email_later()
+    addr = started.addresses()
+    f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
+        ["province", "city", "district", "street", "address_ambiguous"]]
+    f.loc[addr["address_cn"] & f["country"].isna(), "country"] = "CN"
+    f[["phone", "phone_valid", "phone_type"]] = started.phones()[["phone", "phone_valid", "phone_type"]]
+    f[["email", "email_valid"]] = started.emails()
     return f
+
+
+def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:
+    """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw).
+    raw comes from read_raw_for_cleansing.sql (ASCII and CJK text already cleaned, needs_nfkc marks the other
+    rows) or, without needs_nfkc, is cleaned entirely here."""
+    return finish_standardize(start_standardize(raw, rules, store), rules)
 
 
 def _reasons(rows: pd.DataFrame, quarantined: pd.DataFrame, rules: Rules) -> pd.Series:
@@ -136,7 +163,11 @@ def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
 
 
 def cleanse(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> Cleansed:
-    std = standardize(raw.reset_index(drop=True), rules, store)
+    return finish_cleanse(start_standardize(raw.reset_index(drop=True), rules, store), rules)
+
+
+def finish_cleanse(started: Started, rules: Rules) -> Cleansed:
+    std = finish_standardize(started, rules)
     return split(std, validate(std, rules), rules)
 
 
@@ -154,16 +185,22 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
     rows = con.execute("select count(*) from raw_customers where partition_date = ?", [partition]).fetchall()[0][0]
     chunks = max(1, -(-rows // max(1, chunk_rows)))
     summary = NightSummary()
-    with transaction(con):
+    params = {"partition": partition, "chunks": chunks, "null_tokens": sorted(rules.standardization.null_tokens)}
+
+    def begin(chunk: int) -> Started | None:
+        raw = read_sql(con, "read_raw_for_cleansing", {**params, "chunk": chunk}, **cleansing_select())
+        return start_standardize(raw.assign(run_id=run_id), rules, store) if len(raw) else None
+
+    with transaction(con), shared_pool():
         clear_partition(con, partition, ["customers_clean", "quarantine"])
+        upcoming = begin(0)
         for chunk in range(chunks):
-            params = {"partition": partition, "chunks": chunks, "chunk": chunk,
-                      "null_tokens": sorted(rules.standardization.null_tokens)}
-            raw = read_sql(con, "read_raw_for_cleansing", params, **cleansing_select())
-            if not len(raw):
+            # the next chunk's background work is queued now and runs while this one is finished and written
+            current, upcoming = upcoming, begin(chunk + 1) if chunk + 1 < chunks else None
+            if current is None:
                 continue
-            out = cleanse(raw.assign(run_id=run_id), rules, store)
-            del raw
+            out = finish_cleanse(current, rules)
+            del current
             append(con, "customers_clean", out.clean)
             append(con, "quarantine", out.quarantine)
             summary.clean += len(out.clean)

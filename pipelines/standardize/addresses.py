@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from typing import Callable
 from importlib import resources
 
 import pandas as pd
 
-from pipelines.standardize.distinct import map_distinct, unpack
+from pipelines.standardize.distinct import map_distinct_later, unpack
 
 FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
 _SEPARATORS = " ,，/\\-|"
@@ -178,6 +179,12 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
 
 def standardize_addresses(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str]) -> pd.DataFrame:
     """frame has province, city, district, street, address (text); rows with Chinese text are parsed."""
+    return standardize_addresses_later(frame, suffixes, aliases)()
+
+
+def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
+                                aliases: dict[str, str]) -> Callable[[], pd.DataFrame]:
+    """standardize_addresses with the parsing running in the background; the returned function gives the frame."""
     gaz = build_gazetteer(tuple(suffixes), tuple(sorted(aliases.items())))
     joined = frame["province"].fillna("")
     for column in ("city", "district", "address", "street"):
@@ -189,10 +196,14 @@ def standardize_addresses(frame: pd.DataFrame, suffixes: list[str], aliases: dic
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,
         "address_resolved": frame["district"].notna(),
     }, index=frame.index, dtype=object)
-    if chinese.any():
-        parsed = unpack(map_distinct(joined[chinese], partial(parse_address, gaz=gaz), parallel=True), FIELDS)
-        out.loc[chinese, list(FIELDS)] = parsed
-    out["address_cn"] = chinese & out["province"].notna()
-    out["address_ambiguous"] = out["address_ambiguous"].astype(bool)
-    out["address_resolved"] = out["address_resolved"].astype(bool)
-    return out
+    pending = map_distinct_later(joined[chinese], partial(parse_address, gaz=gaz), parallel=True) \
+        if chinese.any() else None
+
+    def parsed() -> pd.DataFrame:
+        if pending is not None:
+            out.loc[chinese, list(FIELDS)] = unpack(pending(), FIELDS)
+        out["address_cn"] = chinese & out["province"].notna()
+        out["address_ambiguous"] = out["address_ambiguous"].astype(bool)
+        out["address_resolved"] = out["address_resolved"].astype(bool)
+        return out
+    return parsed

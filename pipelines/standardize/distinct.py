@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Hashable, Iterable, Sequence
+from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,32 @@ def _run_chunk(fn: Callable, chunk: Sequence) -> list:
     return [fn(v) for v in chunk]
 
 
+_shared: ProcessPoolExecutor | None = None
+# What a shared pool's workers import once, in the fork server, instead of at each task.
+_PRELOAD = ["pipelines.standardize.phones", "pipelines.standardize.emails", "pipelines.standardize.addresses"]
+
+
+@contextmanager
+def shared_pool() -> Iterator[None]:
+    """One pool of fresh worker processes (forkserver) for everything started inside, e.g. a night of chunks.
+    Tasks run in the order they were started, so a caller can start the next chunk's work before finishing
+    this one's. Its workers share no memory with this process: a worker forked from a parent that then
+    rewrites gigabytes of frames would end up holding a copy of them."""
+    global _shared
+    n = workers()
+    if n == 1 or _shared is not None:
+        yield
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    _shared = ProcessPoolExecutor(max_workers=n, mp_context=context)
+    try:
+        yield
+    finally:
+        pool, _shared = _shared, None
+        pool.shutdown(cancel_futures=True)
+
+
 def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> Callable[[], list]:
     """Starts fn(v) for every v and returns the function that gives the results. With parallel and a long list
     the work runs in a process pool (fn must pickle) while the caller goes on with other columns: the main
@@ -29,6 +57,9 @@ def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> 
         results = [fn(v) for v in values]
         return lambda: results
     size = -(-len(values) // (n * 4))
+    if _shared is not None:
+        started = [_shared.submit(_run_chunk, fn, values[i:i + size]) for i in range(0, len(values), size)]
+        return lambda: [r for future in started for r in future.result()]
     pool = ProcessPoolExecutor(max_workers=n)
     # The workers are forked while submitting. Frozen, the parent's objects (a night's frames) are left out of
     # the workers' garbage collections, which would otherwise write to every object and so copy the pages
@@ -57,10 +88,20 @@ def apply_each(fn: Callable, values: Sequence, parallel: bool = False) -> list:
 
 def map_distinct(series: pd.Series, fn: Callable[[Hashable], object], parallel: bool = False) -> pd.Series:
     """fn applied to each distinct non-null value of series, mapped back to every row (nulls stay null)."""
+    return map_distinct_later(series, fn, parallel)()
+
+
+def map_distinct_later(series: pd.Series, fn: Callable[[Hashable], object],
+                       parallel: bool = False) -> Callable[[], pd.Series]:
+    """map_distinct started now, its Series given by the returned function (see apply_each_later)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    results = apply_each(fn, list(uniques), parallel)
-    lookup = pd.Series(results + [None], dtype=object)
-    return pd.Series(lookup.to_numpy()[codes], index=series.index, dtype=object)
+    pending = apply_each_later(fn, list(uniques), parallel)
+    index = series.index
+
+    def mapped() -> pd.Series:
+        lookup = pd.Series(pending() + [None], dtype=object)
+        return pd.Series(lookup.to_numpy()[codes], index=index, dtype=object)
+    return mapped
 
 
 def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,

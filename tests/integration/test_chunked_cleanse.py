@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pipelines import cleanse
 from pipelines.ingest import ingest_partition, with_constants
+from pipelines.standardize import distinct
 from pipelines.rules import load_rules
 from pipelines.warehouse.store import connect, replace_partition
 
@@ -19,7 +20,7 @@ def tables(con) -> tuple[list, list]:
     return clean, quarantine
 
 
-def test_chunks_give_the_same_tables(tmp_path):
+def test_chunks_give_the_same_tables(tmp_path, monkeypatch):
     rules = load_rules(REPO / "rules")
     result = ingest_partition(REPO / "data" / "samples", NIGHT, rules.sources)
     raw = with_constants(result.raw, partition_date=NIGHT, run_id="r")
@@ -29,6 +30,10 @@ def test_chunks_give_the_same_tables(tmp_path):
         one_pass = tables(con)
         chunked = cleanse.cleanse_night(con, NIGHT, rules, "r", chunk_rows=700)
         assert tables(con) == one_pass
+        # the night's shared pool of worker processes, the next chunk's work started before this one ends
+        monkeypatch.setattr(distinct, "PARALLEL_FROM", 50)
+        pooled = cleanse.cleanse_night(con, NIGHT, rules, "r", chunk_rows=1500)
+        assert tables(con) == one_pass and pooled.clean == whole.clean
     assert (chunked.clean, chunked.quarantined, chunked.by_rule) == (whole.clean, whole.quarantined, whole.by_rule)
     assert whole.clean + whole.quarantined == raw.num_rows
     assert whole.by_rule.get("duplicate_record_id", 0) >= 1
