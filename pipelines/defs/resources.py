@@ -46,12 +46,17 @@ def expectations_resource(warehouse: Path, reports: Path) -> ExpectationsConfig:
                               docs=str(reports / "gx"))
 
 
-_QUOTED = re.compile(r"'[^']*'")
+_VALUE_START = re.compile(r"""['"]""")
 
 
 def without_values(message: str) -> str:
-    """A DuckDB error message with its quoted values (cell text, i.e. PII) replaced by '...'."""
-    return _QUOTED.sub("'...'", message)
+    """A DuckDB error message without the values it quotes (cell text, i.e. PII): its first line up to the
+    first quote (DuckDB quotes values with ' or " and does not escape a quote inside one), and not the query
+    excerpt of the following lines."""
+    lines = message.strip().splitlines()
+    first = lines[0] if lines else ""
+    quote = _VALUE_START.search(first)
+    return first[:quote.start()].rstrip() + " ... (values left out)" if quote else first
 
 
 class WarehouseResource(DuckDBResource):

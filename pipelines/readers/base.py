@@ -34,13 +34,16 @@ def unique_headers(headers: list[str]) -> list[str]:
     """Blank headers become column_N, repeated ones get __2, __3 so no column is lost. Repeats are found
     ignoring case (DuckDB's column names are case-insensitive), and a header spelled like one of the reader's
     own columns (LINE, ERROR) counts as a repeat of it, so an export cannot overwrite a record's line."""
-    seen: dict[str, int] = {LINE: 1, ERROR: 1}
+    taken = {LINE, ERROR}
     out = []
     for i, h in enumerate(headers, start=1):
         h = (h or "").strip() or f"column_{i}"
-        n = seen.get(h.casefold(), 0) + 1
-        seen[h.casefold()] = n
-        out.append(h if n == 1 else f"{h}__{n}")
+        name, n = h, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{h}__{n}"
+        taken.add(name.casefold())
+        out.append(name)
     return out
 
 

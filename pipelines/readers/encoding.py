@@ -17,6 +17,7 @@ _SAMPLE = 200_000
 # Hong Kong); a source whose files are something else names its encoding in sources.yaml.
 _PREFERRED = ("gb18030", "big5")
 _HIGH = re.compile(rb"[\x80-\xff]")
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -38,15 +39,44 @@ def detect(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    matches = list(from_bytes(_non_ascii_sample(data, first_bad)))
+    sample = _non_ascii_sample(data, first_bad)
+    matches = list(from_bytes(sample))
     if not matches:
         return "gb18030"
     least = min(m.chaos for m in matches)
-    for preferred in _PREFERRED:  # short samples fit several codecs equally well: the likely one wins
-        if any(_canonical(m.encoding) == preferred and m.chaos <= least + 0.1 for m in matches):
+    fitting = {_canonical(m.encoding) for m in matches if m.chaos <= least + 0.1}
+    # Short samples fit several codecs equally well: the likely one wins. A Chinese codec only when it reads
+    # the sample as common Chinese text (GB18030 also "decodes" Latin-1 bytes, pairing é with the next byte).
+    for preferred in _PREFERRED:
+        if preferred in fitting and _mostly_common_chinese(sample, preferred):
             return preferred
+    if "cp1252" in fitting or _mostly_single_high_bytes(sample):  # Latin-1 text: é between ASCII letters
+        try:
+            sample.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
     name = _canonical(matches[0].encoding)
     return "gb18030" if name in _NOT_AN_ANSWER else _WIDEN.get(name, matches[0].encoding)
+
+
+def _mostly_single_high_bytes(sample: bytes) -> bool:
+    """Whether most non-ASCII bytes stand alone between ASCII ones, as accented letters do in Latin-1 text
+    (double-byte codecs write every character as two non-ASCII bytes or a non-ASCII and an ASCII one)."""
+    runs = [len(run) for run in _HIGH_RUN.findall(sample)]
+    return bool(runs) and sum(n == 1 for n in runs) >= 0.5 * len(runs)
+
+
+def _mostly_common_chinese(sample: bytes, codec: str) -> bool:
+    """Whether the sample, read with codec, is mostly common Chinese characters: GB2312's rows (both bytes from
+    0xA1) for GB18030, the symbols and frequent characters (lead byte 0xA1-0xC6) for Big5. Latin-1 text read
+    as either pairs an accented letter with the next character into rare ones (São -> S鉶)."""
+    wide = [c.encode(codec, errors="replace") for c in sample.decode(codec, errors="replace") if ord(c) > 127]
+    if codec == "gb18030":
+        common = sum(len(b) == 2 and b[0] >= 0xA1 and b[1] >= 0xA1 for b in wide)
+    else:
+        common = sum(len(b) == 2 and 0xA1 <= b[0] <= 0xC6 for b in wide)
+    return bool(wide) and common >= 0.8 * len(wide)
 
 
 def _canonical(name: str) -> str:

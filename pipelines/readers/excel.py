@@ -32,13 +32,13 @@ def _names_a_column(grid: list[list], expected: set[str]) -> bool:
     return any(wanted & {header_key(cell_text(c)) for c in row if cell_text(c)} for row in grid[:10])
 
 
-def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str]):
-    """The configured sheet; when that is the default (the first) and it names none of the mapped columns, the
-    first sheet that does (exports often open with a cover or summary sheet)."""
+def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_row: int | None):
+    """The configured sheet; when that is the default (the first, header row found by name) and it names none
+    of the mapped columns, the first sheet that does (exports often open with a cover or summary sheet)."""
     if isinstance(sheet, str):
         return book.get_sheet_by_name(sheet)
     first = book.get_sheet_by_index(sheet)
-    if sheet != 0 or not expected or _names_a_column(first.to_python(nrows=10), expected):
+    if sheet != 0 or header_row is not None or not expected or _names_a_column(first.to_python(nrows=10), expected):
         return first
     for index in range(1, len(book.sheet_names)):
         other = book.get_sheet_by_index(index)
@@ -50,7 +50,7 @@ def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str]):
 def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
     try:
         book = CalamineWorkbook.from_path(str(path))
-        ws = _sheet(book, sheet, expected)
+        ws = _sheet(book, sheet, expected, header_row)
         grid = ws.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
         raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__})") from None

@@ -97,3 +97,17 @@ def test_a_cover_sheet_before_the_data_is_skipped_and_the_error_names_the_sheets
     result = ingest_partition(tmp_path / "landing", NIGHT, rules.sources)
     assert result.files["status"].tolist() == ["rejected"]
     assert "missing required column" in result.files["error"][0] and "sheet 说明" in result.files["error"][0]
+
+
+def test_latin_1_text_is_not_taken_for_chinese():
+    for text in ("Id,City\n1,São Paulo\n", "Id,Name\n1,Ñoño Peña\n", "Id|Name|Note\n1|Ångström|x\n"):
+        data = text.encode("cp1252")
+        assert data.decode(detect(data)) == text
+
+
+def test_generated_header_names_never_repeat():
+    from pipelines.readers.base import unique_headers
+
+    for headers in (["Phone", "PHONE", "phone__2"], ["__line", "__line__2"], ["", "column_1", None]):
+        names = unique_headers(headers)
+        assert len({n.casefold() for n in names}) == len(names), names
