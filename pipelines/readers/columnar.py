@@ -2,19 +2,26 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
 from pipelines.readers.encoding import decode
 
 
+_LINES = re.compile(r"\r\n|\r|\n")
+
+
 def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, np.ndarray):  # a Parquet list column
+        value = value.tolist()
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -25,7 +32,8 @@ def _text(value: object) -> str | None:
 def read_jsonl(path: Path, encoding: str) -> RawTable:
     text, codec = decode(path, path.read_bytes(), encoding)
     records, lines, errors = [], [], []
-    for n, line in enumerate(text.splitlines(), start=1):
+    # physical lines: a JSON string may hold U+2028 or a form feed unescaped, which str.splitlines breaks at
+    for n, line in enumerate(_LINES.split(text), start=1):
         if not line.strip():
             continue
         try:

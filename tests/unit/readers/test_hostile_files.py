@@ -111,3 +111,24 @@ def test_generated_header_names_never_repeat():
     for headers in (["Phone", "PHONE", "phone__2"], ["__line", "__line__2"], ["", "column_1", None]):
         names = unique_headers(headers)
         assert len({n.casefold() for n in names}) == len(names), names
+
+
+def test_jsonl_and_parquet_odd_values(tmp_path):
+    import pandas as pd
+
+    jsonl = tmp_path / "x.jsonl"
+    jsonl.write_text('{"id": "1", "note": "a\u2028b", "tags": ["x", 2]}\n\n{"id": "2", "Email": "a@b.c", '
+                     '"email": "c@d.e"}\nnot json\n', encoding="utf-8")
+    table = read_file(jsonl, "jsonl")
+    assert table.frame[LINE].to_pylist() == [1, 3, 4]
+    assert table.frame["note"][0].as_py() == "a\u2028b" and table.frame["tags"][0].as_py() == '["x", 2]'
+    assert table.headers[-2:] == ["Email", "email__2"]
+    assert table.frame["__error"].to_pylist()[:2] == [None, None] and table.frame["__error"][2].as_py()
+    parquet = tmp_path / "x.parquet"
+    pd.DataFrame({"id": pd.array([1, None], dtype="Int64"), "seen": [pd.Timestamp("2024-01-05"), pd.NaT],
+                  "name": pd.array(["Ann", None], dtype="string"), "tags": [["a", "b"], []]}).to_parquet(parquet)
+    table = read_file(parquet, "parquet")
+    assert table.frame["id"].to_pylist() == ["1", None]
+    assert table.frame["seen"].to_pylist() == ["2024-01-05 00:00:00", None]
+    assert table.frame["name"].to_pylist() == ["Ann", None]
+    assert table.frame["tags"].to_pylist() == ['["a", "b"]', "[]"]
