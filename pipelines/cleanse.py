@@ -91,7 +91,8 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
-    return Started(f, todo, phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store),
+    return Started(f, todo, phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store,
+                                                            std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),
                    addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases))
 

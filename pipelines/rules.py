@@ -124,6 +124,7 @@ class Standardization:
     excel_date_max: float
     address_suffixes: list[str]
     address_aliases: dict[str, str]
+    phone_extension_markers: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,8 @@ def _invert(doc: _Doc, keys: tuple, raw: Any) -> dict[str, str]:
 
 def load_standardization(folder: Path) -> Standardization:
     doc = _Doc(folder / "standardization.yaml")
-    raw = _mapping(doc, (), doc.data, _STD_KEYS, _STD_KEYS)
+    raw = _mapping(doc, (), doc.data, _STD_KEYS | {"phones"}, _STD_KEYS)
+    phones = _mapping(doc, ("phones",), raw.get("phones") or {}, {"extension_markers"})
     bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
@@ -243,6 +245,7 @@ def load_standardization(folder: Path) -> Standardization:
         excel_date_max=float(excel_range[1]),
         address_suffixes=_str_list(doc, ("addresses", "suffixes"), addr.get("suffixes")),
         address_aliases={str(k): str(v) for k, v in (addr.get("aliases") or {}).items()},
+        phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
     )
 
 

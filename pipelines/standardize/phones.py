@@ -122,14 +122,19 @@ def standardize_phone(key: tuple) -> tuple:
 VERSION = f"phonenumbers {phonenumbers.__version__}; phones 2"
 
 
-def standardize_phones(raw: pd.Series, region: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:
-    """One phonenumbers call per distinct canonical key; rows without a value get valid=False, no issue."""
-    return standardize_phones_later(raw, region, store)()
+def standardize_phones(raw: pd.Series, region: pd.Series, store: ValueStore | None = None,
+                       extension_markers: list[str] = ()) -> pd.DataFrame:
+    """One phonenumbers call per distinct canonical key; rows without a value get valid=False, no issue.
+    extension_markers (转, 分机: rules/standardization.yaml) are read as phonenumbers' 'ext.'."""
+    return standardize_phones_later(raw, region, store, extension_markers)()
 
 
-def standardize_phones_later(raw: pd.Series, region: pd.Series,
-                             store: ValueStore | None = None) -> Callable[[], pd.DataFrame]:
+def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStore | None = None,
+                             extension_markers: list[str] = ()) -> Callable[[], pd.DataFrame]:
     """standardize_phones with the library calls running in the background; the returned function gives the frame."""
+    if extension_markers:
+        markers = "|".join(re.escape(m) for m in sorted(extension_markers, key=len, reverse=True))
+        raw = raw.str.replace(f"\\s*(?:{markers})\\s*", " ext. ", regex=True)
     present = raw.notna()
     out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
                        index=raw.index, dtype=object)

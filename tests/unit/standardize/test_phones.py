@@ -45,3 +45,11 @@ def test_canonical_keys_give_the_same_answer_as_the_value_itself(raw, region):
     direct = standardize_phone((raw, region))
     via_keys = standardize_phones(pd.Series([raw]), pd.Series([region])).iloc[0].tolist()
     assert via_keys == list(direct)
+
+
+def test_chinese_extension_words_keep_the_number(rules):
+    markers = rules.standardization.phone_extension_markers
+    raw = pd.Series(["138-0013-8000 转 123", "010-65529988分机8", "(010) 6552 9988 轉 12", "转"])
+    out = standardize_phones(raw, pd.Series(["CN"] * 4), None, markers)
+    assert out["phone"].tolist() == ["+8613800138000", "+861065529988", "+861065529988", None]
+    assert standardize_phones(raw[:1], pd.Series(["CN"]))["phone"].tolist() == [None]  # without the markers
