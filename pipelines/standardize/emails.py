@@ -12,6 +12,9 @@ from pipelines.standardize.cache import ValueStore, cached
 from pipelines.standardize.distinct import map_distinct_rows_later, unpack
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
+_ANGLE = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE)
+_NOTE = re.compile(r"\([^()]*\)")
+_LIST = re.compile(r"[;,\s]+")
 FIELDS = ("email", "email_valid")
 
 
@@ -19,9 +22,22 @@ def _one(key: tuple) -> tuple[str | None, bool]:
     return standardize_email(key[0])
 
 
+def address_part(text: str) -> str:
+    """The address in what an export cell holds: '"Zhang San" <zs@qq.com>' (a display name), 'zs@qq.com (工作)'
+    (a note), 'a@x.com; b@y.com' (several addresses: the first is the primary one)."""
+    angle = _ANGLE.search(text)
+    if angle:
+        return angle.group(1)
+    text = _NOTE.sub(" ", text)
+    if text.count("@") > 1:
+        parts = [p for p in _LIST.split(text) if p.count("@") == 1]
+        return parts[0] if parts else text
+    return text
+
+
 def standardize_email(raw: str) -> tuple[str | None, bool]:
     """(normalised address or None, valid). Text is already NFKC, so a full-width ＠ is an @ here."""
-    text = _WRAPPING.sub("", str(raw)).replace(" ", "")
+    text = _WRAPPING.sub("", address_part(str(raw))).replace(" ", "")
     try:
         info = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError:
@@ -29,7 +45,7 @@ def standardize_email(raw: str) -> tuple[str | None, bool]:
     return info.normalized.lower(), True
 
 
-VERSION = f"email-validator {email_validator.__version__}; emails 1"
+VERSION = f"email-validator {email_validator.__version__}; emails 2"
 
 
 def standardize_emails(raw: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:

@@ -47,6 +47,11 @@ def test_country(rules, raw, expected):
     ("bad@", None),
     ("foo at bar.com", None),
     ("a@b..com", None),
+    ('"Zhang San" <ZS@qq.com>', "zs@qq.com"),  # a display name copied from a mail client
+    ("zs@qq.com (工作)", "zs@qq.com"),  # a note after the address
+    ("a@b.com; c@d.com", "a@b.com"),  # several addresses: the first is the primary one
+    ("a@b.com,c@d.com", "a@b.com"),
+    ("zs @ qq.com", "zs@qq.com"),
 ])
 def test_email(raw, expected):
     email, valid = emails.standardize_email(raw)
