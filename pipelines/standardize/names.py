@@ -31,6 +31,12 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
 
 
 def split_western(name: str) -> tuple[str, str | None, str | None]:
+    """Via nameparser; one word in capitals among capitalised ones is the family name, whatever its place
+    ('WANG Xiaoming', 'Xiaoming WANG': the passport and pinyin convention)."""
+    words = name.split()
+    caps = [w for w in words if len(w) > 1 and w.isalpha() and w.isupper()]
+    if len(words) >= 2 and len(caps) == 1 and all(w.isalpha() and w.istitle() for w in words if w is not caps[0]):
+        return name, " ".join(w for w in words if w is not caps[0]), caps[0]
     parsed = HumanName(name)
     given = " ".join(p for p in (parsed.first, parsed.middle) if p) or None
     return name, given, parsed.last or None

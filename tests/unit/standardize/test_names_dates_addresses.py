@@ -15,6 +15,10 @@ from pipelines.standardize.names import standardize_name
     (("Dr. Mary Ann Lee", None, None), ("Dr. Mary Ann Lee", "Mary Ann", "Lee")),
     ((None, "小明", "王"), ("王小明", "小明", "王")),
     ((None, "John", "O'Brien"), ("John O'Brien", "John", "O'Brien")),
+    (("WANG Xiaoming", None, None), ("WANG Xiaoming", "Xiaoming", "WANG")),  # the family name in capitals
+    (("Xiaoming WANG", None, None), ("Xiaoming WANG", "Xiaoming", "WANG")),
+    (("Dr. John SMITH", None, None), ("Dr. John SMITH", "John", "SMITH")),
+    (("JOHN SMITH", None, None), ("JOHN SMITH", "JOHN", "SMITH")),
 ])
 def test_names(rules, key, expected):
     std = rules.standardization
