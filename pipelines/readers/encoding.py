@@ -56,8 +56,11 @@ def detect(data: bytes) -> str:
             return "cp1252"
         except UnicodeDecodeError:
             pass
-    name = _canonical(matches[0].encoding)
-    return "gb18030" if name in _NOT_AN_ANSWER else _WIDEN.get(name, matches[0].encoding)
+    best = matches[0].encoding
+    name = _canonical(best)
+    if name in _NOT_AN_ANSWER:
+        return "gb18030"
+    return name if name in _WIDEN.values() else best  # a GBK-family answer read as its superset, GB18030
 
 
 def _mostly_single_high_bytes(sample: bytes) -> bool:

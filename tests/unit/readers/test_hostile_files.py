@@ -132,3 +132,14 @@ def test_jsonl_and_parquet_odd_values(tmp_path):
     assert table.frame["seen"].to_pylist() == ["2024-01-05 00:00:00", None]
     assert table.frame["name"].to_pylist() == ["Ann", None]
     assert table.frame["tags"].to_pylist() == ['["a", "b"]', "[]"]
+
+
+def test_a_gbk_family_answer_is_read_as_gb18030(monkeypatch):
+    import pipelines.readers.encoding as encoding
+
+    class Match:
+        encoding, chaos = "gb2312", 0.0
+
+    monkeypatch.setattr(encoding, "from_bytes", lambda sample: [Match()])
+    monkeypatch.setattr(encoding, "_mostly_common_chinese", lambda sample, codec: False)
+    assert detect(b"Id,Name\n1,\x81\x30\x81\x30\x81\x30\n") == "gb18030"
