@@ -1,6 +1,7 @@
 """The shared shape of a read file (text cells + line numbers) and the dispatch by format."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pyarrow as pa
 
 LINE = "__line"
 ERROR = "__error"
+# A physical line break, as the csv module and a text editor count them (str.splitlines also breaks at U+2028,
+# U+0085 and form feeds, which are ordinary characters inside a cell or a JSON string).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class FileError(Exception):

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
+from pipelines.readers.base import LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
 from pipelines.readers.encoding import decode
-
-
-_LINES = re.compile(r"\r\n|\r|\n")
 
 
 def _text(value: object) -> str | None:
@@ -32,8 +28,7 @@ def _text(value: object) -> str | None:
 def read_jsonl(path: Path, encoding: str) -> RawTable:
     text, codec = decode(path, path.read_bytes(), encoding)
     records, lines, errors = [], [], []
-    # physical lines: a JSON string may hold U+2028 or a form feed unescaped, which str.splitlines breaks at
-    for n, line in enumerate(_LINES.split(text), start=1):
+    for n, line in enumerate(LINE_BREAK.split(text), start=1):  # a JSON string may hold U+2028 unescaped
         if not line.strip():
             continue
         try:

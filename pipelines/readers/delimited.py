@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from pathlib import Path
 
@@ -11,11 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.readers.base import ERROR, LINE, FileError, RawTable, frame_from_rows, unique_headers
+from pipelines.readers.base import ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
 from pipelines.readers.encoding import decode
 
 _CANDIDATES = ",;\t|"
-_BREAK = re.compile(r"\r\n|\r|\n")
 # A cell may be long (notes, pasted mails): the csv module's default limit of 128 KiB would reject the record.
 csv.field_size_limit(2**31 - 1)
 
@@ -26,9 +24,8 @@ def header_key(text: str) -> str:
 
 
 def first_lines(text: str, n: int) -> str:
-    """The first n physical lines (ended by CR LF, CR or LF, as the csv module and a text editor count them;
-    str.splitlines would also break at U+2028, U+0085 and form feeds, which are ordinary characters in a cell)."""
-    for i, brk in enumerate(_BREAK.finditer(text)):
+    """The first n physical lines (base.LINE_BREAK)."""
+    for i, brk in enumerate(LINE_BREAK.finditer(text)):
         if i == n - 1:
             return text[:brk.start()]
     return text

@@ -29,7 +29,7 @@ def cell_text(value: object) -> str | None:
 
 def _names_a_column(grid: list[list], expected: set[str]) -> bool:
     wanted = {header_key(e) for e in expected}
-    return any(wanted & {header_key(cell_text(c)) for c in row if cell_text(c)} for row in grid[:10])
+    return any(wanted & {header_key(t) for t in map(cell_text, row) if t} for row in grid[:10])
 
 
 def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_row: int | None):

@@ -15,7 +15,7 @@ from importlib import resources
 
 import pandas as pd
 
-from pipelines.standardize.distinct import map_distinct_later, unpack
+from pipelines.standardize.distinct import filled_later, map_distinct_later
 
 FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
 _SEPARATORS = " ,，/\\-|"
@@ -198,12 +198,10 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
     }, index=frame.index, dtype=object)
     pending = map_distinct_later(joined[chinese], partial(parse_address, gaz=gaz), parallel=True) \
         if chinese.any() else None
+    filled = filled_later(out, chinese, pending, FIELDS, ["address_ambiguous", "address_resolved"])
 
     def parsed() -> pd.DataFrame:
-        if pending is not None:
-            out.loc[chinese, list(FIELDS)] = unpack(pending(), FIELDS)
-        out["address_cn"] = chinese & out["province"].notna()
-        out["address_ambiguous"] = out["address_ambiguous"].astype(bool)
-        out["address_resolved"] = out["address_resolved"].astype(bool)
-        return out
+        done = filled()
+        done["address_cn"] = chinese & done["province"].notna()
+        return done
     return parsed

@@ -40,16 +40,11 @@ def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Calla
     return lambda fn, keys: cached_apply_later(keys, fn, kind, f"{version}; {ENCODING}", store)
 
 
-def cached_apply(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
-                 store: ValueStore | None) -> list[tuple]:
-    """fn(key) for every distinct key (tuples of text/None), from the store where it knows the key."""
-    return cached_apply_later(keys, fn, kind, version, store)()
-
-
 def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
                        store: ValueStore | None) -> Callable[[], list[tuple]]:
-    """cached_apply with the unknown keys computed in the background; the returned function gives the results
-    and stores the new ones (the store is only used from the calling thread)."""
+    """fn(key) for every distinct key (tuples of text/None), from the store where it knows the key; the unknown
+    keys are computed in the background, and the returned function gives the results and stores the new ones
+    (the store is only used from the calling thread)."""
     if store is None:
         return apply_each_later(fn, keys, parallel=True)
     encoded = [encode_key(k) for k in keys]

@@ -54,11 +54,12 @@ def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> 
     process then uses the core the pool's workers leave idle (chunk hand-over, the last chunk's tail)."""
     n = workers()
     if not parallel or len(values) < PARALLEL_FROM or n == 1:
-        results = [fn(v) for v in values]
-        return lambda: results
+        done = [fn(v) for v in values]
+        return lambda: done
     size = -(-len(values) // (n * 4))
+    chunks = [values[i:i + size] for i in range(0, len(values), size)]
     if _shared is not None:
-        started = [_shared.submit(_run_chunk, fn, values[i:i + size]) for i in range(0, len(values), size)]
+        started = [_shared.submit(_run_chunk, fn, chunk) for chunk in chunks]
         return lambda: [r for future in started for r in future.result()]
     pool = ProcessPoolExecutor(max_workers=n)
     # The workers are forked while submitting. Frozen, the parent's objects (a night's frames) are left out of
@@ -66,7 +67,7 @@ def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> 
     # the workers share with the parent: gigabytes per worker at a million rows.
     gc.freeze()
     try:
-        futures = [pool.submit(_run_chunk, fn, values[i:i + size]) for i in range(0, len(values), size)]
+        futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
     except BaseException:
         pool.shutdown(cancel_futures=True)
         raise
@@ -137,3 +138,18 @@ def unpack(results: pd.Series, names: Iterable[str]) -> pd.DataFrame:
     names = list(names)
     filled = [r if r is not None else (None,) * len(names) for r in results]
     return pd.DataFrame(filled, columns=names, index=results.index, dtype=object)
+
+
+def filled_later(out: pd.DataFrame, rows: pd.Series, pending: Callable[[], pd.Series] | None,
+                 fields: Iterable[str], flags: Iterable[str]) -> Callable[[], pd.DataFrame]:
+    """The function that writes pending's tuples (one column per field) into out at rows, once they are done,
+    and gives out with its flag columns as bool: the second half of a *_later standardiser."""
+    fields, flags = list(fields), list(flags)
+
+    def filled() -> pd.DataFrame:
+        if pending is not None:
+            out.loc[rows, fields] = unpack(pending(), fields)
+        for column in flags:
+            out[column] = out[column].astype(bool)
+        return out
+    return filled

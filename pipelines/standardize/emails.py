@@ -9,7 +9,7 @@ import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 
 from pipelines.standardize.cache import ValueStore, cached
-from pipelines.standardize.distinct import map_distinct_rows_later, unpack
+from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
 _ANGLE = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE)
@@ -61,10 +61,4 @@ def standardize_emails_later(raw: pd.Series, store: ValueStore | None = None) ->
     out = pd.DataFrame({"email": None, "email_valid": False}, index=raw.index, dtype=object)
     pending = map_distinct_rows_later(keys[present], _one, apply=cached("email", VERSION, store)) \
         if present.any() else None
-
-    def frame() -> pd.DataFrame:
-        if pending is not None:
-            out.loc[present, list(FIELDS)] = unpack(pending(), FIELDS)
-        out["email_valid"] = out["email_valid"].eq(True)
-        return out
-    return frame
+    return filled_later(out, present, pending, FIELDS, ["email_valid"])

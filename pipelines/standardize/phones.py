@@ -10,7 +10,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
 from pipelines.standardize.cache import ValueStore, cached
-from pipelines.standardize.distinct import map_distinct_rows, map_distinct_rows_later, unpack
+from pipelines.standardize.distinct import filled_later, map_distinct_rows, map_distinct_rows_later, unpack
 
 _SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
 _FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
@@ -143,10 +143,4 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
         keys = unpack(map_distinct_rows(pd.DataFrame({"raw": raw[present], "region": region[present]}), phone_key),
                       ("raw", "region"))
         pending = map_distinct_rows_later(keys, standardize_phone, apply=cached("phone", VERSION, store))
-
-    def frame() -> pd.DataFrame:
-        if pending is not None:
-            out.loc[present, list(FIELDS)] = unpack(pending(), FIELDS)
-        out["phone_valid"] = out["phone_valid"].astype(bool)
-        return out
-    return frame
+    return filled_later(out, present, pending, FIELDS, ["phone_valid"])
