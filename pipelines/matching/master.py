@@ -22,10 +22,13 @@ from pipelines.matching.decisions import Decisions, load_decisions
 from pipelines.matching.golden import golden_sql
 from pipelines.matching.ids import assign_ids
 from pipelines.rules import Matching, Survivorship
-from pipelines.warehouse.store import sql, transaction
+from pipelines.warehouse.store import scattered_transaction, sql, transaction
 
 RECORDS = records.TABLE
 UID = "source_system || ':' || source_record_id"   # a record's unique_id, from its key columns
+# the tables a run replaces rows of (master_id_history is only added to)
+MASTER_TABLES = ("customer_master", "customer_xref", "match_review", "customer_name_history",
+                 "customer_address_history")
 
 
 @dataclass
@@ -159,10 +162,9 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
     con.register("_decided", pd.DataFrame(decided, columns=["a", "b"], dtype=object))
     con.register("_new_review", review)
     try:
-        with transaction(con):
+        with transaction(con) if full else scattered_transaction(con, MASTER_TABLES):
             if full:
-                for table in ("customer_master", "customer_xref", "match_review", "customer_name_history",
-                              "customer_address_history"):
+                for table in MASTER_TABLES:
                     con.execute(f"delete from {table}")
                 con.execute("insert into customer_master by name select * from _golden")
                 con.execute("insert into customer_xref by name select * from _xref")

@@ -12,7 +12,7 @@ import hashlib
 
 import duckdb
 
-from pipelines.warehouse.store import sql, transaction
+from pipelines.warehouse.store import scattered_transaction, sql, transaction
 
 TABLE = "match_records"
 STATE = "match_records_state"
@@ -41,8 +41,9 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
                 "sql_version varchar)")
     con.execute("create or replace temp table _partitions as select partition_date, run_id, count(*) as row_count "
                 "from customers_clean group by partition_date, run_id")
-    with transaction(con):
-        if full or _stale(con, version):
+    rebuild = full or _stale(con, version)
+    with transaction(con) if rebuild else scattered_transaction(con, (TABLE,)):
+        if rebuild:
             con.execute(f"create or replace table {TABLE} as {query}")
             rebuilt = con.execute(f"select count(*) from {TABLE}").fetchall()[0][0]
         else:

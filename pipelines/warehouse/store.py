@@ -68,6 +68,38 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
+# Deleted rows a table may carry before a scattered replacement's commit reclaims them (see scattered_transaction)
+DEAD_SHARE = 0.25
+
+
+def dead_share(con: duckdb.DuckDBPyConnection, table: str) -> float:
+    """The share of a table's stored rows that are deleted ones still taking space (0 when it is empty)."""
+    stored, live = con.execute(
+        "select (select coalesce(sum(count), 0) from pragma_storage_info(?) where column_path = '[0]'), "
+        f"(select count(*) from {table})", [table]).fetchall()[0]
+    return max(stored - live, 0) / stored if stored else 0.0
+
+
+@contextmanager
+def scattered_transaction(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]
+                          ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A transaction that replaces rows scattered over large tables (the masters a night touched). After such a
+    commit, DuckDB's checkpoint vacuums: it merges the row groups the deletes thinned and so rewrites most of
+    each table (2-3 s for a million masters, measured) to reclaim a few percent. Here the vacuum waits until
+    the deleted rows of one of the tables pass DEAD_SHARE of its stored rows: that night's checkpoint
+    reclaims them all; other nights the deleted rows are only marked. The checkpoint runs before leaving, so
+    one at the connection's close does not vacuum after all."""
+    vacuum = any(dead_share(con, table) >= DEAD_SHARE for table in tables)
+    if not vacuum:
+        con.execute("set max_vacuum_tasks = 0")
+    try:
+        with transaction(con):
+            yield con
+        con.execute("checkpoint")
+    finally:
+        con.execute("reset max_vacuum_tasks")
+
+
 def replace_partition(con: duckdb.DuckDBPyConnection, partition: date | str, frames: dict[str, pd.DataFrame]) -> None:
     """Readers see the old rows of every table or the new ones, never a mix."""
     with transaction(con):
