@@ -86,7 +86,7 @@ def _reachable(con, blocking_rules: list[str]) -> None:
         if sorted(map(str, _atoms(rule))) != sorted(map(str, _atoms(_swapped(rule)))):
             picks.append(f"select l.unique_id from known_records as l join dirty_records as r on {rule}")
     con.execute("create table known_candidates as select k.* from known_records as k "
-                f"semi join ({' union '.join(picks)}) as c using (unique_id)")
+                f"semi join ({' union all '.join(picks)}) as c using (unique_id)")
 
 
 def score(records: pa.Table, model_path: Path, review_low: float, merge: float, blocking_rules: list[str],
