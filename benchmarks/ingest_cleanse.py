@@ -209,6 +209,8 @@ def child(kind: str, landing: Path) -> None:
         result["total"] = time.perf_counter() - t
     result["peak_pss_mb"] = memory.stop()
     result["peak_mb"] = peak_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["main_cpu_s"] = usage.ru_utime + usage.ru_stime
     print(json.dumps(result))
 
 
@@ -232,7 +234,8 @@ def main() -> None:
             raise SystemExit(f"{kind} failed")
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"\n== {kind}: {r['rows']:,} rows, {r['total']:.1f} s total, {r['rows'] / r['total']:,.0f} rows/s, "
-              f"peak {r['peak_pss_mb']:,.0f} MB held (PSS of process + workers; max RSS sum {r['peak_mb']:,.0f} MB)")
+              f"peak {r['peak_pss_mb']:,.0f} MB held (PSS of process + workers; max RSS sum {r['peak_mb']:,.0f} MB), "
+              f"main process CPU {r['main_cpu_s']:.1f} s")
         for stage, seconds in r["times"].items():
             print(f"   {stage:<36}{seconds:>7.1f} s")
         if kind.startswith("ours"):

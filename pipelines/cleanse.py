@@ -12,6 +12,7 @@ import pandas as pd
 from checks.rule_checks import DATE_FIELDS, outcomes
 from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_schema
 from checks.triage import Triage, triage
+from pipelines import collector
 from pipelines.rules import MAPPABLE_FIELDS, Rules
 from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
@@ -192,7 +193,7 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
         raw = read_sql(con, "read_raw_for_cleansing", {**params, "chunk": chunk}, **cleansing_select())
         return start_standardize(raw.assign(run_id=run_id), rules, store) if len(raw) else None
 
-    with transaction(con), shared_pool():
+    with transaction(con), shared_pool(), collector.paused():
         clear_partition(con, partition, ["customers_clean", "quarantine"])
         upcoming = begin(0)
         for chunk in range(chunks):
@@ -208,4 +209,6 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
             summary.quarantined += len(out.quarantine)
             for rule, n in out.quarantine["rule"].value_counts().items():
                 summary.by_rule[rule] = summary.by_rule.get(rule, 0) + int(n)
+            del out
+            collector.collect()
     return summary

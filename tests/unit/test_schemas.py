@@ -1,0 +1,48 @@
+"""The canonical schema's checks: text columns are checked in one pass, but a non-text value still names its row."""
+from __future__ import annotations
+
+import gc
+
+import pandas as pd
+
+from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases
+from pipelines import collector
+
+
+def _rows(n: int = 4) -> pd.DataFrame:
+    text = {f: [None] * n for f in CANONICAL_FIELDS}
+    text.update(source_system=["crm"] * n, source_file=["a.csv"] * n, source_line=list(range(2, n + 2)),
+                source_record_id=[f"r{i}" for i in range(n)], gender=["M", "F", "U", "M"][:n],
+                phone_valid=[False] * n, email_valid=[False] * n, full_name=["张三", "Ann Lee", None, "李四"][:n])
+    frame = pd.DataFrame(text)
+    for field in ("birth_date", "created_at", "updated_at", "last_activity_at"):
+        frame[field] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    return frame
+
+
+def test_text_columns_pass():
+    assert failure_cases(CleanCustomer.to_schema(), _rows()).empty
+
+
+def test_a_value_that_is_not_text_is_a_failure_case_of_its_row():
+    frame = _rows()
+    frame["city"] = pd.Series([None, 42, "北京市", 3.5], dtype=object)
+    frame.loc[2, "source_record_id"] = None       # a null in a column that allows none
+    cases = failure_cases(CleanCustomer.to_schema(), frame)
+    assert sorted(zip(cases["column"], cases["index"])) == [("city", 1), ("city", 3), ("source_record_id", 2)]
+    assert set(cases.loc[cases["column"] == "city", "check"]) == {"dtype('str')"}
+
+
+def test_collector_paused_restores_the_collector():
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+        collector.collect()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()   # left as it was
+    finally:
+        gc.enable()
