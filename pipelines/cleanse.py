@@ -55,12 +55,19 @@ SETTLED_TEXT = r"[\t\n\r -~\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]*"
 
 
 def cleansing_select() -> dict[str, str]:
-    """SQL fragments for read_raw_for_cleansing.sql: one cleaning expression per canonical field."""
-    expr = ("case when list_contains($null_tokens, lower(trim(regexp_replace({f}, '\\s+', ' ', 'g')))) then null "
-            "when regexp_full_match({f}, '{settled}') then nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') "
-            "else {f} end as {f}")
-    return {"field_names": ", ".join(MAPPABLE_FIELDS), "settled": SETTLED_TEXT,
-            "cleaned": ",\n    ".join(expr.format(f=f, settled=SETTLED_TEXT) for f in MAPPABLE_FIELDS)}
+    """SQL fragments for read_raw_for_cleansing.sql: per canonical field, whether its text is settled and its
+    whitespace-folded form (measured once), then the cleaned value: null for a null token, the folded form
+    when settled, else the text as read (for Python's NFKC)."""
+    measured = ("regexp_full_match({f}, '{settled}') as _settled_{f}, "
+                "nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') as _folded_{f}")
+    cleaned = ("case when list_contains($null_tokens, lower(_folded_{f})) then null "
+               "when _settled_{f} then _folded_{f} else {f} end as {f}")
+    fields = MAPPABLE_FIELDS
+    return {"field_names": ", ".join(fields),
+            "helper_names": ", ".join(f"_settled_{f}, _folded_{f}" for f in fields),
+            "measured": ",\n        ".join(measured.format(f=f, settled=SETTLED_TEXT) for f in fields),
+            "cleaned": ",\n    ".join(cleaned.format(f=f) for f in fields),
+            "needs_nfkc": "not (" + " and ".join(f"coalesce(_settled_{f}, true)" for f in fields) + ")"}
 
 
 def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens: set[str]) -> None:
