@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines import collector
 from pipelines.readers import FileError, RawTable, read_file
 from pipelines.readers.base import ERROR, LINE
 from pipelines.readers.delimited import header_key
@@ -127,16 +128,18 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
     frames, entries = [], []
     con = duckdb.connect()
     try:
-        for source_name, path in landed_files(landing, partition):
-            rel = path.relative_to(landing).as_posix()
-            if source_name not in sources:
-                entries.append({"source_system": source_name, "source_file": rel, "status": "rejected",
-                                "rows_read": 0, "error": f"{rel}: no source named '{source_name}' in sources.yaml",
-                                "notes": None, "columns": None})
-                continue
-            frame, entry = ingest_file(con, path, rel, sources[source_name])
-            frames.append(frame)
-            entries.append(entry)
+        with collector.paused():  # a file's rows as Python lists set off full collections (collector.py)
+            for source_name, path in landed_files(landing, partition):
+                rel = path.relative_to(landing).as_posix()
+                if source_name not in sources:
+                    entries.append({"source_system": source_name, "source_file": rel, "status": "rejected",
+                                    "rows_read": 0, "notes": None, "columns": None,
+                                    "error": f"{rel}: no source named '{source_name}' in sources.yaml"})
+                    continue
+                frame, entry = ingest_file(con, path, rel, sources[source_name])
+                frames.append(frame)
+                entries.append(entry)
+                collector.collect()
     finally:
         con.close()
     frames = [f for f in frames if f is not None and f.num_rows]
