@@ -80,18 +80,21 @@ class Started:
     """A chunk whose phone, e-mail and address work runs in worker processes (start_standardize)."""
     frame: pd.DataFrame
     todo: pd.Series
+    names: Callable[[], pd.DataFrame]
     phones: Callable[[], pd.DataFrame]
     emails: Callable[[], pd.DataFrame]
     addresses: Callable[[], pd.DataFrame]
 
 
 # What the work started in worker processes reads: cleaned first.
-BACKGROUND_FIELDS = ["phone", "email", "country", "province", "city", "district", "street", "address"]
+BACKGROUND_FIELDS = ["full_name", "given_name", "family_name", "phone", "email", "country", "province", "city",
+                     "district", "street", "address"]
 
 
 def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> Started:
-    """The first part of standardize: the text of the fields the per-value libraries and the address parser
-    read is cleaned, and their work started in worker processes; it goes on while the caller does other work."""
+    """The first part of standardize: the text of the fields the per-value libraries, the name splitter and the
+    address parser read is cleaned, and their work started in worker processes; it goes on while the caller
+    does other work."""
     std = rules.standardization
     f = raw
     todo = f["needs_nfkc"] if "needs_nfkc" in f else pd.Series(True, index=f.index)
@@ -99,8 +102,10 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
-    return Started(f, todo, phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store,
-                                                            std.phone_extension_markers),
+    # names first: finish_standardize needs them before the others, and the workers take tasks in order
+    return Started(f, todo, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes),
+                   phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store,
+                                                   std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),
                    addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases))
 
@@ -113,7 +118,7 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
-    f[list(names.FIELDS)] = names.standardize_names(f, std.compound_surnames, std.name_prefixes)
+    f[list(names.FIELDS)] = started.names()
     f["_bad_dates"] = False
     for field in DATE_FIELDS:
         f[field], bad = _source_dates(f, field, rules)

@@ -24,7 +24,8 @@ def _run_chunk(fn: Callable, chunk: Sequence) -> list:
 
 _shared: ProcessPoolExecutor | None = None
 # What a shared pool's workers import once, in the fork server, instead of at each task.
-_PRELOAD = ["pipelines.standardize.phones", "pipelines.standardize.emails", "pipelines.standardize.addresses"]
+_PRELOAD = ["pipelines.standardize.phones", "pipelines.standardize.emails", "pipelines.standardize.addresses",
+            "pipelines.standardize.names"]
 
 
 @contextmanager

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from typing import Callable
 
 import pandas as pd
 from nameparser import HumanName
 
-from pipelines.standardize.distinct import map_distinct_rows, unpack
+from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•]+$")
@@ -58,9 +59,16 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
 
 
 def standardize_names(frame: pd.DataFrame, compound: list[str], prefixes: list[str]) -> pd.DataFrame:
+    return standardize_names_later(frame, compound, prefixes)()
+
+
+def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: list[str]
+                            ) -> Callable[[], pd.DataFrame]:
+    """standardize_names with the per-name work in the worker processes (see distinct.apply_each_later); the
+    returned function gives the frame."""
     fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes))
     present = frame[list(FIELDS)].notna().any(axis=1)
     out = pd.DataFrame({f: None for f in FIELDS}, index=frame.index, dtype=object)
-    if present.any():
-        out.loc[present, list(FIELDS)] = unpack(map_distinct_rows(frame.loc[present, list(FIELDS)], fn), FIELDS)
-    return out
+    pending = (map_distinct_rows_later(frame.loc[present, list(FIELDS)], fn, parallel=True)
+               if present.any() else None)
+    return filled_later(out, present, pending, FIELDS, [])
