@@ -1,6 +1,7 @@
 """Opens the warehouse, creates its tables and replaces a partition of several tables in one transaction."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Iterator
 
 import duckdb
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # Tables written through this module; table names in its SQL only ever come from this list.
@@ -88,16 +91,23 @@ def scattered_transaction(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...
     each table (2-3 s for a million masters, measured) to reclaim a few percent. Here the vacuum waits until
     the deleted rows of one of the tables pass DEAD_SHARE of its stored rows: that night's checkpoint
     reclaims them all; other nights the deleted rows are only marked. The checkpoint runs before leaving, so
-    one at the connection's close does not vacuum after all."""
+    one at the connection's close does not vacuum after all. max_vacuum_tasks is a setting of the database
+    instance: it is set back to its previous value on leaving."""
     vacuum = any(dead_share(con, table) >= DEAD_SHARE for table in tables)
+    previous = con.execute("select current_setting('max_vacuum_tasks')").fetchall()[0][0]
     if not vacuum:
         con.execute("set max_vacuum_tasks = 0")
     try:
         with transaction(con):
             yield con
-        con.execute("checkpoint")
+        try:
+            con.execute("checkpoint")
+        except duckdb.TransactionException:
+            # another connection's transaction changes the catalog: the rows are committed all the same, and
+            # a later checkpoint writes them
+            log.warning("checkpoint after the commit deferred: another write transaction is open")
     finally:
-        con.execute("reset max_vacuum_tasks")
+        con.execute(f"set max_vacuum_tasks = {int(previous)}")
 
 
 def replace_partition(con: duckdb.DuckDBPyConnection, partition: date | str, frames: dict[str, pd.DataFrame]) -> None:

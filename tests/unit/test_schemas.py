@@ -1,12 +1,9 @@
 """The canonical schema's checks: text columns are checked in one pass, but a non-text value still names its row."""
 from __future__ import annotations
 
-import gc
-
 import pandas as pd
 
 from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases
-from pipelines import collector
 
 
 def _rows(n: int = 4) -> pd.DataFrame:
@@ -32,17 +29,3 @@ def test_a_value_that_is_not_text_is_a_failure_case_of_its_row():
     assert sorted(zip(cases["column"], cases["index"])) == [("city", 1), ("city", 3), ("source_record_id", 2)]
     assert set(cases.loc[cases["column"] == "city", "check"]) == {"dtype('str')"}
 
-
-def test_collector_paused_restores_the_collector():
-    assert gc.isenabled()
-    with collector.paused():
-        assert not gc.isenabled()
-        collector.collect()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with collector.paused():
-            pass
-        assert not gc.isenabled()   # left as it was
-    finally:
-        gc.enable()

@@ -48,3 +48,16 @@ def test_a_commit_past_the_share_vacuums(tmp_path):
     _replace_scattered(con, every=10)
     assert dead_share(con, "t") < 0.05
     assert con.execute("select count(*) from t").fetchone() == (ROWS - ROWS // 3 + ROWS // 10,)
+
+
+def test_the_setting_comes_back_and_an_open_transaction_elsewhere_does_not_fail_the_commit(tmp_path):
+    con = _table(tmp_path / "w.duckdb")
+    con.execute("set max_vacuum_tasks = 7")
+    other = duckdb.connect(str(tmp_path / "w.duckdb"))
+    other.execute("begin")
+    other.execute("create table z (a int)")          # a catalog change: CHECKPOINT refuses to run meanwhile
+    with scattered_transaction(con, ("t",)):
+        con.execute("delete from t where k % 10 = 0")
+    other.execute("rollback")
+    assert con.execute("select count(*) from t").fetchone() == (ROWS - ROWS // 10,)
+    assert con.execute("select current_setting('max_vacuum_tasks')").fetchone() == (7,)
