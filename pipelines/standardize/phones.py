@@ -10,7 +10,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
 from pipelines.standardize.cache import ValueStore, cached
-from pipelines.standardize.distinct import filled_later, map_distinct_rows, map_distinct_rows_later, unpack
+from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
 _FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
@@ -63,22 +63,34 @@ def _candidates(text: str, region: str) -> list[str]:
 _CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _NANPA = re.compile(r"^1?([2-9]\d{9})$")
 _NANPA_REGIONS = {"US", "CA"}
+_IDD_00 = re.compile(r"^00([1-9]\d*)$")  # a country code never starts with 0
 
 
-def phone_key(key: tuple) -> tuple:
-    """(text, region) -> an equivalent, more canonical (text, region): separators dropped, an IDD prefix
-    written as '+', national CN mobiles and NANPA numbers given their country code, so that spellings of one
-    number share one library call. A key starting with '+' needs no region."""
-    raw, region = key
-    text = precompact(str(raw))
-    meta = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
-    if meta is not None and meta.international_prefix == "00" and text.startswith("00") and text[2:].isdigit():
-        text = "+" + text[2:]
-    elif region == "CN" and _CN_MOBILE.match(text):
-        text = "+86" + text
-    elif region in _NANPA_REGIONS and _NANPA.match(text):
-        text = "+1" + _NANPA.match(text).group(1)
-    return (text, None) if text.startswith("+") else (text, region)
+def _dials_00(region: object) -> bool:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region) if isinstance(region, str) and region else None
+    return meta is not None and meta.international_prefix == "00"
+
+
+def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
+    """(raw text, region) -> an equivalent, more canonical (raw, region), vectorised: separators dropped, an
+    IDD prefix written as '+', national CN mobiles and NANPA numbers given their country code, so that
+    spellings of one number share one library call. A key starting with '+' needs no region (None)."""
+    text = raw.astype(str)
+    tail = text.str.extract(_FLOAT_TAIL, expand=False)
+    text = tail.where(tail.notna(), text)
+    plain = text.str.match(_PLAIN).fillna(False).to_numpy(bool)
+    text = text.where(~plain, text.str.replace(_SEPARATORS, "", regex=True))
+    regions = region.astype(object)
+    dials_00 = regions.map({r: _dials_00(r) for r in regions.dropna().unique()}).eq(True).to_numpy(bool)
+    idd = text.str.extract(_IDD_00, expand=False)
+    idd_rows = dials_00 & idd.notna().to_numpy(bool)
+    cn = ~idd_rows & (regions == "CN").to_numpy(bool) & text.str.match(_CN_MOBILE).fillna(False).to_numpy(bool)
+    nanpa_digits = text.str.extract(_NANPA, expand=False)
+    nanpa = (~idd_rows & ~cn & regions.isin(_NANPA_REGIONS).to_numpy(bool)
+             & nanpa_digits.notna().to_numpy(bool))
+    text = text.where(~idd_rows, "+" + idd).where(~cn, "+86" + text).where(~nanpa, "+1" + nanpa_digits)
+    international = text.str.startswith("+").fillna(False).to_numpy(bool)
+    return pd.DataFrame({"raw": text, "region": regions.where(~international, None)}, index=raw.index)
 
 
 def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
@@ -140,7 +152,6 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
                        index=raw.index, dtype=object)
     pending = None
     if present.any():
-        keys = unpack(map_distinct_rows(pd.DataFrame({"raw": raw[present], "region": region[present]}), phone_key),
-                      ("raw", "region"))
+        keys = phone_keys(raw[present], region[present])
         pending = map_distinct_rows_later(keys, standardize_phone, apply=cached("phone", VERSION, store))
     return filled_later(out, present, pending, FIELDS, ["phone_valid"])
