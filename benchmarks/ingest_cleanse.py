@@ -31,10 +31,18 @@ class PeakMemory(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.peak_kb, self._stop_event = 0, threading.Event()
+        self.cpu_ticks: dict[int, int] = {}   # last seen user + system clock ticks of each worker process
 
     def run(self) -> None:
         while not self._stop_event.wait(1.0):
-            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _process_tree(os.getpid())))
+            tree = _process_tree(os.getpid())
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in tree))
+            for pid in tree[1:]:
+                self.cpu_ticks[pid] = max(self.cpu_ticks.get(pid, 0), _cpu_ticks(pid))
+
+    def worker_cpu_s(self) -> float:
+        """CPU seconds of the worker processes, as last sampled (up to a second of each is missed)."""
+        return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> float:
         self._stop_event.set()
@@ -50,6 +58,14 @@ def _process_tree(pid: int) -> list[int]:
     except OSError:  # the process ended meanwhile
         pass
     return out
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])   # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _pss_kb(pid: int) -> int:
@@ -211,6 +227,7 @@ def child(kind: str, landing: Path) -> None:
     result["peak_mb"] = peak_mb()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result["main_cpu_s"] = usage.ru_utime + usage.ru_stime
+    result["worker_cpu_s"] = memory.worker_cpu_s()
     print(json.dumps(result))
 
 
@@ -235,7 +252,7 @@ def main() -> None:
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"\n== {kind}: {r['rows']:,} rows, {r['total']:.1f} s total, {r['rows'] / r['total']:,.0f} rows/s, "
               f"peak {r['peak_pss_mb']:,.0f} MB held (PSS of process + workers; max RSS sum {r['peak_mb']:,.0f} MB), "
-              f"main process CPU {r['main_cpu_s']:.1f} s")
+              f"CPU: main process {r['main_cpu_s']:.1f} s, workers {r['worker_cpu_s']:.1f} s")
         for stage, seconds in r["times"].items():
             print(f"   {stage:<36}{seconds:>7.1f} s")
         if kind.startswith("ours"):
