@@ -16,10 +16,10 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 def dagster_home() -> None:
     """Runs are kept in the repo's .dagster_home, not a temporary folder, so `make ui` shows them."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT)))
-    if not home.is_dir():
-        raise SystemExit(f"DAGSTER_HOME is set to {home}, which is not a folder: create it, or unset DAGSTER_HOME "
-                         "to keep the runs in this repository")
+    home = os.path.expanduser(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT)))
+    if not (home and os.path.isabs(home) and os.path.isdir(home)):
+        raise SystemExit(f"DAGSTER_HOME is set to '{home}', which is not the absolute path of a folder: create "
+                         "it, or unset DAGSTER_HOME to keep the runs in this repository")
     storage = Path(os.environ.setdefault("CRM_DAGSTER_STORAGE", str(REPO_ROOT / ".dagster_home" / "storage")))
     logs = Path(os.environ.setdefault("CRM_DAGSTER_LOGS", str(REPO_ROOT / ".dagster_home" / "logs")))
     storage.mkdir(parents=True, exist_ok=True)

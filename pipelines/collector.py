@@ -19,13 +19,14 @@ def paused() -> Iterator[None]:
     """The automatic collector off inside (as it was before on leaving). What exists on entering (modules,
     rules, caches) is frozen: the collections inside walk only what the night made. One full collection on
     leaving."""
-    was_enabled = gc.isenabled()
+    was_enabled, was_frozen = gc.isenabled(), gc.get_freeze_count() > 0
     gc.disable()
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not was_frozen:  # gc.unfreeze() thaws everything: a caller's freeze is left to the caller
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
         gc.collect()

@@ -66,6 +66,7 @@ def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> 
     # The workers are forked while submitting. Frozen, the parent's objects (a night's frames) are left out of
     # the workers' garbage collections, which would otherwise write to every object and so copy the pages
     # the workers share with the parent: gigabytes per worker at a million rows.
+    was_frozen = gc.get_freeze_count() > 0   # e.g. inside collector.paused(): its freeze is left in place
     gc.freeze()
     try:
         futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
@@ -73,7 +74,8 @@ def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> 
         pool.shutdown(cancel_futures=True)
         raise
     finally:
-        gc.unfreeze()
+        if not was_frozen:
+            gc.unfreeze()
 
     def results() -> list:
         try:

@@ -61,7 +61,11 @@ def _candidates(text: str, region: str) -> list[str]:
 
 
 _CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# '1' and a NANPA number (area code and exchange not starting with 0 or 1): in a CN row such a value may be a
+# US number that lost its '+', which the direct call finds; it is not keyed as a CN mobile.
+_NANPA_WITH_1 = re.compile(r"^1[2-9]\d\d[2-9]\d{6}$")
 _NANPA = re.compile(r"^1?([2-9]\d{9})$")
+_INTERNATIONAL = re.compile(r"^\+[1-9]")   # '+0…' is read through the region's IDD: it keeps its region
 _NANPA_REGIONS = {"US", "CA"}
 _IDD_00 = re.compile(r"^00([1-9]\d*)$")  # a country code never starts with 0
 
@@ -74,7 +78,8 @@ def _dials_00(region: object) -> bool:
 def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     """(raw text, region) -> an equivalent, more canonical (raw, region), vectorised: separators dropped, an
     IDD prefix written as '+', national CN mobiles and NANPA numbers given their country code, so that
-    spellings of one number share one library call. A key starting with '+' needs no region (None)."""
+    spellings of one number share one library call. A key starting with '+' and a country code needs no
+    region (None). A key changes no answer: standardize_phone(key) is standardize_phone((raw, region))."""
     text = raw.astype(str)
     tail = text.str.extract(_FLOAT_TAIL, expand=False)
     text = tail.where(tail.notna(), text)
@@ -84,12 +89,13 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     dials_00 = regions.map({r: _dials_00(r) for r in regions.dropna().unique()}).eq(True).to_numpy(bool)
     idd = text.str.extract(_IDD_00, expand=False)
     idd_rows = dials_00 & idd.notna().to_numpy(bool)
-    cn = ~idd_rows & (regions == "CN").to_numpy(bool) & text.str.match(_CN_MOBILE).fillna(False).to_numpy(bool)
+    cn = (~idd_rows & (regions == "CN").to_numpy(bool) & text.str.match(_CN_MOBILE).fillna(False).to_numpy(bool)
+          & ~text.str.match(_NANPA_WITH_1).fillna(False).to_numpy(bool))
     nanpa_digits = text.str.extract(_NANPA, expand=False)
     nanpa = (~idd_rows & ~cn & regions.isin(_NANPA_REGIONS).to_numpy(bool)
              & nanpa_digits.notna().to_numpy(bool))
     text = text.where(~idd_rows, "+" + idd).where(~cn, "+86" + text).where(~nanpa, "+1" + nanpa_digits)
-    international = text.str.startswith("+").fillna(False).to_numpy(bool)
+    international = text.str.match(_INTERNATIONAL).fillna(False).to_numpy(bool)
     return pd.DataFrame({"raw": text, "region": regions.where(~international, None)}, index=raw.index)
 
 

@@ -45,11 +45,12 @@ def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
     assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli(["run", "--all"], tmp_path, tmp_path / "empty")
     assert proc.returncode == 1 and "nothing landed" in proc.stderr and "Traceback" not in proc.stderr
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "no-such-folder"), "CRM_LANDING": str(small_landing),
-           "CRM_WAREHOUSE": str(tmp_path / "w.duckdb")}
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--all"], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=600)
-    assert proc.returncode == 1 and "DAGSTER_HOME" in proc.stderr and "Traceback" not in proc.stderr
+    for home in (str(tmp_path / "no-such-folder"), "", "relative/folder"):
+        env = {**os.environ, "DAGSTER_HOME": home, "CRM_LANDING": str(small_landing),
+               "CRM_WAREHOUSE": str(tmp_path / "w.duckdb")}
+        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--all"], capture_output=True,
+                              text=True, env=env, cwd=tmp_path, timeout=600)
+        assert proc.returncode == 1 and "DAGSTER_HOME" in proc.stderr and "Traceback" not in proc.stderr, home
 
 
 def test_broken_rules_fail_the_stage_with_the_file_and_key(small_landing, tmp_path):
