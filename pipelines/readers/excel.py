@@ -54,7 +54,8 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
         grid = ws.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
         raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__})") from None
-    cells = [[cell_text(v) for v in row] for row in grid]
+    # text cells (most of them) taken as they are, without a call each
+    cells = [[(v or None) if type(v) is str else cell_text(v) for v in row] for row in grid]
     nonempty = [i for i, row in enumerate(cells) if any(c is not None for c in row)]
     if not nonempty:
         raise FileError(path, 1, "sheet is empty")
