@@ -59,16 +59,14 @@ def test_paused_restores_the_collector():
 def test_freezes_nest():
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
         with collector.paused():
             pass
-        assert gc.get_freeze_count() >= frozen   # the caller's freeze is still in place
+        assert gc.get_freeze_count() > 0   # the caller's freeze is still in place (unfreeze would leave 0)
     finally:
         gc.unfreeze()
     with collector.paused():
-        inside = gc.get_freeze_count()
-        assert inside > 0
+        assert gc.get_freeze_count() > 0
         from pipelines.standardize.distinct import apply_each
         assert apply_each(len, ["ab"] * 30_000, parallel=True)[:2] == [2, 2]
-        assert gc.get_freeze_count() >= inside   # a pool of its own leaves paused()'s freeze in place
+        assert gc.get_freeze_count() > 0   # a pool of its own leaves paused()'s freeze in place
     assert gc.get_freeze_count() == 0
