@@ -77,7 +77,7 @@ def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens
 
 @dataclass
 class Started:
-    """A chunk whose phone, e-mail and address work runs in worker processes (start_standardize)."""
+    """A chunk whose name, phone, e-mail and address work runs in worker processes (start_standardize)."""
     frame: pd.DataFrame
     todo: pd.Series
     names: Callable[[], pd.DataFrame]
@@ -174,10 +174,6 @@ def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
         clean.loc[clean.index.intersection(flagged.loc[flagged["rule"] == rule, "row"]), field] = None
     clean["quality_flags"] = verdict.flags[keep]
     return Cleansed(clean.reset_index(drop=True), quarantine[QUARANTINE_COLUMNS].reset_index(drop=True))
-
-
-def cleanse(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> Cleansed:
-    return finish_cleanse(start_standardize(raw.reset_index(drop=True), rules, store), rules)
 
 
 def finish_cleanse(started: Started, rules: Rules) -> Cleansed:

@@ -177,14 +177,10 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
             compact[pos:] or None, ambiguous, district is not None)
 
 
-def standardize_addresses(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str]) -> pd.DataFrame:
-    """frame has province, city, district, street, address (text); rows with Chinese text are parsed."""
-    return standardize_addresses_later(frame, suffixes, aliases)()
-
-
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
                                 aliases: dict[str, str]) -> Callable[[], pd.DataFrame]:
-    """standardize_addresses with the parsing running in the background; the returned function gives the frame."""
+    """frame has province, city, district, street, address (text); rows with Chinese text are parsed, in the
+    background; the returned function gives the frame."""
     gaz = build_gazetteer(tuple(suffixes), tuple(sorted(aliases.items())))
     joined = frame["province"].fillna("")
     for column in ("city", "district", "address", "street"):

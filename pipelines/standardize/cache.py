@@ -36,7 +36,7 @@ class _WithJson:
 
 
 def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Callable, list], Callable[[], list]]:
-    """An `apply` for distinct.map_distinct_rows that asks the store first and computes only the rest."""
+    """An `apply` for distinct.map_distinct_rows_later that asks the store first and computes only the rest."""
     return lambda fn, keys: cached_apply_later(keys, fn, kind, f"{version}; {ENCODING}", store)
 
 

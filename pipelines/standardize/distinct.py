@@ -108,16 +108,11 @@ def map_distinct_later(series: pd.Series, fn: Callable[[Hashable], object],
     return mapped
 
 
-def map_distinct_rows(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,
-                      apply: Callable[[Callable, list], Callable[[], list]] | None = None) -> pd.Series:
-    """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row."""
-    return map_distinct_rows_later(frame, fn, parallel, apply)()
-
-
 def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,
                             apply: Callable[[Callable, list], Callable[[], list]] | None = None
                             ) -> Callable[[], pd.Series]:
-    """map_distinct_rows started now, its Series given by the returned function (see apply_each_later).
+    """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row: started now,
+    the Series given by the returned function (see apply_each_later).
     `apply(fn, keys)` replaces the plain loop, e.g. with a cache (standardize/cache.py), and returns the function
     giving its results."""
     key = frame.iloc[:, 0].astype(str)

@@ -58,14 +58,10 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
     return split_cjk(full, compound, prefixes) if is_cjk(full) else split_western(full)
 
 
-def standardize_names(frame: pd.DataFrame, compound: list[str], prefixes: list[str]) -> pd.DataFrame:
-    return standardize_names_later(frame, compound, prefixes)()
-
-
 def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: list[str]
                             ) -> Callable[[], pd.DataFrame]:
-    """standardize_names with the per-name work in the worker processes (see distinct.apply_each_later); the
-    returned function gives the frame."""
+    """Full, given and family name of every row, split once per distinct name in the worker processes (see
+    distinct.apply_each_later); the returned function gives the frame."""
     fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes))
     present = frame[list(FIELDS)].notna().any(axis=1)
     out = pd.DataFrame({f: None for f in FIELDS}, index=frame.index, dtype=object)
