@@ -39,15 +39,21 @@ def sniff_delimiter(sample: str) -> str:
         return max(_CANDIDATES, key=first.count)
 
 
-def find_header(rows: list[list[str]], expected: set[str], header_row: int | None) -> int:
-    """Index (0-based) of the header among the first rows: the given one, else the first naming a mapped column."""
-    if header_row is not None:
-        return header_row - 1
+def naming_row(rows: list[list[str | None]], expected: set[str]) -> int | None:
+    """Index of the first of the first ten rows that names a mapped column, or None."""
     wanted = {header_key(e) for e in expected}
     for i, row in enumerate(rows[:10]):
         if wanted & {header_key(c) for c in row if c is not None}:
             return i
-    return 0
+    return None
+
+
+def find_header(rows: list[list[str]], expected: set[str], header_row: int | None) -> int:
+    """Index (0-based) of the header among the first rows: the given one, else the first naming a mapped column."""
+    if header_row is not None:
+        return header_row - 1
+    found = naming_row(rows, expected)
+    return 0 if found is None else found
 
 
 def _arrow_read(text: str, delim: str, width: int, skip_rows: int = 0) -> pa.Table | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.delimited import find_header, header_key
+from pipelines.readers.delimited import find_header, naming_row
 
 
 def cell_text(value: object) -> str | None:
@@ -28,8 +28,7 @@ def cell_text(value: object) -> str | None:
 
 
 def _names_a_column(grid: list[list], expected: set[str]) -> bool:
-    wanted = {header_key(e) for e in expected}
-    return any(wanted & {header_key(t) for t in map(cell_text, row) if t} for row in grid[:10])
+    return naming_row([[cell_text(v) for v in row] for row in grid[:10]], expected) is not None
 
 
 def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_row: int | None):
