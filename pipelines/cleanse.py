@@ -22,7 +22,8 @@ from pipelines.warehouse.store import append, clear_partition, read_sql, transac
 # Rows standardised at a time (CRM_CHUNK_ROWS): pandas holds one chunk of object columns, not the whole night.
 # All versions of a record are in one chunk (see read_raw_for_cleansing.sql). Measured at 1,000,000 rows
 # (docs/benchmarks.md): one pass 147-171 s with 6.8-7.0 GB held, chunks of 200,000 132-150 s with 2.6 GB (the
-# library calls of a chunk overlap its other work, so chunks no longer cost time).
+# library calls of a chunk overlap its other work, so chunks no longer cost time); later, back to back,
+# chunks of 200,000 61.8 s and of 100,000 69.6 s (1.8-1.9 GB held either way).
 CHUNK_ROWS = int(os.environ.get("CRM_CHUNK_ROWS", "200000"))
 LINEAGE = ["partition_date", "run_id", "source_system", "source_file", "source_line", "source_record_id"]
 QUARANTINE_COLUMNS = LINEAGE + ["field", "rule", "reason", "other_rules"]
@@ -196,9 +197,10 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
     chunks = max(1, -(-rows // max(1, chunk_rows)))
     summary = NightSummary()
     params = {"partition": partition, "chunks": chunks, "null_tokens": sorted(rules.standardization.null_tokens)}
+    fragments = cleansing_select()
 
     def begin(chunk: int) -> Started | None:
-        raw = read_sql(con, "read_raw_for_cleansing", {**params, "chunk": chunk}, **cleansing_select())
+        raw = read_sql(con, "read_raw_for_cleansing", {**params, "chunk": chunk}, **fragments)
         return start_standardize(raw.assign(run_id=run_id), rules, store) if len(raw) else None
 
     with transaction(con), shared_pool(), collector.paused():

@@ -126,8 +126,9 @@ def clear_partition(con: duckdb.DuckDBPyConnection, partition: date | str, table
 
 def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Insert frame's rows by column name. DuckDB reads the frame through the local name `_crm_incoming_frame`
-    (a replacement scan; no table may bear that name), not con.register: a registered view dropped inside a transaction keeps its frame alive
-    until the commit, so a night cleansed chunk by chunk would hold every chunk's frame at once."""
+    (a replacement scan; no table may bear that name), not con.register: a registered view dropped inside a
+    transaction keeps its frame alive until the commit, so a night cleansed chunk by chunk would hold every
+    chunk's frame at once."""
     if len(frame):
         _crm_incoming_frame = frame  # noqa: F841 - read by the SQL below
         con.execute(f"insert into {_check(table)} by name select * from _crm_incoming_frame")

@@ -41,7 +41,7 @@ def test_deleted_rows_are_kept_marked_until_they_pass_the_share(tmp_path):
 def test_a_commit_past_the_share_vacuums(tmp_path):
     con = _table(tmp_path / "w.duckdb")
     con.execute("set max_vacuum_tasks = 0")
-    con.execute(f"delete from t where k % 3 = 1")   # a third of the rows deleted, not reclaimed
+    con.execute("delete from t where k % 3 = 1")   # a third of the rows deleted, not reclaimed
     con.execute("checkpoint")
     con.execute("reset max_vacuum_tasks")
     assert dead_share(con, "t") > DEAD_SHARE
