@@ -15,18 +15,29 @@ from typing import Iterator
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """The automatic collector off inside (as it was before on leaving). What exists on entering (modules,
-    rules, caches) is frozen: the collections inside walk only what the night made. One full collection on
-    leaving."""
-    was_enabled, was_frozen = gc.isenabled(), gc.get_freeze_count() > 0
-    gc.disable()
+def frozen() -> Iterator[None]:
+    """What exists on entering is left out of the collections inside (gc.freeze). gc.unfreeze() thaws every
+    frozen object, so a freeze already in place on entering is left to whoever made it."""
+    was_frozen = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
-        if not was_frozen:  # gc.unfreeze() thaws everything: a caller's freeze is left to the caller
+        if not was_frozen:
             gc.unfreeze()
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """The automatic collector off inside (as it was before on leaving). What exists on entering (modules,
+    rules, caches) is frozen: the collections inside walk only what the night made. One full collection on
+    leaving."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with frozen():
+            yield
+    finally:
         if was_enabled:
             gc.enable()
         gc.collect()

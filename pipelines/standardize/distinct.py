@@ -1,7 +1,6 @@
 """Applies a per-value function once per distinct value, on both cores when there are many."""
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from contextlib import contextmanager
@@ -10,6 +9,8 @@ from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+
+from pipelines import collector
 
 PARALLEL_FROM = 20_000
 
@@ -66,16 +67,12 @@ def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> 
     # The workers are forked while submitting. Frozen, the parent's objects (a night's frames) are left out of
     # the workers' garbage collections, which would otherwise write to every object and so copy the pages
     # the workers share with the parent: gigabytes per worker at a million rows.
-    was_frozen = gc.get_freeze_count() > 0   # e.g. inside collector.paused(): its freeze is left in place
-    gc.freeze()
     try:
-        futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
+        with collector.frozen():
+            futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
     except BaseException:
         pool.shutdown(cancel_futures=True)
         raise
-    finally:
-        if not was_frozen:
-            gc.unfreeze()
 
     def results() -> list:
         try:
