@@ -1,7 +1,9 @@
 """E-mail addresses checked and normalised offline with email-validator (no DNS), lower-cased for matching."""
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from typing import Callable
 
 import email_validator
@@ -16,6 +18,21 @@ _ANGLE = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE)
 _NOTE = re.compile(r"\([^()]*\)")
 _LIST = re.compile(r"[;,\s]+")
 FIELDS = ("email", "email_valid")
+
+
+def _remember_domain_checks() -> None:
+    """email-validator checks an address's domain from scratch at every call (its UTS-46 character tables are
+    two thirds of a call), though the check reads the domain and two flags only and a night has few distinct
+    domains (qq.com, 163.com, gmail.com). validate_email's module gets a memoised copy of that check, so each
+    process checks a domain once. A domain that fails is not remembered: it raises again, through the library.
+    Left alone when the library no longer has the function (a version whose internals moved)."""
+    module = sys.modules.get("email_validator.validate_email")
+    check = getattr(module, "validate_email_domain_name", None)
+    if check is not None and not hasattr(check, "cache_info"):
+        module.validate_email_domain_name = functools.lru_cache(maxsize=65536)(check)
+
+
+_remember_domain_checks()
 
 
 def _one(key: tuple) -> tuple[str | None, bool]:

@@ -68,3 +68,38 @@ def test_booleans(rules):
     out = codes.standardize_boolean(pd.Series(["true", "是", "0", "maybe", None], dtype=object),
                                     rules.standardization.booleans)
     assert out.tolist() == [True, True, False, None, None]
+
+
+def test_remembered_domain_checks_give_the_library_verdicts():
+    """The memoised domain check (emails._remember_domain_checks) changes no result: every address of a
+    hostile corpus gets the same verdict and normal form as from the library's own check, on first sight of
+    its domain and again from memory."""
+    import sys
+
+    from email_validator import EmailNotValidError, validate_email
+
+    module = sys.modules["email_validator.validate_email"]
+    remembered = module.validate_email_domain_name
+    assert hasattr(remembered, "cache_info")
+    domains = ["qq.com", "QQ.COM", "例子.公司", "xn--fsqu00a.xn--55qx5d", "b..com", "-bad.com", "a" * 300 + ".com",
+               "münchen.de", "MÜNCHEN.DE", "exa_mple.com", "example.com.", "localhost", "1.2.3.4", "⒈.com",
+               "test.invalid", "mail.163.com", "x.y.z.example.org", "e\u0301xample.com"]
+    locals_ = ["zhang.san", "ZS", "张三", "a+tag", "\"quoted\"", "postmaster", "x" * 70]
+    corpus = [f"{l}@{d}" for l in locals_ for d in domains]
+
+    def verdict(address):
+        try:
+            info = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+            return info.normalized, info.ascii_email
+        except EmailNotValidError as error:
+            return type(error).__name__
+
+    module.validate_email_domain_name = remembered.__wrapped__
+    try:
+        expected = [verdict(a) for a in corpus]
+    finally:
+        module.validate_email_domain_name = remembered
+    remembered.cache_clear()
+    assert [verdict(a) for a in corpus] == expected
+    assert [verdict(a) for a in corpus] == expected
+    assert remembered.cache_info().hits > 0
