@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -10,7 +13,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipelines import collector
+from pipelines import collector, workers
 from pipelines.readers import FileError, RawTable, read_file
 from pipelines.readers.base import ERROR, LINE
 from pipelines.readers.delimited import header_key
@@ -124,24 +127,57 @@ def landed_files(landing: Path, partition: str) -> list[tuple[str, Path]]:
                   for f in sorted((d / partition).glob("*")) if f.is_file() and not f.name.startswith("."))
 
 
-def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) -> IngestResult:
-    frames, entries = [], []
+# Nights at least this large (bytes of known sources' files) read their files in worker processes, two at a
+# time; a small night would spend longer starting the workers than reading.
+PARALLEL_BYTES = 32 * 2**20
+
+
+def read_landed_file(path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
+    """ingest_file with a DuckDB connection of its own: what a worker process runs for one file."""
     con = duckdb.connect()
     try:
         with collector.paused():  # a file's rows as Python lists set off full collections (collector.py)
-            for source_name, path in landed_files(landing, partition):
-                rel = path.relative_to(landing).as_posix()
-                if source_name not in sources:
-                    entries.append({"source_system": source_name, "source_file": rel, "status": "rejected",
-                                    "rows_read": 0, "notes": None, "columns": None,
-                                    "error": f"{rel}: no source named '{source_name}' in sources.yaml"})
-                    continue
-                frame, entry = ingest_file(con, path, rel, sources[source_name])
-                frames.append(frame)
-                entries.append(entry)
-                collector.collect()
+            return ingest_file(con, path, rel, source)
     finally:
         con.close()
+
+
+def _unknown_source(source_name: str, rel: str) -> dict:
+    return {"source_system": source_name, "source_file": rel, "status": "rejected", "rows_read": 0, "notes": None,
+            "columns": None, "error": f"{rel}: no source named '{source_name}' in sources.yaml"}
+
+
+def _result(future: Future | None, path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
+    """A file's result from its worker; read here when it had none or its worker died (killed for memory,
+    say): a lost worker costs time, not the file."""
+    if future is not None:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            pass
+    return read_landed_file(path, rel, source)
+
+
+def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) -> IngestResult:
+    """Every landed file of the night read and mapped, in the order of landed_files. On a large night the
+    files are read in worker processes, the largest first, so a big export and the small ones overlap."""
+    files = [(name, path, path.relative_to(landing).as_posix()) for name, path in landed_files(landing, partition)]
+    known = [(name, path, rel) for name, path, rel in files if name in sources]
+    parallel = len(known) > 1 and sum(path.stat().st_size for _, path, _ in known) >= PARALLEL_BYTES
+    frames, entries = [], []
+    with workers.pool(["pipelines.ingest"]) if parallel else nullcontext():
+        executor = workers.current()
+        started = {}
+        if executor is not None:
+            for name, path, rel in sorted(known, key=lambda f: -f[1].stat().st_size):
+                started[rel] = executor.submit(read_landed_file, path, rel, sources[name])
+        for name, path, rel in files:
+            if name not in sources:
+                entries.append(_unknown_source(name, rel))
+                continue
+            frame, entry = _result(started.get(rel), path, rel, sources[name])
+            frames.append(frame)
+            entries.append(entry)
     frames = [f for f in frames if f is not None and f.num_rows]
     raw = pa.concat_tables(frames, promote_options="permissive") if frames else None
     return IngestResult(raw, pd.DataFrame(entries))

@@ -1,67 +1,39 @@
 """Applies a per-value function once per distinct value, on both cores when there are many."""
 from __future__ import annotations
 
-import multiprocessing
-import os
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from pipelines import collector
+from pipelines import collector, workers
 
 PARALLEL_FROM = 20_000
 
 
-def workers() -> int:
-    return max(1, min(int(os.environ.get("CRM_WORKERS", os.cpu_count() or 1)), os.cpu_count() or 1))
+# What a stage's pool (workers.pool) preloads for the standardisers, instead of importing them at each task.
+PRELOAD = ["pipelines.standardize.phones", "pipelines.standardize.emails", "pipelines.standardize.addresses",
+           "pipelines.standardize.names"]
 
 
 def _run_chunk(fn: Callable, chunk: Sequence) -> list:
     return [fn(v) for v in chunk]
 
 
-_shared: ProcessPoolExecutor | None = None
-# What a shared pool's workers import once, in the fork server, instead of at each task.
-_PRELOAD = ["pipelines.standardize.phones", "pipelines.standardize.emails", "pipelines.standardize.addresses",
-            "pipelines.standardize.names"]
-
-
-@contextmanager
-def shared_pool() -> Iterator[None]:
-    """One pool of fresh worker processes (forkserver) for everything started inside, e.g. a night of chunks.
-    Tasks run in the order they were started, so a caller can start the next chunk's work before finishing
-    this one's. Its workers share no memory with this process: a worker forked from a parent that then
-    rewrites gigabytes of frames would end up holding a copy of them."""
-    global _shared
-    n = workers()
-    if n == 1 or _shared is not None:
-        yield
-        return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
-    _shared = ProcessPoolExecutor(max_workers=n, mp_context=context)
-    try:
-        yield
-    finally:
-        pool, _shared = _shared, None
-        pool.shutdown(cancel_futures=True)
-
-
 def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> Callable[[], list]:
     """Starts fn(v) for every v and returns the function that gives the results. With parallel and a long list
     the work runs in a process pool (fn must pickle) while the caller goes on with other columns: the main
     process then uses the core the pool's workers leave idle (chunk hand-over, the last chunk's tail)."""
-    n = workers()
+    n = workers.count()
     if not parallel or len(values) < PARALLEL_FROM or n == 1:
         done = [fn(v) for v in values]
         return lambda: done
     size = -(-len(values) // (n * 4))
     chunks = [values[i:i + size] for i in range(0, len(values), size)]
-    if _shared is not None:
-        started = [_shared.submit(_run_chunk, fn, chunk) for chunk in chunks]
+    shared = workers.current()
+    if shared is not None:
+        started = [shared.submit(_run_chunk, fn, chunk) for chunk in chunks]
         return lambda: [r for future in started for r in future.result()]
     pool = ProcessPoolExecutor(max_workers=n)
     # The workers are forked while submitting. Frozen, the parent's objects (a night's frames) are left out of
