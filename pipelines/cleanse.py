@@ -13,7 +13,7 @@ from checks.rule_checks import DATE_FIELDS, outcomes
 from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_schema
 from checks.triage import Triage, triage
 from pipelines import collector, workers
-from pipelines.rules import MAPPABLE_FIELDS, Rules
+from pipelines.rules import MAPPABLE_FIELDS, Rules, Source
 from pipelines.standardize import addresses, codes, dates, distinct, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
 from pipelines.warehouse.store import append, clear_partition, read_sql, transaction
@@ -35,16 +35,20 @@ class Cleansed:
 
 
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    bad = pd.Series(False, index=raw.index)
+    """(timestamps, unparseable flag) of a date field: read in SQL where read_raw_for_cleansing.sql parsed it
+    (_parsed_<field>), by dates.parse_timestamps with the source's formats for the other values."""
     std = rules.standardization
-    for name, rows in raw.groupby("source_system").groups.items():
-        source = rules.sources.get(name)
-        formats = (source.date_formats if source else []) + std.date_formats
-        parsed, failed = dates.parse_timestamps(raw.loc[rows, field], formats, bool(source and source.day_first),
-                                                (std.excel_date_min, std.excel_date_max))
-        out.loc[rows], bad.loc[rows] = parsed, failed
-    return out, bad
+
+    def parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        bad = pd.Series(False, index=values.index)
+        for name, rows in raw.loc[values.index].groupby("source_system").groups.items():
+            source = rules.sources.get(name)
+            out.loc[rows], bad.loc[rows] = dates.parse_timestamps(
+                values.loc[rows], _formats(source, rules), bool(source and source.day_first),
+                (std.excel_date_min, std.excel_date_max))
+        return out, bad
+    return dates.fill_unparsed(raw.get(f"_parsed_{field}"), raw[field], parse)
 
 
 # Text made only of printable ASCII, tab/newline and CJK unified ideographs (basic block and extension A) is
@@ -54,20 +58,53 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
 SETTLED_TEXT = r"[\t\n\r -~\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]*"
 
 
-def cleansing_select() -> dict[str, str]:
-    """SQL fragments for read_raw_for_cleansing.sql: per canonical field, whether its text is settled and its
-    whitespace-folded form (measured once), then the cleaned value: null for a null token, the folded form
-    when settled, else the text as read (for Python's NFKC)."""
+PARSED_DATES = list(DATE_FIELDS) + ["birth_date"]
+
+
+def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
+    """SQL fragments for read_raw_for_cleansing.sql, and the parameters they use besides the chunk's: per
+    canonical field, whether its text is settled and its whitespace-folded form (measured once), then the
+    cleaned value: null for a null token, the folded form when settled, else the text as read (for Python's
+    NFKC). Date fields of settled rows are parsed with their source's formats (_parsed_<field>)."""
     measured = ("regexp_full_match({f}, '{settled}') as _settled_{f}, "
                 "nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') as _folded_{f}")
     cleaned = ("case when list_contains($null_tokens, lower(_folded_{f})) then null "
                "when _settled_{f} then _folded_{f} else {f} end as {f}")
     fields = MAPPABLE_FIELDS
-    return {"field_names": ", ".join(fields),
-            "helper_names": ", ".join(f"_settled_{f}, _folded_{f}" for f in fields),
-            "measured": ",\n        ".join(measured.format(f=f, settled=SETTLED_TEXT) for f in fields),
-            "cleaned": ",\n    ".join(cleaned.format(f=f) for f in fields),
-            "needs_nfkc": "not (" + " and ".join(f"coalesce(_settled_{f}, true)" for f in fields) + ")"}
+    strptime, params = date_formats_case(rules)
+    parsed = ("case when _settled_{f} and not list_contains($null_tokens, lower(_folded_{f})) then "
+              + strptime.format(text="_folded_{f}") + " end as _strptime_{f}")
+    fragments = {
+        "field_names": ", ".join(fields),
+        "helper_names": ", ".join([f"_settled_{f}, _folded_{f}" for f in fields]
+                                  + [f"_strptime_{f}" for f in PARSED_DATES]),
+        "measured": ",\n        ".join(measured.format(f=f, settled=SETTLED_TEXT) for f in fields),
+        "cleaned": ",\n    ".join(cleaned.format(f=f) for f in fields),
+        "parsed": ",\n        ".join(parsed.replace("{f}", f) for f in PARSED_DATES),
+        "in_range": ",\n    ".join(f"{dates.sql_in_range('_strptime_' + f)} as _parsed_{f}" for f in PARSED_DATES),
+        "needs_nfkc": "not (" + " and ".join(f"coalesce(_settled_{f}, true)" for f in fields) + ")"}
+    return fragments, {"null_tokens": sorted(rules.standardization.null_tokens), **params}
+
+
+def _formats(source: Source | None, rules: Rules) -> list[str]:
+    """The formats a source's dates are tried with: its own, then the global ones."""
+    return (source.date_formats if source else []) + rules.standardization.date_formats
+
+
+def date_formats_case(rules: Rules) -> tuple[str, dict[str, object]]:
+    """SQL parsing `{text}` with its row's source's formats, as far as DuckDB reads them as pandas does
+    (dates.sql_formats), and the parameters it uses (source names and format lists, never spliced in)."""
+    params: dict[str, object] = {}
+    branches = []
+    for i, (name, source) in enumerate(sorted(rules.sources.items())):
+        formats = dates.sql_formats(_formats(source, rules))
+        if formats:
+            params[f"date_source_{i}"], params[f"date_formats_{i}"] = name, formats
+            branches.append(f"when $date_source_{i} then try_strptime({{text}}, $date_formats_{i})")
+    fallback = dates.sql_formats(_formats(None, rules))
+    params["date_formats_other"] = fallback or ["%Y"]
+    other = "try_strptime({text}, $date_formats_other)" if fallback else "null::timestamp"
+    return (f"case source_system {' '.join(branches)} else {other} end" if branches else other), params
 
 
 def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens: set[str]) -> None:
@@ -195,8 +232,8 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
     rows = con.execute("select count(*) from raw_customers where partition_date = ?", [partition]).fetchall()[0][0]
     chunks = max(1, -(-rows // max(1, chunk_rows)))
     summary = NightSummary()
-    params = {"partition": partition, "chunks": chunks, "null_tokens": sorted(rules.standardization.null_tokens)}
-    fragments = cleansing_select()
+    fragments, query_params = cleansing_select(rules)
+    params = {"partition": partition, "chunks": chunks, **query_params}
 
     def begin(chunk: int) -> Started | None:
         raw = read_sql(con, "read_raw_for_cleansing", {**params, "chunk": chunk}, **fragments)

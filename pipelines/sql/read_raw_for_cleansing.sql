@@ -1,6 +1,7 @@
 -- raw_customers of one night with the cheap text cleaning done here: whitespace folded, null tokens emptied.
 -- ASCII and CJK values are final after this (cleanse.SETTLED_TEXT); rows holding any other character are
--- marked for NFKC in Python. Each field's regular expressions run once (in `measured`): a CASE that called
+-- marked for NFKC in Python. Date fields of settled rows are parsed here too, where DuckDB reads the formats as
+-- pandas does (standardize/dates.py). Each field's regular expressions run once (in `measured`): a CASE that called
 -- them in its branches cost twice the time.
 with night as (
     select *
@@ -12,10 +13,16 @@ with night as (
 measured as (
     select *, {measured}
     from night
+),
+-- the date fields of settled rows parsed with the source's formats (cleanse.date_select); the rest in pandas
+parsed as (
+    select *, {parsed}
+    from measured
 )
 select
     * exclude ({field_names}, {helper_names}),
     {cleaned},
+    {in_range},
     {needs_nfkc} as needs_nfkc
-from measured
+from parsed
 order by source_system, source_file, source_line

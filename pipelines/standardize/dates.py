@@ -53,6 +53,40 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     return out, raw.notna() & out.isna()
 
 
+# strptime directives DuckDB reads exactly as pandas does (tests/unit/standardize/test_dates_in_sql.py): a format
+# using any other (%z, %a, %y, ...) ends the list SQL tries, so that formats keep their order of precedence.
+SQL_DIRECTIVES = frozenset("YmdHMSfbB%")
+# pandas' nanosecond timestamps end at these days: DuckDB reads years outside them (and years of 1 to 3
+# digits for %Y), which pandas refuses; such values are left to pandas.
+SQL_RANGE = ("1677-09-22", "2262-04-11")
+
+
+def sql_formats(formats: list[str]) -> list[str]:
+    """The leading formats of the list that DuckDB's strptime reads as pandas does."""
+    out = []
+    for fmt in formats:
+        if not set(re.findall(r"%(.)", fmt)) <= SQL_DIRECTIVES:
+            break
+        out.append(fmt)
+    return out
+
+
+def sql_in_range(column: str) -> str:
+    """SQL keeping a parsed timestamp column only inside pandas' range (null elsewhere, for parse_timestamps)."""
+    return f"case when {column} >= timestamp '{SQL_RANGE[0]}' and {column} < timestamp '{SQL_RANGE[1]}' then {column} end"
+
+
+def fill_unparsed(parsed: pd.Series | None, raw: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
+    """(timestamps, unparseable flag) of raw: parsed where SQL read the value, parse(values) for the rest."""
+    out = (parsed.astype("datetime64[ns]") if parsed is not None
+           else pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"))
+    todo = raw.notna() & out.isna()
+    bad = pd.Series(False, index=raw.index)
+    if todo.any():
+        out.loc[todo], bad.loc[todo] = parse(raw[todo])
+    return out, bad
+
+
 def out_of_range(values: pd.Series, earliest: str, today: pd.Timestamp | None = None) -> pd.Series:
     today = today or pd.Timestamp.now().normalize()
     return values.notna() & ((values < pd.Timestamp(earliest)) | (values > today))

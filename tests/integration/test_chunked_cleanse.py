@@ -53,9 +53,9 @@ def test_text_cleaned_in_sql_equals_text_cleaned_in_python(tmp_path):
         con.execute("""update raw_customers set full_name = case source_line % 4
                          when 0 then '  张\t三  ' when 1 then '无' when 2 then '欧阳　娜娜' else 'Ｌｉ Ｎａ' end,
                          city = '北京  朝阳' where source_line % 7 = 0""")
-        params = {"partition": NIGHT, "chunks": 1, "chunk": 0,
-                  "null_tokens": sorted(rules.standardization.null_tokens)}
-        in_sql = read_sql(con, "read_raw_for_cleansing", params, **cleanse.cleansing_select())
+        fragments, params = cleanse.cleansing_select(rules)
+        in_sql = read_sql(con, "read_raw_for_cleansing", {"partition": NIGHT, "chunks": 1, "chunk": 0, **params},
+                          **fragments)
         plain = con.execute("select * from raw_customers order by source_system, source_file, source_line").df()
     assert (~in_sql["needs_nfkc"] & in_sql["full_name"].str.contains("张", na=False)).any()
     fields = [f for f in CANONICAL_FIELDS if f != "extra"]
