@@ -77,6 +77,16 @@ def map_distinct_later(series: pd.Series, fn: Callable[[Hashable], object],
     return mapped
 
 
+def row_codes(frame: pd.DataFrame) -> np.ndarray:
+    """One integer per row, equal for equal rows (nulls equal to nulls), numbered in order of first appearance:
+    the columns' codes combined pairwise, each pair factorised again so the numbers stay below the row count."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        column_codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        codes = pd.factorize(codes * np.int64(len(uniques)) + column_codes)[0]
+    return codes.astype(np.intp)
+
+
 def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,
                             apply: Callable[[Callable, list], Callable[[], list]] | None = None
                             ) -> Callable[[], pd.Series]:
@@ -84,10 +94,7 @@ def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], object], 
     the Series given by the returned function (see apply_each_later).
     `apply(fn, keys)` replaces the plain loop, e.g. with a cache (standardize/cache.py), and returns the function
     giving its results."""
-    key = frame.iloc[:, 0].astype(str)
-    for column in frame.columns[1:]:
-        key = key + "\x1f" + frame[column].astype(str)
-    codes, _ = pd.factorize(key)
+    codes = row_codes(frame)
     _, first = np.unique(codes, return_index=True)
     sample = frame.iloc[first].astype(object)
     sample = sample.where(sample.notna(), None)

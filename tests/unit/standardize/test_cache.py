@@ -59,3 +59,18 @@ def test_results_come_back_identical_from_the_warehouse_cache():
         assert len(calls) == len(KEYS)          # nothing computed twice
         assert again == first == [standardize_phone(k) for k in KEYS]
         assert con.execute("select count(*) from value_cache").fetchall() == [(len(KEYS),)]
+
+
+def test_distinct_rows_are_told_apart_by_value_not_by_their_text():
+    """A null and the text 'None', a value holding the separator of a joined key: distinct rows all the same."""
+    import numpy as np
+    import pandas as pd
+
+    from pipelines.standardize.distinct import map_distinct_rows_later, row_codes
+
+    frame = pd.DataFrame({"a": [None, "None", "x\x1fy", "x", None, "None", np.nan],
+                          "b": ["1", "1", None, "y\x1f", "1", "1", "1"]}, dtype=object)
+    assert row_codes(frame).tolist() == [0, 1, 2, 3, 0, 1, 0]
+    seen = map_distinct_rows_later(frame, lambda row: row)()
+    assert seen.tolist() == [(None, "1"), ("None", "1"), ("x\x1fy", None), ("x", "y\x1f"), (None, "1"),
+                             ("None", "1"), (None, "1")]
