@@ -4,8 +4,11 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
@@ -13,9 +16,12 @@ from pipelines.standardize.cache import ValueStore, cached
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
-_FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
-_SEPARATORS = re.compile(r"[\s\-().·/]")
-_PLAIN = re.compile(r"^\+?[\d\s\-().·/]+$")
+# Patterns written once for Python's re (precompact, one value) and Arrow's RE2 (phone_keys, a column). RE2's
+# \d and \s are ASCII: a value in other digits keeps its own spelling as key, and phonenumbers reads it as written.
+_TAIL_RE = r"^(?P<v>\+?\d+)\.0+$"
+_PLAIN_RE = r"^\+?[\d\s\-().·/]+$"
+_SEPARATORS_RE = r"[\s\-().·/]"
+_FLOAT_TAIL, _PLAIN, _SEPARATORS = re.compile(_TAIL_RE), re.compile(_PLAIN_RE), re.compile(_SEPARATORS_RE)
 _TYPES = {v: k.lower() for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and not k.startswith("_")}
 FIELDS = ("phone", "phone_valid", "phone_type", "phone_issue")
 
@@ -60,14 +66,14 @@ def _candidates(text: str, region: str) -> list[str]:
     return out
 
 
-_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_CN_MOBILE = r"^1[3-9]\d{9}$"
 # '1' and a NANPA number (area code and exchange not starting with 0 or 1): in a CN row such a value may be a
 # US number that lost its '+', which the direct call finds; it is not keyed as a CN mobile.
-_NANPA_WITH_1 = re.compile(r"^1[2-9]\d\d[2-9]\d{6}$")
-_NANPA = re.compile(r"^1?([2-9]\d{9})$")
-_INTERNATIONAL = re.compile(r"^\+[1-9]")   # '+0…' is read through the region's IDD: it keeps its region
+_NANPA_WITH_1 = r"^1[2-9]\d\d[2-9]\d{6}$"
+_NANPA = r"^1?(?P<v>[2-9]\d{9})$"
+_INTERNATIONAL = r"^\+[1-9]"   # '+0…' is read through the region's IDD: it keeps its region
 _NANPA_REGIONS = {"US", "CA"}
-_IDD_00 = re.compile(r"^00([1-9]\d*)$")  # a country code never starts with 0
+_IDD_00 = r"^00(?P<v>[1-9]\d*)$"  # a country code never starts with 0
 
 
 def _dials_00(region: object) -> bool:
@@ -75,28 +81,40 @@ def _dials_00(region: object) -> bool:
     return meta is not None and meta.international_prefix == "00"
 
 
+def _group(text: pa.Array, pattern: str) -> pa.Array:
+    """The named group v of pattern where text matches, else null."""
+    return pc.struct_field(pc.extract_regex(text, pattern), [0])
+
+
+def _matches(text: pa.Array, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+
+
 def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     """(raw text, region) -> an equivalent, more canonical (raw, region), vectorised: separators dropped, an
     IDD prefix written as '+', national CN mobiles and NANPA numbers given their country code, so that
     spellings of one number share one library call. A key starting with '+' and a country code needs no
     region (None). A key changes no answer: standardize_phone(key) is standardize_phone((raw, region))."""
-    text = raw.astype(str)
-    tail = text.str.extract(_FLOAT_TAIL, expand=False)
-    text = tail.where(tail.notna(), text)
-    plain = text.str.match(_PLAIN).fillna(False).to_numpy(bool)
-    text = text.where(~plain, text.str.replace(_SEPARATORS, "", regex=True))
+    text = pa.array(raw.astype(str).to_numpy(dtype=object), pa.string())
+    tail = _group(text, _TAIL_RE)
+    text = pc.if_else(pc.is_valid(tail), tail, text)
+    text = pc.if_else(pa.array(_matches(text, _PLAIN_RE)), pc.replace_substring_regex(text, _SEPARATORS_RE, ""),
+                      text)
     regions = region.astype(object)
     dials_00 = regions.map({r: _dials_00(r) for r in regions.dropna().unique()}).eq(True).to_numpy(bool)
-    idd = text.str.extract(_IDD_00, expand=False)
-    idd_rows = dials_00 & idd.notna().to_numpy(bool)
-    cn = (~idd_rows & (regions == "CN").to_numpy(bool) & text.str.match(_CN_MOBILE).fillna(False).to_numpy(bool)
-          & ~text.str.match(_NANPA_WITH_1).fillna(False).to_numpy(bool))
-    nanpa_digits = text.str.extract(_NANPA, expand=False)
+    idd = _group(text, _IDD_00)
+    idd_rows = dials_00 & pc.is_valid(idd).to_numpy(zero_copy_only=False)
+    cn = ~idd_rows & (regions == "CN").to_numpy(bool) & _matches(text, _CN_MOBILE) & ~_matches(text, _NANPA_WITH_1)
+    nanpa_digits = _group(text, _NANPA)
     nanpa = (~idd_rows & ~cn & regions.isin(_NANPA_REGIONS).to_numpy(bool)
-             & nanpa_digits.notna().to_numpy(bool))
-    text = text.where(~idd_rows, "+" + idd).where(~cn, "+86" + text).where(~nanpa, "+1" + nanpa_digits)
-    international = text.str.match(_INTERNATIONAL).fillna(False).to_numpy(bool)
-    return pd.DataFrame({"raw": text, "region": regions.where(~international, None)}, index=raw.index)
+             & pc.is_valid(nanpa_digits).to_numpy(zero_copy_only=False))
+    join = pc.binary_join_element_wise
+    text = pc.if_else(pa.array(idd_rows), join("+", idd, ""), text)
+    text = pc.if_else(pa.array(cn), join("+86", text, ""), text)
+    text = pc.if_else(pa.array(nanpa), join("+1", nanpa_digits, ""), text)
+    international = _matches(text, _INTERNATIONAL)
+    return pd.DataFrame({"raw": text.to_numpy(zero_copy_only=False), "region": regions.where(~international, None)},
+                        index=raw.index)
 
 
 def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
