@@ -32,14 +32,26 @@ def _rule_of(cases: pd.DataFrame, rules: dict[str, ValidationRule]) -> pd.DataFr
     return out.sort_values(["row", "priority", "rule"], kind="stable")
 
 
+def _lists_by_row(rows: pd.Series, rules: pd.Series, skip_first: bool = False) -> pd.Series:
+    """The rules of each row as a list (rows sorted, as _rule_of leaves them), the first left out with
+    skip_first: one split of the arrays, not a Python function per group."""
+    row_values, rule_values = rows.to_numpy(), rules.to_numpy(dtype=object)
+    if not len(row_values):
+        return pd.Series([], index=row_values, dtype=object)
+    starts = np.flatnonzero(np.r_[True, row_values[1:] != row_values[:-1]])
+    groups = np.split(rule_values, starts[1:])
+    return pd.Series([g[1:].tolist() if skip_first else g.tolist() for g in groups], index=row_values[starts],
+                     dtype=object)
+
+
 def triage(cases: pd.DataFrame, rules: dict[str, ValidationRule], index: pd.Index) -> Triage:
     ruled = _rule_of(cases, rules)
     bad = ruled[ruled["action"] == "quarantine"]
     first = bad.drop_duplicates("row").set_index("row")
-    others = bad.groupby("row")["rule"].agg(lambda r: list(r)[1:])
+    others = _lists_by_row(bad["row"], bad["rule"], skip_first=True)
     quarantined = first[["rule", "field"]].assign(other_rules=others.reindex(first.index))
     flagged = ruled[(ruled["action"] == "flag") & ~ruled["row"].isin(first.index)]
-    flag_lists = flagged.groupby("row")["rule"].agg(list)
+    flag_lists = _lists_by_row(flagged["row"], flagged["rule"])
     flags = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
     flags.loc[flag_lists.index] = flag_lists
     return Triage(quarantined, flags, flagged[["row", "rule"]].reset_index(drop=True))
