@@ -177,11 +177,17 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
             compact[pos:] or None, ambiguous, district is not None)
 
 
+def parse_address_with(text: str, suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> tuple:
+    """parse_address with the gazetteer of these rules, built once per process (build_gazetteer is cached): what
+    the worker processes are sent is the rules, not the half-megabyte gazetteer with every batch of values."""
+    return parse_address(text, build_gazetteer(suffixes, aliases))
+
+
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
                                 aliases: dict[str, str]) -> Callable[[], pd.DataFrame]:
     """frame has province, city, district, street, address (text); rows with Chinese text are parsed, in the
     background; the returned function gives the frame."""
-    gaz = build_gazetteer(tuple(suffixes), tuple(sorted(aliases.items())))
+    rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items()))}
     joined = frame["province"].fillna("")
     for column in ("city", "district", "address", "street"):
         joined = joined + frame[column].fillna("")
@@ -192,7 +198,7 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,
         "address_resolved": frame["district"].notna(),
     }, index=frame.index, dtype=object)
-    pending = map_distinct_later(joined[chinese], partial(parse_address, gaz=gaz), parallel=True) \
+    pending = map_distinct_later(joined[chinese], partial(parse_address_with, **rules), parallel=True) \
         if chinese.any() else None
     filled = filled_later(out, chinese, pending, FIELDS, ["address_ambiguous", "address_resolved"])
 
