@@ -1,15 +1,20 @@
-"""Calls a per-value function once per distinct key ever seen: a cache (any get/put store) remembers results."""
+"""Calls a per-value function once per distinct key ever seen: a cache (any lookup/put store) remembers results."""
 from __future__ import annotations
 
 import json
 from typing import Callable, Protocol
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipelines.standardize.distinct import apply_each_later
 
 
 class ValueStore(Protocol):
-    def get(self, kind: str, version: str, keys: list[str]) -> dict[str, str]: ...
-    def put(self, kind: str, version: str, results: dict[str, str]) -> None: ...
+    def lookup(self, kind: str, version: str, keys: np.ndarray) -> np.ndarray:
+        """The stored result (JSON text) of each key, None where there is none, in the keys' order."""
+    def put(self, kind: str, version: str, keys: np.ndarray, results: list[str]) -> None: ...
 
 
 ENCODING = "cache 2"  # how keys are written (part of the stored version: another encoding misses)
@@ -22,6 +27,23 @@ def encode_key(key: tuple) -> str:
     if any(v is not None and (_SEP in v or _NULL in v or v.startswith("[")) for v in key):
         return json.dumps(key, ensure_ascii=False)
     return _SEP.join(_NULL if v is None else v for v in key)
+
+
+def encode_keys(keys: list[tuple]) -> np.ndarray:
+    """encode_key of every key, the parts joined by Arrow over whole columns; only the keys written as JSON
+    (a part holding a separator or starting with '[') go through Python."""
+    columns = [pa.array(column, pa.string()) for column in zip(*keys)] if keys else []
+    if not columns:
+        return np.array([encode_key(k) for k in keys], dtype=object)
+    joined = pc.binary_join_element_wise(*[pc.fill_null(c, _NULL) for c in columns], _SEP)
+    out = joined.to_numpy(zero_copy_only=False).astype(object)
+    special = np.zeros(len(keys), dtype=bool)
+    for column in columns:
+        special |= pc.fill_null(pc.match_substring_regex(column, "[\\x00\\x1f]|^\\["), False).to_numpy(
+            zero_copy_only=False)
+    for i in np.flatnonzero(special).tolist():
+        out[i] = encode_key(keys[i])
+    return out
 
 
 class _WithJson:
@@ -47,19 +69,18 @@ def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: st
     (the store is only used from the calling thread)."""
     if store is None:
         return apply_each_later(fn, keys, parallel=True)
-    encoded = [encode_key(k) for k in keys]
-    known = store.get(kind, version, encoded)
-    todo = [i for i, e in enumerate(encoded) if e not in known]
+    encoded = encode_keys(keys)
+    known = store.lookup(kind, version, encoded)
+    todo = np.flatnonzero(np.equal(known, None)).tolist()
     pending = apply_each_later(_WithJson(fn), [keys[i] for i in todo], parallel=True)
 
     def results() -> list[tuple]:
         fresh = pending()
-        store.put(kind, version, {encoded[i]: text for i, (_r, text) in zip(todo, fresh)})
+        store.put(kind, version, encoded[todo], [text for _r, text in fresh])
         out: list = [None] * len(keys)
         for i, (r, _text) in zip(todo, fresh):
             out[i] = r
-        for i, e in enumerate(encoded):
-            if out[i] is None:
-                out[i] = tuple(json.loads(known[e]))
+        for i in np.flatnonzero(np.not_equal(known, None)).tolist():
+            out[i] = tuple(json.loads(known[i]))
         return out
     return results

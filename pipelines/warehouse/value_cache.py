@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 
@@ -10,17 +11,19 @@ class DuckDBValueStore:
         self.con = con
 
     # Frames are read through local names (replacement scans), not con.register: see store.append.
-    def get(self, kind: str, version: str, keys: list[str]) -> dict[str, str]:
-        _crm_cache_keys = pd.DataFrame({"key": keys})  # noqa: F841 - read by the SQL below
-        rows = self.con.execute(
-            "select key, result from value_cache join _crm_cache_keys using (key) where kind = ? and version = ?",
-            [kind, version]).fetchall()
-        return dict(rows)
+    def lookup(self, kind: str, version: str, keys: np.ndarray) -> np.ndarray:
+        _crm_cache_keys = pd.DataFrame({"i": np.arange(len(keys)), "key": keys})  # noqa: F841 - read below
+        found = self.con.execute(
+            "select i, result from _crm_cache_keys join value_cache using (key) where kind = ? and version = ?",
+            [kind, version]).fetchnumpy()
+        out = np.full(len(keys), None, dtype=object)
+        out[found["i"]] = found["result"]
+        return out
 
-    def put(self, kind: str, version: str, results: dict[str, str]) -> None:
-        if not results:
+    def put(self, kind: str, version: str, keys: np.ndarray, results: list[str]) -> None:
+        if not len(keys):
             return
-        _crm_cache_fresh = pd.DataFrame({"kind": kind, "key": list(results),  # noqa: F841 - read by the SQL below
-                               "result": list(results.values()), "version": version})
+        _crm_cache_fresh = pd.DataFrame({"kind": kind, "key": keys,  # noqa: F841 - read by the SQL below
+                                         "result": results, "version": version})
         self.con.execute("insert into value_cache by name select * from _crm_cache_fresh "
                          "anti join value_cache using (kind, key, version)")

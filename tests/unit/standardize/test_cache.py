@@ -1,10 +1,11 @@
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipelines.standardize.emails import standardize_emails
-from pipelines.standardize.cache import cached, encode_key
+from pipelines.standardize.cache import cached, encode_key, encode_keys
 from pipelines.standardize.phones import VERSION, standardize_phone, standardize_phones
 from pipelines.warehouse.store import connect
 from pipelines.warehouse.value_cache import DuckDBValueStore
@@ -14,12 +15,12 @@ class DictStore:
     def __init__(self):
         self.data, self.puts = {}, []
 
-    def get(self, kind, version, keys):
-        return {k: self.data[(kind, version, k)] for k in keys if (kind, version, k) in self.data}
+    def lookup(self, kind, version, keys):
+        return np.array([self.data.get((kind, version, k)) for k in keys] + [None], dtype=object)[:-1]
 
-    def put(self, kind, version, results):
+    def put(self, kind, version, keys, results):
         self.puts.append(len(results))
-        self.data.update({(kind, version, k): v for k, v in results.items()})
+        self.data.update({(kind, version, k): v for k, v in zip(keys, results)})
 
 
 def test_second_night_calls_no_library_and_gives_the_same_values():
@@ -42,6 +43,7 @@ KEYS = [("+8613800138000", None), ("138 0013 8000", "CN"), ("12345", "US"), ("a\
 def test_keys_do_not_collide():
     keys = KEYS + [("a", "\x1fb"), (None, "CN"), ("\x00", "CN"), ('["a", "b"]', None), ("a", "b")]
     assert len({encode_key(k) for k in keys}) == len(keys)
+    assert encode_keys(keys).tolist() == [encode_key(k) for k in keys]  # the column-wise encoding is the same
 
 
 def test_results_come_back_identical_from_the_warehouse_cache():
