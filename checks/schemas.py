@@ -80,9 +80,10 @@ def rule_schema(names: list[str]) -> pa.DataFrameSchema:
 
 
 def failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    """Lazy validation: every failure as (column, check, index); failing values are dropped, they are PII."""
+    """Lazy validation: every failure as (column, check, index); failing values are dropped, they are PII.
+    In place: the schemas coerce nothing, so the frame is not copied first (a fifth of a chunk's validation)."""
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         return cases[["column", "check", "index"]].reset_index(drop=True)
