@@ -14,7 +14,8 @@ from pipelines.standardize.distinct import apply_each_later
 class ValueStore(Protocol):
     def lookup(self, kind: str, version: str, keys: np.ndarray) -> np.ndarray:
         """The stored result (JSON text) of each key, None where there is none, in the keys' order."""
-    def put(self, kind: str, version: str, keys: np.ndarray, results: list[str]) -> None: ...
+    def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
+        """Remember each key's result (a tuple of JSON scalars, read back by lookup as JSON text)."""
 
 
 ENCODING = "cache 2"  # how keys are written (part of the stored version: another encoding misses)
@@ -46,17 +47,6 @@ def encode_keys(keys: list[tuple]) -> np.ndarray:
     return out
 
 
-class _WithJson:
-    """fn's result and its JSON text, made in the worker process (the parent would do it one by one)."""
-
-    def __init__(self, fn: Callable[[tuple], tuple]):
-        self.fn = fn
-
-    def __call__(self, key: tuple) -> tuple[tuple, str]:
-        result = self.fn(key)
-        return result, json.dumps(result, ensure_ascii=False)
-
-
 def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Callable, list], Callable[[], list]]:
     """An `apply` for distinct.map_distinct_rows_later that asks the store first and computes only the rest."""
     return lambda fn, keys: cached_apply_later(keys, fn, kind, f"{version}; {ENCODING}", store)
@@ -72,13 +62,13 @@ def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: st
     encoded = encode_keys(keys)
     known = store.lookup(kind, version, encoded)
     todo = np.flatnonzero(np.equal(known, None)).tolist()
-    pending = apply_each_later(_WithJson(fn), [keys[i] for i in todo], parallel=True)
+    pending = apply_each_later(fn, [keys[i] for i in todo], parallel=True)
 
     def results() -> list[tuple]:
         fresh = pending()
-        store.put(kind, version, encoded[todo], [text for _r, text in fresh])
+        store.put(kind, version, encoded[todo], fresh)
         out: list = [None] * len(keys)
-        for i, (r, _text) in zip(todo, fresh):
+        for i, r in zip(todo, fresh):
             out[i] = r
         for i in np.flatnonzero(np.not_equal(known, None)).tolist():
             out[i] = tuple(json.loads(known[i]))

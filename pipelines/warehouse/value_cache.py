@@ -1,9 +1,12 @@
 """The warehouse's value_cache table as a store for standardize/cache.py."""
 from __future__ import annotations
 
+import json
+
 import duckdb
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 
 class DuckDBValueStore:
@@ -20,10 +23,21 @@ class DuckDBValueStore:
         out[found["i"]] = found["result"]
         return out
 
-    def put(self, kind: str, version: str, keys: np.ndarray, results: list[str]) -> None:
+    def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
+        """The results written as JSON arrays by DuckDB (json_array over their columns), not one by one; a column
+        holding values of several types (DuckDB would read them all as text) is written by Python's json."""
         if not len(keys):
             return
-        _crm_cache_fresh = pd.DataFrame({"kind": kind, "key": keys,  # noqa: F841 - read by the SQL below
-                                         "result": results, "version": version})
-        self.con.execute("insert into value_cache by name select * from _crm_cache_fresh "
-                         "anti join value_cache using (kind, key, version)")
+        values = pd.DataFrame(results, dtype=object)
+        columns = [f"v{i}" for i in range(values.shape[1])]
+        plain = all(infer_dtype(values[c], skipna=True) in _ONE_TYPE for c in values.columns)
+        result = f"json_array({', '.join(columns)})" if plain else "result::json"
+        frame = values.set_axis(columns, axis=1) if plain else pd.DataFrame(
+            {"result": [json.dumps(r, ensure_ascii=False) for r in results]})
+        _crm_cache_fresh = frame.assign(kind=kind, key=keys, version=version)  # noqa: F841 - read by the SQL below
+        self.con.execute(f"insert into value_cache by name select kind, key, {result} as result, version "
+                         "from _crm_cache_fresh anti join value_cache using (kind, key, version)")
+
+
+# Columns pandas finds to hold one type of value (nulls aside): DuckDB reads them as that type.
+_ONE_TYPE = {"string", "boolean", "integer", "floating", "empty"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import weakref
 
 import numpy as np
@@ -21,9 +22,13 @@ def test_frames_are_released_before_the_commit(tmp_path):
             append(con, "ingest_files", frame)
             del frame
         store = DuckDBValueStore(con)
-        store.put("phone", "v", np.array(["a\x1fCN"], dtype=object), ['["+8613800138000"]'])
+        store.put("phone", "v", np.array(["a\x1fCN"], dtype=object), [("+8613800138000", True, None)])
         assert store.lookup("phone", "v", np.array(["b\x1fCN", "a\x1fCN"], dtype=object)).tolist() == [
-            None, '["+8613800138000"]']
+            None, '["+8613800138000",true,null]']
+        # a position holding values of two types keeps them (DuckDB alone would read both as text)
+        store.put("mixed", "v", np.array(["k1", "k2"], dtype=object), [(True, 1), ("yes", None)])
+        assert [json.loads(r) for r in store.lookup("mixed", "v", np.array(["k1", "k2"], dtype=object))] == [
+            [True, 1], ["yes", None]]
         gc.collect()
         assert [r() for r in refs] == [None, None, None]
         assert con.execute("select count(*) from ingest_files").fetchone() == (6,)

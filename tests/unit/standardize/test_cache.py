@@ -1,3 +1,4 @@
+import json
 import tempfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ class DictStore:
 
     def put(self, kind, version, keys, results):
         self.puts.append(len(results))
-        self.data.update({(kind, version, k): v for k, v in zip(keys, results)})
+        self.data.update({(kind, version, k): json.dumps(v) for k, v in zip(keys, results)})
 
 
 def test_second_night_calls_no_library_and_gives_the_same_values():
