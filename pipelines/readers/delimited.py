@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -97,26 +99,84 @@ def _fast_read(text: str, delim: str, header_index: int, headers: list[str]) -> 
     return _with_lines(table, headers, range(first, first + table.num_rows))
 
 
+def _blank_rows(table: pa.Table) -> np.ndarray:
+    """Rows whose every field is empty or whitespace: skipped, as the csv module's path skips blank records."""
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        blank &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False)
+    return blank
+
+
+def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
+    """(some line has an odd number of quotes, the 0-based numbers of the lines holding a quote after a
+    character other than a delimiter: '"ab"c', '""x', 'a"b', '=HYPERLINK("x")'), found by Arrow over the whole
+    text (data: UTF-8). Those lines are where the csv module may refuse a line or read it otherwise than
+    Arrow; a file usually has none."""
+    whole = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, data.size], np.int64)), data)
+    lines = pc.list_flatten(pc.split_pattern(whole, "\n"))
+    quotes = pc.count_substring(lines, '"')
+    odd = pc.any(pc.equal(pc.bit_wise_and(quotes, 1), 1)).as_py()
+    d = "\\" + delim if delim in "]\\^-[" else delim
+    inside = pc.match_substring_regex(lines, f'[^{d}]"[^{d}"\\r]')
+    return bool(odd), np.flatnonzero(pc.fill_null(inside, False).to_numpy(zero_copy_only=False)).tolist()
+
+
 def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
     """The same rows as _exact_read when no record spans two lines but some lines are blank or have the wrong
-    number of fields (one such line in a million sends _fast_read's whole file to Python's csv module). Python
-    only counts each line's fields (csv parses a line only when it holds quotes); Arrow reads the good lines;
-    a bad line becomes an error row on its own line number. None when a line might open a multi-line value
-    or quoting is broken: then _exact_read decides."""
+    number of fields (one such line in a million would send _fast_read's whole file to Python's csv module).
+    Arrow reads every line as one row, on one thread so that it numbers the lines it cannot read; Python's csv
+    module counts the fields of those lines only, each becoming an error row on its own line number. None when
+    such a line might open a multi-line value or its quoting is broken: then _exact_read decides."""
     if text.count("\r") != text.count("\r\n"):
         return None
-    lines = text.split("\n")
-    if lines and lines[-1] in ("", "\r"):
-        lines.pop()
     width = len(headers)
-    good_lines: list[int] = []
-    good_text: list[str] = []
-    bad_lines: list[int] = []
-    bad_errors: list[str] = []
-    for number in range(header_index + 2, len(lines) + 1):
-        line = lines[number - 1]
-        if line.endswith("\r"):
-            line = line[:-1]
+    names = [f"c{i}" for i in range(width)]
+    invalid: list[tuple[int, str]] = []
+
+    def on_invalid(row) -> str:
+        invalid.append((row.number, row.text))
+        return "skip"
+    data = pa.py_buffer(text.encode("utf-8"))
+    try:
+        table = pacsv.read_csv(
+            data,
+            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=names, use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeError):
+        return None
+    first = header_index + 2
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if physical != first - 1 + table.num_rows + len(invalid) or any(n is None for n, _ in invalid):
+        return None
+    # a value holding a line break: a quote left open ran past its line (at the end of the file, say)
+    if any(pc.any(pc.match_substring(column, "\n")).as_py() for column in table.columns):
+        return None
+    bad = {number for number, _ in invalid}
+    numbers = np.array([n for n in range(first, physical + 1) if n not in bad], dtype=np.int64) if bad \
+        else np.arange(first, physical + 1, dtype=np.int64)   # the line of each row Arrow read
+    odd, inside = _quoting_to_check(data, delim)
+    if odd:
+        return None
+    texts = text.split("\n") if inside else []
+    for index in inside:
+        number = index + 1
+        if number < first or number in bad:
+            continue
+        try:
+            fields = next(csv.reader([texts[index].rstrip("\r")], delimiter=delim, strict=True), [])
+        except csv.Error:
+            return None
+        row = int(np.searchsorted(numbers, number))
+        if fields != [table.column(i)[row].as_py() for i in range(width)]:
+            return None
+    keep = ~_blank_rows(table)
+    parts = [_with_lines(table.filter(keep), headers, numbers[keep])] if keep.any() else []
+    bad_lines, bad_errors = [], []
+    for number, line in invalid:
+        line = line[:-1] if line.endswith("\r") else line
         if '"' in line:
             if line.count('"') % 2:
                 return None
@@ -131,16 +191,10 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> 
             if not line.replace(delim, "").strip():
                 continue
             count = line.count(delim) + 1
-        if count == width:
-            good_lines.append(number)
-            good_text.append(line)
-        else:
-            bad_lines.append(number)
-            bad_errors.append(f"{count} fields where the header has {width}")
-    good = _arrow_read("\n".join(good_text) + "\n", delim, width) if good_text else None
-    if good_text and (good is None or good.num_rows != len(good_lines)):
-        return None
-    parts = [_with_lines(good, headers, good_lines)] if good is not None else []
+        if count == width:  # Arrow and the csv module disagree on this line: leave the file to _exact_read
+            return None
+        bad_lines.append(number)
+        bad_errors.append(f"{count} fields where the header has {width}")
     if bad_lines:
         parts.append(frame_from_rows(headers, [[None] * width for _ in bad_lines], bad_lines, bad_errors))
     if not parts:
