@@ -71,6 +71,7 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
     cleaned = ("case when list_contains($null_tokens, lower(_folded_{f})) then null "
                "when _settled_{f} then _folded_{f} else {f} end as {f}")
     fields = MAPPABLE_FIELDS
+    assert len(fields) < 63, "nfkc_fields holds one bit per field in a BIGINT"
     strptime, params = date_formats_case(rules)
     parsed = ("case when _settled_{f} and not list_contains($null_tokens, lower(_folded_{f})) then "
               + strptime.format(text="_folded_{f}") + " end as _strptime_{f}")
@@ -82,7 +83,8 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
         "cleaned": ",\n    ".join(cleaned.format(f=f) for f in fields),
         "parsed": ",\n        ".join(parsed.replace("{f}", f) for f in PARSED_DATES),
         "in_range": ",\n    ".join(f"{dates.sql_in_range('_strptime_' + f)} as _parsed_{f}" for f in PARSED_DATES),
-        "needs_nfkc": "not (" + " and ".join(f"coalesce(_settled_{f}, true)" for f in fields) + ")"}
+        "nfkc_fields": " + ".join(f"(case when coalesce(_settled_{f}, true) then 0 else {1 << i} end)"
+                                  for i, f in enumerate(fields))}
     return fragments, {"null_tokens": sorted(rules.standardization.null_tokens), **params}
 
 
@@ -107,8 +109,13 @@ def date_formats_case(rules: Rules) -> tuple[str, dict[str, object]]:
     return (f"case source_system {' '.join(branches)} else {other} end" if branches else other), params
 
 
-def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens: set[str]) -> None:
+def _clean_text(f: pd.DataFrame, fields: list[str], null_tokens: set[str]) -> None:
+    """NFKC and the rest of text.clean_text, in Python, for the values SQL did not settle: those marked in the
+    row's nfkc_fields (bit i for MAPPABLE_FIELDS[i], set by read_raw_for_cleansing.sql), or every value of a
+    frame that did not come through it."""
+    marks = f["nfkc_fields"].to_numpy() if "nfkc_fields" in f else None
     for field in fields:
+        todo = (marks & (1 << MAPPABLE_FIELDS.index(field))) != 0 if marks is not None else slice(None)
         f.loc[todo, field] = text.clean_column(f.loc[todo, field], null_tokens)
 
 
@@ -116,7 +123,6 @@ def _clean_text(f: pd.DataFrame, todo: pd.Series, fields: list[str], null_tokens
 class Started:
     """A chunk whose name, phone, e-mail and address work runs in worker processes (start_standardize)."""
     frame: pd.DataFrame
-    todo: pd.Series
     names: Callable[[], pd.DataFrame]
     phones: Callable[[], pd.DataFrame]
     emails: Callable[[], pd.DataFrame]
@@ -134,13 +140,12 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     does other work."""
     std = rules.standardization
     f = raw
-    todo = f["needs_nfkc"] if "needs_nfkc" in f else pd.Series(True, index=f.index)
-    _clean_text(f, todo, BACKGROUND_FIELDS, std.null_tokens)
+    _clean_text(f, BACKGROUND_FIELDS, std.null_tokens)
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
     # names first: finish_standardize needs them before the others, and the workers take tasks in order
-    return Started(f, todo, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes),
+    return Started(f, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes),
                    phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store,
                                                    std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),
@@ -151,7 +156,7 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     """The rest of standardize: the other columns, then the background results taken in."""
     std = rules.standardization
     f = started.frame
-    _clean_text(f, started.todo, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std.null_tokens)
+    _clean_text(f, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std.null_tokens)
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
@@ -174,8 +179,8 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
 
 def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:
     """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw).
-    raw comes from read_raw_for_cleansing.sql (ASCII and CJK text already cleaned, needs_nfkc marks the other
-    rows) or, without needs_nfkc, is cleaned entirely here."""
+    raw comes from read_raw_for_cleansing.sql (ASCII and CJK text already cleaned, nfkc_fields marks the other
+    values) or, without nfkc_fields, is cleaned entirely here."""
     return finish_standardize(start_standardize(raw, rules, store), rules)
 
 

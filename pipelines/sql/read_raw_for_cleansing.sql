@@ -1,8 +1,8 @@
 -- raw_customers of one night with the cheap text cleaning done here: whitespace folded, null tokens emptied.
--- ASCII and CJK values are final after this (cleanse.SETTLED_TEXT); rows holding any other character are
--- marked for NFKC in Python. Date fields of settled rows are parsed here too, where DuckDB reads the formats as
--- pandas does (standardize/dates.py). Each field's regular expressions run once (in `measured`): a CASE that called
--- them in its branches cost twice the time.
+-- ASCII and CJK values are final after this (cleanse.SETTLED_TEXT); values holding any other character are
+-- marked for NFKC in Python (a bit per field in nfkc_fields). Date fields of settled values are parsed here
+-- too, where DuckDB reads the formats as pandas does (standardize/dates.py). Each field's regular expressions
+-- run once (in `measured`): a CASE that called them in its branches cost twice the time.
 with night as (
     select *
     from raw_customers
@@ -23,6 +23,6 @@ select
     * exclude ({field_names}, {helper_names}),
     {cleaned},
     {in_range},
-    {needs_nfkc} as needs_nfkc
+    {nfkc_fields} as nfkc_fields
 from parsed
 order by source_system, source_file, source_line

@@ -14,6 +14,8 @@ from typing import Callable
 from importlib import resources
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.standardize.distinct import filled_later, map_distinct_later
 
@@ -188,11 +190,13 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
     """frame has province, city, district, street, address (text); rows with Chinese text are parsed, in the
     background; the returned function gives the frame."""
     rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items()))}
-    joined = frame["province"].fillna("")
-    for column in ("city", "district", "address", "street"):
-        joined = joined + frame[column].fillna("")
-    joined = joined.str.strip()
-    chinese = joined.str.contains(r"[\u4e00-\u9fff]", regex=True)
+    # the address columns joined and searched for Chinese by Arrow, over the whole columns
+    parts = [pc.fill_null(pa.array(frame[c].to_numpy(dtype=object), pa.string(), from_pandas=True), "")
+             for c in ("province", "city", "district", "address", "street")]
+    text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, ""))
+    joined = pd.Series(text.to_numpy(zero_copy_only=False), index=frame.index, dtype=object)
+    chinese = pd.Series(pc.match_substring_regex(text, "[\u4e00-\u9fff]").to_numpy(zero_copy_only=False),
+                        index=frame.index)
     out = pd.DataFrame({
         "province": frame["province"], "city": frame["city"], "district": frame["district"],
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,

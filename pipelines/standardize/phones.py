@@ -170,7 +170,9 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
     """standardize_phones with the library calls running in the background; the returned function gives the frame."""
     if extension_markers:
         markers = "|".join(re.escape(m) for m in sorted(extension_markers, key=len, reverse=True))
-        raw = raw.str.replace(f"\\s*(?:{markers})\\s*", " ext. ", regex=True)
+        marked = pc.replace_substring_regex(pa.array(raw.to_numpy(dtype=object), pa.string(), from_pandas=True),
+                                            f"\\s*(?:{markers})\\s*", " ext. ")
+        raw = pd.Series(marked.to_numpy(zero_copy_only=False), index=raw.index, dtype=object)
     present = raw.notna()
     out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
                        index=raw.index, dtype=object)
