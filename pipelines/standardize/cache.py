@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -52,24 +54,46 @@ def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Calla
     return lambda fn, keys: cached_apply_later(keys, fn, kind, f"{version}; {ENCODING}", store)
 
 
+@dataclass
+class _Computing:
+    """The keys one call computes (encoded), and the function giving their results."""
+    keys: pd.Index
+    results: Callable[[], list[tuple]]
+
+
+# Per (kind, version), the keys the latest call computes. A night starts the next chunk before it stores this
+# chunk's results, so the next chunk's look-up misses the keys both chunks hold: they are taken from this
+# call instead of being computed twice. Safe whatever the order of calls: a result depends on its key and
+# version only.
+_computing: dict[tuple[str, str], _Computing] = {}
+
+
 def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
                        store: ValueStore | None) -> Callable[[], list[tuple]]:
-    """fn(key) for every distinct key (tuples of text/None), from the store where it knows the key; the unknown
-    keys are computed in the background, and the returned function gives the results and stores the new ones
-    (the store is only used from the calling thread)."""
+    """fn(key) for every distinct key (tuples of text/None), from the store where it knows the key (or from
+    the previous call's computation); the other keys are computed in the background, and the returned
+    function gives the results and stores the new ones (the store is only used from the calling thread)."""
     if store is None:
         return apply_each_later(fn, keys, parallel=True)
     encoded = encode_keys(keys)
     known = store.lookup(kind, version, encoded)
-    todo = np.flatnonzero(np.equal(known, None)).tolist()
-    pending = apply_each_later(fn, [keys[i] for i in todo], parallel=True)
+    todo = np.flatnonzero(np.equal(known, None))
+    previous = _computing.get((kind, version))
+    in_previous = previous.keys.get_indexer(encoded[todo]) if previous is not None else np.full(len(todo), -1)
+    compute, borrowed, borrowed_at = todo[in_previous < 0], todo[in_previous >= 0], in_previous[in_previous >= 0]
+    pending = apply_each_later(fn, [keys[i] for i in compute.tolist()], parallel=True)
+    _computing[(kind, version)] = _Computing(pd.Index(encoded[compute]), pending)
 
     def results() -> list[tuple]:
         fresh = pending()
-        store.put(kind, version, encoded[todo], fresh)
+        store.put(kind, version, encoded[compute], fresh)
         out: list = [None] * len(keys)
-        for i, r in zip(todo, fresh):
+        for i, r in zip(compute.tolist(), fresh):
             out[i] = r
+        if len(borrowed):
+            theirs = previous.results()
+            for i, at in zip(borrowed.tolist(), borrowed_at.tolist()):
+                out[i] = theirs[at]
         for i in np.flatnonzero(np.not_equal(known, None)).tolist():
             out[i] = tuple(json.loads(known[i]))
         return out

@@ -77,3 +77,22 @@ def test_distinct_rows_are_told_apart_by_value_not_by_their_text():
     seen = map_distinct_rows_later(frame, lambda row: row)()
     assert seen.tolist() == [(None, "1"), ("None", "1"), ("x\x1fy", None), ("x", "y\x1f"), (None, "1"),
                              ("None", "1"), (None, "1")]
+
+
+def test_a_key_the_previous_call_is_computing_is_not_computed_again():
+    """A night starts chunk n+1 before it takes chunk n's results: keys the two share come from chunk n's
+    computation, not from a second library call."""
+    calls = []
+
+    def counted(key):
+        calls.append(key)
+        return standardize_phone(key)
+
+    store = DictStore()
+    apply = cached("phone", "test-in-flight", store)
+    first = apply(counted, KEYS[:3])
+    second = apply(counted, KEYS[1:])          # started before the first call's results are taken
+    assert sorted(calls) == sorted(KEYS)       # each key once
+    assert first() == [standardize_phone(k) for k in KEYS[:3]]
+    assert second() == [standardize_phone(k) for k in KEYS[1:]]
+    assert store.puts == [3, 2]
