@@ -30,8 +30,16 @@ QUARANTINE_COLUMNS = LINEAGE + ["field", "rule", "reason", "other_rules"]
 
 @dataclass
 class Cleansed:
-    clean: pd.DataFrame
+    rows: pd.DataFrame        # the chunk's standardised rows, flags applied; _clean marks the customers_clean ones
     quarantine: pd.DataFrame
+
+    @property
+    def clean(self) -> int:
+        return int(self.rows["_clean"].sum())
+
+
+# customers_clean's columns, in the order of the table
+CLEAN_COLUMNS = ["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]
 
 
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
@@ -195,8 +203,8 @@ def _reasons(rows: pd.DataFrame, quarantined: pd.DataFrame, rules: Rules) -> pd.
 def validate(std: pd.DataFrame, rules: Rules) -> Triage:
     names_ = list(rules.validation)
     rule_cases = failure_cases(rule_schema(names_), outcomes(std, names_))
-    keyed = std[std["parse_error"].isna() & std["source_record_id"].notna()]
-    column_cases = failure_cases(CleanCustomer.to_schema(), keyed[CANONICAL_FIELDS])
+    keyed = std.loc[std["parse_error"].isna() & std["source_record_id"].notna(), CANONICAL_FIELDS]
+    column_cases = failure_cases(CleanCustomer.to_schema(), keyed)
     return triage(pd.concat([rule_cases, column_cases], ignore_index=True), rules.validation, std.index)
 
 
@@ -205,17 +213,17 @@ EMPTIED_BY_FLAG = {"unknown_country": "country"}
 
 
 def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
-    """customers_clean rows (flags applied) and quarantine entries, from a validated frame."""
+    """Quarantine entries, and the frame's rows marked for customers_clean (_clean) with their flags applied:
+    the frame itself, changed in place, not a copy of its clean rows (the insert selects them)."""
     q = verdict.quarantined
     quarantine = std.loc[q.index, LINEAGE].assign(
         field=q["field"].astype(str), rule=q["rule"], reason=_reasons(std, q, rules), other_rules=q["other_rules"])
-    keep = ~std.index.isin(q.index)
-    clean = std.loc[keep, ["partition_date", "run_id"] + CANONICAL_FIELDS]
+    std["_clean"] = ~std.index.isin(q.index)
     flagged = verdict.flagged
     for rule, field in EMPTIED_BY_FLAG.items():
-        clean.loc[clean.index.intersection(flagged.loc[flagged["rule"] == rule, "row"]), field] = None
-    clean["quality_flags"] = verdict.flags[keep]
-    return Cleansed(clean.reset_index(drop=True), quarantine[QUARANTINE_COLUMNS].reset_index(drop=True))
+        std.loc[flagged.loc[flagged["rule"] == rule, "row"], field] = None
+    std["quality_flags"] = verdict.flags
+    return Cleansed(std, quarantine[QUARANTINE_COLUMNS].reset_index(drop=True))
 
 
 def finish_cleanse(started: Started, rules: Rules) -> Cleansed:
@@ -254,9 +262,9 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
                 continue
             out = finish_cleanse(current, rules)
             del current
-            append(con, "customers_clean", out.clean)
+            append(con, "customers_clean", out.rows, columns=CLEAN_COLUMNS, where="_clean")
             append(con, "quarantine", out.quarantine)
-            summary.clean += len(out.clean)
+            summary.clean += out.clean
             summary.quarantined += len(out.quarantine)
             for rule, n in out.quarantine["rule"].value_counts().items():
                 summary.by_rule[rule] = summary.by_rule.get(rule, 0) + int(n)

@@ -18,7 +18,7 @@ from pipelines.readers import FileError, RawTable, read_file
 from pipelines.readers.base import ERROR, LINE
 from pipelines.readers.delimited import header_key
 from pipelines.rules import MAPPABLE_FIELDS, Source
-from pipelines.warehouse.store import sql
+from pipelines.warehouse.store import ident, sql
 
 SEP = "chr(31)"
 
@@ -27,10 +27,6 @@ SEP = "chr(31)"
 class IngestResult:
     raw: pa.Table         # raw_customers rows (without partition_date and run_id)
     files: pd.DataFrame   # the ingest_files ledger
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def literal(text: str) -> str:

@@ -124,14 +124,23 @@ def clear_partition(con: duckdb.DuckDBPyConnection, partition: date | str, table
         con.execute(f"delete from {_check(table)} where partition_date = ?", [str(partition)])
 
 
-def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Insert frame's rows by column name. DuckDB reads the frame through the local name `_crm_incoming_frame`
-    (a replacement scan; no table may bear that name), not con.register: a registered view dropped inside a
-    transaction keeps its frame alive until the commit, so a night cleansed chunk by chunk would hold every
-    chunk's frame at once."""
+def ident(name: str) -> str:
+    """A name quoted as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, columns: list[str] | None = None,
+           where: str | None = None) -> None:
+    """Insert frame's rows by column name: its columns, or the named ones of the rows where the bool column
+    `where` is true (DuckDB reads only those columns of the frame). DuckDB reads the frame through the local
+    name `_crm_incoming_frame` (a replacement scan; no table may bear that name), not con.register: a
+    registered view dropped inside a transaction keeps its frame alive until the commit, so a night cleansed
+    chunk by chunk would hold every chunk's frame at once."""
     if len(frame):
         _crm_incoming_frame = frame  # noqa: F841 - read by the SQL below
-        con.execute(f"insert into {_check(table)} by name select * from _crm_incoming_frame")
+        selected = ", ".join(ident(c) for c in columns) if columns else "*"
+        condition = f" where {ident(where)}" if where else ""
+        con.execute(f"insert into {_check(table)} by name select {selected} from _crm_incoming_frame{condition}")
 
 
 def read_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict, **fragments: str) -> pd.DataFrame:
