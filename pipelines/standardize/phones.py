@@ -139,9 +139,11 @@ def _type_in(number: phonenumbers.PhoneNumber, nsn: str, region: str | None) -> 
 def standardize_phone(key: tuple) -> tuple:
     """(raw text, region) -> (E.164 or None, valid, type, issue)."""
     raw, region = key
-    text, issue = excel_repair(precompact(str(raw)))
-    if text is None:
-        return None, False, None, issue
+    text = str(raw)
+    if not (text[:1] == "+" and text[1:].isdigit()):   # a canonical key (phone_keys) needs no repair
+        text, issue = excel_repair(precompact(text))
+        if text is None:
+            return None, False, None, issue
     region = region or "ZZ"
     parsed_any = False
     for candidate in _candidates(text, region):
