@@ -79,3 +79,24 @@ def test_files_read_in_worker_processes_give_the_same_rows(monkeypatch):
     assert pooled.raw.equals(serial.raw)
     assert pooled.files.equals(serial.files)
     assert serial.raw.num_rows > 0 and len(serial.files) >= 3
+
+
+def test_a_file_whose_worker_died_is_read_here(monkeypatch):
+    """A worker process killed while reading (out of memory, say) costs time, not the file."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipelines import ingest, workers
+
+    class DeadPool:
+        def submit(self, *args, **kwargs):
+            future = Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+    rules = load_rules(REPO / "rules")
+    serial = ingest_partition(REPO / "data" / "samples", NIGHT, rules.sources)
+    monkeypatch.setattr(ingest, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(workers, "current", lambda: DeadPool())
+    survived = ingest_partition(REPO / "data" / "samples", NIGHT, rules.sources)
+    assert survived.raw.equals(serial.raw) and survived.files.equals(serial.files)
