@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -61,11 +62,11 @@ class _Computing:
     results: Callable[[], list[tuple]]
 
 
-# Per (kind, version), the keys the latest call computes. A night starts the next chunk before it stores this
-# chunk's results, so the next chunk's look-up misses the keys both chunks hold: they are taken from this
-# call instead of being computed twice. Safe whatever the order of calls: a result depends on its key and
-# version only.
-_computing: dict[tuple[str, str], _Computing] = {}
+# Per store and (kind, version), the keys the latest call computes. A night starts the next chunk before it
+# stores this chunk's results, so the next chunk's look-up misses the keys both chunks hold: they are taken
+# from this call instead of being computed twice. Safe whatever the order of calls: a result depends on its key
+# and version only. Forgotten with the store (a night's), so no results outlive it.
+_computing: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
@@ -78,11 +79,12 @@ def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: st
     encoded = encode_keys(keys)
     known = store.lookup(kind, version, encoded)
     todo = np.flatnonzero(np.equal(known, None))
-    previous = _computing.get((kind, version))
+    computing = _computing.setdefault(store, {})
+    previous = computing.get((kind, version))
     in_previous = previous.keys.get_indexer(encoded[todo]) if previous is not None else np.full(len(todo), -1)
     compute, borrowed, borrowed_at = todo[in_previous < 0], todo[in_previous >= 0], in_previous[in_previous >= 0]
     pending = apply_each_later(fn, [keys[i] for i in compute.tolist()], parallel=True)
-    _computing[(kind, version)] = _Computing(pd.Index(encoded[compute]), pending)
+    computing[(kind, version)] = _Computing(pd.Index(encoded[compute]), pending)
 
     def results() -> list[tuple]:
         fresh = pending()
