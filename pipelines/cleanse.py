@@ -14,7 +14,7 @@ from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_
 from checks.triage import Triage, triage
 from pipelines import collector, workers
 from pipelines.rules import MAPPABLE_FIELDS, Rules, Source
-from pipelines.standardize import addresses, codes, dates, distinct, emails, names, phones, text
+from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
 from pipelines.warehouse.store import append, clear_partition, read_sql, transaction
 
@@ -252,7 +252,7 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
         raw = read_sql(con, "read_raw_for_cleansing", {**params, "chunk": chunk}, **fragments)
         return start_standardize(raw.assign(run_id=run_id), rules, store) if len(raw) else None
 
-    with transaction(con), workers.pool(distinct.PRELOAD), collector.paused():
+    with transaction(con), workers.pool(), collector.paused():
         clear_partition(con, partition, ["customers_clean", "quarantine"])
         upcoming = begin(0)
         for chunk in range(chunks):

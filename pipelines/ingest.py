@@ -161,7 +161,7 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
     known = [(name, path, rel) for name, path, rel in files if name in sources]
     parallel = len(known) > 1 and sum(path.stat().st_size for _, path, _ in known) >= PARALLEL_BYTES
     frames, entries = [], []
-    with workers.pool(["pipelines.ingest"]) if parallel else nullcontext():
+    with workers.pool() if parallel else nullcontext():
         executor = workers.current()
         started = {}
         if executor is not None:

@@ -12,11 +12,6 @@ from pipelines import collector, workers
 PARALLEL_FROM = 20_000
 
 
-# What a stage's pool (workers.pool) preloads for the standardisers, instead of importing them at each task.
-PRELOAD = ["pipelines.standardize.phones", "pipelines.standardize.emails", "pipelines.standardize.addresses",
-           "pipelines.standardize.names"]
-
-
 def _run_chunk(fn: Callable, chunk: Sequence) -> list:
     return [fn(v) for v in chunk]
 
