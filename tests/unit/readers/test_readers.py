@@ -112,33 +112,34 @@ def test_a_line_that_may_open_a_multiline_value_is_left_to_the_exact_reader():
     assert delimited._line_read('Id,Note\n1,"ab"c\n2,a,b\n', ",", 0, ["Id", "Note"]) is None
 
 
-def test_line_reader_agrees_with_the_exact_reader_on_a_seeded_corpus(tmp_path):
+@pytest.mark.parametrize("delim, newline", [(",", "\n"), (";", "\r\n"), ("\t", "\n"), ("|", "\n"), ("^", "\r\n")])
+def test_line_reader_agrees_with_the_exact_reader_on_a_seeded_corpus(tmp_path, delim, newline):
     """Files of one-line records with hostile lines mixed in (blank, short, long, quotes inside and around
-    fields, escaped quotes, CJK, formulas): whenever the line reader answers, it answers what the csv module's
-    reader does, line numbers and errors included."""
+    fields, escaped quotes, CJK, formulas, NUL): whenever the line reader answers, it answers what the csv
+    module's reader does, line numbers and errors included."""
     import random
 
     from pipelines.readers import delimited
 
     rng = random.Random(11)
-    cells = ["a", "王伟", "", " ", '"q"', '"a, b"', '"x""y"', '=HYPERLINK("http://e.x")', 'ab"c', "  ", '""',
-             "北京 朝阳", "1.38E+10"]
-    broken = ['"ab"c', '"a" ', '"multi', '"a"""x', '""x', 'ab"c', '"', '"x""']
+    cells = ["a", "王伟", "", " ", '"q"', f'"a{delim} b"', '"x""y"', '=HYPERLINK("http://e.x")', 'ab"c', "  ", '""',
+             "北京 朝阳", "1.38E+10", "a\x00b", "\u3000"]
+    broken = ['"ab"c', '"a" ', '"multi', '"a"""x', '""x', 'ab"c', '"', '"x""', "a\rb"]
     answered = 0
     for case in range(200):
-        lines = ["Id,Name,Note"]
+        lines = [delim.join(["Id", "Name", "Note"])]
         for _ in range(rng.randint(1, 12)):
             shape = rng.random()
             if shape < 0.1:
-                lines.append(rng.choice(["", "   ", ",,", '"","",""']))
+                lines.append(rng.choice(["", "   ", delim * 2, delim.join(['""'] * 3)]))
             else:
                 width = 3 if shape < 0.8 else rng.choice([1, 2, 4])
-                lines.append(",".join(rng.choice(broken if rng.random() < 0.03 else cells) for _ in range(width)))
-        text = "\n".join(lines) + "\n"
-        fast = delimited._line_read(text, ",", 0, ["Id", "Name", "Note"])
+                lines.append(delim.join(rng.choice(broken if rng.random() < 0.03 else cells) for _ in range(width)))
+        text = newline.join(lines) + newline
+        fast = delimited._line_read(text, delim, 0, ["Id", "Name", "Note"])
         if fast is None:
             continue
         answered += 1
-        exact = delimited._exact_read(tmp_path / f"{case}.csv", text, ",", None, {"Id"}, []).frame
+        exact = delimited._exact_read(tmp_path / f"{case}.csv", text, delim, None, {"Id"}, []).frame
         assert fast.to_pylist() == exact.to_pylist(), text
     assert answered >= 50
