@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 FORMATS = ("csv", "xlsx", "jsonl", "parquet")
@@ -79,6 +80,18 @@ def _str_list(doc: _Doc, keys: tuple, value: Any) -> list[str]:
     if not all(isinstance(v, (str, int)) for v in items):
         raise doc.fail(keys, "expected a text or a list of texts")
     return [str(v) for v in items]
+
+
+def _date_formats(doc: _Doc, keys: tuple, value: Any) -> list[str]:
+    """strptime formats, each checked here: a bad directive ('%Q', a '%' at the end) is an error naming the
+    file and line, not a failed night."""
+    formats = _str_list(doc, keys, value)
+    for fmt in formats:
+        try:
+            pd.to_datetime(pd.Series(["2024-01-05"]), format=fmt, errors="coerce")
+        except ValueError as exc:
+            raise doc.fail(keys, f"date format {fmt!r}: {exc}") from None
+    return formats
 
 
 @dataclass(frozen=True)
@@ -191,7 +204,7 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         record_id=None if record_id is None else str(record_id),
         surrogate_key=surrogate,
         phone_region=str(raw.get("phone_region", "CN")).upper(),
-        date_formats=_str_list(doc, keys + ("date_formats",), raw.get("date_formats")),
+        date_formats=_date_formats(doc, keys + ("date_formats",), raw.get("date_formats")),
         day_first=bool(raw.get("day_first", False)),
         required_columns=_str_list(doc, keys + ("required_columns",), raw.get("required_columns")),
         columns=columns,
@@ -239,7 +252,7 @@ def load_standardization(folder: Path) -> Standardization:
         countries=_invert(doc, ("countries",), raw["countries"]),
         name_prefixes=_str_list(doc, ("names", "prefixes"), names.get("prefixes")),
         compound_surnames=_str_list(doc, ("names", "compound_surnames"), names.get("compound_surnames")),
-        date_formats=_str_list(doc, ("dates", "formats"), dates.get("formats")),
+        date_formats=_date_formats(doc, ("dates", "formats"), dates.get("formats")),
         birth_date_min=str(dates.get("birth_date_min", "1900-01-01")),
         excel_date_min=float(excel_range[0]),
         excel_date_max=float(excel_range[1]),

@@ -55,7 +55,8 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
 
 # strptime directives DuckDB reads exactly as pandas does (tests/unit/standardize/test_dates_in_sql.py): a format
 # using any other (%z, %a, %y, ...) ends the list SQL tries, so that formats keep their order of precedence.
-SQL_DIRECTIVES = frozenset("YmdHMSfbB%")
+SQL_DIRECTIVES = "YmdHMSfbB%"
+_SQL_FORMAT = re.compile(f"(?:[^%]|%[{SQL_DIRECTIVES}])*", re.S)
 # pandas' nanosecond timestamps end at these days: DuckDB reads years outside them (and years of 1 to 3
 # digits for %Y), which pandas refuses; such values are left to pandas.
 SQL_RANGE = ("1677-09-22", "2262-04-11")
@@ -65,7 +66,7 @@ def sql_formats(formats: list[str]) -> list[str]:
     """The leading formats of the list that DuckDB's strptime reads as pandas does."""
     out = []
     for fmt in formats:
-        if not set(re.findall(r"%(.)", fmt)) <= SQL_DIRECTIVES:
+        if not _SQL_FORMAT.fullmatch(fmt):   # another directive, or a '%' ending the format
             break
         out.append(fmt)
     return out

@@ -71,3 +71,4 @@ def test_formats_after_one_sql_cannot_read_are_left_to_pandas():
     assert dates.sql_formats(["%Y-%m-%d", "%d.%m.%Y %z", "%Y/%m/%d"]) == ["%Y-%m-%d"]
     assert dates.sql_formats(["%y-%m-%d", "%Y-%m-%d"]) == []
     assert dates.sql_formats(["%Y%%%m"]) == ["%Y%%%m"]
+    assert dates.sql_formats(["%Y-%m-%d", "%Y-%m-%d %", "%Y/%m/%d"]) == ["%Y-%m-%d"]  # DuckDB would refuse it
