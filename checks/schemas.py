@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 from pandera import dtypes
 from pandera.engines import pandas_engine
@@ -11,6 +13,15 @@ from pandera.typing import Series
 from checks.rule_checks import RULE_CHECKS
 
 E164 = r"^\+[1-9]\d{6,14}$"
+COUNTRY = r"^[A-Z]{2}$"
+
+
+def _arrow_search(series: pd.Series, pattern: str, regex: bool = True) -> pd.Series:
+    """Whether each text holds the pattern, found by Arrow over the column (RE2), where pandera's str_matches
+    and str_contains run Python's re value by value: two million calls a night."""
+    values = pa_arrow.array(series.to_numpy(dtype=object), pa_arrow.string(), from_pandas=True)
+    found = pc.match_substring_regex(values, pattern) if regex else pc.match_substring(values, pattern)
+    return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=series.index)
 
 
 @pandas_engine.Engine.register_dtype
@@ -38,14 +49,14 @@ class CleanCustomer(pa.DataFrameModel):
     family_name: Series[Text] = pa.Field(nullable=True)
     gender: Series[Text] = pa.Field(isin=["M", "F", "U"])
     birth_date: Series[pd.Timestamp] = pa.Field(nullable=True)
-    phone: Series[Text] = pa.Field(nullable=True, str_matches=E164)
+    phone: Series[Text] = pa.Field(nullable=True)
     phone_raw: Series[Text] = pa.Field(nullable=True)
     phone_valid: Series[bool]
     phone_type: Series[Text] = pa.Field(nullable=True)
-    email: Series[Text] = pa.Field(nullable=True, str_contains="@")
+    email: Series[Text] = pa.Field(nullable=True)
     email_raw: Series[Text] = pa.Field(nullable=True)
     email_valid: Series[bool]
-    country: Series[Text] = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$")
+    country: Series[Text] = pa.Field(nullable=True)
     province: Series[Text] = pa.Field(nullable=True)
     city: Series[Text] = pa.Field(nullable=True)
     district: Series[Text] = pa.Field(nullable=True)
@@ -58,6 +69,19 @@ class CleanCustomer(pa.DataFrameModel):
     last_activity_at: Series[pd.Timestamp] = pa.Field(nullable=True)
     email_opt_out: Series[object] = pa.Field(nullable=True)
     extra: Series[Text] = pa.Field(nullable=True)
+
+    # pandera's str_matches / str_contains, under their names and failure texts, run by Arrow (_arrow_search)
+    @pa.check("phone", name="str_matches", error=f"str_matches('{E164}')")
+    def phone_is_e164(cls, series: pd.Series) -> pd.Series:
+        return _arrow_search(series, E164)
+
+    @pa.check("email", name="str_contains", error="str_contains('@')")
+    def email_has_at(cls, series: pd.Series) -> pd.Series:
+        return _arrow_search(series, "@", regex=False)
+
+    @pa.check("country", name="str_matches", error=f"str_matches('{COUNTRY}')")
+    def country_is_alpha2(cls, series: pd.Series) -> pd.Series:
+        return _arrow_search(series, COUNTRY)
 
     class Config:
         strict = False

@@ -29,3 +29,17 @@ def test_a_value_that_is_not_text_is_a_failure_case_of_its_row():
     assert sorted(zip(cases["column"], cases["index"])) == [("city", 1), ("city", 3), ("source_record_id", 2)]
     assert set(cases.loc[cases["column"] == "city", "check"]) == {"dtype('str')"}
 
+
+
+def test_phone_email_and_country_checks_name_their_rows_as_pandera_did():
+    """The text-pattern checks run by Arrow keep pandera's names and failure texts."""
+    frame = _rows()
+    frame["phone"] = pd.Series(["+8613800138000", "138 0013 8000", None, "+0123"], dtype=object)
+    frame["email"] = pd.Series(["a@b.cn", None, "no-at-sign", "x@y"], dtype=object)
+    frame["country"] = pd.Series(["CN", "cn", "USA", None], dtype=object)
+    cases = failure_cases(CleanCustomer.to_schema(), frame)
+    found = sorted(zip(cases["column"], cases["check"], cases["index"]))
+    assert found == [("country", "str_matches('^[A-Z]{2}$')", 1), ("country", "str_matches('^[A-Z]{2}$')", 2),
+                     ("email", "str_contains('@')", 2),
+                     ("phone", "str_matches('^\\+[1-9]\\d{6,14}$')", 1),
+                     ("phone", "str_matches('^\\+[1-9]\\d{6,14}$')", 3)]
