@@ -52,11 +52,11 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
     if source.record_id:
         used.add(by_key[header_key(source.record_id)])
     extra_entries += [(h, _clean(h)) for h in headers if h not in used]
-    if extra_entries:
-        pairs = ", ".join(f"struct_pack(k := {literal(k)}, v := {v})" for k, v in extra_entries)
-        extra = f"to_json(map_from_entries(list_filter([{pairs}], lambda x: x.v is not null)))"
-    else:
-        extra = "'{}'::json"
+    # the JSON object of the non-empty values, written as text: concat_ws skips the null members (a quarter
+    # of the cost of building a map of them and converting it)
+    members = ", ".join(f"case when {v} is not null then {literal(json.dumps(k, ensure_ascii=False) + ':')} "
+                        f"|| to_json({v}) end" for k, v in extra_entries)
+    extra = f"('{{' || concat_ws(',', {members}) || '}}')::json" if extra_entries else "'{}'::json"
     if source.record_id:
         record_id = _clean(by_key[header_key(source.record_id)])
     else:

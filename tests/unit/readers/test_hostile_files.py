@@ -36,6 +36,17 @@ def test_headers_named_like_the_readers_own_columns_are_ordinary_columns(tmp_pat
     assert rows["P2"]["source_line"] == 2
 
 
+def test_unmapped_columns_with_hostile_names_and_values_are_kept_as_json(tmp_path, rules):
+    """extra holds every non-empty unmapped value under its header, whatever the characters of either."""
+    headers = ["Id", "LastName", 'say "hi"', "back\\slash", "客户 备注", "tab\there", "=cmd()", "empty"]
+    values = ["P1", "Zhang", 'a "quoted" value', "C:\\dir\\", "北京市\u3000朝阳", "<script>x</script>", "=HYPERLINK(1)", ""]
+    quote = lambda v: '"' + v.replace('"', '""') + '"'
+    _land(tmp_path, "hostile.csv", ",".join(map(quote, headers)) + "\n" + ",".join(map(quote, values)) + "\n")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    extra = json.loads(result.raw.to_pylist()[0]["extra"])
+    assert extra == {h: v.strip() for h, v in zip(headers[2:], values[2:]) if v.strip()}
+
+
 def test_a_line_separator_in_the_title_row_does_not_shift_the_records(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text(f"Contacts export\u2028generated 2026-11-23\n{HEADER}\n\"P1\",\"Zhang\",\"z@example.com\"\n"
