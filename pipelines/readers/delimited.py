@@ -1,6 +1,7 @@
 """Reads CSV/TSV exports: sniffed delimiter, header row found by name, record start lines kept."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import unicodedata
@@ -57,7 +58,18 @@ def find_header(rows: list[list[str]], expected: set[str], header_row: int | Non
     return 0 if found is None else found
 
 
-def _arrow_read(text: str, delim: str, width: int, skip_rows: int = 0) -> pa.Table | None:
+def utf8_buffer(data: bytes, text: str, codec: str) -> pa.Buffer:
+    """The decoded text in UTF-8, for Arrow: the file's own bytes when it is UTF-8 or ASCII (without the BOM
+    when the decoding dropped it), else the text encoded."""
+    name = codecs.lookup(codec).name
+    if name == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
+        return pa.py_buffer(memoryview(data)[len(codecs.BOM_UTF8):])
+    if name in ("utf-8", "utf-8-sig", "ascii"):
+        return pa.py_buffer(data)
+    return pa.py_buffer(text.encode("utf-8"))
+
+
+def _arrow_read(data: pa.Buffer, delim: str, width: int, skip_rows: int = 0) -> pa.Table | None:
     """Arrow's multithreaded reader over records of one line and width text fields each (columns c0, c1, ...);
     None when a row does not fit or Arrow cannot read the text."""
     invalid: list[int] = []
@@ -69,7 +81,7 @@ def _arrow_read(text: str, delim: str, width: int, skip_rows: int = 0) -> pa.Tab
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
+            data,
             read_options=pacsv.ReadOptions(skip_rows=skip_rows, column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
@@ -87,10 +99,10 @@ def _with_lines(table: pa.Table, headers: list[str], lines) -> pa.Table:
     return table.append_column(ERROR, pa.nulls(table.num_rows, pa.string()))
 
 
-def _fast_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
+def _fast_read(text: str, data: pa.Buffer, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
     """Arrow's reader, used only when every record is one physical line (no quoted newline, no blank line, no
     malformed row) so that line numbers follow from row numbers; otherwise None."""
-    table = _arrow_read(text, delim, len(headers), skip_rows=header_index + 1)
+    table = _arrow_read(data, delim, len(headers), skip_rows=header_index + 1)
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
     if table is None or physical != header_index + 1 + table.num_rows:
         return None
@@ -120,7 +132,8 @@ def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
     return bool(odd), np.flatnonzero(pc.fill_null(inside, False).to_numpy(zero_copy_only=False)).tolist()
 
 
-def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
+def _line_read(text: str, delim: str, header_index: int, headers: list[str],
+               data: pa.Buffer | None = None) -> pa.Table | None:
     """The same rows as _exact_read when no record spans two lines but some lines are blank or have the wrong
     number of fields (one such line in a million would send _fast_read's whole file to Python's csv module).
     Arrow reads every line as one row, on one thread so that it numbers the lines it cannot read; Python's csv
@@ -135,7 +148,7 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str]) -> 
     def on_invalid(row) -> str:
         invalid.append((row.number, row.text))
         return "skip"
-    data = pa.py_buffer(text.encode("utf-8"))
+    data = data if data is not None else pa.py_buffer(text.encode("utf-8"))
     try:
         table = pacsv.read_csv(
             data,
@@ -224,9 +237,10 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
     if head and all(row and any(c.strip() for c in row) for row in head):
         h = find_header(head, expected, header_row)
         if h < len(head):
-            fast = _fast_read(text, delim, h, unique_headers(head[h]))
+            utf8 = utf8_buffer(data, text, codec)
+            fast = _fast_read(text, utf8, delim, h, unique_headers(head[h]))
             if fast is None:
-                fast = _line_read(text, delim, h, unique_headers(head[h]))
+                fast = _line_read(text, delim, h, unique_headers(head[h]), utf8)
             if fast is not None:
                 return RawTable(unique_headers(head[h]), fast, h + 1, notes)
     return _exact_read(path, text, delim, header_row, expected, notes)

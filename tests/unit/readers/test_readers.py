@@ -143,3 +143,14 @@ def test_line_reader_agrees_with_the_exact_reader_on_a_seeded_corpus(tmp_path, d
         exact = delimited._exact_read(tmp_path / f"{case}.csv", text, delim, None, {"Id"}, []).frame
         assert fast.to_pylist() == exact.to_pylist(), text
     assert answered >= 50
+
+
+@pytest.mark.parametrize("codec, data", [("utf-8-sig", "\ufeffId,名\n1,王\n".encode("utf-8")),
+                                         ("utf-8-sig", "Id,名\n".encode("utf-8")),
+                                         ("utf-8", "\ufeffId\n".encode("utf-8")), ("ascii", b"Id\n1\n"),
+                                         ("gb18030", "Id,名\n1,王\n".encode("gb18030"))])
+def test_arrow_gets_the_decoded_text_in_utf8(codec, data):
+    from pipelines.readers.delimited import utf8_buffer
+
+    text = data.decode(codec)
+    assert utf8_buffer(data, text, codec).to_pybytes() == text.encode("utf-8")
