@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow as pa_arrow
 import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 from pandera import dtypes
@@ -11,6 +10,7 @@ from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 from checks.rule_checks import RULE_CHECKS
+from pipelines.standardize.arrow_text import to_arrow, to_series
 
 E164 = r"^\+[1-9]\d{6,14}$"
 COUNTRY = r"^[A-Z]{2}$"
@@ -19,9 +19,9 @@ COUNTRY = r"^[A-Z]{2}$"
 def _arrow_search(series: pd.Series, pattern: str, regex: bool = True) -> pd.Series:
     """Whether each text holds the pattern, found by Arrow over the column (RE2), where pandera's str_matches
     and str_contains run Python's re value by value: two million calls a night."""
-    values = pa_arrow.array(series.to_numpy(dtype=object), pa_arrow.string(), from_pandas=True)
+    values = to_arrow(series)
     found = pc.match_substring_regex(values, pattern) if regex else pc.match_substring(values, pattern)
-    return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=series.index)
+    return to_series(pc.fill_null(found, False), series.index, bool)
 
 
 @pandas_engine.Engine.register_dtype

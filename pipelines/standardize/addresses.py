@@ -14,9 +14,9 @@ from typing import Callable
 from importlib import resources
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.standardize.arrow_text import to_arrow, to_series
 from pipelines.standardize.distinct import filled_later, map_distinct_later
 
 FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
@@ -191,12 +191,10 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
     background; the returned function gives the frame."""
     rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items()))}
     # the address columns joined and searched for Chinese by Arrow, over the whole columns
-    parts = [pc.fill_null(pa.array(frame[c].to_numpy(dtype=object), pa.string(), from_pandas=True), "")
-             for c in ("province", "city", "district", "address", "street")]
+    parts = [pc.fill_null(to_arrow(frame[c]), "") for c in ("province", "city", "district", "address", "street")]
     text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, ""))
-    joined = pd.Series(text.to_numpy(zero_copy_only=False), index=frame.index, dtype=object)
-    chinese = pd.Series(pc.match_substring_regex(text, "[\u4e00-\u9fff]").to_numpy(zero_copy_only=False),
-                        index=frame.index)
+    joined = to_series(text, frame.index)
+    chinese = to_series(pc.match_substring_regex(text, "[\u4e00-\u9fff]"), frame.index, bool)
     out = pd.DataFrame({
         "province": frame["province"], "city": frame["city"], "district": frame["district"],
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,

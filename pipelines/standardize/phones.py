@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
+from pipelines.standardize.arrow_text import to_arrow, to_series
 from pipelines.standardize.cache import ValueStore, cached
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
@@ -95,7 +96,7 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     IDD prefix written as '+', national CN mobiles and NANPA numbers given their country code, so that
     spellings of one number share one library call. A key starting with '+' and a country code needs no
     region (None). A key changes no answer: standardize_phone(key) is standardize_phone((raw, region))."""
-    text = pa.array(raw.astype(str).to_numpy(dtype=object), pa.string())
+    text = to_arrow(raw.astype(str))
     tail = _group(text, _TAIL_RE)
     text = pc.if_else(pc.is_valid(tail), tail, text)
     text = pc.if_else(pa.array(_matches(text, _PLAIN_RE)), pc.replace_substring_regex(text, _SEPARATORS_RE, ""),
@@ -113,8 +114,7 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     text = pc.if_else(pa.array(cn), join("+86", text, ""), text)
     text = pc.if_else(pa.array(nanpa), join("+1", nanpa_digits, ""), text)
     international = _matches(text, _INTERNATIONAL)
-    return pd.DataFrame({"raw": text.to_numpy(zero_copy_only=False), "region": regions.where(~international, None)},
-                        index=raw.index)
+    return pd.DataFrame({"raw": to_series(text, raw.index), "region": regions.where(~international, None)})
 
 
 def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
@@ -172,9 +172,7 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
     """standardize_phones with the library calls running in the background; the returned function gives the frame."""
     if extension_markers:
         markers = "|".join(re.escape(m) for m in sorted(extension_markers, key=len, reverse=True))
-        marked = pc.replace_substring_regex(pa.array(raw.to_numpy(dtype=object), pa.string(), from_pandas=True),
-                                            f"\\s*(?:{markers})\\s*", " ext. ")
-        raw = pd.Series(marked.to_numpy(zero_copy_only=False), index=raw.index, dtype=object)
+        raw = to_series(pc.replace_substring_regex(to_arrow(raw), f"\\s*(?:{markers})\\s*", " ext. "), raw.index)
     present = raw.notna()
     out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
                        index=raw.index, dtype=object)
