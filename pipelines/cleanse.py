@@ -50,7 +50,8 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
     def parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         bad = pd.Series(False, index=values.index)
-        for name, rows in raw.loc[values.index].groupby("source_system").groups.items():
+        systems = raw.loc[values.index, "source_system"]   # not a copy of the rows' every column
+        for name, rows in systems.groupby(systems).groups.items():
             source = rules.sources.get(name)
             out.loc[rows], bad.loc[rows] = dates.parse_timestamps(
                 values.loc[rows], _formats(source, rules), bool(source and source.day_first),

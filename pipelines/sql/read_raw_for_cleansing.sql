@@ -14,7 +14,7 @@ measured as (
     select *, {measured}
     from night
 ),
--- the date fields of settled rows parsed with the source's formats (cleanse.date_select); the rest in pandas
+-- the date fields of settled rows parsed with the source's formats (cleanse.date_formats_case); the rest in pandas
 parsed as (
     select *, {parsed}
     from measured
