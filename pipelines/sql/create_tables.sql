@@ -76,7 +76,7 @@ create table if not exists pipeline_runs (
 -- Results of the per-value libraries, kept across nights: a night's export is mostly yesterday's customers.
 -- `version` names the library version and our standardiser version; a change of either misses the cache.
 create table if not exists value_cache (
-    kind varchar not null,             -- phone | email
+    kind varchar not null,             -- phone | email | address
     key varchar not null,              -- the canonical key the library was called with
     result json not null,
     version varchar not null           -- (kind, key, version) is unique: rows are only added for keys not in it

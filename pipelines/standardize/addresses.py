@@ -8,16 +8,19 @@ unresolved and is flagged, never guessed.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from importlib import metadata, resources
 from typing import Callable
-from importlib import resources
 
 import pandas as pd
 import pyarrow.compute as pc
 
 from pipelines.standardize.arrow_text import to_arrow, to_series
-from pipelines.standardize.distinct import filled_later, map_distinct_later
+from pipelines.standardize.cache import ValueStore, cached
+from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
 _SEPARATORS = " ,，/\\-|"
@@ -44,7 +47,11 @@ class Gazetteer:
     children: dict[tuple[str, str], list[Division]] = field(default_factory=dict)  # (parent code, name) -> divisions
     national: dict[str, list[Division]] = field(default_factory=dict)  # full name -> divisions at any level
     city_short: dict[str, list[Division]] = field(default_factory=dict)  # short city name -> cities
-    max_len: int = 1
+    # the lengths (2 or more, longest first) of the names under each parent, in national, in city_short: a scan
+    # tries only lengths some name has
+    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    national_lengths: tuple[int, ...] = ()
+    city_short_lengths: tuple[int, ...] = ()
 
 
 def _short_forms(name: str, suffixes: list[str]) -> set[str]:
@@ -75,25 +82,36 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
         for parent in parents:
             for n in names:
                 gaz.children.setdefault((parent, n), []).append(div)
-                gaz.max_len = max(gaz.max_len, len(n))
         gaz.national.setdefault(div.name, []).append(div)
         if div.level == 2:
             for n in names - {div.name}:
                 gaz.city_short.setdefault(n, []).append(div)
+    by_parent: dict[str, set[int]] = {}
+    for parent, name in gaz.children:
+        by_parent.setdefault(parent, set()).add(len(name))
+    gaz.lengths = {parent: _longest_first(sizes) for parent, sizes in by_parent.items()}
+    gaz.national_lengths = _longest_first({len(n) for n in gaz.national})
+    gaz.city_short_lengths = _longest_first({len(n) for n in gaz.city_short})
     return gaz
 
 
+def _longest_first(lengths: set[int]) -> tuple[int, ...]:
+    return tuple(sorted((n for n in lengths if n >= 2), reverse=True))
+
+
 # A short form followed by one of these starts a street name, not a division: 西安市长安街 is not 长安区.
-_STREET_STARTS = "街路道巷里弄胡"
+_STREET_STARTS = tuple("街路道巷里弄胡")
 
 
 def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None = None) -> tuple[Division | None, int]:
     """Longest name under parent starting at pos; (None, pos) when none or when it is ambiguous."""
-    for length in range(min(gaz.max_len, len(text) - pos), 1, -1):
+    left = len(text) - pos
+    for length in gaz.lengths.get(parent, ()):
+        if length > left:
+            continue
         name = text[pos:pos + length]
-        found = [d for d in gaz.children.get((parent, name), []) if level in (None, d.level)]
-        if found and all(d.name != name for d in found) and text[pos + length:pos + length + 1] in tuple(
-                _STREET_STARTS):
+        found = [d for d in gaz.children.get((parent, name), ()) if level in (None, d.level)]
+        if found and all(d.name != name for d in found) and text[pos + length:pos + length + 1] in _STREET_STARTS:
             return None, pos
         if len(found) == 1:
             return found[0], pos + length
@@ -104,8 +122,9 @@ def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None =
 
 def _national(gaz: Gazetteer, text: str, pos: int) -> tuple[list[Division], int]:
     """Full names (with suffix) at any level, when no parent is known."""
-    for length in range(min(gaz.max_len, len(text) - pos), 1, -1):
-        found = gaz.national.get(text[pos:pos + length])
+    left = len(text) - pos
+    for length in gaz.national_lengths:
+        found = gaz.national.get(text[pos:pos + length]) if length <= left else None
         if found:
             return found, pos + length
     return [], pos
@@ -133,7 +152,9 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
         if division.level == 1:
             return None, None, 0, False
         return (_city_of(gaz, division), division if division.level == 3 else None, end, False)
-    for length in range(min(gaz.max_len, len(text)), 1, -1):
+    for length in gaz.city_short_lengths:
+        if length > len(text):
+            continue
         confirmed = []
         for city in gaz.city_short.get(text[:length], []):
             district, after = _match(gaz, text, length, city.code, level=3)
@@ -179,16 +200,27 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
             compact[pos:] or None, ambiguous, district is not None)
 
 
-def parse_address_with(text: str, suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> tuple:
-    """parse_address with the gazetteer of these rules, built once per process (build_gazetteer is cached): what
-    the worker processes are sent is the rules, not the half-megabyte gazetteer with every batch of values."""
-    return parse_address(text, build_gazetteer(suffixes, aliases))
+def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> tuple:
+    """parse_address of key's text with the gazetteer of these rules, built once per process (build_gazetteer is
+    cached): what the worker processes are sent is the rules, not the half-megabyte gazetteer with every batch."""
+    return parse_address(key[0], build_gazetteer(suffixes, aliases))
 
 
-def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
-                                aliases: dict[str, str]) -> Callable[[], pd.DataFrame]:
-    """frame has province, city, district, street, address (text); rows with Chinese text are parsed, in the
-    background; the returned function gives the frame."""
+VERSION = f"cpca {metadata.version('cpca')}; addresses 1"
+
+
+def version(rules: dict) -> str:
+    """The value cache's version of parsed addresses: the parser's, and a digest of the address rules (a steward's
+    new alias or suffix makes every address parsed again)."""
+    digest = hashlib.sha256(json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{VERSION}; rules {digest}"
+
+
+def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str],
+                                store: ValueStore | None = None) -> Callable[[], pd.DataFrame]:
+    """frame has province, city, district, street, address (text); rows with Chinese text are parsed once per
+    distinct text ever seen (the value cache remembers them across chunks and nights), in the background; the
+    returned function gives the frame."""
     rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items()))}
     # the address columns joined and searched for Chinese by Arrow, over the whole columns
     parts = [pc.fill_null(to_arrow(frame[c]), "") for c in ("province", "city", "district", "address", "street")]
@@ -200,8 +232,8 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str],
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,
         "address_resolved": frame["district"].notna(),
     }, index=frame.index, dtype=object)
-    pending = map_distinct_later(joined[chinese], partial(parse_address_with, **rules), parallel=True) \
-        if chinese.any() else None
+    pending = map_distinct_rows_later(joined[chinese].to_frame("address"), partial(parse_address_with, **rules),
+                                      apply=cached("address", version(rules), store)) if chinese.any() else None
     filled = filled_later(out, chinese, pending, FIELDS, ["address_ambiguous", "address_resolved"])
 
     def parsed() -> pd.DataFrame:

@@ -96,3 +96,24 @@ def test_a_key_the_previous_call_is_computing_is_not_computed_again():
     assert first() == [standardize_phone(k) for k in KEYS[:3]]
     assert second() == [standardize_phone(k) for k in KEYS[1:]]
     assert store.puts == [3, 2]
+
+
+def test_addresses_are_parsed_once_ever_and_again_when_their_rules_change():
+    from pipelines.rules import load_rules
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    std = load_rules(Path(__file__).resolve().parents[3] / "rules").standardization
+    frame = pd.DataFrame({"province": [None, "北京", None, None], "city": [None, "朝阳", None, None],
+                          "district": [None] * 4, "street": [None, "建国路88号", None, "Main St 1"],
+                          "address": ["北京朝阳建国路88号", None, "广州天河区体育西路1号", None]}, dtype=object)
+    store = DictStore()
+    first = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, store)()
+    assert store.puts == [2]          # one distinct Chinese text (rows 0 and 1 join to the same) and one more
+    assert first.loc[0, ["province", "city", "district", "street"]].tolist() == ["北京市", "北京市", "朝阳区", "建国路88号"]
+    assert first.loc[2, ["province", "city", "district"]].tolist() == ["广东省", "广州市", "天河区"]
+    again = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, store)()
+    assert store.puts == [2, 0]       # nothing parsed twice
+    pd.testing.assert_frame_equal(first, again)
+    changed = {**std.address_aliases, "羊城": "广州市"}
+    standardize_addresses_later(frame, std.address_suffixes, changed, store)()
+    assert store.puts == [2, 0, 2]    # a steward's new alias: every address is parsed again under the new rules
