@@ -65,6 +65,10 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
 # cleaned in SQL; a row holding any other character (full-width forms, accents, invisible characters) goes to
 # Python's NFKC.
 SETTLED_TEXT = r"[\t\n\r -~\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}]*"
+# Such text whose whitespace is already folded (single spaces between words, none at either end, not empty): most
+# values. One match settles them; only the others are folded and measured against SETTLED_TEXT.
+_VISIBLE = r"!-~\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}"
+FINAL_TEXT = f"[{_VISIBLE}]+(?: [{_VISIBLE}]+)*"
 
 
 PARSED_DATES = list(DATE_FIELDS) + ["birth_date"]
@@ -72,11 +76,14 @@ PARSED_DATES = list(DATE_FIELDS) + ["birth_date"]
 
 def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
     """SQL fragments for read_raw_for_cleansing.sql, and the parameters they use besides the chunk's: per
-    canonical field, whether its text is settled and its whitespace-folded form (measured once), then the
+    canonical field, whether its text is final as it is (FINAL_TEXT), else whether it is settled and its
+    whitespace-folded form (measured once), then the
     cleaned value: null for a null token, the folded form when settled, else the text as read (for Python's
     NFKC). Date fields of settled rows are parsed with their source's formats (_parsed_<field>)."""
-    measured = ("regexp_full_match({f}, '{settled}') as _settled_{f}, "
-                "nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') as _folded_{f}")
+    final = "regexp_full_match({f}, '{final}') as _final_{f}"
+    measured = ("case when _final_{f} then true else regexp_full_match({f}, '{settled}') end as _settled_{f}, "
+                "case when _final_{f} then {f} else nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') end "
+                "as _folded_{f}")
     cleaned = ("case when list_contains($null_tokens, lower(_folded_{f})) then null "
                "when _settled_{f} then _folded_{f} else {f} end as {f}")
     fields = MAPPABLE_FIELDS
@@ -86,8 +93,9 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
               + strptime.format(text="_folded_{f}") + " end as _strptime_{f}")
     fragments = {
         "field_names": ", ".join(fields),
-        "helper_names": ", ".join([f"_settled_{f}, _folded_{f}" for f in fields]
+        "helper_names": ", ".join([f"_final_{f}, _settled_{f}, _folded_{f}" for f in fields]
                                   + [f"_strptime_{f}" for f in PARSED_DATES]),
+        "final": ",\n        ".join(final.format(f=f, final=FINAL_TEXT) for f in fields),
         "measured": ",\n        ".join(measured.format(f=f, settled=SETTLED_TEXT) for f in fields),
         "cleaned": ",\n    ".join(cleaned.format(f=f) for f in fields),
         "parsed": ",\n        ".join(parsed.replace("{f}", f) for f in PARSED_DATES),

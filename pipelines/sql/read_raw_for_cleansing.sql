@@ -10,9 +10,14 @@ with night as (
       -- one chunk of the night: every version of a record falls in the same chunk
       and hash(source_system, source_record_id) % $chunks = $chunk
 ),
+-- most values are final as they are (cleanse.FINAL_TEXT): one match each; only the others are folded and measured
+finals as (
+    select *, {final}
+    from night
+),
 measured as (
     select *, {measured}
-    from night
+    from finals
 ),
 -- the date fields of settled rows parsed with the source's formats (cleanse.date_formats_case); the rest in pandas
 parsed as (

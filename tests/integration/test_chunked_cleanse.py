@@ -53,6 +53,12 @@ def test_text_cleaned_in_sql_equals_text_cleaned_in_python(tmp_path):
         con.execute("""update raw_customers set full_name = case source_line % 4
                          when 0 then '  张\t三  ' when 1 then '无' when 2 then '欧阳　娜娜' else 'Ｌｉ Ｎａ' end,
                          city = '北京  朝阳' where source_line % 7 = 0""")
+        # whitespace at either end, runs of it, other kinds of it, nothing but it, nothing at all
+        con.execute("""update raw_customers set company = case source_line % 8
+                         when 0 then ' Acme' when 1 then 'Acme ' when 2 then 'A  B' when 3 then ''
+                         when 4 then ' ' when 5 then 'A' || chr(11) || 'B' || chr(12)
+                         when 6 then 'A' || chr(13) || chr(10) || 'B'
+                         else 'A B C' end where source_line % 5 = 0""")
         fragments, params = cleanse.cleansing_select(rules)
         in_sql = read_sql(con, "read_raw_for_cleansing", {"partition": NIGHT, "chunks": 1, "chunk": 0, **params},
                           **fragments)
