@@ -5,8 +5,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 LINE = "__line"
 ERROR = "__error"
@@ -59,14 +61,45 @@ def frame_from_rows(headers: list[str], rows: list[list], lines: list[int], erro
     return table.append_column(ERROR, pa.array(errors, pa.string()))
 
 
+REPEATED_HEADER = "the header row again (exports joined into one file?)"
+_HEADER_TRIM = " \t\"'\ufeff"
+
+
+def mark_repeated_headers(raw: RawTable) -> RawTable:
+    """Rows that repeat the header (two exports joined with `cat`, a paginated export) are errors, not
+    customers: a row whose value equals its column's header, ignoring case, quotes and a BOM, in at least half
+    of the columns. Arrow compares one column over every row; only rows that match it are looked at further."""
+    named = [h for h in raw.headers if h.strip()]
+    table = raw.frame
+    if not named or not table.num_rows:
+        return raw
+    key = [h.strip(_HEADER_TRIM).lower() for h in raw.headers]
+    first = pc.utf8_lower(pc.utf8_trim(table.column(raw.headers[0]), _HEADER_TRIM))
+    candidates = np.flatnonzero(pc.fill_null(pc.equal(first, key[0]), False).to_numpy(zero_copy_only=False))
+    if not len(candidates):
+        return raw
+    rows = table.select(raw.headers).take(pa.array(candidates)).to_pylist()
+    repeated = [i for i, row in zip(candidates.tolist(), rows)
+                if 2 * sum(str(v or "").strip(_HEADER_TRIM).lower() == k for v, k in zip(row.values(), key))
+                >= len(key)]
+    if not repeated:
+        return raw
+    errors = table.column(ERROR).to_pylist()
+    for i in repeated:
+        errors[i] = errors[i] or REPEATED_HEADER
+    index = table.column_names.index(ERROR)
+    return RawTable(raw.headers, table.set_column(index, ERROR, pa.array(errors, pa.string())), raw.header_line,
+                    raw.notes)
+
+
 def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = "auto",
               sheet: str | int = 0, header_row: int | None = None, expected: set[str] | None = None) -> RawTable:
     from pipelines.readers import columnar, delimited, excel
 
     if fmt == "csv":
-        return delimited.read_csv(path, encoding, delimiter, header_row, expected or set())
+        return mark_repeated_headers(delimited.read_csv(path, encoding, delimiter, header_row, expected or set()))
     if fmt == "xlsx":
-        return excel.read_xlsx(path, sheet, header_row, expected or set())
+        return mark_repeated_headers(excel.read_xlsx(path, sheet, header_row, expected or set()))
     if fmt == "jsonl":
         return columnar.read_jsonl(path, encoding)
     if fmt == "parquet":

@@ -50,6 +50,20 @@ def naming_row(rows: list[list[str | None]], expected: set[str]) -> int | None:
     return None
 
 
+def fit_width(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The header, fitted to rows that all end with one delimiter more than it (an empty last field: an export
+    writing a delimiter after every field but not after the header's last, or the other way round). Only when
+    every sampled row agrees; otherwise each row that does not fit is an error of its own."""
+    rows = [r for r in rows if r and any(c.strip() for c in r)]
+    if not rows or not header:
+        return header
+    if not header[-1].strip() and all(len(r) == len(header) - 1 for r in rows):
+        return header[:-1]
+    if header[-1].strip() and all(len(r) == len(header) + 1 and not r[-1].strip() for r in rows):
+        return header + [""]
+    return header
+
+
 def find_header(rows: list[list[str]], expected: set[str], header_row: int | None) -> int:
     """Index (0-based) of the header among the first rows: the given one, else the first naming a mapped column."""
     if header_row is not None:
@@ -100,14 +114,19 @@ def _with_lines(table: pa.Table, headers: list[str], lines) -> pa.Table:
 
 
 def _fast_read(text: str, data: pa.Buffer, delim: str, header_index: int, headers: list[str]) -> pa.Table | None:
-    """Arrow's reader, used only when every record is one physical line (no quoted newline, no blank line, no
-    malformed row) so that line numbers follow from row numbers; otherwise None."""
+    """Arrow's reader, used only when every record is one physical line (no quoted newline, no malformed row)
+    so that line numbers follow from row numbers, and no quote sits inside a field (Arrow reads '"a "b" c"'
+    leniently where the csv module refuses it); otherwise None. Blank records are skipped."""
+    if _quote_inside_a_field(data, delim):
+        return None
     table = _arrow_read(data, delim, len(headers), skip_rows=header_index + 1)
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
     if table is None or physical != header_index + 1 + table.num_rows:
         return None
     first = header_index + 2
-    return _with_lines(table, headers, range(first, first + table.num_rows))
+    lines = np.arange(first, first + table.num_rows, dtype=np.int64)
+    keep = ~_blank_rows(table)
+    return _with_lines(table, headers, lines) if keep.all() else _with_lines(table.filter(keep), headers, lines[keep])
 
 
 def _blank_rows(table: pa.Table) -> np.ndarray:
@@ -115,7 +134,23 @@ def _blank_rows(table: pa.Table) -> np.ndarray:
     blank = np.ones(table.num_rows, dtype=bool)
     for column in table.columns:
         blank &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False)
+        if not blank.any():   # usually settled by the first column (a record id)
+            break
     return blank
+
+
+def _inside_pattern(delim: str, line_break: str = "") -> str:
+    """A quote after a character other than the delimiter and before one other than the delimiter, a quote or
+    the end of its line: '"ab"c', '""x', 'a"b', '=HYPERLINK("x")'."""
+    d = "\\" + delim if delim in "]\\^-[" else delim
+    return f'[^{d}{line_break}]"[^{d}"\\r{line_break}]'
+
+
+def _quote_inside_a_field(data: pa.Buffer, delim: str) -> bool:
+    """Whether some line of the text (data: UTF-8) holds a quote inside a field (_inside_pattern): one search
+    over the whole text."""
+    whole = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, data.size], np.int64)), data)
+    return bool(pc.any(pc.match_substring_regex(whole, _inside_pattern(delim, "\\n"))).as_py())
 
 
 def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
@@ -127,8 +162,7 @@ def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
     lines = pc.list_flatten(pc.split_pattern(whole, "\n"))
     quotes = pc.count_substring(lines, '"')
     odd = pc.any(pc.equal(pc.bit_wise_and(quotes, 1), 1)).as_py()
-    d = "\\" + delim if delim in "]\\^-[" else delim
-    inside = pc.match_substring_regex(lines, f'[^{d}]"[^{d}"\\r]')
+    inside = pc.match_substring_regex(lines, _inside_pattern(delim))
     return bool(odd), np.flatnonzero(pc.fill_null(inside, False).to_numpy(zero_copy_only=False)).tolist()
 
 
@@ -215,10 +249,14 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
     return table.take(pc.sort_indices(table.column(LINE))) if len(parts) > 1 else table
 
 
+PREAMBLE_LINES = 10   # the lines the header is looked for in, and the rows after it fit_width samples
+
+
 def _preamble(text: str, delim: str) -> list[list[str]]:
-    head = first_lines(text, 10)
+    """The records of the first PREAMBLE_LINES lines, read as _exact_read reads them; [] when one is broken."""
+    head = first_lines(text, PREAMBLE_LINES)
     try:
-        return [row for row in csv.reader(io.StringIO(head, newline=""), delimiter=delim)]
+        return [row for row in csv.reader(io.StringIO(head, newline=""), delimiter=delim, strict=True)]
     except csv.Error:
         return []
 
@@ -238,39 +276,48 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
         h = find_header(head, expected, header_row)
         if h < len(head):
             utf8 = utf8_buffer(data, text, codec)
-            fast = _fast_read(text, utf8, delim, h, unique_headers(head[h]))
+            headers = unique_headers(fit_width(head[h], head[h + 1:]))
+            fast = _fast_read(text, utf8, delim, h, headers)
             if fast is None:
-                fast = _line_read(text, delim, h, unique_headers(head[h]), utf8)
+                fast = _line_read(text, delim, h, headers, utf8)
             if fast is not None:
-                return RawTable(unique_headers(head[h]), fast, h + 1, notes)
+                return RawTable(headers, fast, h + 1, notes)
     return _exact_read(path, text, delim, header_row, expected, notes)
 
 
 def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expected: set[str],
                 notes: list[str]) -> RawTable:
     """Python's csv module, tracking the physical line where each record starts (quoted newlines, blank
-    lines and malformed rows included)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    lines and malformed rows included). A record whose quoting is broken is its first line alone: reading
+    starts again on the next line, so a stray quote cannot swallow the records after it (the csv module would
+    read on to the next quote, or to the end of the file, as one value)."""
     records: list[tuple[int, list[str] | None, str | None]] = []
-    start = 1
+    starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]  # offset of each physical line
+    base, start = 0, 1     # lines before the reader's text; the line the next record starts on
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     while True:
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            records.append((start, None, f"broken quoting: {exc}"))
-            start = reader.line_num + 1
+            detail = "a quote opened on this line is never closed" if "end of data" in str(exc) else exc
+            records.append((start, None, f"broken quoting: {detail}"))
+            base = start
+            reader = csv.reader(io.StringIO(text[starts[start]:] if start < len(starts) else "", newline=""),
+                                delimiter=delim, strict=True)
+            start = base + 1
             continue
         if row and any(c.strip() for c in row):
             records.append((start, row, None))
-        start = reader.line_num + 1
+        start = base + reader.line_num + 1
     preamble = [r for _, r, _ in records[:10] if r is not None]
     h = find_header(preamble, expected, header_row)
     if h >= len(records) or records[h][1] is None:
         raise FileError(path, 1, "no header row found")
     header_line = records[h][0]
-    headers = unique_headers(records[h][1])
+    sample = [r for line, r, _ in records[h + 1:] if r is not None and line <= PREAMBLE_LINES]  # as read_csv's
+    headers = unique_headers(fit_width(records[h][1], sample))
     width = len(headers)
     rows, lines, errors = [], [], []
     for line, row, err in records[h + 1:]:

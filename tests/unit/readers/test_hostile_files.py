@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines.ingest import ingest_partition
 from pipelines.readers import read_file
-from pipelines.readers.base import LINE
+from pipelines.readers.base import LINE, REPEATED_HEADER
 from pipelines.readers.encoding import detect
 
 NIGHT = "2026-11-25"
@@ -154,3 +154,54 @@ def test_a_gbk_family_answer_is_read_as_gb18030(monkeypatch):
     monkeypatch.setattr(encoding, "from_bytes", lambda sample: [Match()])
     monkeypatch.setattr(encoding, "_mostly_common_chinese", lambda sample, codec: False)
     assert detect(b"Id,Name\n1,\x81\x30\x81\x30\x81\x30\n") == "gb18030"
+
+
+def _records(path) -> list[tuple[int, str | None, str | None]]:
+    """(line, Id, error) of each record read."""
+    frame = read_file(path, "csv", expected={"Id"}).frame
+    return list(zip(frame[LINE].to_pylist(), frame["Id"].to_pylist(), frame["__error"].to_pylist()))
+
+
+def _rows(n: int, sep: str = ",", end: str = "") -> list[str]:
+    return [sep.join([f"{i:03d}", f"Name{i}", f"p{i}@example.com"]) + end for i in range(1, n + 1)]
+
+
+def test_a_stray_quote_costs_its_own_line_not_the_records_after_it(tmp_path):
+    rows = _rows(10)
+    rows[2] = '003,"Bob,p3@example.com'          # a quote typed by a user, never closed (line 4)
+    rows[6] = '007,"A "nick" B",p7@example.com'  # a quote inside a quoted value (line 8)
+    got = _records(_land(tmp_path, "stray.csv", "\n".join(["Id,LastName,Email"] + rows) + "\n"))
+    assert [line for line, _, _ in got] == list(range(2, 12))
+    errors = {line: error for line, _, error in got if error}
+    assert set(errors) == {4, 8}
+    assert all(error.startswith("broken quoting") for error in errors.values())
+    assert [i for line, i, _ in got if line not in errors] == ["001", "002", "004", "005", "006", "008", "009",
+                                                                "010"]
+    rows[6] = "007,Plain,p7@example.com"          # now the quote on line 4 runs to the end of the file
+    got = _records(_land(tmp_path, "open.csv", "\n".join(["Id,LastName,Email"] + rows) + "\n"))
+    assert [(line, error) for line, _, error in got if error] == [
+        (4, "broken quoting: a quote opened on this line is never closed")]
+    assert len(got) == 10
+
+
+def test_blank_lines_anywhere_are_not_records(tmp_path):
+    rows = _rows(15)
+    text = "\r\n".join(["Id,LastName,Email"] + rows[:11] + [""] + rows[11:]) + "\r\n\r\n"
+    got = _records(_land(tmp_path, "blank.csv", text))
+    assert [i for _, i, _ in got] == [f"{i:03d}" for i in range(1, 16)]
+    assert [line for line, _, _ in got] == list(range(2, 13)) + list(range(14, 18))
+    assert all(error is None for _, _, error in got)
+
+
+def test_a_trailing_delimiter_on_the_rows_or_on_the_header_only_is_not_an_error(tmp_path):
+    rows_only = _records(_land(tmp_path, "rows.csv", "\n".join(["Id,LastName,Email"] + _rows(3, end=",")) + "\n"))
+    header_only = _records(_land(tmp_path, "header.csv", "\n".join(["Id,LastName,Email,"] + _rows(3)) + "\n"))
+    assert rows_only == header_only == [(2, "001", None), (3, "002", None), (4, "003", None)]
+
+
+def test_a_repeated_header_is_an_error_row_not_a_customer(tmp_path):
+    """Two Excel 'CSV UTF-8' exports joined with cat: the second one's BOM and header sit mid-file."""
+    part = "\ufeff" + HEADER + "\r\n" + "\r\n".join(_rows(2)) + "\r\n"
+    got = _records(_land(tmp_path, "joined.csv", part + part))
+    assert [(line, error) for line, _, error in got] == [(2, None), (3, None), (4, REPEATED_HEADER), (5, None),
+                                                         (6, None)]

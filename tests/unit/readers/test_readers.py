@@ -4,7 +4,7 @@ import pytest
 from openpyxl import Workbook
 
 from pipelines.readers import FileError, read_file
-from pipelines.readers.base import ERROR, LINE
+from pipelines.readers.base import ERROR, LINE, unique_headers
 
 
 def test_csv_record_starts_on_its_physical_line(tmp_path):
@@ -126,7 +126,7 @@ def test_line_reader_agrees_with_the_exact_reader_on_a_seeded_corpus(tmp_path, d
              "北京 朝阳", "1.38E+10", "a\x00b", "\u3000"]
     broken = ['"ab"c', '"a" ', '"multi', '"a"""x', '""x', 'ab"c', '"', '"x""', "a\rb"]
     answered = 0
-    for case in range(200):
+    for case in range(600):
         lines = [delim.join(["Id", "Name", "Note"])]
         for _ in range(rng.randint(1, 12)):
             shape = rng.random()
@@ -136,13 +136,16 @@ def test_line_reader_agrees_with_the_exact_reader_on_a_seeded_corpus(tmp_path, d
                 width = 3 if shape < 0.8 else rng.choice([1, 2, 4])
                 lines.append(delim.join(rng.choice(broken if rng.random() < 0.03 else cells) for _ in range(width)))
         text = newline.join(lines) + newline
-        fast = delimited._line_read(text, delim, 0, ["Id", "Name", "Note"])
+        head = delimited._preamble(text, delim)   # read_csv's way to the line reader
+        if not head or not all(row and any(c.strip() for c in row) for row in head):
+            continue
+        fast = delimited._line_read(text, delim, 0, unique_headers(delimited.fit_width(head[0], head[1:])))
         if fast is None:
             continue
         answered += 1
         exact = delimited._exact_read(tmp_path / f"{case}.csv", text, delim, None, {"Id"}, []).frame
         assert fast.to_pylist() == exact.to_pylist(), text
-    assert answered >= 50
+    assert answered >= 60
 
 
 @pytest.mark.parametrize("codec, data", [("utf-8-sig", "\ufeffId,名\n1,王\n".encode("utf-8")),
