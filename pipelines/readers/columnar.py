@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.readers.base import LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.encoding import decode
+from pipelines.readers.encoding import damage_message, decode
 
 
 def _text(value: object) -> str | None:
@@ -26,10 +26,15 @@ def _text(value: object) -> str | None:
 
 
 def read_jsonl(path: Path, encoding: str) -> RawTable:
-    text, codec = decode(path, path.read_bytes(), encoding)
+    text, codec, damaged = decode(path, path.read_bytes(), encoding)
     records, lines, errors = [], [], []
     for n, line in enumerate(LINE_BREAK.split(text), start=1):  # a JSON string may hold U+2028 unescaped
         if not line.strip():
+            continue
+        if n in damaged:
+            records.append({})
+            errors.append(damage_message(n, damaged[n]))
+            lines.append(n)
             continue
         try:
             obj = json.loads(line)

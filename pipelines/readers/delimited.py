@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.readers.base import ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
+from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, mark_damaged,
+                                   unique_headers)
 from pipelines.readers.encoding import decode
 
 _CANDIDATES = ",;\t|"
@@ -266,9 +267,15 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
         data = path.read_bytes()
     except OSError as exc:
         raise FileError(path, None, f"cannot read file: {exc.strerror}") from None
-    text, codec = decode(path, data, encoding)
+    text, codec, damaged = decode(path, data, encoding)
     if not text.strip():
         raise FileError(path, 1, "file is empty")
+    utf8 = text.encode("utf-8") if damaged else data   # a damaged file's text holds U+FFFD where its bytes did not
+    return mark_damaged(path, _read_text(path, utf8, text, codec, delimiter, header_row, expected), damaged)
+
+
+def _read_text(path: Path, data: bytes, text: str, codec: str, delimiter: str, header_row: int | None,
+               expected: set[str]) -> RawTable:
     delim = sniff_delimiter(text[:65536]) if delimiter == "auto" else delimiter
     notes = [f"encoding {codec}", f"delimiter {delim!r}"]
     head = _preamble(text, delim)

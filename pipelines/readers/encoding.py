@@ -1,8 +1,11 @@
-"""Decodes an export's bytes: BOM, strict UTF-8, else detected (GBK family read as GB18030)."""
+"""Decodes an export's bytes: BOM, strict UTF-8 (or UTF-8 with a few damaged lines), else detected (GBK family
+read as GB18030)."""
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from charset_normalizer import from_bytes
 
@@ -101,13 +104,78 @@ def _non_ascii_sample(data: bytes, first_bad: int) -> bytes:
     return b"\n".join(lines)
 
 
-def decode(path: Path, data: bytes, encoding: str = "auto") -> tuple[str, str]:
-    """(text, encoding used); a byte sequence the encoding cannot decode is a FileError naming its line."""
+# A file is read as UTF-8 with damaged lines when at most this many lines hold bytes UTF-8 rejects and more than
+# twice as many lines hold valid non-ASCII UTF-8 text (a GBK or Latin-1 file has next to none: its non-ASCII
+# characters are themselves invalid UTF-8).
+MAX_DAMAGED_LINES = 1000
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+def _lines_matching(text: str, pattern: re.Pattern, stop: int, skip: set[int] = frozenset()) -> set[int]:
+    """The (1-based) lines where pattern matches, up to `stop` of them, lines in skip aside."""
+    found: set[int] = set()
+    line, at = 1, 0
+    for m in pattern.finditer(text):
+        line += text.count("\n", at, m.start())
+        at = m.start()
+        if line not in skip:
+            found.add(line)
+            if len(found) >= stop:
+                break
+    return found
+
+
+def utf8_damage(data: bytes) -> dict[int, int] | None:
+    """{line: offset of its first byte UTF-8 rejects} when the file is UTF-8 with a few damaged lines (a row
+    cut mid-character, a row pasted from a GBK or Latin-1 file); None when it is not UTF-8 at all."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    damaged = _lines_matching(text, _ESCAPED, MAX_DAMAGED_LINES + 1)
+    if not damaged or len(damaged) > MAX_DAMAGED_LINES:
+        return None
+    if len(_lines_matching(text, _NON_ASCII, 2 * len(damaged) + 1, damaged)) <= 2 * len(damaged):
+        return None
+    starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
+    offsets = {}
+    for line in sorted(damaged):
+        chunk = data[starts[line - 1]:starts[line] if line < len(starts) else len(data)]
+        try:
+            chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            offsets[line] = starts[line - 1] + exc.start
+    return offsets
+
+
+class Decoded(NamedTuple):
+    text: str
+    codec: str
+    damaged: dict[int, int]   # {line: byte offset} of lines holding bytes the codec rejects (read as U+FFFD)
+
+
+def damage_message(line: int, offset: int) -> str:
+    return f"bytes not valid UTF-8 on line {line} (byte offset {offset}); the rest of the file is UTF-8"
+
+
+def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
+    """The text and the encoding used. Undeclared, a UTF-8 file with a few damaged lines is read as UTF-8 and
+    those lines are reported (the reader makes each record holding one an error row), rather than the whole file
+    as the legacy codec detection would guess from the damaged lines; otherwise a byte sequence the encoding
+    cannot decode is a FileError naming its line."""
     codec = detect(data) if encoding == "auto" else encoding
     try:
-        return data.decode(codec), codec
-    except UnicodeDecodeError as exc:
-        raise FileError(path, _line_of(data, exc.start),
-                        f"bytes not valid {codec} (byte offset {exc.start}); set the source's encoding") from None
+        legacy = encoding == "auto" and not codecs.lookup(codec).name.startswith(("utf-8", "utf-16", "utf-32"))
     except LookupError:
         raise FileError(path, None, f"unknown encoding '{codec}'") from None
+    damaged = utf8_damage(data) if legacy else None
+    try:
+        if not damaged:
+            return Decoded(data.decode(codec), codec, {})
+    except UnicodeDecodeError as exc:
+        damaged = utf8_damage(data) if encoding == "auto" and codec == "utf-8-sig" else None
+        if not damaged:
+            raise FileError(path, _line_of(data, exc.start),
+                            f"bytes not valid {codec} (byte offset {exc.start}); set the source's encoding") from None
+    except LookupError:
+        raise FileError(path, None, f"unknown encoding '{codec}'") from None
+    codec = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    return Decoded(data.decode(codec, errors="replace"), codec, damaged)

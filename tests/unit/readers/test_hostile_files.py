@@ -205,3 +205,27 @@ def test_a_repeated_header_is_an_error_row_not_a_customer(tmp_path):
     got = _records(_land(tmp_path, "joined.csv", part + part))
     assert [(line, error) for line, _, error in got] == [(2, None), (3, None), (4, REPEATED_HEADER), (5, None),
                                                          (6, None)]
+
+
+def test_a_utf8_file_with_a_few_damaged_lines_is_read_as_utf8_and_only_those_rows_are_errors(tmp_path):
+    """A row pasted from a GBK or Latin-1 file, a last row cut mid-character: the file stays UTF-8 (it was
+    once read whole as GB18030 or cp1252, garbling every good row, or rejected naming the wrong line)."""
+    good = [f"{i:03d},张三丰{i},José São Paulo" for i in range(1, 21)]
+    head = "Id,LastName,Email\n" + "\n".join(good) + "\n"
+    cases = {"gbk.csv": head.encode() + "021,欧阳娜娜,x\n".encode("gbk"),
+             "latin.csv": head.encode() + "021,Jürgen Müller,x\n".encode("cp1252") + b"022,Ann,y\n",
+             "cut.csv": head.encode() + "021,王".encode()[:-1] + b"\n",
+             "bom.csv": b"\xef\xbb\xbf" + head.encode() + "021,欧阳娜娜,x\n".encode("gbk")}
+    for name, data in cases.items():
+        table = read_file(_land(tmp_path, name, data), "csv", expected={"Id"})
+        assert "encoding utf-8" in table.notes[0], name
+        frame = table.frame
+        assert frame["LastName"].to_pylist()[:20] == [f"张三丰{i}" for i in range(1, 21)], name
+        errors = [(line, e) for line, e in zip(frame[LINE].to_pylist(), frame["__error"].to_pylist()) if e]
+        assert len(errors) == 1 and errors[0][0] == 22 and errors[0][1].startswith("bytes not valid UTF-8 on line 22")
+        assert frame["LastName"][20].as_py() is None   # the damaged row's text is not passed on garbled
+    assert detect("Id,名字\n1,欧阳娜娜\n2,张伟\n".encode("gbk")) == "gb18030"   # a GBK file is still GBK
+    jsonl = read_file(_land(tmp_path, "j.jsonl", '{"id": "1", "n": "张"}\n{"id": "2", "n": "王"}\n{"id": "3", "n": "李"}\n'
+                            .encode() + '{"id": "4", "n": "赵"}\n'.encode("gbk")), "jsonl")
+    assert jsonl.frame["__error"].to_pylist()[:3] == [None] * 3
+    assert jsonl.frame["__error"][3].as_py().startswith("bytes not valid UTF-8 on line 4")
