@@ -6,6 +6,11 @@ import unicodedata
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _NON_DIGIT = re.compile(r"\D")
+MAX_STARS = 12   # a pasted megabyte stays a short mask: its length is not worth showing
+
+
+def _stars(n: int) -> str:
+    return "*" * n if n <= MAX_STARS else "*" * MAX_STARS + "…"
 
 
 def _cjk(text: str) -> bool:
@@ -23,8 +28,8 @@ def mask_phone(value: str | None) -> str | None:
     elif text.startswith("+1") and len(digits) == 11:
         digits = digits[1:]
     if len(digits) < 7:
-        return "*" * len(digits) or "***"
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+        return _stars(len(digits)) or "***"
+    return digits[:3] + _stars(len(digits) - 7) + digits[-4:]
 
 
 def mask_text(value: str | None) -> str | None:
@@ -52,8 +57,9 @@ def mask_name(value: str | None) -> str | None:
     text = str(value).strip()
     if _cjk(text):
         compact = "".join(text.split())
-        return compact[:1] + "*" * max(len(compact) - 1, 1)
-    return " ".join(f"{part[:1]}***" for part in text.split())
+        return compact[:1] + _stars(max(len(compact) - 1, 1))
+    parts = text.split()
+    return " ".join(f"{part[:1]}***" for part in parts[:MAX_STARS]) + (" …" if len(parts) > MAX_STARS else "")
 
 
 MASKERS = {"full_name": mask_name, "name": mask_name, "phone": mask_phone, "email": mask_email}

@@ -11,6 +11,7 @@ from pipelines.reporting.mask import csv_safe, mask_email, mask_field, mask_name
     ("+14152463733", "415***3733"),
     ("12345", "*****"),
     ("<script>", "***"),                              # no digit of it survives, no markup either
+    ("1" * 1_000_000, "111" + "*" * 12 + "…1111"),     # a pasted megabyte is a short mask
     (None, None),
 ])
 def test_mask_phone(value, masked):
@@ -33,6 +34,8 @@ def test_mask_email(value, masked):
     ("平 周", "平*"),
     ("John Smith", "J*** S***"),
     ("<script>alert(1)</script>", "<***"),
+    ("王" * 100_000, "王" + "*" * 12 + "…"),
+    ("a " * 100_000, " ".join(["a***"] * 12) + " …"),
 ])
 def test_mask_name(value, masked):
     assert mask_name(value) == masked
