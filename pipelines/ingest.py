@@ -115,12 +115,25 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
     return frame, entry
 
 
+def _hidden(path: Path) -> bool:
+    """Files no one delivered: dot files (.DS_Store, editors' swap files) and Office's lock files (~$name.xlsx)."""
+    return path.name.startswith((".", "~$"))
+
+
 def landed_files(landing: Path, partition: str) -> list[tuple[str, Path]]:
-    """(source folder name, file) for every file landed for the night, sorted for reproducibility."""
+    """(source folder name, file) for every file landed for the night, sorted for reproducibility: those in the
+    night's folder, and those in folders below it (which are not read, but reported)."""
     if not landing.exists():
         return []
     return sorted((d.name, f) for d in landing.iterdir() if d.is_dir()
-                  for f in sorted((d / partition).glob("*")) if f.is_file() and not f.name.startswith("."))
+                  for f in sorted((d / partition).rglob("*")) if f.is_file() and not _hidden(f)
+                  and not any(part.startswith(".") for part in f.relative_to(d / partition).parts[:-1]))
+
+
+def _in_subfolder(source_name: str, rel: str) -> dict:
+    return {"source_system": source_name, "source_file": rel, "status": "rejected", "rows_read": 0, "notes": None,
+            "columns": None, "error": f"{rel}: in a folder below the night's folder, not read (move it up to have "
+                                      "it read)"}
 
 
 # Nights at least this large (bytes of known sources' files) read their files in worker processes, two at a
@@ -158,7 +171,8 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
     """Every landed file of the night read and mapped, in the order of landed_files. On a large night the
     files are read in worker processes, the largest first, so a big export and the small ones overlap."""
     files = [(name, path, path.relative_to(landing).as_posix()) for name, path in landed_files(landing, partition)]
-    known = [(name, path, rel) for name, path, rel in files if name in sources]
+    nested = {rel for name, path, rel in files if path.parent != landing / name / partition}
+    known = [(name, path, rel) for name, path, rel in files if name in sources and rel not in nested]
     parallel = len(known) > 1 and sum(path.stat().st_size for _, path, _ in known) >= PARALLEL_BYTES
     frames, entries = [], []
     with workers.pool() if parallel else nullcontext():
@@ -168,8 +182,8 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
             for name, path, rel in sorted(known, key=lambda f: -f[1].stat().st_size):
                 started[rel] = executor.submit(read_landed_file, path, rel, sources[name])
         for name, path, rel in files:
-            if name not in sources:
-                entries.append(_unknown_source(name, rel))
+            if name not in sources or rel in nested:
+                entries.append(_unknown_source(name, rel) if name not in sources else _in_subfolder(name, rel))
                 continue
             frame, entry = _result(started.get(rel), path, rel, sources[name])
             frames.append(frame)

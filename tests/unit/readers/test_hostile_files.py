@@ -18,6 +18,7 @@ def _land(root, name: str, text: str | bytes, source: str = "salesforce"):
     folder = root / source / NIGHT
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return path
 
@@ -229,3 +230,17 @@ def test_a_utf8_file_with_a_few_damaged_lines_is_read_as_utf8_and_only_those_row
                             .encode() + '{"id": "4", "n": "赵"}\n'.encode("gbk")), "jsonl")
     assert jsonl.frame["__error"].to_pylist()[:3] == [None] * 3
     assert jsonl.frame["__error"][3].as_py().startswith("bytes not valid UTF-8 on line 4")
+
+
+def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
+    _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
+    _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
+    _land(tmp_path, ".DS_Store", b"\x00\x00\x00\x01Bud1")
+    _land(tmp_path, "~$contacts.csv", b"\x05owner")
+    _land(tmp_path, ".git/config.csv", "x")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    ledger = dict(zip(result.files["source_file"], zip(result.files["status"], result.files["error"])))
+    assert set(ledger) == {f"salesforce/{NIGHT}/contacts.csv", f"salesforce/{NIGHT}/resent/contacts.csv"}
+    status, error = ledger[f"salesforce/{NIGHT}/resent/contacts.csv"]
+    assert status == "rejected" and "folder below the night's folder" in error
+    assert result.raw.column("source_record_id").to_pylist() == ["P1"]
