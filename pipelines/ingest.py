@@ -16,7 +16,7 @@ import pyarrow as pa
 from pipelines import collector, workers
 from pipelines.readers import FileError, RawTable, read_file
 from pipelines.readers.base import ERROR, LINE
-from pipelines.readers.delimited import header_key
+from pipelines.readers.delimited import HEADER_SEARCH, header_key
 from pipelines.rules import MAPPABLE_FIELDS, Source
 from pipelines.warehouse.store import ident, sql
 
@@ -75,10 +75,16 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
     present = {header_key(h) for h in table.headers}
     needed = list(source.required_columns) + ([source.record_id] if source.record_id else [])
     missing = [c for c in dict.fromkeys(needed) if header_key(c) not in present]
-    if missing:
-        raise FileError(path, table.header_line or None,
-                        f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns"
-                        f"{''.join('; ' + n for n in table.notes if n.startswith('sheet '))})")
+    if not missing:
+        return
+    sheets = "".join("; " + n for n in table.notes if n.startswith("sheet "))
+    if not present & {header_key(c) for c in _expected_headers(source)}:
+        raise FileError(path, None, f"missing required column(s) {', '.join(missing)}: no header row, none of the "
+                                    f"first {HEADER_SEARCH} rows names a column of the source's mapping (set "
+                                    f"header_row in sources.yaml if the header is further down){sheets}")
+    raise FileError(path, table.header_line or None,
+                    f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns"
+                    f"{sheets})")
 
 
 def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:

@@ -42,10 +42,15 @@ def sniff_delimiter(sample: str) -> str:
         return max(_CANDIDATES, key=first.count)
 
 
+# The rows the header is looked for in (exports may open with a title, the filters used, a blank line or two),
+# and the lines read_csv reads first: the header among them, and the rows after it fit_width samples.
+HEADER_SEARCH = 30
+
+
 def naming_row(rows: list[list[str | None]], expected: set[str]) -> int | None:
-    """Index of the first of the first ten rows that names a mapped column, or None."""
+    """Index of the first of the first HEADER_SEARCH rows that names a mapped column, or None."""
     wanted = {header_key(e) for e in expected}
-    for i, row in enumerate(rows[:10]):
+    for i, row in enumerate(rows[:HEADER_SEARCH]):
         if wanted & {header_key(c) for c in row if c is not None}:
             return i
     return None
@@ -250,12 +255,9 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
     return table.take(pc.sort_indices(table.column(LINE))) if len(parts) > 1 else table
 
 
-PREAMBLE_LINES = 10   # the lines the header is looked for in, and the rows after it fit_width samples
-
-
 def _preamble(text: str, delim: str) -> list[list[str]]:
-    """The records of the first PREAMBLE_LINES lines, read as _exact_read reads them; [] when one is broken."""
-    head = first_lines(text, PREAMBLE_LINES)
+    """The records of the first HEADER_SEARCH lines, read as _exact_read reads them; [] when one is broken."""
+    head = first_lines(text, HEADER_SEARCH)
     try:
         return [row for row in csv.reader(io.StringIO(head, newline=""), delimiter=delim, strict=True)]
     except csv.Error:
@@ -318,12 +320,12 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
         if row and any(c.strip() for c in row):
             records.append((start, row, None))
         start = base + reader.line_num + 1
-    preamble = [r for _, r, _ in records[:10] if r is not None]
+    preamble = [r for _, r, _ in records[:HEADER_SEARCH] if r is not None]
     h = find_header(preamble, expected, header_row)
     if h >= len(records) or records[h][1] is None:
         raise FileError(path, 1, "no header row found")
     header_line = records[h][0]
-    sample = [r for line, r, _ in records[h + 1:] if r is not None and line <= PREAMBLE_LINES]  # as read_csv's
+    sample = [r for line, r, _ in records[h + 1:] if r is not None and line <= HEADER_SEARCH]  # as read_csv's
     headers = unique_headers(fit_width(records[h][1], sample))
     width = len(headers)
     rows, lines, errors = [], [], []

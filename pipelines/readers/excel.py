@@ -7,7 +7,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.delimited import find_header, naming_row
+from pipelines.readers.delimited import HEADER_SEARCH, find_header, naming_row
 
 
 def cell_text(value: object) -> str | None:
@@ -28,7 +28,7 @@ def cell_text(value: object) -> str | None:
 
 
 def _names_a_column(grid: list[list], expected: set[str]) -> bool:
-    return naming_row([[cell_text(v) for v in row] for row in grid[:10]], expected) is not None
+    return naming_row([[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH]], expected) is not None
 
 
 def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_row: int | None):
@@ -37,11 +37,11 @@ def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_
     if isinstance(sheet, str):
         return book.get_sheet_by_name(sheet)
     first = book.get_sheet_by_index(sheet)
-    if sheet != 0 or header_row is not None or not expected or _names_a_column(first.to_python(nrows=10), expected):
+    if sheet != 0 or header_row is not None or not expected or _names_a_column(first.to_python(nrows=HEADER_SEARCH), expected):
         return first
     for index in range(1, len(book.sheet_names)):
         other = book.get_sheet_by_index(index)
-        if _names_a_column(other.to_python(nrows=10), expected):
+        if _names_a_column(other.to_python(nrows=HEADER_SEARCH), expected):
             return other
     return first
 
@@ -58,7 +58,7 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     nonempty = [i for i, row in enumerate(cells) if any(c is not None for c in row)]
     if not nonempty:
         raise FileError(path, 1, "sheet is empty")
-    h = find_header([cells[i] for i in nonempty[:10]], expected, header_row)
+    h = find_header([cells[i] for i in nonempty[:HEADER_SEARCH]], expected, header_row)
     h_index = nonempty[h] if header_row is None else header_row - 1
     headers = unique_headers(cells[h_index])
     width = len(headers)

@@ -244,3 +244,25 @@ def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignor
     status, error = ledger[f"salesforce/{NIGHT}/resent/contacts.csv"]
     assert status == "rejected" and "folder below the night's folder" in error
     assert result.raw.column("source_record_id").to_pylist() == ["P1"]
+
+
+def test_a_header_below_a_long_title_block_is_found(tmp_path, rules):
+    """Exports that open with a title, the filters used and blank rows: the header on row 12 (XLSX) or line
+    15 (CSV) is found by name; a file with no header row at all says so instead of naming row 1."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for i in range(11):
+        wb.active.append([f"筛选条件 {i}"] if i % 3 else [None])
+    wb.active.append(["客户名称", "手机"])
+    wb.active.append(["张三", "13800138000"])
+    path = tmp_path / "k.xlsx"
+    wb.save(path)
+    table = read_file(path, "xlsx", expected={"客户名称"})
+    assert table.frame["客户名称"].to_pylist() == ["张三"] and table.frame[LINE].to_pylist() == [13]
+    title = "".join(f"Report line {i}\n" for i in range(14))
+    csv_path = _land(tmp_path, "late.csv", title + HEADER + '\n"P1","Li","l@example.com"\n')
+    assert _records(csv_path) == [(16, "P1", None)]
+    _land(tmp_path / "l", "none.csv", "a,b\n1,2\n")
+    result = ingest_partition(tmp_path / "l", NIGHT, rules.sources)
+    assert "no header row, none of the first 30 rows" in result.files["error"][0]
