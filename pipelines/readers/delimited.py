@@ -256,12 +256,15 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
 
 
 def _preamble(text: str, delim: str) -> list[list[str]]:
-    """The records of the first HEADER_SEARCH lines, read as _exact_read reads them; [] when one is broken."""
+    """The records of the first HEADER_SEARCH lines, read as _exact_read reads them; [] when one is broken or
+    spans several lines (a quoted title over two lines): the line readers number records by their lines."""
     head = first_lines(text, HEADER_SEARCH)
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delim, strict=True)
     try:
-        return [row for row in csv.reader(io.StringIO(head, newline=""), delimiter=delim, strict=True)]
+        rows = list(reader)
     except csv.Error:
         return []
+    return rows if reader.line_num == len(rows) else []
 
 
 def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, expected: set[str]) -> RawTable:
