@@ -24,6 +24,8 @@ ALLOWED = (
     "expect_table_columns_to_match_set",
 )
 SEVERITIES = ("error", "warn")
+# GX's own names for them, so Data Docs show which expectations only warn.
+GX_SEVERITY = {"error": "critical", "warn": "warning"}
 # Counts only: no failing value is stored in the results or shown in Data Docs (they are PII).
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
 
@@ -36,6 +38,7 @@ class SuiteError(ValueError):
 class Expectation:
     type: str
     kwargs: dict[str, Any]
+    severity: str | None = None  # None: the suite's
 
     @property
     def label(self) -> str:
@@ -45,22 +48,26 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Suite:
-    """What a good table looks like; `severity: error` makes a failure block the assets downstream."""
+    """What a good table looks like; a failed expectation of severity error blocks the assets downstream, one of
+    severity warn is reported and stops nothing. An expectation's own severity overrides the suite's."""
 
     table: str
     severity: str
     description: str
     expectations: tuple[Expectation, ...] = field(default_factory=tuple)
 
+    def severity_of(self, expectation: Expectation) -> str:
+        return expectation.severity or self.severity
+
 
 def _camel(type_name: str) -> str:
     return "".join(part.capitalize() for part in type_name.split("_"))
 
 
-def gx_expectation(expectation: Expectation):
+def gx_expectation(expectation: Expectation, severity: str = "error"):
     import great_expectations as gx
 
-    return getattr(gx.expectations, _camel(expectation.type))(**expectation.kwargs)
+    return getattr(gx.expectations, _camel(expectation.type))(**expectation.kwargs, severity=GX_SEVERITY[severity])
 
 
 def check_expectation(expectation: Expectation) -> str | None:
@@ -77,7 +84,8 @@ def check_expectation(expectation: Expectation) -> str | None:
 def gx_suite(suite: Suite):
     import great_expectations as gx
 
-    return gx.ExpectationSuite(name=suite.table, expectations=[gx_expectation(e) for e in suite.expectations])
+    return gx.ExpectationSuite(name=suite.table,
+                               expectations=[gx_expectation(e, suite.severity_of(e)) for e in suite.expectations])
 
 
 def result_rows(suite: Suite, ids: list[str], validation: dict) -> list[dict]:
@@ -89,7 +97,7 @@ def result_rows(suite: Suite, ids: list[str], validation: dict) -> list[dict]:
         result = item.get("result") or {}
         table_count = expectation.type.startswith("expect_table_row_count")
         rows.append({
-            "suite": suite.table, "expectation": expectation.label,
+            "suite": suite.table, "expectation": expectation.label, "severity": suite.severity_of(expectation),
             "success": bool(item.get("success", False)),
             "element_count": result.get("observed_value") if table_count else result.get("element_count"),
             "unexpected_count": result.get("unexpected_count"),

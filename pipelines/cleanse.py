@@ -183,7 +183,8 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
         f[field], bad = _source_dates(f, field, rules)
         f["_bad_dates"] |= bad
     f["birth_date"], bad_birth = _source_dates(f, "birth_date", rules)
-    f["_bad_birth_date"] = bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min)
+    # a birth date after the row's night is in the future: raw_customers rows carry their night (partition_date)
+    f["_bad_birth_date"] = bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min, f["partition_date"])
     f["birth_date"] = f["birth_date"].dt.normalize().where(~f["_bad_birth_date"])
     addr = started.addresses()
     f[["province", "city", "district", "street", "address_ambiguous"]] = addr[

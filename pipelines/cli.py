@@ -36,12 +36,30 @@ def seed_landing(landing: Path, samples: Path) -> bool:
     return True
 
 
-def landed_dates(landing: Path) -> list[str]:
+def landed_folders(landing: Path) -> dict[str, list[Path]]:
+    """The date folders of the landing folder (<source>/<YYYY-MM-DD>), by date, in date order."""
     import re
 
     pattern = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-    return sorted({d.name for s in landing.iterdir() if s.is_dir() for d in s.iterdir()
-                   if d.is_dir() and pattern.match(d.name)}) if landing.exists() else []
+    found: dict[str, list[Path]] = {}
+    for folder in sorted(landing.glob("*/*")) if landing.exists() else []:
+        if folder.is_dir() and pattern.match(folder.name):
+            found.setdefault(folder.name, []).append(folder)
+    return dict(sorted(found.items()))
+
+
+def _nights(folders: dict[str, list[Path]]) -> tuple[list[str], list[str]]:
+    """The landed dates that are nightly partitions, and one line for each folder skipped because it is not."""
+    from pipelines.defs.partitions import not_a_night
+
+    nights, skipped = [], []
+    for date, paths in folders.items():
+        why = not_a_night(date)
+        if why is None:
+            nights.append(date)
+        else:
+            skipped += [f"skipped landing folder {path}: {why}" for path in paths]
+    return nights, skipped
 
 
 def _summary(warehouse: Path, run_ids: list[str]) -> list[tuple]:
@@ -75,6 +93,16 @@ def _print_failures(result) -> None:
             print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}", file=sys.stderr)
     for line in failed_checks(result):
         print(f"    {line}", file=sys.stderr)
+
+
+def _print_blocked(result, night: str) -> None:
+    """What a night stopped by a blocking check leaves behind, and how to go on."""
+    from pipelines.defs.checks import blocked_by
+
+    if blocked_by(result):
+        print(f"    night {night} stopped by a blocking check: its customers_clean and quarantine rows stay for "
+              "inspection; pipeline_runs, the customer masters and the report were not built for it. Fix the cause "
+              f"and run `crm-quality run --date {night}` again (the night's rows are replaced).", file=sys.stderr)
 
 
 def _run_masters(instance, materialize, full: bool = False) -> bool:
@@ -119,12 +147,16 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
         run_ids.append(result.run_id)
         _print_failures(result)
         if not result.success:
+            _print_blocked(result, date)
             failed.append(date)
     print(f"\n{'night':<12}{'source':<14}{'rows in':>9}{'clean':>9}{'quarant.':>10}{'files rejected':>16}")
     for night, source, rows_in, clean, quarantined, rejected, unbalanced in _summary(settings.warehouse, run_ids):
         note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
         print(f"{str(night):<12}{source:<14}{rows_in:>9}{clean:>9}{quarantined:>10}{rejected:>16}{note}")
-    if masters and not failed:
+    if failed:
+        print(f"{'customer masters and reports' if masters else 'reports'} not built: a night failed "
+              "(the masters would read its rows)", file=sys.stderr)
+    elif masters:
         if _run_masters(instance, materialize, full_rebuild):
             _master_summary(settings.warehouse)
         else:
@@ -188,19 +220,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed_samples and seed_landing(settings.landing, settings.samples):
         print(f"copied the sample exports from {settings.samples} into {settings.landing}")
     if args.date:
-        import datetime as dt
+        if _bad_night(args.date):
+            return 2
+        return run([args.date], masters=not args.no_masters, full_rebuild=args.full_rebuild)
+    folders = landed_folders(settings.landing)
+    if not folders:
+        print(f"nothing landed in {settings.landing}", file=sys.stderr)
+        return 1
+    dates, skipped = _nights(folders)
+    for line in skipped:
+        print(line, file=sys.stderr)
+    if not dates:
+        print(f"no landing folder in {settings.landing} is a nightly partition: nothing to run", file=sys.stderr)
+        return 1
+    code = run(dates, masters=not args.no_masters, full_rebuild=args.full_rebuild)
+    if skipped:
+        print(f"{len(skipped)} landing folder(s) skipped, not nightly partitions (listed at the start)",
+              file=sys.stderr)
+    return code
 
-        try:
-            dt.date.fromisoformat(args.date)
-        except ValueError:
-            parser.error(f"--date must be YYYY-MM-DD, not {args.date!r}")
-        dates = [args.date]
-    else:
-        dates = landed_dates(settings.landing)
-        if not dates:
-            print(f"nothing landed in {settings.landing}", file=sys.stderr)
-            return 1
-    return run(dates, masters=not args.no_masters, full_rebuild=args.full_rebuild)
+
+def _bad_night(date: str) -> bool:
+    """A --date that is not a nightly partition: say why in one line."""
+    from pipelines.defs.partitions import not_a_night
+
+    why = not_a_night(date)
+    if why:
+        print(f"crm-quality: --date {date} is not a nightly partition: {why}", file=sys.stderr)
+    return why is not None
 
 
 def train() -> int:
@@ -293,14 +340,10 @@ def _run_reports(instance, materialize, dates: list[str]) -> list[str]:
 
 
 def report_command(args, parser) -> int:
-    import datetime as dt
-
     from pipelines.warehouse.store import connect
 
-    try:
-        dt.date.fromisoformat(args.date)
-    except ValueError:
-        parser.error(f"--date must be YYYY-MM-DD, not {args.date!r}")
+    if _bad_night(args.date):
+        return 2
     settings = load_settings()
     if not settings.warehouse.exists():
         print(f"no warehouse at {settings.warehouse}: run the pipeline first", file=sys.stderr)

@@ -21,7 +21,13 @@ DATA_SOURCE = "warehouse"
 class Outcome:
     suite: Suite
     success: bool
-    rows: pd.DataFrame  # one per expectation: suite, expectation, success, counts
+    rows: pd.DataFrame  # one per expectation: suite, expectation, severity, success, counts
+
+    @property
+    def blocking(self) -> bool:
+        """An expectation of severity error failed: the assets downstream must not be built."""
+        failed = self.rows[~self.rows["success"]]
+        return bool((failed["severity"] == "error").any())
 
 
 def load_suite(path: Path) -> Suite:
@@ -44,8 +50,11 @@ def _expectation(doc: _Doc, index: int, raw: Any) -> Expectation:
     keys = ("expectations", index)
     if not isinstance(raw, dict) or "expect" not in raw:
         raise doc.fail(keys, "expected a mapping with 'expect: <expectation type>' and its arguments")
-    kwargs = {k: v for k, v in raw.items() if k != "expect"}
-    expectation = Expectation(str(raw["expect"]), kwargs)
+    kwargs = {k: v for k, v in raw.items() if k not in ("expect", "severity")}
+    severity = raw.get("severity")
+    if severity is not None and severity not in SEVERITIES:
+        raise doc.fail(keys + ("severity",), f"'{severity}' is not one of {', '.join(SEVERITIES)}")
+    expectation = Expectation(str(raw["expect"]), kwargs, severity)
     problem = check_expectation(expectation)
     if problem:
         raise doc.fail(keys, problem)

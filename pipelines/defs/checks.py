@@ -110,9 +110,11 @@ def _run_suite(context: AssetCheckExecutionContext, table: str, warehouse: DuckD
         store_results(con, outcome, context.run.run_id, partition,
                       dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     failed = outcome.rows[~outcome.rows["success"]]
+    blocking = failed[failed["severity"] == "error"]
     return AssetCheckResult(
-        passed=outcome.success, severity=AssetCheckSeverity.ERROR if suite.severity == "error" else WARN,
+        passed=outcome.success, severity=AssetCheckSeverity.ERROR if outcome.blocking else WARN,
         metadata={"rows": len(frame), "expectations": len(outcome.rows), "failed": len(failed),
+                  "failed_blocking": len(blocking),
                   "pass_rate": _rate(len(outcome.rows) - len(failed), len(outcome.rows)),
                   "failed_expectations": ", ".join(failed["expectation"]) or "none",
                   "data_docs": MetadataValue.path(str(Path(expectations.docs) / "index.html"))})
@@ -124,7 +126,7 @@ def _suite_check(table: str, partitioned: bool):
     @asset_check(asset=table, name="expectations", blocking=True, pool=POOL,
                  partitions_def=nightly if partitioned else None,
                  description=f"The expectation suite checks/expectations/{table}.yaml (Great Expectations); "
-                             "its severity decides whether a failure blocks.")
+                             "a failed expectation of severity error blocks, one of severity warn only warns.")
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource,
                expectations: ExpectationsConfig) -> AssetCheckResult:
         return _run_suite(context, table, warehouse, expectations, context.partition_key if partitioned else None)
@@ -140,17 +142,28 @@ MASTER_CHECKS = [unique_master_id, one_row_per_record,
                  _suite_check("customer_master", False), _suite_check("customer_xref", False)]
 
 
+def _blocks(evaluation) -> bool:
+    return not evaluation.passed and evaluation.blocking and evaluation.severity == AssetCheckSeverity.ERROR
+
+
+def blocked_by(result) -> list[str]:
+    """The failed checks of a materialisation result that stopped the assets downstream."""
+    return [e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations() if _blocks(e)]
+
+
 def failed_checks(result) -> list[str]:
-    """One line per failed check of a materialisation result: check, partition, whether it blocked, counts."""
+    """One line per failed check of a materialisation result: check, partition, whether it blocked, counts, and
+    the failed expectations of a suite (their names, never a value)."""
     lines = []
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.passed:
             continue
-        blocked = evaluation.blocking and evaluation.severity == AssetCheckSeverity.ERROR
         counts = {k: v.value for k, v in evaluation.metadata.items()
                   if isinstance(v.value, (int, float)) and not isinstance(v.value, bool) and v.value}
         night = f" for {evaluation.partition}" if evaluation.partition else ""
-        what = "blocking: downstream assets not built" if blocked else "warning"
+        what = "blocking: downstream assets not built" if _blocks(evaluation) else "warning: nothing stopped"
+        names = evaluation.metadata.get("failed_expectations")
         lines.append(f"check {evaluation.asset_check_key.to_user_string()} failed{night} ({what}); "
-                     + ", ".join(f"{k}={v}" for k, v in counts.items()))
+                     + ", ".join(f"{k}={v}" for k, v in counts.items())
+                     + (f"; failed: {names.value}" if names and names.value != "none" else ""))
     return lines

@@ -102,6 +102,10 @@ def schema_drift(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
     return _records(con.execute(sql("report_schema_drift"), {"partition": night}).df())
 
 
+def failed_expectations(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
+    return _records(con.execute(sql("report_failed_expectations"), {"partition": night}).df())
+
+
 def rejected_files(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
     return _records(con.execute("select source_system, source_file, error from ingest_files "
                                 "where partition_date = ? and status = 'rejected' order by all", [night]).df())
@@ -184,7 +188,8 @@ def build_report(con: duckdb.DuckDBPyConnection, night: str, reports: Path, rule
         night=night, generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M"), alerts=alerts,
         totals=totals(con, night), scorecard=scorecard(con, night), metrics=SCORE_METRICS,
         charts=trends(con, night), rules=rules, drift=schema_drift(con, night),
-        rejected=rejected_files(con, night), review_total=review_total, review=review,
+        rejected=rejected_files(con, night), expectations=failed_expectations(con, night),
+        review_total=review_total, review=review,
         gx=(reports / "gx").is_dir(), nights=list_nights(con, reports, also=night))
     _write(folder / "index.html", html)
     index = write_index(con, reports, also=night)

@@ -196,5 +196,7 @@ create table if not exists expectation_results (
     unexpected_count bigint,
     unexpected_percent double,
     error varchar,                     -- GX's message when the expectation could not be evaluated
-    validated_at timestamp not null
+    validated_at timestamp not null,
+    severity varchar                   -- error: its failure blocks the assets downstream; warn: reported only
 );
+alter table expectation_results add column if not exists severity varchar;

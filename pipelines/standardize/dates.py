@@ -88,9 +88,12 @@ def fill_unparsed(parsed: pd.Series | None, raw: pd.Series, parse) -> tuple[pd.S
     return out, bad
 
 
-def out_of_range(values: pd.Series, earliest: str, today: pd.Timestamp | None = None) -> pd.Series:
-    today = today or pd.Timestamp.now().normalize()
-    return values.notna() & ((values < pd.Timestamp(earliest)) | (values > today))
+def out_of_range(values: pd.Series, earliest: str, night: pd.Series | pd.Timestamp) -> pd.Series:
+    """Dates before `earliest` or after the day of their night (the partition date, not the wall clock: a rerun
+    of a night judges its dates as the first run did)."""
+    latest = pd.to_datetime(night)
+    latest = latest.dt.normalize() if isinstance(latest, pd.Series) else latest.normalize()
+    return values.notna() & ((values < pd.Timestamp(earliest)) | (values.dt.normalize() > latest))
 
 
 __all__ = ["parse_timestamps", "out_of_range", "np"]

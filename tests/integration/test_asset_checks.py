@@ -176,7 +176,7 @@ def test_cli_names_the_failed_blocking_check_and_exits_non_zero(small_landing, t
     from pipelines.cli import main
 
     rules = _rules_that_let_duplicates_through(tmp_path)
-    for var, value in {"CRM_LANDING": small_landing, "CRM_WAREHOUSE": tmp_path / "w.duckdb", "CRM_RULES": rules,
+    for var, value in {"CRM_LANDING": small_landing, "CRM_WAREHOUSE": tmp_path / "warehouse.duckdb", "CRM_RULES": rules,
                        "CRM_REPORTS": tmp_path / "reports", "DAGSTER_HOME": REPO,
                        "CRM_DAGSTER_STORAGE": tmp_path / "dagster", "CRM_DAGSTER_LOGS": tmp_path / "logs"}.items():
         monkeypatch.setenv(var, str(value))
@@ -184,7 +184,12 @@ def test_cli_names_the_failed_blocking_check_and_exits_non_zero(small_landing, t
     out, err = capsys.readouterr()
     assert f"check customers_clean:unique_record_key failed for {NIGHT} (blocking" in err and "duplicate_keys=" in err
     assert "Traceback" not in err and "DagsterAssetCheckFailedError" not in err
-    assert "customer masters" not in out
+    assert f"night {NIGHT} stopped by a blocking check" in err and f"crm-quality run --date {NIGHT}` again" in err
+    assert "customer masters and reports not built" in err and "customer masters" not in out
+    # what the message says is what the warehouse holds: the night's rows, no run row, no master, no report
+    counts = _query(tmp_path, "select (select count(*) from customers_clean), (select count(*) from pipeline_runs), "
+                              "(select count(*) from customer_master)")
+    assert counts[0][0] > 0 and counts[0][1:] == (0, 0) and not (tmp_path / "reports" / NIGHT).exists()
 
 
 def test_the_jobs_run_the_checks():
@@ -196,3 +201,46 @@ def test_the_jobs_run_the_checks():
             "quarantine_expectations"} <= nightly
     assert {"customer_master_unique_master_id", "customer_xref_one_row_per_record",
             "customer_master_expectations", "customer_xref_expectations"} <= master
+
+
+def _small_night_of_form_leads(landing: Path, night: str) -> None:
+    """10 HubSpot contacts of the sample export, 2 of them form leads with only a valid e-mail (no name)."""
+    with (REPO / "data/samples/hubspot/2026-11-20/contacts.csv").open(encoding="utf-8", newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    rows = [r for r in rows if r[header.index("Email")].endswith("@example.com")][:10]
+    for row in rows[:2]:
+        row[header.index("First Name")] = row[header.index("Last Name")] = ""
+    folder = landing / "hubspot" / night
+    folder.mkdir(parents=True)
+    with (folder / "contacts.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, quoting=csv.QUOTE_ALL).writerows([header] + rows)
+
+
+def test_a_small_night_with_name_less_leads_completes_and_reports_the_expectation(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    night = "2026-11-06"
+    _small_night_of_form_leads(tmp_path / "landing", night)
+    shutil.copy(REPO / "data/models/splink_model.json", tmp_path / "model.json")
+    for var, value in {"CRM_LANDING": tmp_path / "landing", "CRM_WAREHOUSE": tmp_path / "w.duckdb",
+                       "CRM_REPORTS": tmp_path / "reports", "CRM_MODEL": tmp_path / "model.json",
+                       "CRM_DECISIONS": tmp_path / "decisions.csv", "DAGSTER_HOME": REPO,
+                       "CRM_DAGSTER_STORAGE": tmp_path / "dagster", "CRM_DAGSTER_LOGS": tmp_path / "logs"}.items():
+        monkeypatch.setenv(var, str(value))
+    assert main(["run", "--date", night]) == 0  # the night, its masters and its report
+    out, err = capsys.readouterr()
+    assert f"check customers_clean:expectations failed for {night} (warning: nothing stopped)" in err
+    assert "failed: expect_column_values_to_not_be_null(full_name)" in err and "Traceback" not in err
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute("select rows_in, rows_clean, status from pipeline_runs").fetchall() == [
+            (10, 10, "completed")]
+        assert con.execute("select expectation, severity, unexpected_count, element_count from expectation_results "
+                           "where not success").fetchall() == [
+            ("expect_column_values_to_not_be_null(full_name)", "warn", 2, 10)]
+        assert con.execute("select count(*) from customer_xref").fetchone()[0] == 10
+    finally:
+        con.close()
+    html = (tmp_path / "reports" / night / "index.html").read_text(encoding="utf-8")
+    failed = html[html.index('id="failed-expectations"'):]
+    assert "expect_column_values_to_not_be_null(full_name)" in failed and "2 of 10" in failed

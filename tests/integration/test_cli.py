@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,13 @@ def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
     assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli(["run", "--all"], tmp_path, tmp_path / "empty")
     assert proc.returncode == 1 and "nothing landed" in proc.stderr and "Traceback" not in proc.stderr
+    for date, why in (("2099-12-31", "in the future: the last night is"), ("2023-12-31", "before the first night"),
+                      ("2026-02-30", "not a date written YYYY-MM-DD")):
+        for command in ("run", "report"):
+            proc = cli([command, "--date", date], tmp_path, small_landing)
+            line = proc.stderr.strip()  # one line, no traceback
+            assert proc.returncode == 2 and "\n" not in line, (command, date, proc.stderr)
+            assert line.startswith(f"crm-quality: --date {date} is not a nightly partition: {why}"), line
     for home in (str(tmp_path / "no-such-folder"), "", "relative/folder"):
         env = {**os.environ, "DAGSTER_HOME": home, "CRM_LANDING": str(small_landing),
                "CRM_WAREHOUSE": str(tmp_path / "w.duckdb")}
@@ -82,3 +90,26 @@ def test_definitions_load_with_one_asset_per_table():
     assert defs.resolve_sensor_def("masters_after_nightly") is not None
     assert defs.resolve_job_def("report_job") is not None and defs.resolve_sensor_def("reports_after_masters")
     assert AssetKey("customers_clean") in defs.resolve_asset_graph().get_all_asset_keys()
+
+
+def test_run_all_skips_folders_that_are_not_nights_and_runs_the_others(tmp_path):
+    """A folder dated before the first partition or after today (UTC) is reported and skipped; the good night runs."""
+    landing = tmp_path / "landing"
+    good = landing / "salesforce" / "2026-11-20"
+    shutil.copytree(REPO / "data" / "samples" / "salesforce" / "2026-11-20", good)
+    for bad in ("2023-12-31", "2099-12-31"):
+        shutil.copytree(good, landing / "salesforce" / bad)
+    proc = cli(["run", "--all", "--no-masters"], tmp_path, landing)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout and "DagsterUnknownPartitionError" not in proc.stderr
+    assert f"skipped landing folder {landing / 'salesforce' / '2023-12-31'}: before the first night, 2024-01-01" \
+        in proc.stderr
+    assert f"skipped landing folder {landing / 'salesforce' / '2099-12-31'}: in the future" in proc.stderr
+    assert "[1/1] 2026-11-20" in proc.stdout and "2 landing folder(s) skipped" in proc.stderr
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        nights = con.execute("select distinct partition_date::varchar, status from pipeline_runs").fetchall()
+    finally:
+        con.close()
+    assert nights == [("2026-11-20", "completed")]
+    assert (tmp_path / "reports" / "2026-11-20" / "index.html").exists()

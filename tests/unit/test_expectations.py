@@ -24,11 +24,23 @@ def test_bundled_suites_load():
     assert suites["customers_clean"].severity == "error" and suites["quarantine"].severity == "warn"
     labels = [e.label for e in suites["customers_clean"].expectations]
     assert "expect_compound_columns_to_be_unique(source_system, source_record_id)" in labels
+    # a share of rows is a quality signal, not structural breakage: it warns, the rest block
+    clean = suites["customers_clean"]
+    warns = [e.label for e in clean.expectations if clean.severity_of(e) == "warn"]
+    assert warns == ["expect_column_values_to_not_be_null(full_name)"]
 
 
 def test_a_good_suite_loads(tmp_path):
     suite = load_suite(_suite(tmp_path, GOOD))
     assert suite.table == "t" and suite.expectations[0].kwargs == {"column": "a"}
+
+
+def test_an_expectation_may_set_its_own_severity(tmp_path):
+    text = GOOD.replace("severity: warn", "severity: error") + \
+        "  - expect: expect_column_values_to_not_be_null\n    column: b\n    mostly: 0.9\n    severity: warn\n"
+    suite = load_suite(_suite(tmp_path, text))
+    assert [suite.severity_of(e) for e in suite.expectations] == ["error", "warn"]
+    assert suite.expectations[1].kwargs == {"column": "b", "mostly": 0.9}  # severity is ours, not a GX argument
 
 
 @pytest.mark.parametrize("text, line, words", [
@@ -40,6 +52,7 @@ def test_a_good_suite_loads(tmp_path):
     (GOOD.replace("expect_column_values_to_not_be_null", "expect_column_distinct_values_to_be_in_set"), 4,
      ["not allowed"]),
     (GOOD.replace("    column: a\n", "    colum: a\n"), 4, ["expectations.0", "colum"]),
+    (GOOD + "    severity: warning\n", 6, ["expectations.0.severity", "'warning' is not one of error, warn"]),
 ])
 def test_a_typo_names_file_line_and_key(tmp_path, text, line, words):
     with pytest.raises(RulesError) as err:

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from pipelines.standardize.addresses import build_gazetteer, parse_address
-from pipelines.standardize.dates import parse_timestamps
+from pipelines.standardize.dates import out_of_range, parse_timestamps
 from pipelines.standardize.names import standardize_name
 
 
@@ -62,3 +62,19 @@ def test_dates_all_empty(rules):
     parsed, bad = parse_timestamps(pd.Series([None, None], dtype=object), std.date_formats, False,
                                    (std.excel_date_min, std.excel_date_max))
     assert parsed.isna().all() and not bad.any()
+
+
+@pytest.mark.parametrize("birth, night, expected", [
+    ("2026-11-25", "2026-11-07", True),        # after its night, however far the wall clock has moved on
+    ("2027-01-15", "2026-11-07", True),
+    ("2026-11-07 18:30", "2026-11-07", False),  # born on the night's own day
+    ("2026-11-08", "2026-11-07", True),
+    ("2026-11-25", "2026-11-30", False),        # the same date on a later night is in the past
+    ("1899-12-31", "2026-11-07", True),         # before birth_date_min
+    (None, "2026-11-07", False),
+])
+def test_birth_dates_are_judged_against_their_night(birth, night, expected):
+    values = pd.Series([pd.Timestamp(birth) if birth else pd.NaT], dtype="datetime64[ns]")
+    nights = pd.Series([pd.Timestamp(night)], dtype="datetime64[ns]")
+    assert out_of_range(values, "1900-01-01", nights).tolist() == [expected]
+    assert out_of_range(values, "1900-01-01", pd.Timestamp(night)).tolist() == [expected]
