@@ -22,6 +22,10 @@ def _duplicate_record_id(f: pd.DataFrame) -> pd.Series:
     return ~(keyed & later_copy)
 
 
+def _summary_row(f: pd.DataFrame) -> pd.Series:
+    return ~f["_summary_row"] | f["parse_error"].notna()
+
+
 def _no_identity(f: pd.DataFrame) -> pd.Series:
     return f["full_name"].notna() | f["phone_valid"] | f["email_valid"] | f["parse_error"].notna()
 
@@ -58,6 +62,7 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "unparseable_record": _unparseable_record,
     "missing_record_id": _missing_record_id,
     "duplicate_record_id": _duplicate_record_id,
+    "summary_row": _summary_row,
     "no_identity": _no_identity,
     "invalid_email": _invalid_email,
     "invalid_phone": _invalid_phone,

@@ -177,6 +177,8 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
+    f["_summary_row"] = (names.summary_rows(f["full_name"], std.summary_labels) & f["phone_raw"].isna()
+                         & f["email_raw"].isna())
     f[list(names.FIELDS)] = started.names()
     f["_bad_dates"] = False
     for field in DATE_FIELDS:

@@ -138,6 +138,7 @@ class Standardization:
     address_suffixes: list[str]
     address_aliases: dict[str, str]
     phone_extension_markers: list[str] = field(default_factory=list)
+    summary_labels: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ def load_standardization(folder: Path) -> Standardization:
     raw = _mapping(doc, (), doc.data, _STD_KEYS | {"phones"}, _STD_KEYS)
     phones = _mapping(doc, ("phones",), raw.get("phones") or {}, {"extension_markers"})
     bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
-    names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames"})
+    names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
     addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
@@ -259,6 +260,7 @@ def load_standardization(folder: Path) -> Standardization:
         address_suffixes=_str_list(doc, ("addresses", "suffixes"), addr.get("suffixes")),
         address_aliases={str(k): str(v) for k, v in (addr.get("aliases") or {}).items()},
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
+        summary_labels=_str_list(doc, ("names", "summary_labels"), names.get("summary_labels")),
     )
 
 

@@ -6,8 +6,10 @@ from functools import partial
 from typing import Callable
 
 import pandas as pd
+import pyarrow.compute as pc
 from nameparser import HumanName
 
+from pipelines.standardize.arrow_text import to_arrow, to_series
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -68,3 +70,19 @@ def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: 
     pending = (map_distinct_rows_later(frame.loc[present, list(FIELDS)], fn, parallel=True)
                if present.any() else None)
     return filled_later(out, present, pending, FIELDS, [])
+
+
+
+_RE2_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
+
+
+def summary_rows(full_name: pd.Series, labels: list[str]) -> pd.Series:
+    """Whether each name is a totals label (rules: names.summary_labels), alone or with ':' and a count: 合计,
+    合计：3, Total: 1,204 rows. Arrow's RE2 over the column."""
+    if not labels or not len(full_name):
+        return pd.Series(False, index=full_name.index)
+    alternatives = "|".join(_RE2_SPECIAL.sub(r"\\\1", label) for label in sorted(labels, key=len, reverse=True))
+    pattern = (f"(?i)^\\s*(?:{alternatives})\\s*[:：]?\\s*"
+               "(?:[0-9][0-9,]*\\s*(?:条|人|个|行|rows?|records?)?)?\\s*$")
+    found = pc.fill_null(pc.match_substring_regex(to_arrow(full_name.astype(object)), pattern), False)
+    return to_series(found, full_name.index, bool)

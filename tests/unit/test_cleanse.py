@@ -12,7 +12,7 @@ BIRTHS = ["2026-11-25", "2027-01-15", "2026-11-07", "1990-01-01"]
 def _raw(night: str) -> pd.DataFrame:
     """Rows as raw_customers holds them: text cells, lineage, the night in partition_date."""
     raw = pd.DataFrame({field: [None] * len(BIRTHS) for field in MAPPABLE_FIELDS}, dtype=object)
-    raw["full_name"], raw["birth_date"] = "Ann Lee", BIRTHS
+    raw["full_name"], raw["birth_date"], raw["extra"] = "Ann Lee", BIRTHS, "{}"
     return raw.assign(partition_date=pd.Timestamp(night), run_id="r", source_system="salesforce",
                       source_file="contacts.csv", source_line=range(2, 2 + len(BIRTHS)),
                       source_record_id=[f"003A{i}" for i in range(len(BIRTHS))], parse_error=None)
@@ -29,3 +29,16 @@ def test_a_birth_date_after_the_night_is_flagged_whenever_the_night_runs(rules, 
     # the same dates arriving on a later night are in its past
     later = cleanse.standardize(_raw("2027-02-01"), rules)
     assert later["_bad_birth_date"].tolist() == [False, False, False, False]
+
+
+def test_an_exports_totals_row_is_quarantined_and_a_person_named_like_it_is_not(rules):
+    """悟空CRM and spreadsheet exports end with a totals row (合计：3): it has a 'name' and nothing else."""
+    raw = _raw("2026-11-20")
+    raw["birth_date"] = None
+    raw["full_name"] = ["合计：3", "张合计", "Total: 1,204 rows", "Total"]
+    raw.loc[3, "phone"] = "13800138000"     # a 'Total' with a phone is somebody: left to the other rules
+    out = cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules)
+    assert out.quarantine["rule"].tolist() == ["summary_row", "summary_row"]
+    assert out.quarantine["source_line"].tolist() == [2, 4]
+    assert "totals row" in out.quarantine["reason"][0]
+    assert out.rows["_clean"].tolist() == [False, True, False, True]
