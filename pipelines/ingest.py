@@ -6,7 +6,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
 from dataclasses import dataclass
-from fnmatch import fnmatch
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import duckdb
@@ -103,7 +103,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
     entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
              "error": None, "notes": None, "columns": None}
     try:
-        if not fnmatch(path.name, source.file_pattern):
+        if not fnmatchcase(path.name.casefold(), source.file_pattern.casefold()):  # CONTACTS.CSV is a *.csv
             raise FileError(path, None, f"file name does not match the source's file_pattern '{source.file_pattern}'")
         table = read_file(path, source.format, encoding=source.encoding, delimiter=source.delimiter,
                           sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source))

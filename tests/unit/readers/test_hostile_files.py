@@ -266,3 +266,9 @@ def test_a_header_below_a_long_title_block_is_found(tmp_path, rules):
     _land(tmp_path / "l", "none.csv", "a,b\n1,2\n")
     result = ingest_partition(tmp_path / "l", NIGHT, rules.sources)
     assert "no header row, none of the first 30 rows" in result.files["error"][0]
+
+
+def test_the_file_pattern_ignores_case(tmp_path, rules):
+    _land(tmp_path, "CONTACTS.CSV", f'{HEADER}\n"P1","Li","l@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"]
