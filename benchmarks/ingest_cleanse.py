@@ -122,7 +122,8 @@ def run_ours(landing: Path, warehouse: Path | None = None) -> dict:
         rows = raw.num_rows
         del raw, result
         # cleanse_night's steps, timed by wrapping the names it calls (summed over the chunks)
-        steps = {"read + SQL text cleaning": "read_sql", "standardise: start the background work": "start_standardize",
+        steps = {"read: SQL text cleaning (first chunk)": "read_arrow", "read: rows to pandas": "to_frame",
+                 "standardise: start the background work": "start_standardize",
                  "standardise: the rest, background results": "finish_standardize",
                  "validate: pandera lazy + triage": "validate", "split": "split",
                  "write customers_clean + quarantine": "append"}
@@ -146,10 +147,14 @@ def run_ours(landing: Path, warehouse: Path | None = None) -> dict:
         finally:
             for label, name in steps.items():
                 setattr(cleanse, name, originals[label])
+        # the other chunks' SQL runs in a thread beside the main one's work: timed apart, not part of the sum
+        overlapped = spent.pop("read: SQL text cleaning (first chunk)")
         for label, seconds in spent.items():
             times[f"cleanse: {label}"] = seconds
-        times["cleanse: other (chunks, commit)"] = total - sum(spent.values())
-    return {"rows": rows, "clean": night.clean, "quarantined": night.quarantined, "times": times}
+        times["cleanse: other (chunks, commit, waiting for the SQL)"] = total - sum(spent.values())
+        overlapping = {"cleanse: the cleansing SQL, all chunks (in a thread from the second on)": overlapped}
+    return {"rows": rows, "clean": night.clean, "quarantined": night.quarantined, "times": times,
+            "overlapping": overlapping}
 
 
 def run_floor(landing: Path) -> dict:
@@ -255,6 +260,8 @@ def main() -> None:
               f"CPU: main process {r['main_cpu_s']:.1f} s, workers {r['worker_cpu_s']:.1f} s")
         for stage, seconds in r["times"].items():
             print(f"   {stage:<36}{seconds:>7.1f} s")
+        for stage, seconds in r.get("overlapping", {}).items():
+            print(f"   {stage:<36}{seconds:>7.1f} s (beside the stages above, not added to them)")
         if kind.startswith("ours"):
             print(f"   clean {r['clean']:,}  quarantined {r['quarantined']:,}")
 

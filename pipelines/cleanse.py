@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Callable
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from checks.rule_checks import DATE_FIELDS, outcomes
 from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_schema
@@ -16,7 +19,7 @@ from pipelines import collector, workers
 from pipelines.rules import MAPPABLE_FIELDS, Rules, Source
 from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
-from pipelines.warehouse.store import append, clear_partition, read_sql, transaction
+from pipelines.warehouse.store import append, clear_partition, read_arrow, to_frame, transaction
 
 # Rows standardised at a time (CRM_CHUNK_ROWS): pandas holds one chunk of object columns, not the whole night.
 # All versions of a record are in one chunk (see read_raw_for_cleansing.sql). Measured at 1,000,000 rows
@@ -260,16 +263,24 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
     fragments, query_params = cleansing_select(rules)
     params = {"partition": partition, "chunks": chunks, **query_params}
 
-    def begin(chunk: int) -> Started | None:
-        raw = read_sql(con, "read_raw_for_cleansing", {**params, "chunk": chunk}, **fragments)
+    def query(cursor: duckdb.DuckDBPyConnection, chunk: int) -> pa.Table:
+        return read_arrow(cursor, "read_raw_for_cleansing", {**params, "chunk": chunk}, **fragments)
+
+    def begin(table: pa.Table) -> Started | None:
+        raw = to_frame(table)
         return start_standardize(raw.assign(run_id=run_id), rules, store) if len(raw) else None
 
-    with transaction(con), workers.pool(), collector.paused():
+    # The cleansing SQL of the chunk after next runs in a thread of its own, on its own connection (DuckDB works
+    # without the GIL), while this chunk's Python work goes on; raw_customers is committed, so it sees the rows.
+    with closing(con.cursor()) as cursor, ThreadPoolExecutor(1) as reader, transaction(con), workers.pool(), \
+            collector.paused():
         clear_partition(con, partition, ["customers_clean", "quarantine"])
-        upcoming = begin(0)
+        upcoming = begin(query(cursor, 0))
+        pending = reader.submit(query, cursor, 1) if chunks > 1 else None
         for chunk in range(chunks):
             # the next chunk's background work is queued now and runs while this one is finished and written
-            current, upcoming = upcoming, begin(chunk + 1) if chunk + 1 < chunks else None
+            current, upcoming = upcoming, begin(pending.result()) if chunk + 1 < chunks else None
+            pending = reader.submit(query, cursor, chunk + 2) if chunk + 2 < chunks else None
             if current is None:
                 continue
             out = finish_cleanse(current, rules)
