@@ -232,7 +232,8 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,
         "address_resolved": frame["district"].notna(),
     }, index=frame.index, dtype=object)
-    pending = map_distinct_rows_later(joined[chinese].to_frame("address"), partial(parse_address_with, **rules),
+    parse = partial(parse_address_with, **rules)
+    pending = map_distinct_rows_later(joined[chinese].to_frame("address"), parse, FIELDS,
                                       apply=cached("address", version(rules), store)) if chinese.any() else None
     filled = filled_later(out, chinese, pending, FIELDS, ["address_ambiguous", "address_resolved"])
 

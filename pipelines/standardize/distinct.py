@@ -82,13 +82,15 @@ def row_codes(frame: pd.DataFrame) -> np.ndarray:
     return codes.astype(np.intp)
 
 
-def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], object], parallel: bool = False,
-                            apply: Callable[[Callable, list], Callable[[], list]] | None = None
-                            ) -> Callable[[], pd.Series]:
-    """fn applied once per distinct row tuple of frame (nulls as None), mapped back to every row: started now,
-    the Series given by the returned function (see apply_each_later).
+def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], tuple], fields: Iterable[str],
+                            parallel: bool = False, apply: Callable[[Callable, list], Callable[[], list]] | None = None
+                            ) -> Callable[[], pd.DataFrame]:
+    """fn applied once per distinct row tuple of frame (nulls as None), giving a tuple (or None) of the fields:
+    started now, the frame of fields (one row per row of frame) given by the returned function (see
+    apply_each_later). The results are split into columns per distinct row, then taken for every row.
     `apply(fn, keys)` replaces the plain loop, e.g. with a cache (standardize/cache.py), and returns the function
     giving its results."""
+    fields = list(fields)
     codes = row_codes(frame)
     _, first = np.unique(codes, return_index=True)
     sample = frame.iloc[first].astype(object)
@@ -97,27 +99,22 @@ def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], object], 
     pending = apply(fn, keys) if apply else apply_each_later(fn, keys, parallel)
     index = frame.index
 
-    def series() -> pd.Series:
-        return pd.Series(pd.Series(pending(), dtype=object).to_numpy()[codes], index=index, dtype=object)
-    return series
+    def mapped() -> pd.DataFrame:
+        empty = (None,) * len(fields)
+        distinct = pd.DataFrame([r if r is not None else empty for r in pending()], columns=fields, dtype=object)
+        return pd.DataFrame(distinct.to_numpy()[codes], columns=fields, index=index)
+    return mapped
 
 
-def unpack(results: pd.Series, names: Iterable[str]) -> pd.DataFrame:
-    """A Series of tuples (None for missing) as a frame with one column per tuple position."""
-    names = list(names)
-    filled = [r if r is not None else (None,) * len(names) for r in results]
-    return pd.DataFrame(filled, columns=names, index=results.index, dtype=object)
-
-
-def filled_later(out: pd.DataFrame, rows: pd.Series, pending: Callable[[], pd.Series] | None,
+def filled_later(out: pd.DataFrame, rows: pd.Series, pending: Callable[[], pd.DataFrame] | None,
                  fields: Iterable[str], flags: Iterable[str]) -> Callable[[], pd.DataFrame]:
-    """The function that writes pending's tuples (one column per field) into out at rows, once they are done,
+    """The function that writes pending's frame (map_distinct_rows_later) into out at rows, once it is done,
     and gives out with its flag columns as bool: the second half of a *_later standardiser."""
     fields, flags = list(fields), list(flags)
 
     def filled() -> pd.DataFrame:
         if pending is not None:
-            out.loc[rows, fields] = unpack(pending(), fields)
+            out.loc[rows, fields] = pending()[fields].to_numpy()
         for column in flags:
             out[column] = out[column].astype(bool)
         return out

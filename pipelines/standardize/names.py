@@ -67,7 +67,7 @@ def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: 
     fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes))
     present = frame[list(FIELDS)].notna().any(axis=1)
     out = pd.DataFrame({f: None for f in FIELDS}, index=frame.index, dtype=object)
-    pending = (map_distinct_rows_later(frame.loc[present, list(FIELDS)], fn, parallel=True)
+    pending = (map_distinct_rows_later(frame.loc[present, list(FIELDS)], fn, FIELDS, parallel=True)
                if present.any() else None)
     return filled_later(out, present, pending, FIELDS, [])
 

@@ -179,5 +179,5 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
     pending = None
     if present.any():
         keys = phone_keys(raw[present], region[present])
-        pending = map_distinct_rows_later(keys, standardize_phone, apply=cached("phone", VERSION, store))
+        pending = map_distinct_rows_later(keys, standardize_phone, FIELDS, apply=cached("phone", VERSION, store))
     return filled_later(out, present, pending, FIELDS, ["phone_valid"])
