@@ -66,7 +66,7 @@ def _previous(con: duckdb.DuckDBPyConnection) -> None:
     """_prev: each record's master, fingerprint and strongest link from the last run; _gone: its records that
     are no longer in customers_clean."""
     con.execute(f"""create or replace temp table _prev as
-        select {UID} as unique_id, master_id, match_probability, record_hash, scored_with
+        select {UID} as unique_id, master_id, match_probability, record_hash, golden_hash, scored_with
         from customer_xref""")
     con.execute(f"create or replace temp table _gone as select unique_id, master_id from _prev "
                 f"anti join {RECORDS} using (unique_id)")
@@ -93,6 +93,11 @@ def _dirty(con: duckdb.DuckDBPyConnection, version: str) -> bool:
         select r.unique_id from {RECORDS} as r left join _prev as p using (unique_id)
         where p.unique_id is null or p.record_hash is distinct from r.record_hash
            or p.master_id in (select master_id from _touched)""")
+    # masters whose golden record reads something new (an opt-out, a newer update, another night seen): rebuilt
+    # with their clusters kept, their records not scored again
+    con.execute(f"""create or replace temp table _regolden as
+        select distinct p.master_id from {RECORDS} as r join _prev as p using (unique_id)
+        where p.golden_hash is distinct from r.golden_hash""")
     return True
 
 
@@ -104,6 +109,7 @@ def _affected(con: duckdb.DuckDBPyConnection, links: pd.DataFrame, merge: float)
     try:
         con.execute("""create or replace temp table _affected_masters as
             select master_id from _touched
+            union select master_id from _regolden
             union select p.master_id from _links_frame as l join _prev as p on p.unique_id = l.id_l
             union select p.master_id from _links_frame as l join _prev as p on p.unique_id = l.id_r
             union select p.master_id from (select a, b from _must_link union all select b, a from _must_link) as m
@@ -239,7 +245,7 @@ def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, s
                         [value, master_id])
         con.execute(f"""create or replace temp table _xref as
             select r.source_system, r.source_record_id, a.master_id, s.p as match_probability, r.record_hash,
-                   ? as scored_with,
+                   r.golden_hash, ? as scored_with,
                    case when x.master_id = a.master_id then x.matched_at else ?::timestamp end as matched_at
             from {RECORDS} as r
             join _assigned as a using (unique_id)
@@ -270,8 +276,9 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
                   full: bool = False) -> MasterResult:
     """Match customers_clean into customer masters. Incremental unless full: only new or changed records (and
     the masters they touch) are scored, against every record, and only touched masters are rebuilt. Both give
-    the same clusters; full is the explicit rebuild."""
+    the same clusters; full is the explicit rebuild, and what a backfill gets (records.backfilled)."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    full = full or records.backfilled(con)
     records.refresh(con, full)
     n_records = con.execute(f"select count(*) from {RECORDS}").fetchall()[0][0]
     trained = False

@@ -31,6 +31,25 @@ def _stale(con: duckdb.DuckDBPyConnection, version: str) -> bool:
     return not built or not rows or other > 0
 
 
+def backfilled(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a night older than the latest one in customers_clean changed since the last build (a backfill,
+    a rerun of an earlier night): its records were scored and their masters built without the nights after it
+    (first seen, histories, term frequencies), so the masters are rebuilt whole (the ids kept)."""
+    con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
+                "sql_version varchar)")
+    return con.execute(f"""
+        with now as (select partition_date, run_id, count(*) as row_count from customers_clean
+                     group by partition_date, run_id),
+        changed as (select partition_date from (select partition_date, run_id, row_count from now
+                                                except select partition_date, run_id, row_count from {STATE})
+                    union
+                    select partition_date from (select partition_date, run_id, row_count from {STATE}
+                                                except select partition_date, run_id, row_count from now))
+        select count(*) > 0 from changed
+        where partition_date < (select max(partition_date) from customers_clean)
+          and exists (select 1 from {STATE})""").fetchall()[0][0]
+
+
 def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
     """Bring match_records up to date; returns how many records were rebuilt."""
     query = sql("match_records")

@@ -115,6 +115,8 @@ create table if not exists customer_xref (
 );
 alter table customer_xref add column if not exists record_hash varchar;
 alter table customer_xref add column if not exists scored_with varchar;
+-- fingerprint of everything the record gives its master's golden record (match_records.golden_hash)
+alter table customer_xref add column if not exists golden_hash varchar;
 
 create table if not exists match_review (
     unique_id_l varchar not null,

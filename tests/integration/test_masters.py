@@ -170,6 +170,9 @@ def test_incremental_equals_full_rebuild(built, landing, tmp_path):
         _night(fresh_resources, date)
     _masters(fresh_resources, full=True)
     assert _partition(_master_of(fresh)) == _partition(incremental)
+    # the same golden records too (first and last seen, opt-outs, sources), not only the same clusters
+    golden = "select * exclude (master_id, issued_at) from customer_master order by all"
+    assert _query(fresh, golden) == _query(warehouse, golden)
     # and an explicit full rebuild of the incremental warehouse keeps clusters and ids
     _masters(resources, full=True)
     assert _master_of(warehouse) == incremental
@@ -201,3 +204,39 @@ def test_steward_override_wins_over_survivorship(built):
     _masters(resources)
     assert _query(warehouse, "select company, company_source from customer_master where master_id = ?",
                   [master]) == [("Acme Corporation", "steward")]
+
+
+def test_a_change_the_matcher_ignores_still_reaches_the_golden_record(landing, tmp_path):
+    """A record's company changes on a rerun of the night: nothing the matcher scores changed, so the record is
+    not scored again, but its master's golden record is rebuilt (it read the old company before)."""
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    resources = _resources(copy, tmp_path / "w.duckdb", tmp_path / "decisions.csv")
+    _night(resources, NIGHTS[0])
+    _masters(resources)
+    company = ("select m.company from customer_master as m join customer_xref as x using (master_id) "
+               "where x.source_record_id = 'PL-M1'")
+    assert _query(tmp_path / "w.duckdb", company) == [(None,)]
+    rows = [row[:14] + ["Carter & Co"] + row[15:] if row[0] == "PL-M1" else row for row in PLANTED_SALESFORCE]
+    _write(copy / "salesforce" / NIGHTS[0] / "planted.csv", SALESFORCE, rows)
+    _night(resources, NIGHTS[0])
+    _masters(resources)
+    assert _query(tmp_path / "w.duckdb", company) == [("Carter & Co",)]
+
+
+def test_a_backfill_of_an_older_night_gives_the_masters_of_an_in_order_build(landing, tmp_path):
+    """Nights built newest first (a backfill): the older night's change rebuilds every master, so the records'
+    clusters, golden records and histories are those of the in-order build (ids aside: an id once issued is
+    kept, so a cluster may carry the id of the record it was first seen with)."""
+    built = {}
+    for name, order in (("in_order", NIGHTS), ("backfilled", tuple(reversed(NIGHTS)))):
+        resources = _resources(landing, tmp_path / f"{name}.duckdb", tmp_path / "decisions.csv")
+        for date in order:
+            _night(resources, date)
+            _masters(resources)
+        built[name] = tmp_path / f"{name}.duckdb"
+    assert _partition(_master_of(built["backfilled"])) == _partition(_master_of(built["in_order"]))
+    for query in ("select * exclude (master_id, issued_at) from customer_master order by all",
+                  "select * exclude (master_id) from customer_name_history order by all",
+                  "select * exclude (master_id) from customer_address_history order by all"):
+        assert _query(built["backfilled"], query) == _query(built["in_order"], query), query
