@@ -172,6 +172,20 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; a warehouse another process holds is a one-line message, not a traceback."""
+    import duckdb
+
+    try:
+        return _main(argv)
+    except duckdb.IOException as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"crm-quality: the warehouse could not be opened ({first}); DuckDB lets one process write a "
+              "warehouse at a time: wait for the other one (or close it) and run the command again",
+              file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm-quality", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="materialise the nightly assets")

@@ -113,3 +113,18 @@ def test_run_all_skips_folders_that_are_not_nights_and_runs_the_others(tmp_path)
         con.close()
     assert nights == [("2026-11-20", "completed")]
     assert (tmp_path / "reports" / "2026-11-20" / "index.html").exists()
+
+
+def test_a_warehouse_held_by_another_process_is_a_message_not_a_traceback(small_landing, tmp_path):
+    """DuckDB lets one process write a file: an analyst's open session, a second run at the same time."""
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; "
+                               f"con = duckdb.connect({str(tmp_path / 'w.duckdb')!r}); print('held', flush=True); "
+                               "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        proc = cli(["review"], tmp_path, small_landing)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "one process write a warehouse at a time" in proc.stderr and "\n" not in proc.stderr.strip()
