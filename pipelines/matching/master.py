@@ -159,7 +159,7 @@ def _links_held(links: pd.DataFrame, master_of: pd.Series, merge: float) -> pd.S
 
 
 def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, history: pd.DataFrame,
-           decided: list) -> None:
+           decided: list, now: dt.datetime) -> None:
     """Every master table changed in one transaction: rows of the touched masters (_mine's previous masters,
     their new ones, those of vanished records) and of the records rebuilt (_mine, _gone) replaced."""
     con.execute("""create or replace temp table _touched_masters as
@@ -198,6 +198,13 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
             if len(history):
                 con.register("_history", history)
                 con.execute("insert into master_id_history by name select * from _history")
+            # ids whose every record left customers_clean (a re-delivery without them): retired, said so
+            con.execute("""insert into master_id_history by name
+                select master_id as old_id, null as new_id, 'retired' as change,
+                       'its records are no longer in customers_clean' as reason, ? as changed_at
+                from (select distinct master_id from _prev
+                      except select master_id from customer_master
+                      except select old_id from master_id_history where change = 'merge')""", [now])
             for table in ("customer_name_history", "customer_address_history"):
                 if full:
                     con.execute(f"insert into {table} by name {sql(table)}")
@@ -322,7 +329,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     review = review.assign(master_id_l=review["unique_id_l"].map(master_of),
                            master_id_r=review["unique_id_r"].map(master_of))
     history = assignment.history.assign(changed_at=now)
-    _write(con, not incremental, review, history, decisions.cannot_link + decisions.must_link)
+    _write(con, not incremental, review, history, decisions.cannot_link + decisions.must_link, now)
     touched = con.execute("select count(*) from _touched_masters").fetchall()[0][0]
     counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"
                          ).fetchall()[0]

@@ -128,12 +128,13 @@ create table if not exists match_review (
 );
 
 create table if not exists master_id_history (
-    old_id varchar not null,           -- merge: the retired id; split: the id the records left
-    new_id varchar not null,           -- merge: the surviving id; split: the id they now have
-    change varchar not null,           -- merge | split
+    old_id varchar not null,           -- merge: the retired id; split: the id the records left; retired: the id
+    new_id varchar,                    -- merge: the surviving id; split: the id they now have; retired: null
+    change varchar not null,           -- merge | split | retired (its records left customers_clean)
     reason varchar not null,
     changed_at timestamp not null
 );
+alter table master_id_history alter column new_id drop not null;
 
 create table if not exists customer_name_history (
     master_id varchar not null,

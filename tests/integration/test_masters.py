@@ -240,3 +240,22 @@ def test_a_backfill_of_an_older_night_gives_the_masters_of_an_in_order_build(lan
                   "select * exclude (master_id) from customer_name_history order by all",
                   "select * exclude (master_id) from customer_address_history order by all"):
         assert _query(built["backfilled"], query) == _query(built["in_order"], query), query
+
+
+def test_a_master_whose_records_all_left_is_retired_in_the_id_history(landing, tmp_path):
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    warehouse = tmp_path / "w.duckdb"
+    resources = _resources(copy, warehouse, tmp_path / "decisions.csv")
+    _night(resources, NIGHTS[0])
+    _masters(resources)
+    planted = {m for r, m in _master_of(warehouse).items() if r.startswith("salesforce:PL-")}
+    (copy / "salesforce" / NIGHTS[0] / "planted.csv").unlink()   # the night delivered again without that file
+    _night(resources, NIGHTS[0])
+    _masters(resources)
+    assert not planted & set(_master_of(warehouse).values())
+    retired = _query(warehouse, "select old_id, new_id, reason from master_id_history where change = 'retired'")
+    assert {old for old, _, _ in retired} == planted
+    assert all(new is None and "no longer in customers_clean" in reason for _, new, reason in retired)
+    _masters(resources)   # a rerun retires nothing again
+    assert _query(warehouse, "select count(*) from master_id_history where change = 'retired'") == [(len(planted),)]
