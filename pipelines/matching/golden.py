@@ -5,6 +5,9 @@ from pipelines.ingest import literal
 from pipelines.rules import GOLDEN_FIELDS, Survivorship
 
 _VALIDITY = {"phone": "phone_valid", "email": "email_valid"}
+# Values that say nothing is known: they survive only when no record of the master knows better (a gender U
+# from one export does not outvote or outlast an M from another).
+_UNKNOWN = {"gender": "U"}
 
 
 def _key(field: str, strategy: str) -> str:
@@ -29,7 +32,10 @@ def golden_sql(rules: Survivorship) -> str:
     keys = {f: _key(f, rules.fields.get(f, "most_recent")) for f in GOLDEN_FIELDS}
     picks = ", ".join(f"arg_min(struct_pack(v := {f}, s := source_system), {keys[f]}) filter (where {f} is not null)"
                       f" as {f}__pick" for f in GOLDEN_FIELDS)
-    unpack = ", ".join(f"{f}__pick.v as {f}, {f}__pick.s as {f}_source" for f in GOLDEN_FIELDS)
+    known = ", ".join(f"arg_min(struct_pack(v := {f}, s := source_system), {keys[f]}) filter (where {f} is not null "
+                      f"and {f} <> {literal(value)}) as {f}__known" for f, value in _UNKNOWN.items())
+    unpack = ", ".join(f"coalesce({f}__known, {f}__pick).v as {f}, coalesce({f}__known, {f}__pick).s as {f}_source"
+                       if f in _UNKNOWN else f"{f}__pick.v as {f}, {f}__pick.s as {f}_source" for f in GOLDEN_FIELDS)
     return f"""
 with ranked as (
     select *, case source_system {ranks} else {len(rules.source_ranking)} end as trust_rank{counts},
@@ -39,6 +45,7 @@ with ranked as (
     select
         master_id,
         {picks},
+        {known},
         count(*) as record_count,
         list_sort(list(distinct source_system)) as sources,
         min(first_seen) as first_seen,

@@ -1,0 +1,40 @@
+"""Golden records by survivorship, on a hand-made table of matched records in DuckDB."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.matching.golden import golden_sql
+from pipelines.rules import GOLDEN_FIELDS, load_survivorship
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _golden(rows: list[dict]) -> dict:
+    con = duckdb.connect()
+    columns = list(GOLDEN_FIELDS) + ["phone_valid", "email_valid"]
+    con.execute("create table matched (master_id varchar, source_system varchar, source_record_id varchar, "
+                "updated_at timestamp, first_seen date, last_seen date, "
+                + ", ".join(f"{c} {'boolean' if c.endswith(('_valid', 'opt_out')) else 'varchar'}" for c in columns)
+                + ")")
+    for i, row in enumerate(rows):
+        values = {"master_id": "CM-1", "source_record_id": str(i), "updated_at": f"2026-11-{10 + i} 00:00:00",
+                  "first_seen": "2026-11-20", "last_seen": "2026-11-20", **row}
+        con.execute(f"insert into matched ({', '.join(values)}) values ({', '.join('?' * len(values))})",
+                    list(values.values()))
+    result = con.execute(golden_sql(load_survivorship(REPO / "rules")))
+    return dict(zip([d[0] for d in result.description], result.fetchall()[0]))
+
+
+def test_an_unknown_gender_never_outvotes_a_known_one():
+    golden = _golden([{"source_system": "wukong", "gender": "U"}, {"source_system": "wukong", "gender": "U"},
+                      {"source_system": "hubspot", "gender": "M"}])
+    assert (golden["gender"], golden["gender_source"]) == ("M", "hubspot")
+    assert _golden([{"source_system": "wukong", "gender": "U"}])["gender"] == "U"   # nothing better known
+
+
+def test_the_most_recent_opt_out_wins():
+    golden = _golden([{"source_system": "salesforce", "email_opt_out": False},
+                      {"source_system": "hubspot", "email_opt_out": True}])
+    assert golden["email_opt_out"] is True
