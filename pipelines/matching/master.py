@@ -72,7 +72,14 @@ def _previous(con: duckdb.DuckDBPyConnection) -> None:
                 f"anti join {RECORDS} using (unique_id)")
 
 
-def _dirty(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+def golden_version(survivorship: Survivorship) -> str:
+    """Changes when what builds golden records and histories changes (rules/survivorship.yaml, their SQL): then
+    every master's golden record is rebuilt on the next run (customer_xref.golden_hash folds it in)."""
+    text = golden_sql(survivorship) + sql("customer_name_history") + sql("customer_address_history")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _dirty(con: duckdb.DuckDBPyConnection, version: str, golden: str) -> bool:
     """_dirty: the records to score this run. New or changed records, and every record of a master that lost
     or changed a record or holds both sides of a cannot-link decision. False when everything is to be scored
     (no previous run, or the model or rules changed since)."""
@@ -97,7 +104,7 @@ def _dirty(con: duckdb.DuckDBPyConnection, version: str) -> bool:
     # with their clusters kept, their records not scored again
     con.execute(f"""create or replace temp table _regolden as
         select distinct p.master_id from {RECORDS} as r join _prev as p using (unique_id)
-        where p.golden_hash is distinct from r.golden_hash""")
+        where p.golden_hash is distinct from md5(r.golden_hash || ?)""", [golden])
     return True
 
 
@@ -252,14 +259,14 @@ def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, s
                         [value, master_id])
         con.execute(f"""create or replace temp table _xref as
             select r.source_system, r.source_record_id, a.master_id, s.p as match_probability, r.record_hash,
-                   r.golden_hash, ? as scored_with,
+                   md5(r.golden_hash || ?) as golden_hash, ? as scored_with,
                    case when x.master_id = a.master_id then x.matched_at else ?::timestamp end as matched_at
             from {RECORDS} as r
             join _assigned as a using (unique_id)
             left join _strongest as s using (unique_id)
             left join customer_xref as x
               on x.source_system = r.source_system and x.source_record_id = r.source_record_id""",
-                    [version, now])
+                    [golden_version(survivorship), version, now])
     finally:
         con.execute("drop view if exists matched")
         con.unregister("_strongest")
@@ -296,7 +303,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     decisions: Decisions = load_decisions(decisions_path)
     _register_decisions(con, decisions)
     _previous(con)
-    incremental = not full and _dirty(con, version)
+    incremental = not full and _dirty(con, version, golden_version(survivorship))
     scored = _score(con, matching, model_path, incremental)
     links = scored.links
     if incremental:

@@ -259,3 +259,27 @@ def test_a_master_whose_records_all_left_is_retired_in_the_id_history(landing, t
     assert all(new is None and "no longer in customers_clean" in reason for _, new, reason in retired)
     _masters(resources)   # a rerun retires nothing again
     assert _query(warehouse, "select count(*) from master_id_history where change = 'retired'") == [(len(planted),)]
+
+
+def test_a_stewards_survivorship_change_reaches_every_master_on_the_next_run(landing, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    resources = _resources(landing, tmp_path / "w.duckdb", tmp_path / "decisions.csv")
+    resources["pipeline"] = PipelineConfig(landing=str(landing), rules=str(rules),
+                                           model=str(REPO / "data/models/splink_model.json"),
+                                           decisions=str(tmp_path / "decisions.csv"))
+    for date in NIGHTS:
+        _night(resources, date)
+        _masters(resources)
+    name = ("select m.full_name from customer_master as m join customer_xref as x using (master_id) "
+            "where x.source_record_id = 'PL-M1'")
+    assert _query(tmp_path / "w.duckdb", name) == [("Emily Carter",)]          # most recent: after the marriage
+    survivorship = rules / "survivorship.yaml"
+    survivorship.write_text(survivorship.read_text(encoding="utf-8").replace(
+        "  full_name: most_recent", "  full_name: most_trusted"), encoding="utf-8")
+    _masters(resources)                                                         # incremental: nothing else changed
+    assert _query(tmp_path / "w.duckdb", name) == [("Emily Johnson",)]         # salesforce ranks first
+    golden = "select * exclude (issued_at) from customer_master order by all"
+    incremental = _query(tmp_path / "w.duckdb", golden)
+    _masters(resources, full=True)
+    assert _query(tmp_path / "w.duckdb", golden) == incremental
