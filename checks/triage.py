@@ -52,6 +52,6 @@ def triage(cases: pd.DataFrame, rules: dict[str, ValidationRule], index: pd.Inde
     quarantined = first[["rule", "field"]].assign(other_rules=others.reindex(first.index))
     flagged = ruled[(ruled["action"] == "flag") & ~ruled["row"].isin(first.index)]
     flag_lists = _lists_by_row(flagged["row"], flagged["rule"])
-    flags = pd.Series([[] for _ in range(len(index))], index=index, dtype=object)
+    flags = pd.Series([[]] * len(index), index=index, dtype=object)  # one empty list, shared, never changed
     flags.loc[flag_lists.index] = flag_lists
     return Triage(quarantined, flags, flagged[["row", "rule"]].reset_index(drop=True))
