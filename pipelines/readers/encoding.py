@@ -116,8 +116,8 @@ def _lines_matching(text: str, pattern: re.Pattern, stop: int, skip: set[int] = 
     """The (1-based) lines where pattern matches, up to `stop` of them, lines in skip aside."""
     found: set[int] = set()
     line, at = 1, 0
-    for m in pattern.finditer(text):
-        line += text.count("\n", at, m.start())
+    for m in pattern.finditer(text):   # lines broken as the readers break them: CRLF, LF or a lone CR
+        line += text.count("\n", at, m.start()) + text.count("\r", at, m.start()) - text.count("\r\n", at, m.start())
         at = m.start()
         if line not in skip:
             found.add(line)
@@ -135,7 +135,7 @@ def utf8_damage(data: bytes) -> dict[int, int] | None:
         return None
     if len(_lines_matching(text, _NON_ASCII, 2 * len(damaged) + 1, damaged)) <= 2 * len(damaged):
         return None
-    starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
+    starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]
     offsets = {}
     for line in sorted(damaged):
         chunk = data[starts[line - 1]:starts[line] if line < len(starts) else len(data)]

@@ -216,7 +216,9 @@ def test_a_utf8_file_with_a_few_damaged_lines_is_read_as_utf8_and_only_those_row
     cases = {"gbk.csv": head.encode() + "021,欧阳娜娜,x\n".encode("gbk"),
              "latin.csv": head.encode() + "021,Jürgen Müller,x\n".encode("cp1252") + b"022,Ann,y\n",
              "cut.csv": head.encode() + "021,王".encode()[:-1] + b"\n",
-             "bom.csv": b"\xef\xbb\xbf" + head.encode() + "021,欧阳娜娜,x\n".encode("gbk")}
+             "bom.csv": b"\xef\xbb\xbf" + head.encode() + "021,欧阳娜娜,x\n".encode("gbk"),
+             "crlf.csv": head.replace("\n", "\r\n").encode() + "021,欧阳娜娜,x\r\n".encode("gbk"),
+             "cr.csv": head.replace("\n", "\r").encode() + "021,欧阳娜娜,x\r".encode("gbk")}
     for name, data in cases.items():
         table = read_file(_land(tmp_path, name, data), "csv", expected={"Id"})
         assert "encoding utf-8" in table.notes[0], name
