@@ -141,7 +141,8 @@ def _all_mine(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _taken(con: duckdb.DuckDBPyConnection):
-    """Which of some candidate ids are issued already or were retired (a new id must be neither)."""
+    """Which of some candidate ids are issued already or were retired by a merge or because their records
+    left (a new id must be neither: an id never comes back)."""
     def taken(ids: list[str]) -> set[str]:
         if not ids:
             return set()
@@ -149,7 +150,8 @@ def _taken(con: duckdb.DuckDBPyConnection):
         try:
             return {r[0] for r in con.execute(
                 "select id from _candidates semi join customer_master on master_id = id union "
-                "select id from _candidates semi join master_id_history on old_id = id and change = 'merge'"
+                "select id from _candidates semi join master_id_history on old_id = id "
+                "and change in ('merge', 'retired')"
             ).fetchall()}
         finally:
             con.unregister("_candidates")

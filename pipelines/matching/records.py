@@ -32,9 +32,10 @@ def _stale(con: duckdb.DuckDBPyConnection, version: str) -> bool:
 
 
 def backfilled(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether a night older than the latest one in customers_clean changed since the last build (a backfill,
-    a rerun of an earlier night): its records were scored and their masters built without the nights after it
-    (first seen, histories, term frequencies), so the masters are rebuilt whole (the ids kept)."""
+    """Whether a night older than the latest one of the last build changed since (a backfill, a rerun of an
+    earlier night, a night removed): its records were scored and their masters built without the nights after
+    it (first seen, histories, term frequencies), so the masters are rebuilt whole (the ids kept). New nights
+    after the last build's latest, however many, are not a backfill."""
     con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
                 "sql_version varchar)")
     return con.execute(f"""
@@ -46,8 +47,7 @@ def backfilled(con: duckdb.DuckDBPyConnection) -> bool:
                     select partition_date from (select partition_date, run_id, row_count from {STATE}
                                                 except select partition_date, run_id, row_count from now))
         select count(*) > 0 from changed
-        where partition_date < (select max(partition_date) from customers_clean)
-          and exists (select 1 from {STATE})""").fetchall()[0][0]
+        where partition_date < (select max(partition_date) from {STATE})""").fetchall()[0][0]
 
 
 def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:

@@ -306,7 +306,8 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
     records: list[tuple[int, list[str] | None, str | None]] = []
     starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]  # offset of each physical line
     base, start = 0, 1     # lines before the reader's text; the line the next record starts on
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    buffer = io.StringIO(text, newline="")   # one buffer: a restart seeks in it, copying nothing
+    reader = csv.reader(buffer, delimiter=delim, strict=True)
     while True:
         try:
             row = next(reader)
@@ -316,17 +317,23 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
             detail = "a quote opened on this line is never closed" if "end of data" in str(exc) else exc
             records.append((start, None, f"broken quoting: {detail}"))
             base = start
-            reader = csv.reader(io.StringIO(text[starts[start]:] if start < len(starts) else "", newline=""),
-                                delimiter=delim, strict=True)
+            buffer.seek(starts[start] if start < len(starts) else len(text))
+            reader = csv.reader(buffer, delimiter=delim, strict=True)
             start = base + 1
             continue
         if row and any(c.strip() for c in row):
             records.append((start, row, None))
         start = base + reader.line_num + 1
-    preamble = [r for _, r, _ in records[:HEADER_SEARCH] if r is not None]
-    h = find_header(preamble, expected, header_row)
-    if h >= len(records) or records[h][1] is None:
-        raise FileError(path, 1, "no header row found")
+    # the header among the records read whole (a broken title line above it is no candidate)
+    good = [i for i, (_, r, _) in enumerate(records[:HEADER_SEARCH]) if r is not None]
+    if header_row is not None:
+        found = [i for i in good if records[i][0] == header_row]
+    else:
+        h = find_header([records[i][1] for i in good], expected, None)
+        found = [good[h]] if h < len(good) else []
+    if not found:
+        raise FileError(path, header_row or 1, "no header row found")
+    h = found[0]
     header_line = records[h][0]
     sample = [r for line, r, _ in records[h + 1:] if r is not None and line <= HEADER_SEARCH]  # as read_csv's
     headers = unique_headers(fit_width(records[h][1], sample))

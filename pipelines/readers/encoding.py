@@ -105,11 +105,13 @@ def _non_ascii_sample(data: bytes, first_bad: int) -> bytes:
 
 
 # A file is read as UTF-8 with damaged lines when at most this many lines hold bytes UTF-8 rejects and more than
-# twice as many lines hold valid non-ASCII UTF-8 text (a GBK or Latin-1 file has next to none: its non-ASCII
-# characters are themselves invalid UTF-8).
+# twice as many lines hold text only UTF-8 writes that way: a character of three or more bytes (CJK and the
+# rest beyond U+0800) or an accented Latin-1 letter (é, ü, ñ: U+00C0-U+00FF). A GBK file has next to none: its
+# characters are invalid UTF-8, and the few byte pairs that are valid (女 = C5 AE) read as two-byte characters
+# outside those ranges (Ů).
 MAX_DAMAGED_LINES = 1000
 _ESCAPED = re.compile("[\udc80-\udcff]")
-_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_UTF8_TEXT = re.compile("[\u00c0-\u00ff\u0800-\ud7ff\ue000-\U0010ffff]")
 
 
 def _lines_matching(text: str, pattern: re.Pattern, stop: int, skip: set[int] = frozenset()) -> set[int]:
@@ -133,7 +135,7 @@ def utf8_damage(data: bytes) -> dict[int, int] | None:
     damaged = _lines_matching(text, _ESCAPED, MAX_DAMAGED_LINES + 1)
     if not damaged or len(damaged) > MAX_DAMAGED_LINES:
         return None
-    if len(_lines_matching(text, _NON_ASCII, 2 * len(damaged) + 1, damaged)) <= 2 * len(damaged):
+    if len(_lines_matching(text, _UTF8_TEXT, 2 * len(damaged) + 1, damaged)) <= 2 * len(damaged):
         return None
     starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]
     offsets = {}

@@ -259,6 +259,11 @@ def test_a_master_whose_records_all_left_is_retired_in_the_id_history(landing, t
     assert all(new is None and "no longer in customers_clean" in reason for _, new, reason in retired)
     _masters(resources)   # a rerun retires nothing again
     assert _query(warehouse, "select count(*) from master_id_history where change = 'retired'") == [(len(planted),)]
+    _write(copy / "salesforce" / NIGHTS[0] / "planted.csv", SALESFORCE, PLANTED_SALESFORCE)   # delivered again
+    _night(resources, NIGHTS[0])
+    _masters(resources)
+    back = {m for r, m in _master_of(warehouse).items() if r.startswith("salesforce:PL-")}
+    assert len(back) == len(planted) and not back & planted   # new ids: a retired id never comes back
 
 
 def test_a_stewards_survivorship_change_reaches_every_master_on_the_next_run(landing, tmp_path):

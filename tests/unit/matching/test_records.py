@@ -48,3 +48,23 @@ def test_incremental_refresh_equals_a_full_build(tmp_path):
         records.refresh(con)
         assert [r[0] for r in table(con, "select * from match_records")] == ["crm_a:d"]
         assert table(con, "select * from match_records") == table(con, sql("match_records"))
+
+
+def test_only_a_change_before_the_last_builds_latest_night_is_a_backfill(tmp_path):
+    with connect(tmp_path / "w.duckdb") as con:
+        assert not records.backfilled(con)                     # nothing built yet: a first build, not a backfill
+        load(con, "2026-11-02", "r1", {"a": "Ann Lee"})
+        records.refresh(con)
+        assert not records.backfilled(con)
+        load(con, "2026-11-03", "r2", {"b": "Bo Chen"})          # new nights in order, two before one build
+        load(con, "2026-11-04", "r3", {"c": "Cy Wu"})
+        assert not records.backfilled(con)
+        records.refresh(con)
+        load(con, "2026-11-04", "r4", {"c": "Cy Wu-Li"})        # the latest night run again
+        assert not records.backfilled(con)
+        records.refresh(con)
+        load(con, "2026-11-01", "r5", {"d": "Di Ma"})           # an older night landed late
+        assert records.backfilled(con)
+        records.refresh(con)
+        load(con, "2026-11-03", "r6", {"b": "Bo Chen"})          # an earlier night run again
+        assert records.backfilled(con)

@@ -274,3 +274,24 @@ def test_the_file_pattern_ignores_case(tmp_path, rules):
     _land(tmp_path, "CONTACTS.CSV", f'{HEADER}\n"P1","Li","l@example.com"\n')
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     assert result.files["status"].tolist() == ["read"]
+
+
+def test_a_broken_title_line_above_the_header_does_not_hide_it(tmp_path):
+    for name, title in (("open.csv", '"Export customers\n'), ("closed.csv", '"Report" Q1\n'),
+                        ("two.csv", '"Report" Q1\nfilters: none\n')):
+        path = _land(tmp_path, name, title + HEADER + '\n"P1","Li","l@example.com"\n')
+        table = read_file(path, "csv", expected={"Id"})
+        header = title.count("\n") + 1
+        assert (table.headers, table.header_line) == (["Id", "LastName", "Email"], header), name
+        assert table.frame.to_pylist() == [{"Id": "P1", "LastName": "Li", "Email": "l@example.com",
+                                            LINE: header + 1, "__error": None}], name
+
+
+def test_a_gbk_file_whose_few_characters_happen_to_be_valid_utf8_is_still_gbk(tmp_path):
+    """女 in GBK is C5 AE, which UTF-8 reads as Ů: lines holding only such pairs are no evidence of UTF-8."""
+    rows = "".join(f"{i},Li Na {i},{'男' if i % 4 == 0 else '女'},u{i}@x.com\n" for i in range(1, 31))
+    table = read_file(_land(tmp_path, "gbk.csv", ("id,name,gender,email\n" + rows).encode("gbk")), "csv",
+                      expected={"id"})
+    assert table.notes[0] == "encoding gb18030"
+    assert table.frame["gender"].to_pylist()[:4] == ["女", "女", "女", "男"]
+    assert all(e is None for e in table.frame["__error"].to_pylist())
