@@ -179,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
     except duckdb.IOException as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"crm-quality: the warehouse could not be opened ({first}); DuckDB lets one process write a "
-              "warehouse at a time: wait for the other one (or close it) and run the command again",
-              file=sys.stderr)
+        held = "lock" in first.lower()
+        print(f"crm-quality: the warehouse could not be opened ({first})" + (
+              "; DuckDB lets one process write a warehouse at a time: wait for the other one (or close it) and "
+              "run the command again" if held else ""), file=sys.stderr)
         return 1
 
 

@@ -44,6 +44,18 @@ class MasterResult:
     touched: int = 0         # masters rebuilt this run
 
 
+PENDING = "master_rebuild_pending"
+
+
+def _full_pending(con: duckdb.DuckDBPyConnection, wanted: bool) -> bool:
+    """Whether this run rebuilds every master: wanted now, or wanted by an earlier run that failed after it had
+    brought match_records up to date (its backfill would otherwise be forgotten). Cleared by a full build."""
+    con.execute(f"create table if not exists {PENDING} (since timestamp)")
+    if wanted:
+        con.execute(f"insert into {PENDING} select current_timestamp where not exists (select 1 from {PENDING})")
+    return con.execute(f"select count(*) > 0 from {PENDING}").fetchall()[0][0]
+
+
 def fingerprint(model_path: Path, matching: Matching) -> str:
     """Changes when the model or the matching rules change: then every record is scored again."""
     digest = hashlib.sha256(model_path.read_bytes() if model_path.exists() else b"")
@@ -294,7 +306,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     the masters they touch) are scored, against every record, and only touched masters are rebuilt. Both give
     the same clusters; full is the explicit rebuild, and what a backfill gets (records.backfilled)."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    full = full or records.backfilled(con)
+    full = _full_pending(con, full or records.backfilled(con))
     records.refresh(con, full)
     n_records = con.execute(f"select count(*) from {RECORDS}").fetchall()[0][0]
     trained = False
@@ -339,6 +351,8 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
                            master_id_r=review["unique_id_r"].map(master_of))
     history = assignment.history.assign(changed_at=now)
     _write(con, not incremental, review, history, decisions.cannot_link + decisions.must_link, now)
+    if not incremental:
+        con.execute(f"delete from {PENDING}")
     touched = con.execute("select count(*) from _touched_masters").fetchall()[0][0]
     counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"
                          ).fetchall()[0]

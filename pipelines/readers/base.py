@@ -79,9 +79,10 @@ def mark_repeated_headers(raw: RawTable) -> RawTable:
     if not len(candidates):
         return raw
     rows = table.select(raw.headers).take(pa.array(candidates)).to_pylist()
+    # half the columns, and two at least when there are two (a customer named 'Name' in an Id,Name file is one)
+    needed = max(min(2, len(key)), -(-len(key) // 2))
     repeated = [i for i, row in zip(candidates.tolist(), rows)
-                if 2 * sum(str(v or "").strip(_HEADER_TRIM).lower() == k for v, k in zip(row.values(), key))
-                >= len(key)]
+                if sum(str(v or "").strip(_HEADER_TRIM).lower() == k for v, k in zip(row.values(), key)) >= needed]
     if not repeated:
         return raw
     errors = table.column(ERROR).to_pylist()

@@ -206,7 +206,7 @@ def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tupl
     return parse_address(key[0], build_gazetteer(suffixes, aliases))
 
 
-VERSION = f"cpca {metadata.version('cpca')}; addresses 1"
+VERSION = f"cpca {metadata.version('cpca')}; addresses 1"   # bump the number when parse_address answers otherwise
 
 
 def version(rules: dict) -> str:

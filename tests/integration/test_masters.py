@@ -240,6 +240,8 @@ def test_a_backfill_of_an_older_night_gives_the_masters_of_an_in_order_build(lan
                   "select * exclude (master_id) from customer_name_history order by all",
                   "select * exclude (master_id) from customer_address_history order by all"):
         assert _query(built["backfilled"], query) == _query(built["in_order"], query), query
+    # the backfill's full rebuild was wanted, then done: nothing left pending
+    assert _query(built["backfilled"], "select count(*) from master_rebuild_pending") == [(0,)]
 
 
 def test_a_master_whose_records_all_left_is_retired_in_the_id_history(landing, tmp_path):

@@ -68,3 +68,16 @@ def test_only_a_change_before_the_last_builds_latest_night_is_a_backfill(tmp_pat
         records.refresh(con)
         load(con, "2026-11-03", "r6", {"b": "Bo Chen"})          # an earlier night run again
         assert records.backfilled(con)
+
+
+def test_a_wanted_full_rebuild_is_remembered_until_a_full_build_clears_it(tmp_path):
+    """A backfill found by a run that then fails must not be forgotten by the next run (match_records, which
+    told it was a backfill, is already up to date by then)."""
+    from pipelines.matching import master
+
+    with connect(tmp_path / "w.duckdb") as con:
+        assert not master._full_pending(con, False)
+        assert master._full_pending(con, True)       # this run wants it ... and fails
+        assert master._full_pending(con, False)      # the next run still rebuilds every master
+        assert master._full_pending(con, True)       # wanted twice: one row, one rebuild
+        assert con.execute(f"select count(*) from {master.PENDING}").fetchall() == [(1,)]

@@ -206,6 +206,10 @@ def test_a_repeated_header_is_an_error_row_not_a_customer(tmp_path):
     got = _records(_land(tmp_path, "joined.csv", part + part))
     assert [(line, error) for line, _, error in got] == [(2, None), (3, None), (4, REPEATED_HEADER), (5, None),
                                                          (6, None)]
+    # a narrow file: a customer named like a column is a customer, the whole header again is not
+    narrow = read_file(_land(tmp_path, "narrow.csv", "Id,Name\n5,Name\nId,Bob\nId,Name\n"), "csv",
+                       expected={"Id"}).frame
+    assert narrow["__error"].to_pylist() == [None, None, REPEATED_HEADER]
 
 
 def test_a_utf8_file_with_a_few_damaged_lines_is_read_as_utf8_and_only_those_rows_are_errors(tmp_path):
