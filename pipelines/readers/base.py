@@ -95,23 +95,27 @@ def mark_repeated_headers(raw: RawTable) -> RawTable:
 
 def mark_damaged(path: Path, raw: RawTable, damaged: dict[int, int]) -> RawTable:
     """Each record holding a line with bytes the file's encoding rejects (encoding.decode) becomes an error row
-    naming that line; damage in the header or above it is an error of the whole file."""
+    naming its first such line, its values emptied; damage in the header or above it is an error of the whole
+    file."""
     from pipelines.readers.encoding import damage_message
 
     if not damaged:
         return raw
     first = min(damaged)
     if first <= raw.header_line:
-        raise FileError(path, first, damage_message(first, damaged[first]).split(";")[0] + " in the header")
+        raise FileError(path, first, damage_message(first, damaged[first], " in the header"))
     table = raw.frame
     lines = table.column(LINE).to_numpy()
-    errors = table.column(ERROR).to_pylist()
+    hit: dict[int, str] = {}   # record -> the message of its first damaged line
     for line, offset in sorted(damaged.items()):
         row = int(np.searchsorted(lines, line, side="right")) - 1
-        if row >= 0 and not (errors[row] or "").startswith("bytes not valid"):   # the first damage, before all
-            errors[row] = damage_message(line, offset)
-    bad = pa.array([e is not None and e.startswith("bytes not valid") for e in errors])
-    columns = [pc.if_else(bad, pa.scalar(None, pa.string()), table.column(h)) for h in raw.headers]
+        if row >= 0:
+            hit.setdefault(row, damage_message(line, offset))
+    errors = table.column(ERROR).to_pylist()
+    bad = np.zeros(table.num_rows, dtype=bool)
+    for row, message in hit.items():
+        errors[row], bad[row] = message, True
+    columns = [pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), table.column(h)) for h in raw.headers]
     frame = pa.table(columns + [table.column(LINE), pa.array(errors, pa.string())],
                      names=raw.headers + [LINE, ERROR])
     return RawTable(raw.headers, frame, raw.header_line, raw.notes)

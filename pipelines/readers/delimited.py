@@ -152,11 +152,15 @@ def _inside_pattern(delim: str, line_break: str = "") -> str:
     return f'[^{d}{line_break}]"[^{d}"\\r{line_break}]'
 
 
+def _whole_text(data: pa.Buffer) -> pa.Array:
+    """The whole text (data: UTF-8) as one Arrow string, without copying it."""
+    return pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, data.size], np.int64)), data)
+
+
 def _quote_inside_a_field(data: pa.Buffer, delim: str) -> bool:
     """Whether some line of the text (data: UTF-8) holds a quote inside a field (_inside_pattern): one search
     over the whole text."""
-    whole = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, data.size], np.int64)), data)
-    return bool(pc.any(pc.match_substring_regex(whole, _inside_pattern(delim, "\\n"))).as_py())
+    return bool(pc.any(pc.match_substring_regex(_whole_text(data), _inside_pattern(delim, "\\n"))).as_py())
 
 
 def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
@@ -164,8 +168,7 @@ def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
     character other than a delimiter: '"ab"c', '""x', 'a"b', '=HYPERLINK("x")'), found by Arrow over the whole
     text (data: UTF-8). Those lines are where the csv module may refuse a line or read it otherwise than
     Arrow; a file usually has none."""
-    whole = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, data.size], np.int64)), data)
-    lines = pc.list_flatten(pc.split_pattern(whole, "\n"))
+    lines = pc.list_flatten(pc.split_pattern(_whole_text(data), "\n"))
     quotes = pc.count_substring(lines, '"')
     odd = pc.any(pc.equal(pc.bit_wise_and(quotes, 1), 1)).as_py()
     inside = pc.match_substring_regex(lines, _inside_pattern(delim))

@@ -154,8 +154,8 @@ class Decoded(NamedTuple):
     damaged: dict[int, int]   # {line: byte offset} of lines holding bytes the codec rejects (read as U+FFFD)
 
 
-def damage_message(line: int, offset: int) -> str:
-    return f"bytes not valid UTF-8 on line {line} (byte offset {offset}); the rest of the file is UTF-8"
+def damage_message(line: int, offset: int, rest: str = "; the rest of the file is UTF-8") -> str:
+    return f"bytes not valid UTF-8 on line {line} (byte offset {offset}){rest}"
 
 
 def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:

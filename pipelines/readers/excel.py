@@ -37,7 +37,8 @@ def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_
     if isinstance(sheet, str):
         return book.get_sheet_by_name(sheet)
     first = book.get_sheet_by_index(sheet)
-    if sheet != 0 or header_row is not None or not expected or _names_a_column(first.to_python(nrows=HEADER_SEARCH), expected):
+    if sheet != 0 or header_row is not None or not expected or _names_a_column(
+            first.to_python(nrows=HEADER_SEARCH), expected):
         return first
     for index in range(1, len(book.sheet_names)):
         other = book.get_sheet_by_index(index)
