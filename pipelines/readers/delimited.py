@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, mark_damaged,
                                    unique_headers)
 from pipelines.readers.encoding import decode
+from pipelines.standardize.arrow_text import matches
 
 _CANDIDATES = ",;\t|"
 # A cell may be long (notes, pasted mails): the csv module's default limit of 128 KiB would reject the record.
@@ -171,8 +172,7 @@ def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
     lines = pc.list_flatten(pc.split_pattern(_whole_text(data), "\n"))
     quotes = pc.count_substring(lines, '"')
     odd = pc.any(pc.equal(pc.bit_wise_and(quotes, 1), 1)).as_py()
-    inside = pc.match_substring_regex(lines, _inside_pattern(delim))
-    return bool(odd), np.flatnonzero(pc.fill_null(inside, False).to_numpy(zero_copy_only=False)).tolist()
+    return bool(odd), np.flatnonzero(matches(lines, _inside_pattern(delim))).tolist()
 
 
 def _line_read(text: str, delim: str, header_index: int, headers: list[str],

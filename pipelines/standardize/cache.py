@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.standardize.arrow_text import matches
 from pipelines.standardize.distinct import apply_each_later
 
 
@@ -43,8 +44,7 @@ def encode_keys(keys: list[tuple]) -> np.ndarray:
     out = joined.to_numpy(zero_copy_only=False).astype(object)
     special = np.zeros(len(keys), dtype=bool)
     for column in columns:
-        special |= pc.fill_null(pc.match_substring_regex(column, "[\\x00\\x1f]|^\\["), False).to_numpy(
-            zero_copy_only=False)
+        special |= matches(column, "[\\x00\\x1f]|^\\[")
     for i in np.flatnonzero(special).tolist():
         out[i] = encode_key(keys[i])
     return out

@@ -6,10 +6,9 @@ from functools import partial
 from typing import Callable
 
 import pandas as pd
-import pyarrow.compute as pc
 from nameparser import HumanName
 
-from pipelines.standardize.arrow_text import to_arrow, to_series
+from pipelines.standardize.arrow_text import matches, to_arrow
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -72,7 +71,6 @@ def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: 
     return filled_later(out, present, pending, FIELDS, [])
 
 
-
 _RE2_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
 
 
@@ -84,5 +82,4 @@ def summary_rows(full_name: pd.Series, labels: list[str]) -> pd.Series:
     alternatives = "|".join(_RE2_SPECIAL.sub(r"\\\1", label) for label in sorted(labels, key=len, reverse=True))
     pattern = (f"(?i)^\\s*(?:{alternatives})\\s*[:：]?\\s*"
                "(?:[0-9][0-9,]*\\s*(?:条|人|个|行|rows?|records?)?)?\\s*$")
-    found = pc.fill_null(pc.match_substring_regex(to_arrow(full_name.astype(object)), pattern), False)
-    return to_series(found, full_name.index, bool)
+    return pd.Series(matches(to_arrow(full_name.astype(object)), pattern), index=full_name.index)

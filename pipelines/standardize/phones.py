@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 import phonenumbers
 import pyarrow as pa
@@ -12,7 +11,7 @@ import pyarrow.compute as pc
 from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
-from pipelines.standardize.arrow_text import to_arrow, to_series
+from pipelines.standardize.arrow_text import matches, to_arrow, to_series
 from pipelines.standardize.cache import ValueStore, cached
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
@@ -87,10 +86,6 @@ def _group(text: pa.Array, pattern: str) -> pa.Array:
     return pc.struct_field(pc.extract_regex(text, pattern), [0])
 
 
-def _matches(text: pa.Array, pattern: str) -> np.ndarray:
-    return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
-
-
 def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     """(raw text, region) -> an equivalent, more canonical (raw, region), vectorised: separators dropped, an
     IDD prefix written as '+', national CN mobiles and NANPA numbers given their country code, so that
@@ -99,13 +94,13 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     text = to_arrow(raw.astype(str))
     tail = _group(text, _TAIL_RE)
     text = pc.if_else(pc.is_valid(tail), tail, text)
-    text = pc.if_else(pa.array(_matches(text, _PLAIN_RE)), pc.replace_substring_regex(text, _SEPARATORS_RE, ""),
+    text = pc.if_else(pa.array(matches(text, _PLAIN_RE)), pc.replace_substring_regex(text, _SEPARATORS_RE, ""),
                       text)
     regions = region.astype(object)
     dials_00 = regions.map({r: _dials_00(r) for r in regions.dropna().unique()}).eq(True).to_numpy(bool)
     idd = _group(text, _IDD_00)
     idd_rows = dials_00 & pc.is_valid(idd).to_numpy(zero_copy_only=False)
-    cn = ~idd_rows & (regions == "CN").to_numpy(bool) & _matches(text, _CN_MOBILE) & ~_matches(text, _NANPA_WITH_1)
+    cn = ~idd_rows & (regions == "CN").to_numpy(bool) & matches(text, _CN_MOBILE) & ~matches(text, _NANPA_WITH_1)
     nanpa_digits = _group(text, _NANPA)
     nanpa = (~idd_rows & ~cn & regions.isin(_NANPA_REGIONS).to_numpy(bool)
              & pc.is_valid(nanpa_digits).to_numpy(zero_copy_only=False))
@@ -113,7 +108,7 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     text = pc.if_else(pa.array(idd_rows), join("+", idd, ""), text)
     text = pc.if_else(pa.array(cn), join("+86", text, ""), text)
     text = pc.if_else(pa.array(nanpa), join("+1", nanpa_digits, ""), text)
-    international = _matches(text, _INTERNATIONAL)
+    international = matches(text, _INTERNATIONAL)
     return pd.DataFrame({"raw": to_series(text, raw.index), "region": regions.where(~international, None)})
 
 
