@@ -255,7 +255,8 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, staged: str, key: 
 
 
 def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, strongest: pd.DataFrame,
-                       survivorship: Survivorship, decisions: Decisions, version: str, now: dt.datetime) -> None:
+                       survivorship: Survivorship, decisions: Decisions, version: str, golden: str,
+                       now: dt.datetime) -> None:
     """The new rows of the touched masters, built in DuckDB: _golden (survivorship, steward overrides, the
     issue time kept for ids that already existed) and _xref (each record's master, strongest link, when)."""
     con.register("_assigned_frame", assigned)
@@ -280,7 +281,7 @@ def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, s
             left join _strongest as s using (unique_id)
             left join customer_xref as x
               on x.source_system = r.source_system and x.source_record_id = r.source_record_id""",
-                    [golden_version(survivorship), version, now])
+                    [golden, version, now])
     finally:
         con.execute("drop view if exists matched")
         con.unregister("_strongest")
@@ -317,7 +318,8 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     decisions: Decisions = load_decisions(decisions_path)
     _register_decisions(con, decisions)
     _previous(con)
-    incremental = not full and _dirty(con, version, golden_version(survivorship))
+    golden = golden_version(survivorship)
+    incremental = not full and _dirty(con, version, golden)
     scored = _score(con, matching, model_path, incremental)
     links = scored.links
     if incremental:
@@ -344,7 +346,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     strongest = pd.concat([strongest, kept]).groupby(level=0).max() if len(kept) else strongest
     _stage_master_rows(con, pd.DataFrame({"unique_id": uids.to_numpy(), "master_id": master_of.to_numpy()}),
                        pd.DataFrame({"unique_id": strongest.index.to_numpy(), "p": strongest.to_numpy(float)}),
-                       survivorship, decisions, version, now)
+                       survivorship, decisions, version, golden, now)
 
     review = scored.review.rename(columns={"id_l": "unique_id_l", "id_r": "unique_id_r"})
     review = review.assign(master_id_l=review["unique_id_l"].map(master_of),

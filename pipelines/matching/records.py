@@ -31,23 +31,29 @@ def _stale(con: duckdb.DuckDBPyConnection, version: str) -> bool:
     return not built or not rows or other > 0
 
 
+def _changed_nights(con: duckdb.DuckDBPyConnection) -> None:
+    """_partitions: customers_clean's nights as they are now (run id and row count); _changed: the nights that
+    differ from the last build's (new, rerun or removed)."""
+    con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
+                "sql_version varchar)")
+    con.execute("create or replace temp table _partitions as select partition_date, run_id, count(*) as row_count "
+                "from customers_clean group by partition_date, run_id")
+    con.execute(f"""create or replace temp table _changed as
+        select partition_date from (select partition_date, run_id, row_count from _partitions
+                                    except select partition_date, run_id, row_count from {STATE})
+        union
+        select partition_date from (select partition_date, run_id, row_count from {STATE}
+                                    except select partition_date, run_id, row_count from _partitions)""")
+
+
 def backfilled(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether a night older than the latest one of the last build changed since (a backfill, a rerun of an
     earlier night, a night removed): its records were scored and their masters built without the nights after
     it (first seen, histories, term frequencies), so the masters are rebuilt whole (the ids kept). New nights
     after the last build's latest, however many, are not a backfill."""
-    con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
-                "sql_version varchar)")
-    return con.execute(f"""
-        with now as (select partition_date, run_id, count(*) as row_count from customers_clean
-                     group by partition_date, run_id),
-        changed as (select partition_date from (select partition_date, run_id, row_count from now
-                                                except select partition_date, run_id, row_count from {STATE})
-                    union
-                    select partition_date from (select partition_date, run_id, row_count from {STATE}
-                                                except select partition_date, run_id, row_count from now))
-        select count(*) > 0 from changed
-        where partition_date < (select max(partition_date) from {STATE})""").fetchall()[0][0]
+    _changed_nights(con)
+    return con.execute(f"select count(*) > 0 from _changed where partition_date < "
+                       f"(select max(partition_date) from {STATE})").fetchall()[0][0]
 
 
 def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
@@ -56,22 +62,13 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
     if query.count(SOURCE) != 1:
         raise ValueError(f"match_records.sql must read customers_clean once ('{SOURCE}')")
     version = _version(query)
-    con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
-                "sql_version varchar)")
-    con.execute("create or replace temp table _partitions as select partition_date, run_id, count(*) as row_count "
-                "from customers_clean group by partition_date, run_id")
+    _changed_nights(con)
     rebuild = full or _stale(con, version)
     with transaction(con) if rebuild else scattered_transaction(con, (TABLE,)):
         if rebuild:
             con.execute(f"create or replace table {TABLE} as {query}")
             rebuilt = con.execute(f"select count(*) from {TABLE}").fetchall()[0][0]
         else:
-            con.execute(f"""create or replace temp table _changed as
-                select partition_date from (select partition_date, run_id, row_count from _partitions
-                                            except select partition_date, run_id, row_count from {STATE})
-                union
-                select partition_date from (select partition_date, run_id, row_count from {STATE}
-                                            except select partition_date, run_id, row_count from _partitions)""")
             con.execute(f"""create or replace temp table _refresh_keys as
                 select distinct source_system, source_record_id from customers_clean
                 where partition_date in (select partition_date from _changed)
