@@ -23,12 +23,6 @@ class Outcome:
     success: bool
     rows: pd.DataFrame  # one per expectation: suite, expectation, severity, success, counts
 
-    @property
-    def blocking(self) -> bool:
-        """An expectation of severity error failed: the assets downstream must not be built."""
-        failed = self.rows[~self.rows["success"]]
-        return bool((failed["severity"] == "error").any())
-
 
 def load_suite(path: Path) -> Suite:
     """One suite file; an unknown key or expectation fails with the file, line and key."""
