@@ -80,9 +80,9 @@ PARSED_DATES = list(DATE_FIELDS) + ["birth_date"]
 def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
     """SQL fragments for read_raw_for_cleansing.sql, and the parameters they use besides the chunk's: per
     canonical field, whether its text is final as it is (FINAL_TEXT), else whether it is settled and its
-    whitespace-folded form (measured once), then the
-    cleaned value: null for a null token, the folded form when settled, else the text as read (for Python's
-    NFKC). Date fields of settled rows are parsed with their source's formats (_parsed_<field>)."""
+    whitespace-folded form (measured once), then the cleaned value: null for a null token, the folded form
+    when settled, else the text as read (for Python's NFKC). Date fields of settled rows are parsed with their
+    source's formats (_parsed_<field>)."""
     final = "regexp_full_match({f}, '{final}') as _final_{f}"
     measured = ("case when _final_{f} then true else regexp_full_match({f}, '{settled}') end as _settled_{f}, "
                 "case when _final_{f} then {f} else nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') end "

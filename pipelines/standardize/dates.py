@@ -74,7 +74,8 @@ def sql_formats(formats: list[str]) -> list[str]:
 
 def sql_in_range(column: str) -> str:
     """SQL keeping a parsed timestamp column only inside pandas' range (null elsewhere, for parse_timestamps)."""
-    return f"case when {column} >= timestamp '{SQL_RANGE[0]}' and {column} < timestamp '{SQL_RANGE[1]}' then {column} end"
+    return (f"case when {column} >= timestamp '{SQL_RANGE[0]}' and {column} < timestamp '{SQL_RANGE[1]}' "
+            f"then {column} end")
 
 
 def fill_unparsed(parsed: pd.Series | None, raw: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
