@@ -268,7 +268,8 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
 
     def begin(table: pa.Table) -> Started | None:
         raw = to_frame(table)
-        return start_standardize(raw.assign(run_id=run_id), rules, store) if len(raw) else None
+        raw["run_id"] = run_id   # in place: assign would copy the chunk
+        return start_standardize(raw, rules, store) if len(raw) else None
 
     # The cleansing SQL of the chunk after next runs in a thread of its own, on its own connection (DuckDB works
     # without the GIL), while this chunk's Python work goes on; raw_customers is committed, so it sees the rows.

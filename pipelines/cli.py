@@ -101,8 +101,9 @@ def _print_blocked(result, night: str) -> None:
 
     if blocked_by(result):
         print(f"    night {night} stopped by a blocking check: its customers_clean and quarantine rows stay for "
-              "inspection; pipeline_runs, the customer masters and the report were not built for it. Fix the cause "
-              f"and run `crm-quality run --date {night}` again (the night's rows are replaced).", file=sys.stderr)
+              "inspection, held out of the customer masters (table night_holds); pipeline_runs and the report were "
+              f"not built for it. Fix the cause and run `crm-quality run --date {night}` again (the night's rows are "
+              "replaced; a rerun that passes releases the hold).", file=sys.stderr)
 
 
 def _run_masters(instance, materialize, full: bool = False) -> bool:
@@ -120,13 +121,18 @@ def _run_masters(instance, materialize, full: bool = False) -> bool:
 
 
 def _master_summary(warehouse: Path) -> None:
+    from pipelines.warehouse import holds
     from pipelines.warehouse.store import connect
 
     with connect(warehouse) as con:
         masters, records = con.execute("select count(*), coalesce(sum(record_count), 0) from customer_master").fetchone()
         review = con.execute("select count(*) from match_review").fetchone()[0]
+        held = holds.held(con)
     print(f"\n{records} source records -> {masters} customer masters; {review} pairs await review "
           f"(crm-quality review)")
+    for night, checks in held:
+        print(f"night {night} is held out of the masters: {checks} failed on its rows; rerun it once fixed",
+              file=sys.stderr)
 
 
 def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> int:
@@ -154,15 +160,15 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
         note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
         print(f"{str(night):<12}{source:<14}{rows_in:>9}{clean:>9}{quarantined:>10}{rejected:>16}{note}")
     if failed:
-        print(f"{'customer masters and reports' if masters else 'reports'} not built: a night failed "
-              "(the masters would read its rows)", file=sys.stderr)
-    elif masters:
-        if _run_masters(instance, materialize, full_rebuild):
-            _master_summary(settings.warehouse)
-        else:
-            failed.append("masters")
-    if not failed:
-        failed += _run_reports(instance, materialize, dates)
+        print(f"no report for {', '.join(failed)}: the night failed", file=sys.stderr)
+    # a night stopped by a blocking check is held out of the masters (warehouse/holds.py): they are built from
+    # the others; a night whose stage failed left its previous rows in place
+    masters_failed = masters and not _run_masters(instance, materialize, full_rebuild)
+    if masters and not masters_failed:
+        _master_summary(settings.warehouse)
+    failed += ["masters"] if masters_failed else []
+    if not masters_failed:
+        failed += _run_reports(instance, materialize, [d for d in dates if d not in failed])
     print(f"\nwarehouse: {settings.warehouse}")
     print("rejected files and their reasons: select * from pipeline_runs where status = 'rejected'")
     print("Dagster UI: make ui  (then open http://127.0.0.1:3000)")

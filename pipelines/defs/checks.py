@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.partitions import nightly
 from pipelines.defs.resources import ExpectationsConfig, ensure_tables
+from pipelines.warehouse import holds
 from pipelines.warehouse.store import sql
 
 POOL = "warehouse"
@@ -29,6 +30,22 @@ def _counts(warehouse: DuckDBResource, statement: str, params: dict) -> dict[str
         return {n: int(v or 0) for n, v in zip(names, cursor.fetchone())}
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _held(context: AssetCheckExecutionContext, warehouse: DuckDBResource, result: AssetCheckResult) -> AssetCheckResult:
+    """A customers_clean check's result, its verdict recorded in night_holds: a blocking failure holds the
+    night's rows out of the customer masters, in this run and every later one, until a rerun passes."""
+    with warehouse.get_connection() as con:
+        holds.record(con, context.partition_key, context.check_specs[0].key.to_user_string(), _fails(result), _now())
+    return result
+
+
+def _fails(result: AssetCheckResult) -> bool:
+    return not result.passed and (result.severity or AssetCheckSeverity.ERROR) == AssetCheckSeverity.ERROR
+
+
 def _rate(good: int, total: int) -> float:
     return round(good / total, 6) if total else 1.0
 
@@ -38,18 +55,18 @@ def _rate(good: int, total: int) -> float:
                          "masters and pipeline_runs.")
 def unique_record_key(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
     c = _counts(warehouse, "check_customers_clean", {"partition": context.partition_key})
-    return AssetCheckResult(passed=c["duplicate_keys"] == 0 and c["no_record_id"] == 0, metadata={
+    return _held(context, warehouse, AssetCheckResult(passed=c["duplicate_keys"] == 0 and c["no_record_id"] == 0, metadata={
         "rows": c["rows"], "duplicate_keys": c["duplicate_keys"], "extra_copies": c["extra_copies"],
-        "missing_record_id": c["no_record_id"], "unique_rate": _rate(c["rows"] - c["extra_copies"], c["rows"])})
+        "missing_record_id": c["no_record_id"], "unique_rate": _rate(c["rows"] - c["extra_copies"], c["rows"])}))
 
 
 @asset_check(asset="customers_clean", partitions_def=nightly, blocking=True, pool=POOL,
              description="Every clean record has an identity (name, phone or e-mail) and its file and line.")
 def required_fields(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
     c = _counts(warehouse, "check_customers_clean", {"partition": context.partition_key})
-    return AssetCheckResult(passed=c["no_identity"] == 0 and c["no_lineage"] == 0, metadata={
+    return _held(context, warehouse, AssetCheckResult(passed=c["no_identity"] == 0 and c["no_lineage"] == 0, metadata={
         "rows": c["rows"], "no_identity": c["no_identity"], "no_file_or_line": c["no_lineage"],
-        "identity_rate": _rate(c["rows"] - c["no_identity"], c["rows"])})
+        "identity_rate": _rate(c["rows"] - c["no_identity"], c["rows"])}))
 
 
 @asset_check(asset="quarantine", name="required_fields", partitions_def=nightly, pool=POOL,
@@ -64,7 +81,7 @@ def quarantine_required_fields(context: AssetCheckExecutionContext, warehouse: D
              description="Per read file, rows in = clean + quarantined: no record is lost or counted twice.")
 def rows_conserved(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
     ensure_tables(warehouse)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = _now()
     params = {"partition": context.partition_key, "run_id": context.run.run_id, "started": now, "finished": now}
     with warehouse.get_connection() as con:
         files = con.execute(sql("summarize_run"), params).df()
@@ -108,7 +125,7 @@ def _run_suite(context: AssetCheckExecutionContext, table: str, warehouse: DuckD
         outcome = validate(suite, frame, Path(expectations.store), Path(expectations.docs),
                            run_name=partition or "masters")
         store_results(con, outcome, context.run.run_id, partition,
-                      dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+                      _now())
     failed = outcome.rows[~outcome.rows["success"]]
     blocking = failed[failed["severity"] == "error"]   # an expectation of severity error failed: downstream waits
     return AssetCheckResult(
@@ -129,7 +146,8 @@ def _suite_check(table: str, partitioned: bool):
                              "a failed expectation of severity error blocks, one of severity warn only warns.")
     def _check(context: AssetCheckExecutionContext, warehouse: DuckDBResource,
                expectations: ExpectationsConfig) -> AssetCheckResult:
-        return _run_suite(context, table, warehouse, expectations, context.partition_key if partitioned else None)
+        result = _run_suite(context, table, warehouse, expectations, context.partition_key if partitioned else None)
+        return _held(context, warehouse, result) if table == "customers_clean" else result
 
     return _check
 
@@ -142,7 +160,7 @@ MASTER_CHECKS = [unique_master_id, one_row_per_record,
                  _suite_check("customer_master", False), _suite_check("customer_xref", False)]
 
 
-def _blocks(evaluation) -> bool:
+def _blocks(evaluation) -> bool:  # an evaluation of a run's result; _fails judges a check's own result
     return not evaluation.passed and evaluation.blocking and evaluation.severity == AssetCheckSeverity.ERROR
 
 

@@ -1,5 +1,6 @@
 """Keeps match_records (the latest version of every source record: what the matcher scores) in step with
-customers_clean, rebuilding only the records of partitions that changed since the last build.
+customers_clean, rebuilding only the records of partitions that changed since the last build. Nights held out
+of the masters (a blocking check failed on their rows: warehouse/holds.py) are read as if they were not there.
 
 A partition is known by its run id and row count (a rerun or a backfill writes a new run id). A record is
 rebuilt when one of its versions is in a changed partition: its rows there now, or a first/last night
@@ -12,11 +13,12 @@ import hashlib
 
 import duckdb
 
+from pipelines.warehouse.holds import MATCHABLE, matchable
 from pipelines.warehouse.store import scattered_transaction, sql, transaction
 
 TABLE = "match_records"
 STATE = "match_records_state"
-SOURCE = "from customers_clean"
+SOURCE = f"from {MATCHABLE}"
 
 
 def _version(query: str) -> str:
@@ -32,12 +34,13 @@ def _stale(con: duckdb.DuckDBPyConnection, version: str) -> bool:
 
 
 def _changed_nights(con: duckdb.DuckDBPyConnection) -> None:
-    """_partitions: customers_clean's nights as they are now (run id and row count); _changed: the nights that
-    differ from the last build's (new, rerun or removed)."""
+    """_partitions: the nights the masters read (customers_clean's, held ones left out) as they are now (run id
+    and row count); _changed: the nights that differ from the last build's (new, rerun, held or removed)."""
+    matchable(con)
     con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
                 "sql_version varchar)")
     con.execute("create or replace temp table _partitions as select partition_date, run_id, count(*) as row_count "
-                "from customers_clean group by partition_date, run_id")
+                f"from {MATCHABLE} group by partition_date, run_id")
     con.execute(f"""create or replace temp table _changed as
         select partition_date from (select partition_date, run_id, row_count from _partitions
                                     except select partition_date, run_id, row_count from {STATE})
@@ -60,7 +63,7 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
     """Bring match_records up to date; returns how many records were rebuilt."""
     query = sql("match_records")
     if query.count(SOURCE) != 1:
-        raise ValueError(f"match_records.sql must read customers_clean once ('{SOURCE}')")
+        raise ValueError(f"match_records.sql must read {MATCHABLE} once ('{SOURCE}')")
     version = _version(query)
     _changed_nights(con)
     rebuild = full or _stale(con, version)

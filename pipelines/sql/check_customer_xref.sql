@@ -1,7 +1,8 @@
 -- Counts behind the asset check of customer_xref: one row per source record, each record and master known.
+-- The records the masters read: those of nights held out of them (night_holds) have no xref row.
 with records as (
     select distinct source_system, source_record_id
-    from customers_clean
+    from customers_clean anti join night_holds using (partition_date, run_id)
 ),
 per_record as (
     select source_system, source_record_id, count(*) as copies

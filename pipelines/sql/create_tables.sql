@@ -73,6 +73,16 @@ create table if not exists pipeline_runs (
     finished timestamp not null
 );
 
+-- Nights whose customers_clean rows failed a blocking check: held out of the customer masters until a rerun
+-- (a new run_id) passes. One row per failed check of the held rows' run; a check that passes again on the same
+-- rows removes its row (pipelines/warehouse/holds.py).
+create table if not exists night_holds (
+    partition_date date not null,
+    run_id varchar not null,           -- the customers_clean run whose rows are held
+    check_name varchar not null,
+    held_at timestamp not null
+);
+
 -- Results of the per-value libraries, kept across nights: a night's export is mostly yesterday's customers.
 -- `version` names the library version and our standardiser version; a change of either misses the cache.
 create table if not exists value_cache (

@@ -4,7 +4,7 @@
 with seen as (
     select x.master_id, c.province, c.city, c.district, c.street, c.postcode, c.source_system, c.partition_date
     from (select * from customer_xref semi join _touched_masters using (master_id)) as x
-    join customers_clean as c using (source_system, source_record_id)
+    join _matchable_clean as c using (source_system, source_record_id)
     where coalesce(c.province, c.city, c.district, c.street, c.postcode) is not null
 ),
 addresses as (

@@ -9,7 +9,7 @@ with seen as (
         c.source_system,
         c.partition_date
     from (select * from customer_xref semi join _touched_masters using (master_id)) as x
-    join customers_clean as c using (source_system, source_record_id)
+    join _matchable_clean as c using (source_system, source_record_id)
     where c.full_name is not null
 )
 select

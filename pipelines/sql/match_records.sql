@@ -14,7 +14,7 @@ with versions as (
             case when phone is not null then phone
                  when regexp_full_match(phone_raw, '[0-9 +().\-]+') then phone_raw end,
             '[^0-9]', '', 'g') as phone_digits
-    from customers_clean
+    from _matchable_clean  -- customers_clean without held nights (warehouse/holds.py)
 )
 select
     source_system || ':' || source_record_id as unique_id,

@@ -185,11 +185,45 @@ def test_cli_names_the_failed_blocking_check_and_exits_non_zero(small_landing, t
     assert f"check customers_clean:unique_record_key failed for {NIGHT} (blocking" in err and "duplicate_keys=" in err
     assert "Traceback" not in err and "DagsterAssetCheckFailedError" not in err
     assert f"night {NIGHT} stopped by a blocking check" in err and f"crm-quality run --date {NIGHT}` again" in err
-    assert "customer masters and reports not built" in err and "customer masters" not in out
-    # what the message says is what the warehouse holds: the night's rows, no run row, no master, no report
+    assert f"no report for {NIGHT}: the night failed" in err
+    held = [line for line in err.splitlines() if line.startswith(f"night {NIGHT} is held out of the masters: ")]
+    assert len(held) == 1 and "customers_clean:unique_record_key" in held[0]
+    # what the message says is what the warehouse holds: the night's rows, no run row, no master (its only night
+    # is held out of them), no report
     counts = _query(tmp_path, "select (select count(*) from customers_clean), (select count(*) from pipeline_runs), "
                               "(select count(*) from customer_master)")
     assert counts[0][0] > 0 and counts[0][1:] == (0, 0) and not (tmp_path / "reports" / NIGHT).exists()
+
+
+def _records(folder: Path, where: str = "") -> set[tuple]:
+    return set(_query(folder, f"select source_system, source_record_id from customers_clean {where}"))
+
+
+def test_a_blocked_night_stays_out_of_the_masters_until_a_rerun_passes(small_landing, tmp_path):
+    """Night 1 fails a blocking check, night 2 passes: the masters (built in a later run, as the sensor does after
+    night 2) hold night 2's records only. Night 1 rerun under rules that pass releases the hold."""
+    first, second = NIGHT, "2026-11-21"
+    loose = _resources(small_landing, tmp_path, rules=_rules_that_let_duplicates_through(tmp_path))
+    strict = _resources(small_landing, tmp_path)
+    blocked = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=first, resources=loose,
+                          instance=DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not blocked.success
+    holds = _query(tmp_path, "select distinct partition_date::varchar, check_name from night_holds")
+    assert (first, "customers_clean:unique_record_key") in holds and {night for night, _ in holds} == {first}
+    assert materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=second, resources=strict,
+                       instance=DagsterInstance.ephemeral()).success
+    assert materialize(MASTER_ASSETS + MASTER_CHECKS, resources=strict, instance=DagsterInstance.ephemeral()).success
+    in_masters = set(_query(tmp_path, "select source_system, source_record_id from customer_xref"))
+    only_first = _records(tmp_path, f"where partition_date = '{first}'") - _records(tmp_path, f"where partition_date = '{second}'")
+    assert only_first and in_masters == _records(tmp_path, f"where partition_date = '{second}'")
+    names = _query(tmp_path, "select count(*) from customer_name_history where first_seen = ?", [first])
+    assert names == [(0,)]   # the histories do not read the held night either
+
+    assert materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=first, resources=strict,
+                       instance=DagsterInstance.ephemeral()).success
+    assert _query(tmp_path, "select count(*) from night_holds") == [(0,)]   # the rerun's rows passed: released
+    assert materialize(MASTER_ASSETS + MASTER_CHECKS, resources=strict, instance=DagsterInstance.ephemeral()).success
+    assert set(_query(tmp_path, "select source_system, source_record_id from customer_xref")) == _records(tmp_path)
 
 
 def test_the_jobs_run_the_checks():
