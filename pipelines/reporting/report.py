@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipelines.reporting.charts import Chart, line_chart
 from pipelines.reporting.mask import csv_safe, mask_field, mask_name
+from pipelines.warehouse import holds
 from pipelines.warehouse.store import sql
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -189,7 +190,7 @@ def build_report(con: duckdb.DuckDBPyConnection, night: str, reports: Path, rule
         totals=totals(con, night), scorecard=scorecard(con, night), metrics=SCORE_METRICS,
         charts=trends(con, night), rules=rules, drift=schema_drift(con, night),
         rejected=rejected_files(con, night), expectations=failed_expectations(con, night),
-        review_total=review_total, review=review,
+        review_total=review_total, review=review, held=holds.held(con),
         gx=(reports / "gx").is_dir(), nights=list_nights(con, reports, also=night))
     _write(folder / "index.html", html)
     index = write_index(con, reports, also=night)

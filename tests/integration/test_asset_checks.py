@@ -218,6 +218,11 @@ def test_a_blocked_night_stays_out_of_the_masters_until_a_rerun_passes(small_lan
     assert only_first and in_masters == _records(tmp_path, f"where partition_date = '{second}'")
     names = _query(tmp_path, "select count(*) from customer_name_history where first_seen = ?", [first])
     assert names == [(0,)]   # the histories do not read the held night either
+    from pipelines.reporting.report import build_report
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:   # the steward report names the held night
+        html = build_report(con, second, tmp_path / "reports", {}).path.read_text(encoding="utf-8")
+    held = html[html.index('id="held-nights"'):]
+    assert f"<td>{first}</td>" in held[:held.index("</table>")]
 
     assert materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=first, resources=strict,
                        instance=DagsterInstance.ephemeral()).success
