@@ -19,7 +19,8 @@ class ValueStore(Protocol):
     def lookup(self, kind: str, version: str, keys: np.ndarray) -> np.ndarray:
         """The stored result (JSON text) of each key, None where there is none, in the keys' order."""
     def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
-        """Remember each key's result (a tuple of JSON scalars, read back by lookup as JSON text)."""
+        """Remember each new key's result (a tuple of JSON scalars, read back by lookup as JSON text): keys the
+        store did not hold at look-up, each put once."""
 
 
 ENCODING = "cache 2"  # how keys are written (part of the stored version: another encoding misses)

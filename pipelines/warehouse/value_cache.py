@@ -24,7 +24,7 @@ class DuckDBValueStore:
         return out
 
     def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
-        """The results written as JSON arrays by DuckDB (json_array over their columns), not one by one; a column
+        """New keys' results written as JSON arrays by DuckDB (json_array over their columns), not one by one; a column
         holding values of several types (DuckDB would read them all as text) is written by Python's json."""
         if not len(keys):
             return
@@ -35,8 +35,11 @@ class DuckDBValueStore:
         frame = values.set_axis(columns, axis=1) if plain else pd.DataFrame(
             {"result": [json.dumps(r, ensure_ascii=False) for r in results]})
         _crm_cache_fresh = frame.assign(kind=kind, key=keys, version=version)  # noqa: F841 - read by the SQL below
+        # The keys are new: cache.cached_apply_later puts only keys the store did not hold at look-up, and takes
+        # those another call is still computing from it (tests/integration/test_chunked_cleanse.py holds it).
+        # No anti join against the whole table: it cost a scan and hash of every stored key per put.
         self.con.execute(f"insert into value_cache by name select kind, key, {result} as result, version "
-                         "from _crm_cache_fresh anti join value_cache using (kind, key, version)")
+                         "from _crm_cache_fresh")
 
 
 # Columns pandas finds to hold one type of value (nulls aside): DuckDB reads them as that type.

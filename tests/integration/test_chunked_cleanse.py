@@ -9,6 +9,7 @@ from pipelines.ingest import ingest_partition, with_constants
 from pipelines.standardize import distinct
 from pipelines.rules import MAPPABLE_FIELDS, load_rules
 from pipelines.warehouse.store import connect, replace_partition
+from pipelines.warehouse.value_cache import DuckDBValueStore
 
 REPO = Path(__file__).resolve().parents[2]
 NIGHT = "2026-11-20"
@@ -28,12 +29,17 @@ def test_chunks_give_the_same_tables(tmp_path, monkeypatch):
         replace_partition(con, NIGHT, {"raw_customers": raw})
         whole = cleanse.cleanse_night(con, NIGHT, rules, "r", chunk_rows=10**9)
         one_pass = tables(con)
-        chunked = cleanse.cleanse_night(con, NIGHT, rules, "r", chunk_rows=700)
+        chunked = cleanse.cleanse_night(con, NIGHT, rules, "r", DuckDBValueStore(con), chunk_rows=700)
         assert tables(con) == one_pass
         # the night's shared pool of worker processes, the next chunk's work started before this one ends
         monkeypatch.setattr(distinct, "PARALLEL_FROM", 50)
-        pooled = cleanse.cleanse_night(con, NIGHT, rules, "r", chunk_rows=1500)
+        con.execute("delete from value_cache")
+        pooled = cleanse.cleanse_night(con, NIGHT, rules, "r", DuckDBValueStore(con), chunk_rows=1500)
         assert tables(con) == one_pass and pooled.clean == whole.clean
+        # each key is computed and stored once, though the next chunk looks up before this one stores
+        stored, distinct_keys = con.execute("select count(*), count(distinct (kind, key, version)) from value_cache"
+                                            ).fetchall()[0]
+        assert stored == distinct_keys > 1000
     assert (chunked.clean, chunked.quarantined, chunked.by_rule) == (whole.clean, whole.quarantined, whole.by_rule)
     assert whole.clean + whole.quarantined == raw.num_rows
     assert whole.by_rule.get("duplicate_record_id", 0) >= 1
