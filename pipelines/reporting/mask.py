@@ -6,6 +6,9 @@ import unicodedata
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _NON_DIGIT = re.compile(r"\D")
+# A domain shown as it is: labels of letters, digits and hyphens (any script), dot-separated. Anything else after
+# the '@' (free text such as "qq.com / 张三 138…", a second address) is masked.
+_HOSTNAME = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_][\w-]{0,62}")
 MAX_STARS = 12   # a pasted megabyte stays a short mask: its length is not worth showing
 
 
@@ -41,13 +44,15 @@ def mask_text(value: str | None) -> str | None:
 
 
 def mask_email(value: str | None) -> str | None:
-    """john.smith@example.com -> j***@example.com; text without '@' is masked as text."""
+    """john.smith@example.com -> j***@example.com; text without '@' is masked as text, and so is a domain that
+    is not a host name."""
     if value is None:
         return None
     user, at, domain = str(value).strip().rpartition("@")
     if not at or not user:
         return mask_text(value)
-    return f"{user[:1]}***@{domain}"
+    shown = domain if len(domain) <= 253 and _HOSTNAME.fullmatch(domain) else mask_text(domain)
+    return f"{user[:1]}***@{shown}"
 
 
 def mask_name(value: str | None) -> str | None:

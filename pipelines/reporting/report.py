@@ -172,9 +172,19 @@ def preview(alerts: list[dict], rules: list[dict]) -> str:
     for rule in rules[:5]:
         first = rule["examples"][0] if rule["examples"] else {}
         example = " ".join(str(first.get(k) or "") for k in ("name", "phone", "email")).strip()
-        lines.append(f"| {rule['rule']} | {rule['failures']} | {example.replace('|', '/')} |")
-    lines += ["", f"alerts: {len(alerts)}"] + [f"- {a['rule']} ({a['source_system']}, {a['field']})" for a in alerts]
+        lines.append(f"| {_md(rule['rule'])} | {rule['failures']} | {_md(example)} |")
+    lines += ["", f"alerts: {len(alerts)}"] + [f"- {_md(a['rule'])} ({_md(a['source_system'])}, {_md(a['field'])})"
+                                               for a in alerts]
     return "\n".join(lines)
+
+
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _md(value) -> str:
+    """Text as Markdown shows it literally: every ASCII punctuation character backslash-escaped (no link,
+    emphasis, HTML or table cell can come from a value), line breaks as spaces."""
+    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(str(value or "").split()))
 
 
 def build_report(con: duckdb.DuckDBPyConnection, night: str, reports: Path, rule_fields: dict[str, str],

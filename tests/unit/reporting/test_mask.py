@@ -23,6 +23,11 @@ def test_mask_phone(value, masked):
     ("lina598@", "l***@"),
     ("no-at-sign", "n***"),
     ("@example.com", "@***"),
+    # free text after the '@' is no domain: shown, it would carry a phone and a name in clear
+    ("zhang.san@qq.com / 张三 13812345678", "z***@q***"),
+    ("x@y](http://evil.example/phish)", "x***@y***"),
+    ("li@例子.中国", "l***@例子.中国"),
+    ("a@mail.example.co.uk", "a***@mail.example.co.uk"),
 ])
 def test_mask_email(value, masked):
     assert mask_email(value) == masked
@@ -61,3 +66,13 @@ def test_mask_field_keeps_codes_and_masks_the_rest():
 ])
 def test_csv_safe(value, cell):
     assert csv_safe(value) == cell
+
+
+def test_the_dagster_preview_shows_values_as_literal_markdown():
+    from pipelines.reporting.report import preview
+
+    rules = [{"rule": "invalid_email", "failures": 1,
+              "examples": [{"name": "[U*** S***", "phone": "617***0101", "email": "x***@y](http://evil.example/x)"}]}]
+    text = preview([], rules)
+    row = text.splitlines()[2]
+    assert "](" not in row.replace("\\](", "") and "\\[U\\*\\*\\*" in row and row.count(" | ") == 2
