@@ -60,12 +60,16 @@ def without_values(message: str) -> str:
 
 
 class WarehouseResource(DuckDBResource):
-    """dagster-duckdb's resource, with two changes for a failing stage: the connection is closed (the stock one
+    """dagster-duckdb's resource, which makes the warehouse's folder, with two changes for a failing stage: the connection is closed (the stock one
     stays open, and the next connection with another configuration is refused), and a DuckDB error is re-raised
     without the values its message quotes, so no cell text reaches the event log or the terminal."""
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # the warehouse's folder is made first, as store.connect does: the stock resource retries a failed open
+        # for about two minutes (it takes every IOException for a lock), then fails the stage
+        if self.database != ":memory:":
+            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with super().get_connection() as con:
             try:
                 yield con

@@ -23,3 +23,11 @@ def test_a_failing_stage_closes_its_connection_and_its_error_quotes_no_value(tmp
         with resource.get_connection() as con:
             con.execute("select strptime('Mary Smith 1990', '%Y-%m-%d')")
     assert "Mary" not in str(err.value)
+
+
+def test_a_warehouse_in_a_folder_not_made_yet_opens_at_once(tmp_path):
+    """CRM_WAREHOUSE pointing into a new folder: the folder is made, not retried for minutes as a lock."""
+    path = tmp_path / "new" / "sub" / "warehouse.duckdb"
+    with warehouse_resource(str(path)).get_connection() as con:
+        assert con.execute("select 1").fetchall() == [(1,)]
+    assert path.exists()
