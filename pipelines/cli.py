@@ -303,11 +303,11 @@ def review_command(args, parser) -> int:
         master_id, field_name, value = args.override
         if field_name not in GOLDEN_FIELDS:
             parser.error(f"FIELD must be one of {', '.join(GOLDEN_FIELDS)}")
-        from pipelines.matching.decisions import typed_override
+        from pipelines.matching.decisions import override_text, typed_override
         from pipelines.rules import RulesError
 
-        try:
-            typed_override(Path("--override"), 0, field_name, value)
+        try:   # recorded in its standard form (a phone as E.164): what the golden record will hold
+            value = override_text(typed_override(Path("--override"), 0, field_name, value))
         except RulesError as exc:
             parser.error(str(exc).split(": ", 1)[-1])
         record_decision(settings.decisions, "override", master_id=master_id, field_name=field_name, value=value,

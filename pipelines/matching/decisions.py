@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.reporting.mask import FORMULA_LEADS, csv_safe
 from pipelines.rules import GOLDEN_FIELDS, RulesError
+from pipelines.standardize import emails, phones
 
 COLUMNS = ["decision", "record_a", "record_b", "master_id", "field", "value", "decided_by", "decided_at", "note"]
 KINDS = ("must_link", "cannot_link", "override")
@@ -34,8 +38,8 @@ def load_decisions(path: Path) -> Decisions:
             if kind == "override":
                 if not row.get("master_id") or row.get("field") not in GOLDEN_FIELDS:
                     raise RulesError(f"{path}:{line}: an override needs master_id and a golden field name")
-                out.overrides.append((row["master_id"], row["field"], typed_override(path, line, row["field"],
-                                                                             row.get("value") or "")))
+                out.overrides.append((row["master_id"], row["field"], typed_override(
+                    path, line, row["field"], _unquoted(row.get("value") or ""))))
                 continue
             a, b = (row.get("record_a") or "").strip(), (row.get("record_b") or "").strip()
             if not a or not b or ":" not in a or ":" not in b:
@@ -56,7 +60,37 @@ def typed_override(path: Path, line: int, field_name: str, value: str):
         if flag not in ("true", "false"):
             raise RulesError(f"{path}:{line}: email_opt_out override must be true or false")
         return flag == "true"
-    return value
+    # the fields the golden record holds in a standard form get it from the nightly standardisers, and a value
+    # that has none is refused (it would fail the masters' expectations on every later run)
+    text = " ".join(unicodedata.normalize("NFKC", value).split())
+    if field_name == "phone":
+        number, valid, _, _ = phones.standardize_phone((text, None))
+        if not valid:
+            raise RulesError(f"{path}:{line}: phone override must be a valid number written with its country code, "
+                             "e.g. +86 138 0013 8000")
+        return number
+    if field_name == "email":
+        address, valid = emails.standardize_email(text.lower())
+        if not valid:
+            raise RulesError(f"{path}:{line}: email override must be a valid e-mail address")
+        return address
+    if field_name == "gender" and text.upper() not in ("M", "F", "U"):
+        raise RulesError(f"{path}:{line}: gender override must be M, F or U")
+    if field_name == "country" and not re.fullmatch("[A-Za-z]{2}", text):
+        raise RulesError(f"{path}:{line}: country override must be an ISO 3166-1 alpha-2 code such as CN or US")
+    return text.upper() if field_name in ("gender", "country") else text
+
+
+def override_text(value) -> str:
+    """How a typed override is written to decisions.csv: what typed_override reads back as the same value."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _unquoted(text: str) -> str:
+    """A value as written by record_decision: the quote that keeps a spreadsheet from reading a formula dropped."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_LEADS) else text
 
 
 def record_decision(path: Path, kind: str, record_a: str = "", record_b: str = "", master_id: str = "",
@@ -69,5 +103,6 @@ def record_decision(path: Path, kind: str, record_a: str = "", record_b: str = "
         writer = csv.writer(fh)
         if new:
             writer.writerow(COLUMNS)
-        writer.writerow([kind, record_a, record_b, master_id, field_name, value, decided_by,
-                         dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), note])
+        # stewards open the file in spreadsheets: a value, name or note that reads as a formula is quoted
+        writer.writerow([kind, record_a, record_b, master_id, field_name, csv_safe(value), csv_safe(decided_by),
+                         dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), csv_safe(note)])

@@ -128,3 +128,15 @@ def test_a_warehouse_held_by_another_process_is_a_message_not_a_traceback(small_
         holder.wait()
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "one process write a warehouse at a time" in proc.stderr and "\n" not in proc.stderr.strip()
+
+
+def test_an_override_is_recorded_in_its_standard_form_or_refused(small_landing, tmp_path, monkeypatch):
+    """A phone override without a country code would fail the masters' expectations on every later run."""
+    decisions = tmp_path / "decisions.csv"
+    monkeypatch.setenv("CRM_DECISIONS", str(decisions))
+    refused = cli(["review", "--override", "CM-1", "phone", "138 1234 5678"], tmp_path, small_landing)
+    assert refused.returncode == 2 and "with its country code" in refused.stderr and not decisions.exists()
+    recorded = cli(["review", "--override", "CM-1", "phone", "+86 138 1234 5678"], tmp_path, small_landing)
+    assert recorded.returncode == 0, recorded.stderr
+    from pipelines.matching.decisions import load_decisions
+    assert load_decisions(decisions).overrides == [("CM-1", "phone", "+8613812345678")]

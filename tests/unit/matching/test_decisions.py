@@ -1,0 +1,50 @@
+"""Steward decisions: overrides in the golden columns' standard forms, and a file spreadsheets open safely."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipelines.matching.decisions import load_decisions, override_text, record_decision, typed_override
+from pipelines.rules import RulesError
+
+
+@pytest.mark.parametrize("field_name, value, typed", [
+    ("phone", "+86 138-0013-8000", "+8613800138000"),
+    ("phone", "＋１ (617) 555 0101", "+16175550101"),
+    ("email", " ＺＳ＠QQ.com ", "zs@qq.com"),
+    ("gender", "f", "F"),
+    ("country", "cn", "CN"),
+    ("birth_date", "1990-02-03", dt.date(1990, 2, 3)),
+    ("email_opt_out", "TRUE", True),
+    ("company", "  Acme   Ltd ", "Acme Ltd"),
+])
+def test_an_override_takes_the_form_the_golden_record_holds(field_name, value, typed, tmp_path):
+    assert typed_override(tmp_path / "d.csv", 2, field_name, value) == typed
+    # written as text and read back, it is the same value
+    assert typed_override(tmp_path / "d.csv", 2, field_name, override_text(typed)) == typed
+
+
+@pytest.mark.parametrize("field_name, value", [
+    ("phone", "138 1234 5678"),   # no country code: which country's number is it?
+    ("phone", "12345"),
+    ("email", "not an address"),
+    ("gender", "male"),
+    ("country", "China"),
+    ("birth_date", "03/02/1990"),
+])
+def test_an_override_without_a_standard_form_is_refused_naming_file_and_line(field_name, value, tmp_path):
+    with pytest.raises(RulesError, match=r"d\.csv:7: " + field_name):
+        typed_override(tmp_path / "d.csv", 7, field_name, value)
+
+
+def test_a_value_that_reads_as_a_formula_is_quoted_in_the_file_and_read_back_as_written(tmp_path):
+    path = tmp_path / "decisions.csv"
+    record_decision(path, "override", master_id="CM-1", field_name="company", value='=HYPERLINK("http://x","y")',
+                    decided_by="@steward", note="+1 call back")
+    text = path.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and "'@steward" in text and "'+1 call back" in text
+    assert load_decisions(path).overrides == [("CM-1", "company", '=HYPERLINK("http://x","y")')]
+    # a steward's own value that starts with a quote keeps it
+    record_decision(path, "override", master_id="CM-2", field_name="company", value="'Quoted' Ltd")
+    assert load_decisions(path).overrides[1] == ("CM-2", "company", "'Quoted' Ltd")
