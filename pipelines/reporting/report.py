@@ -15,7 +15,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipelines.reporting.charts import Chart, line_chart
-from pipelines.reporting.mask import csv_safe, mask_field, mask_name
+from pipelines.reporting.mask import csv_safe, mask_field, mask_name, mask_text
 from pipelines.warehouse import holds
 from pipelines.warehouse.store import sql
 
@@ -99,8 +99,17 @@ def failing_rules(con: duckdb.DuckDBPyConnection, night: str, rule_fields: dict[
     return list(rules.values())
 
 
+# A header holding what looks like an e-mail address or a phone number (a data row or a note taken for part of
+# the header): shown masked, as the values it may be.
+_PERSONAL_HEADER = re.compile(r"@|\d[\d\s().-]{5,}\d")
+
+
 def schema_drift(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
-    return _records(con.execute(sql("report_schema_drift"), {"partition": night}).df())
+    rows = _records(con.execute(sql("report_schema_drift"), {"partition": night}).df())
+    for row in rows:
+        if row["header"] and _PERSONAL_HEADER.search(row["header"]):
+            row["header"] = mask_text(row["header"])
+    return rows
 
 
 def failed_expectations(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
