@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipelines.readers.base import LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
+from pipelines.readers.base import ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
 from pipelines.readers.encoding import damage_message, decode
 
 
@@ -22,7 +24,32 @@ def _text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, bytes):   # binary: its text when it is UTF-8, else its hex digits
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
     return str(value)
+
+
+class _Object(dict):
+    """A JSON object that also keeps its key/value pairs in order, a repeated key's every value included."""
+
+    def __init__(self, pairs: list[tuple[str, object]]):
+        super().__init__(pairs)
+        self.pairs = pairs
+
+
+def _columns(record: _Object) -> list[tuple[tuple[str, int], str, object]]:
+    """(column, spelling, value) of each pair: keys equal but for case share a column (headers are matched
+    ignoring case), and a key that comes again in the same object goes to a column of its own (…__2)."""
+    seen: dict[str, int] = {}
+    out = []
+    for key, value in record.pairs:
+        folded = key.casefold()
+        seen[folded] = seen.get(folded, -1) + 1
+        out.append(((folded, seen[folded]), key, value))
+    return out
 
 
 def read_jsonl(path: Path, encoding: str) -> RawTable:
@@ -31,32 +58,70 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
     for n, line in enumerate(LINE_BREAK.split(text), start=1):  # a JSON string may hold U+2028 unescaped
         if not line.strip():
             continue
+        lines.append(n)
         if n in damaged:
-            records.append({})
+            records.append([])
             errors.append(damage_message(n, damaged[n]))
-            lines.append(n)
             continue
         try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
+            obj = json.loads(line, object_pairs_hook=_Object)
+            if not isinstance(obj, _Object):
                 raise ValueError("not a JSON object")
-            records.append(obj)
+            records.append(_columns(obj))
             errors.append(None)
         except ValueError as exc:
-            records.append({})
+            records.append([])
             errors.append(f"invalid JSON: {exc}")
-        lines.append(n)
-    headers = unique_headers(list(dict.fromkeys(k for r in records for k in r)))
-    keys = list(dict.fromkeys(k for r in records for k in r))
-    rows = [[_text(r.get(k)) for k in keys] for r in records]
+    if all(e is not None for e in errors):   # not one line read: a file error, not a quarantine of every line
+        first = f" (line {lines[0]}: {errors[0]})" if lines else ""
+        raise FileError(path, None, f"no line is a JSON object{first}: deliver JSON Lines, one object per line, "
+                        "not a JSON array or pretty-printed JSON" if lines else "the file is empty")
+    spelling: dict[tuple[str, int], str] = {}
+    for record in records:
+        for column, key, _ in record:
+            spelling.setdefault(column, key)   # a column is named as its key is first spelled
+    columns = list(spelling)
+    headers = unique_headers(list(spelling.values()))
+    at = {column: i for i, column in enumerate(columns)}
+    rows = []
+    for record in records:
+        row: list = [None] * len(columns)
+        for column, _, value in record:
+            row[at[column]] = _text(value)
+        rows.append(row)
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), 0, [f"encoding {codec}"])
+
+
+def _is_exact(kind: pa.DataType) -> bool:
+    """Types Arrow writes as text exactly as _text would: integers (every digit, also in a column with nulls,
+    which pandas would make float), text, booleans, decimals, dates."""
+    return (pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
+            or pa.types.is_boolean(kind) or pa.types.is_decimal(kind) or pa.types.is_date(kind)
+            or pa.types.is_null(kind))
+
+
+def _text_column(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """A Parquet column as text: cast by Arrow where that is exact, else each value by _text (floats without a
+    trailing .0, timestamps as pandas writes them, nested values as JSON, binary as text or hex)."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if _is_exact(column.type):
+        return column.cast(pa.string())
+    values = column.to_pandas() if pa.types.is_timestamp(column.type) or pa.types.is_floating(column.type) \
+        else column.to_pylist()
+    return pa.array([_text(v) for v in values], pa.string())
 
 
 def read_parquet(path: Path) -> RawTable:
     try:
-        df = pd.read_parquet(path)
+        table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several error types for corrupt files
-        raise FileError(path, None, f"not a readable Parquet file ({type(exc).__name__})") from None
-    headers = unique_headers([str(c) for c in df.columns])
-    rows = [[_text(v) for v in row] for row in df.itertuples(index=False, name=None)]
-    return RawTable(headers, frame_from_rows(headers, rows, list(range(1, len(rows) + 1)), [None] * len(rows)), 0)
+        raise FileError(path, None, f"not a readable Parquet file ({type(exc).__name__}: duplicate column names?)"
+                        if isinstance(exc, pa.ArrowInvalid) and "duplicate" in str(exc).lower()
+                        else f"not a readable Parquet file ({type(exc).__name__})") from None
+    headers = unique_headers([str(c) for c in table.column_names])
+    n = table.num_rows
+    columns = [_text_column(table.column(i)) for i in range(table.num_columns)]
+    out = pa.table(columns + [pa.array(range(1, n + 1), pa.int64()), pa.nulls(n, pa.string())],
+                   names=headers + [LINE, ERROR])
+    return RawTable(headers, out, 0)

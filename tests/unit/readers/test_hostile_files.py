@@ -299,3 +299,49 @@ def test_a_gbk_file_whose_few_characters_happen_to_be_valid_utf8_is_still_gbk(tm
     assert table.notes[0] == "encoding gb18030"
     assert table.frame["gender"].to_pylist()[:4] == ["女", "女", "女", "男"]
     assert all(e is None for e in table.frame["__error"].to_pylist())
+
+
+def test_parquet_ids_keep_every_digit_when_the_column_has_an_empty_value(tmp_path):
+    """pandas made an int64 column with a null float64: 4876876000000123456 became …904 and distinct customers
+    shared an id (quarantined as duplicates)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({
+        "customer_id": pa.array([4876876000000123456, 4876876000000123457, None, 9007199254740993], pa.int64()),
+        "mobile": pa.array([13800138000, None, 13800138003, 13800138005], pa.int64()),
+        "score": pa.array([1.0, 13800138000.0, None, 1.5]),
+        "blob": pa.array([b"abc", b"\xff", None, b"x"]),
+        "tier": pa.array(["gold", "silver", "gold", None]).dictionary_encode()}), path)
+    table = read_file(path, "parquet").frame
+    assert table["customer_id"].to_pylist() == ["4876876000000123456", "4876876000000123457", None,
+                                                "9007199254740993"]
+    assert table["mobile"].to_pylist() == ["13800138000", None, "13800138003", "13800138005"]
+    assert table["score"].to_pylist() == ["1", "13800138000", None, "1.5"]
+    assert table["blob"].to_pylist() == ["abc", "ff", None, "x"]
+    assert table["tier"].to_pylist() == ["gold", "silver", "gold", None]
+    assert table[LINE].to_pylist() == [1, 2, 3, 4]
+
+
+def test_a_jsonl_file_without_one_object_is_a_file_error_saying_what_it_is(tmp_path):
+    import pytest
+    from pipelines.readers.base import FileError
+
+    for name, text, said in [("array.jsonl", '[{"id": "1"}, {"id": "2"}]\n', "not a JSON array"),
+                             ("pretty.jsonl", '{\n  "id": "1"\n}\n', "line 1: invalid JSON"),
+                             ("empty.jsonl", "", "the file is empty")]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(FileError, match=said):
+            read_file(tmp_path / name, "jsonl")
+
+
+def test_jsonl_keys_equal_but_for_case_are_one_column_and_a_repeated_key_is_kept(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"id": "1", "name": "A"}\n{"id": "2", "Name": "B"}\n{"id": "3", "name": "C1", "name": "C2"}\n'
+                    '{}\n', encoding="utf-8")
+    table = read_file(path, "jsonl")
+    assert table.headers == ["id", "name", "name__2"]
+    assert table.frame["name"].to_pylist() == ["A", "B", "C1", None]
+    assert table.frame["name__2"].to_pylist() == [None, None, "C2", None]
+    assert table.frame["__error"].to_pylist() == [None] * 4    # {} is a record (quarantined later: no id)
