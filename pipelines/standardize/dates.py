@@ -1,13 +1,28 @@
 """Dates and timestamps in the formats real exports use (ISO, US, 年月日, Excel serials, epoch ms)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
 import pandas as pd
+from dateutil import parser as dateutil_parser
 
 _CJK_DATE = re.compile(r"(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+_NO_YEAR = dt.datetime(1, 1, 1)
+
+
+def _without_year(text: str, day_first: bool) -> bool:
+    """Whether a value pandas' mixed reader parsed has no year: dateutil, under it, takes the missing year and
+    month from today ('10:30', an Excel time cell, becomes today at 10:30), so a rerun on another day would
+    read another date. Such a value is unparseable."""
+    try:
+        return dateutil_parser.parse(text, default=_NO_YEAR, dayfirst=day_first).year == 1
+    except (ValueError, OverflowError):
+        return False
 
 
 def _prepare(text: str) -> str:
@@ -46,6 +61,8 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
         if len(rest):
             parsed[rest] = pd.to_datetime(prepared[rest], errors="coerce", dayfirst=day_first, format="mixed",
                                           utc=True).dt.tz_localize(None)
+            read = [i for i in rest if pd.notna(parsed[i])]
+            parsed[[i for i in read if _without_year(prepared[i], day_first)]] = pd.NaT
     position = uniques.get_indexer(raw)
     values = parsed.to_numpy(dtype="datetime64[ns]")
     out = pd.Series(np.where(position >= 0, values[np.maximum(position, 0)], np.datetime64("NaT")),

@@ -57,6 +57,16 @@ def test_dates(rules):
     assert parsed[6] == pd.Timestamp("2024-01-31 02:00")  # +08:00 to UTC
 
 
+def test_a_time_without_a_date_is_unparseable_not_today(rules):
+    """'10:30' (an Excel time cell, a time column mapped by mistake) was dated the day the night ran: after the
+    night, and another date on a rerun. A date without a day still reads as the first of its month."""
+    std = rules.standardization
+    raw = pd.Series(["10:30", "10:30:00", "3:45 PM", "1990-05", "20/11/2026 10:30"], dtype=object)
+    parsed, bad = parse_timestamps(raw, std.date_formats, True, (std.excel_date_min, std.excel_date_max))
+    assert bad.tolist() == [True, True, True, False, False] and parsed[:3].isna().all()
+    assert parsed[3] == pd.Timestamp("1990-05-01") and parsed[4] == pd.Timestamp("2026-11-20 10:30")
+
+
 def test_dates_all_empty(rules):
     std = rules.standardization
     parsed, bad = parse_timestamps(pd.Series([None, None], dtype=object), std.date_formats, False,
