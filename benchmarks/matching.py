@@ -273,7 +273,6 @@ FEBRL_SOURCE = """
     date_formats: ["%Y%m%d"]
     day_first: true
     required_columns: [rec_id]
-    trust: 50
     columns:
       given_name: given_name
       family_name: surname

@@ -1,11 +1,13 @@
 """Loads the steward-editable YAML under rules/ into typed objects; a typo fails with file, line and key."""
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import phonenumbers
 import yaml
 
 FORMATS = ("csv", "xlsx", "jsonl", "parquet")
@@ -40,6 +42,22 @@ class _Doc:
             raise RulesError(f"{path}: rules file not found") from None
         except yaml.YAMLError as exc:
             raise RulesError(f"{path}: not valid YAML: {exc}") from None
+        self._no_repeated_keys(self.node)
+
+    def _no_repeated_keys(self, node) -> None:
+        """PyYAML keeps the last of a key given twice: a copied block left with its old name would silently
+        replace the first. Here it is an error at the second one's line."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise RulesError(f"{self.path}:{key.start_mark.line + 1}: key '{key.value}' is given twice")
+                    seen.add(key.value)
+                self._no_repeated_keys(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self._no_repeated_keys(item)
 
     def line(self, keys: tuple) -> int:
         node, line = self.node, 1
@@ -82,6 +100,30 @@ def _str_list(doc: _Doc, keys: tuple, value: Any) -> list[str]:
     return [str(v) for v in items]
 
 
+def _text(doc: _Doc, keys: tuple, value: Any, default: str | None = None) -> str | None:
+    """One text (a number is read as its text); a list or a mapping is an error."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise doc.fail(keys, "expected one text, not a list or a mapping")
+    return str(value)
+
+
+def _int(doc: _Doc, keys: tuple, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise doc.fail(keys, f"expected a whole number, not {value!r}")
+    return value
+
+
+def _flag(doc: _Doc, keys: tuple, value: Any, default: bool) -> bool:
+    """true or false, unquoted: a quoted "no" is a non-empty text, which Python would take for true."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise doc.fail(keys, f"expected true or false (unquoted), not {value!r}")
+    return value
+
+
 def _date_formats(doc: _Doc, keys: tuple, value: Any) -> list[str]:
     """strptime formats, each checked here: a bad directive ('%Q', a '%' at the end) is an error naming the
     file and line, not a failed night."""
@@ -111,7 +153,6 @@ class Source:
     day_first: bool
     required_columns: list[str]
     columns: dict[str, list[str]]
-    trust: int
 
 
 @dataclass(frozen=True)
@@ -184,6 +225,9 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         raise doc.fail(keys + ("format",), f"'{fmt}' is not one of {', '.join(FORMATS)}")
     columns_raw = _mapping(doc, keys + ("columns",), raw["columns"], set(MAPPABLE_FIELDS))
     columns = {k: _str_list(doc, keys + ("columns", k), v) for k, v in columns_raw.items()}
+    for k, headers in columns.items():
+        if not headers:
+            raise doc.fail(keys + ("columns", k), "give the header (or headers) this field is read from")
     surrogate = _str_list(doc, keys + ("surrogate_key",), raw.get("surrogate_key"))
     for f in surrogate:
         if f not in columns:
@@ -191,25 +235,43 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     record_id = raw.get("record_id")
     if record_id is None and not surrogate:
         raise doc.fail(keys, "give record_id (the id column) or surrogate_key (fields hashed into an id)")
-    delimiter = str(raw.get("delimiter", "auto"))
+    if "trust" in raw:
+        raise doc.fail(keys + ("trust",), "sources are ranked for survivorship in survivorship.yaml "
+                                          "(source_ranking), not here: remove trust")
+    delimiter = _text(doc, keys + ("delimiter",), raw.get("delimiter"), "auto")
     delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+    if delimiter != "auto" and len(delimiter) != 1:
+        raise doc.fail(keys + ("delimiter",), f"a delimiter is one character (or auto, tab), not {delimiter!r}")
+    encoding = _text(doc, keys + ("encoding",), raw.get("encoding"), "auto").lower()
+    if encoding != "auto":
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise doc.fail(keys + ("encoding",), f"unknown encoding '{encoding}' (e.g. utf-8, gb18030, auto)") from None
+    region = _text(doc, keys + ("phone_region",), raw.get("phone_region"), "CN").upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise doc.fail(keys + ("phone_region",), f"'{region}' is not a region phonenumbers knows: an ISO 3166-1 "
+                                                 "alpha-2 code such as CN, US or GB")
+    header_row = raw.get("header_row")
+    sheet = raw.get("sheet", 0)
+    if isinstance(sheet, bool) or not isinstance(sheet, (str, int)):
+        raise doc.fail(keys + ("sheet",), "expected a sheet name or its number (0 is the first)")
     return Source(
         name=name,
-        description=str(raw.get("description", "")),
-        file_pattern=str(raw["file_pattern"]),
+        description=_text(doc, keys + ("description",), raw.get("description"), ""),
+        file_pattern=_text(doc, keys + ("file_pattern",), raw["file_pattern"]),
         format=fmt,
-        encoding=str(raw.get("encoding", "auto")).lower(),
+        encoding=encoding,
         delimiter=delimiter,
-        sheet=raw.get("sheet", 0),
-        header_row=None if raw.get("header_row") in (None, "auto") else int(raw["header_row"]),
-        record_id=None if record_id is None else str(record_id),
+        sheet=sheet,
+        header_row=None if header_row in (None, "auto") else _int(doc, keys + ("header_row",), header_row),
+        record_id=_text(doc, keys + ("record_id",), record_id),
         surrogate_key=surrogate,
-        phone_region=str(raw.get("phone_region", "CN")).upper(),
+        phone_region=region,
         date_formats=_date_formats(doc, keys + ("date_formats",), raw.get("date_formats")),
-        day_first=bool(raw.get("day_first", False)),
+        day_first=_flag(doc, keys + ("day_first",), raw.get("day_first"), False),
         required_columns=_str_list(doc, keys + ("required_columns",), raw.get("required_columns")),
         columns=columns,
-        trust=int(raw.get("trust", 50)),
     )
 
 

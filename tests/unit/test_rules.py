@@ -42,3 +42,36 @@ def test_a_bad_date_format_names_file_line_and_format(tmp_path, rules):
         load_rules(folder)
     message = str(err.value)
     assert "sources.yaml:" in message and "%Q" in message and "date_formats" in message
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("    phone_region: US\n", "    phone_region: USA\n", "sources.salesforce.phone_region: 'USA' is not a region"),
+    ("    day_first: false\n", '    day_first: "no"\n', "sources.salesforce.day_first: expected true or false"),
+    ("    encoding: auto\n", "    encoding: utf9\n", "sources.salesforce.encoding: unknown encoding 'utf9'"),
+    ("    delimiter: auto\n", "    delimiter: ';;'\n", "sources.salesforce.delimiter: a delimiter is one character"),
+    ("    record_id: Id\n", "    record_id: [Record Id, Id]\n", "sources.salesforce.record_id: expected one text"),
+    ("    record_id: Id\n", "    record_id: Id\n    header_row: second\n",
+     "sources.salesforce.header_row: expected a whole number"),
+    ("    record_id: Id\n", "    record_id: Id\n    trust: 99\n", "ranked for survivorship in survivorship.yaml"),
+    ("      full_name: Name\n", "      full_name:\n", "sources.salesforce.columns.full_name: give the header"),
+    ("    record_id: Id\n", "    record_id: Id\n    record_id: Contact ID\n", "key 'record_id' is given twice"),
+])
+def test_a_mistyped_source_value_fails_at_load_naming_file_line_and_key(tmp_path, rules, old, new, said):
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.folder, folder)
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (folder / "sources.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RulesError, match="sources.yaml:[0-9]+: ") as err:
+        load_rules(folder)
+    assert said in str(err.value)
+
+
+def test_a_source_block_copied_with_its_name_is_an_error_not_a_silent_replacement(tmp_path, rules):
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.folder, folder)
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    block = text[text.index("  hubspot:\n"):text.index("  wukong:\n")]
+    (folder / "sources.yaml").write_text(text + block, encoding="utf-8")
+    with pytest.raises(RulesError, match="key 'hubspot' is given twice"):
+        load_rules(folder)
