@@ -112,3 +112,30 @@ def test_a_file_whose_worker_died_is_read_here(monkeypatch):
     monkeypatch.setattr(workers, "current", lambda: DeadPool())
     survived = ingest_partition(REPO / "data" / "samples", NIGHT, rules.sources)
     assert survived.raw.equals(serial.raw) and survived.files.equals(serial.files)
+
+
+def test_wukong_exports_with_split_or_one_line_regions_resolve_their_addresses(tmp_path):
+    """悟空CRM exports write the region as 地区定位 / 省市区, as 地址 (广东省,深圳市,南山区), or as separate
+    省份 / 城市 / 区县 columns, depending on the version and the custom fields: each is mapped."""
+    from openpyxl import Workbook
+
+    rules = load_rules(REPO / "rules")
+    folder = tmp_path / "landing" / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    layouts = {"split.xlsx": (["客户名称", "手机", "省份", "城市", "区县", "详细地址", "创建时间"],
+                              ["张三", "13800138000", "广东省", "深圳市", "南山区", "科技园路1号", "2026-11-01 10:00:00"]),
+               "one_line.xlsx": (["客户名称", "手机", "地址", "创建时间"],
+                                 ["李四", "13900139000", "广东省,深圳市,南山区", "2026-11-01 10:00:00"])}
+    for name, (header, row) in layouts.items():
+        wb = Workbook()
+        wb.active.append(header)
+        wb.active.append(row)
+        wb.save(folder / name)
+    result = ingest_partition(tmp_path / "landing", NIGHT, rules.sources)
+    assert set(result.files["status"]) == {"read"}
+    with connect(tmp_path / "w.duckdb") as con:
+        replace_partition(con, NIGHT, {"raw_customers": with_constants(result.raw, partition_date=NIGHT, run_id="r")})
+        cleanse.cleanse_night(con, NIGHT, rules, "r")
+        rows = con.execute("select full_name, province, city, district, street from customers_clean "
+                           "order by full_name").fetchall()
+    assert rows == [("张三", "广东省", "深圳市", "南山区", "科技园路1号"), ("李四", "广东省", "深圳市", "南山区", None)]
