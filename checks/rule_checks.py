@@ -26,6 +26,10 @@ def _summary_row(f: pd.DataFrame) -> pd.Series:
     return ~f["_summary_row"] | f["parse_error"].notna()
 
 
+def _deleted_in_source(f: pd.DataFrame) -> pd.Series:
+    return f["deleted"].ne(True) | f["parse_error"].notna()
+
+
 def _no_identity(f: pd.DataFrame) -> pd.Series:
     return f["full_name"].notna() | f["phone_valid"] | f["email_valid"] | f["parse_error"].notna()
 
@@ -63,6 +67,7 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "missing_record_id": _missing_record_id,
     "duplicate_record_id": _duplicate_record_id,
     "summary_row": _summary_row,
+    "deleted_in_source": _deleted_in_source,
     "no_identity": _no_identity,
     "invalid_email": _invalid_email,
     "invalid_phone": _invalid_phone,

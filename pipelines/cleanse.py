@@ -179,6 +179,7 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     _clean_text(f, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std.null_tokens)
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
+    f["deleted"] = codes.standardize_boolean(f["deleted"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
     f["_summary_row"] = (names.summary_rows(f["full_name"], std.summary_labels) & f["phone_raw"].isna()
                          & f["email_raw"].isna())

@@ -16,7 +16,7 @@ ACTIONS = ("quarantine", "flag")
 MAPPABLE_FIELDS = (
     "full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email",
     "country", "province", "city", "district", "street", "address", "postcode", "company", "national_id",
-    "created_at", "updated_at", "last_activity_at", "email_opt_out",
+    "created_at", "updated_at", "last_activity_at", "email_opt_out", "deleted",
 )
 
 

@@ -95,6 +95,8 @@ create table if not exists value_cache (
 -- Columns added after a warehouse was first built (every statement stays idempotent).
 alter table raw_customers add column if not exists national_id varchar;
 alter table customers_clean add column if not exists national_id varchar;
+-- whether the source system marks the record deleted (Salesforce IsDeleted); the rule deleted_in_source reads it
+alter table raw_customers add column if not exists deleted varchar;
 
 -- Customer master records: one per real person, across sources and nights.
 create table if not exists customer_master (

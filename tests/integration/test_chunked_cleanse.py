@@ -139,3 +139,21 @@ def test_wukong_exports_with_split_or_one_line_regions_resolve_their_addresses(t
         rows = con.execute("select full_name, province, city, district, street from customers_clean "
                            "order by full_name").fetchall()
     assert rows == [("张三", "广东省", "深圳市", "南山区", "科技园路1号"), ("李四", "广东省", "深圳市", "南山区", None)]
+
+
+def test_a_record_its_source_marks_deleted_is_quarantined(tmp_path):
+    """A Salesforce Data Loader "Export All" carries IsDeleted: such a row is not a live customer."""
+    rules = load_rules(REPO / "rules")
+    folder = tmp_path / "landing" / "salesforce" / NIGHT
+    folder.mkdir(parents=True)
+    (folder / "contacts.csv").write_text(
+        "Id,IsDeleted,FirstName,LastName,Email\n003A1,false,Ann,Lee,ann@example.com\n"
+        "003A2,true,Bob,Ray,bob@example.com\n003A3,,Cy,Fox,cy@example.com\n", encoding="utf-8")
+    result = ingest_partition(tmp_path / "landing", NIGHT, rules.sources)
+    with connect(tmp_path / "w.duckdb") as con:
+        replace_partition(con, NIGHT, {"raw_customers": with_constants(result.raw, partition_date=NIGHT, run_id="r")})
+        night = cleanse.cleanse_night(con, NIGHT, rules, "r")
+        clean = con.execute("select source_record_id from customers_clean order by 1").fetchall()
+        quarantined = con.execute("select source_record_id, rule, field, source_line from quarantine").fetchall()
+    assert clean == [("003A1",), ("003A3",)] and night.clean + night.quarantined == 3
+    assert quarantined == [("003A2", "deleted_in_source", "deleted", 3)]
