@@ -47,13 +47,41 @@ def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_
     return first
 
 
+def _what_it_is(path: Path) -> str:
+    """What a file that is no workbook calamine reads looks like, from its first bytes: the usual cases have
+    their own fix."""
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return ("an OLE file: a password-protected workbook or an old .xls under another name; save it "
+                "unprotected as .xlsx")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        return "an HTML or XML page saved with an Excel name (some CRMs export so); save it as .xlsx or export CSV"
+    return "corrupt, or not an Excel workbook"
+
+
 def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
     try:
         book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
+        raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): "
+                                    f"{_what_it_is(path)}") from None
+    if isinstance(sheet, str) and sheet not in book.sheet_names:
+        raise FileError(path, None, f"no sheet named '{sheet}' (sheets: {', '.join(book.sheet_names)}): set sheet "
+                                    "in sources.yaml")
+    if isinstance(sheet, int) and not 0 <= sheet < len(book.sheet_names):
+        raise FileError(path, None, f"no sheet number {sheet} (the workbook has {len(book.sheet_names)}, the first "
+                                    "is 0): set sheet in sources.yaml")
+    try:
         ws = _sheet(book, sheet, expected, header_row)
         grid = ws.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
-        raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    except Exception as exc:
+        raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): "
+                                    f"{_what_it_is(path)}") from None
+    if header_row is not None and header_row > len(grid):
+        raise FileError(path, header_row, f"header_row {header_row} is below the sheet's last row ({len(grid)}) "
+                                          f"in sheet {ws.name}")
     # text cells (most of them) taken as they are, without a call each
     cells = [[(v or None) if type(v) is str else cell_text(v) for v in row] for row in grid]
     nonempty = [i for i, row in enumerate(cells) if any(c is not None for c in row)]

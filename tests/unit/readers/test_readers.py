@@ -66,6 +66,33 @@ def test_corrupt_xlsx_is_a_file_error(tmp_path):
         read_file(path, "xlsx")
 
 
+@pytest.mark.parametrize("content, said", [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "password-protected workbook or an old .xls"),
+    ("<html><body><table><tr><td>客户名称</td></tr></table></body></html>".encode(), "HTML or XML page"),
+    (b"not a zip", "corrupt, or not an Excel workbook"),
+])
+def test_a_file_that_is_no_workbook_says_what_it_looks_like(tmp_path, content, said):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(FileError, match=said):
+        read_file(path, "xlsx")
+
+
+def test_a_missing_sheet_or_header_row_names_what_there_is(tmp_path):
+    from pipelines.readers.excel import read_xlsx
+
+    wb = Workbook()
+    wb.active.title = "客户"
+    wb.active.append(["客户名称", "手机"])
+    wb.active.append(["张三", "13800138000"])
+    wb.save(tmp_path / "x.xlsx")
+    with pytest.raises(FileError, match="no sheet named '客户列表' \\(sheets: 客户\\)"):
+        read_xlsx(tmp_path / "x.xlsx", "客户列表", None, {"客户名称"})
+    with pytest.raises(FileError, match="header_row 40 is below the sheet's last row \\(2\\)"):
+        read_xlsx(tmp_path / "x.xlsx", 0, 40, {"客户名称"})
+    assert read_xlsx(tmp_path / "x.xlsx", "客户", None, {"客户名称"}).frame.num_rows == 1
+
+
 def test_jsonl_lines(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"id": 1, "name": "Ann"}\n\n{broken\n{"id": 2, "name": "Bob"}\n', encoding="utf-8")
