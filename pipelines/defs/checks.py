@@ -25,6 +25,7 @@ WARN = AssetCheckSeverity.WARN
 def _counts(warehouse: DuckDBResource, statement: str, params: dict) -> dict[str, int]:
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
+        holds.matchable(con)   # the view of customers_clean the masters read (check_customer_xref.sql)
         cursor = con.execute(sql(statement), params)
         names = [d[0] for d in cursor.description]
         return {n: int(v or 0) for n, v in zip(names, cursor.fetchone())}

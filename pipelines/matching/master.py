@@ -219,10 +219,11 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
             if len(history):
                 con.register("_history", history)
                 con.execute("insert into master_id_history by name select * from _history")
-            # ids whose every record left customers_clean (a re-delivery without them): retired, said so
+            # ids whose every record left (a re-delivery without them, deleted in the source): retired, said so
             con.execute("""insert into master_id_history by name
                 select master_id as old_id, null as new_id, 'retired' as change,
-                       'its records are no longer in customers_clean' as reason, ? as changed_at
+                       'its records are no longer in customers_clean, or their source deleted them' as reason,
+                       ? as changed_at
                 from (select distinct master_id from _prev
                       except select master_id from customer_master
                       except select old_id from master_id_history where change = 'merge')""", [now])

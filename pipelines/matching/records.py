@@ -1,6 +1,7 @@
 """Keeps match_records (the latest version of every source record: what the matcher scores) in step with
 customers_clean, rebuilding only the records of partitions that changed since the last build. Nights held out
-of the masters (a blocking check failed on their rows: warehouse/holds.py) are read as if they were not there.
+of the masters (a blocking check failed on their rows) are read as if they were not there, and a record its
+source deleted leaves match_records on the night of its deletion (warehouse/holds.py).
 
 A partition is known by its run id and row count (a rerun or a backfill writes a new run id). A record is
 rebuilt when one of its versions is in a changed partition: its rows there now, or a first/last night
@@ -13,7 +14,7 @@ import hashlib
 
 import duckdb
 
-from pipelines.warehouse.holds import MATCHABLE, matchable
+from pipelines.warehouse.holds import MATCHABLE, UNHELD, deleted_in, matchable
 from pipelines.warehouse.store import scattered_transaction, sql, transaction
 
 TABLE = "match_records"
@@ -40,7 +41,7 @@ def _changed_nights(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
                 "sql_version varchar)")
     con.execute("create or replace temp table _partitions as select partition_date, run_id, count(*) as row_count "
-                f"from {MATCHABLE} group by partition_date, run_id")
+                f"from {UNHELD} group by partition_date, run_id")
     con.execute(f"""create or replace temp table _changed as
         select partition_date from (select partition_date, run_id, row_count from _partitions
                                     except select partition_date, run_id, row_count from {STATE})
@@ -77,7 +78,9 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
                 where partition_date in (select partition_date from _changed)
                 union
                 select m.source_system, m.source_record_id from {TABLE} as m
-                join _changed as c on c.partition_date between m.first_seen and m.last_seen""")
+                join _changed as c on c.partition_date between m.first_seen and m.last_seen
+                union
+                {deleted_in(con, "select partition_date from _changed")}""")
             con.execute(f"delete from {TABLE} where unique_id in "
                         "(select source_system || ':' || source_record_id from _refresh_keys)")
             con.execute(f"insert into {TABLE} by name " + query.replace(

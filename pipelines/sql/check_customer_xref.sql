@@ -1,8 +1,9 @@
 -- Counts behind the asset check of customer_xref: one row per source record, each record and master known.
--- The records the masters read: those of nights held out of them (night_holds) have no xref row.
+-- The records the masters read (warehouse/holds.py): those of nights held out of them, and those their source
+-- deleted since, have no xref row.
 with records as (
     select distinct source_system, source_record_id
-    from customers_clean anti join night_holds using (partition_date, run_id)
+    from _matchable_clean
 ),
 per_record as (
     select source_system, source_record_id, count(*) as copies

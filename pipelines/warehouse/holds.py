@@ -1,19 +1,22 @@
-"""Nights held out of the customer masters: customers_clean rows whose blocking check failed (night_holds)."""
+"""What of customers_clean the customer masters read: not the nights held out of them (a blocking check failed on
+their rows: night_holds), nor a record its source has deleted since (quarantined by deleted_in_source)."""
 from __future__ import annotations
 
 import datetime as dt
 
 import duckdb
 
-# What the master build reads instead of customers_clean: the rows of every night that is not held.
+# What the master build reads instead of customers_clean (temporary views): the rows of every night that is not
+# held (UNHELD), and of those the records not deleted in their source on that night or a later one (MATCHABLE).
+UNHELD = "_unheld_clean"
 MATCHABLE = "_matchable_clean"
+DELETED_RULE = "deleted_in_source"
 
 
-
-def _exists(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the warehouse has night_holds (create_tables.sql makes it; a bare test warehouse may not)."""
-    return con.execute("select count(*) > 0 from duckdb_tables() where table_name = 'night_holds' "
-                       "and database_name = current_database() and not temporary").fetchall()[0][0]
+def _exists(con: duckdb.DuckDBPyConnection, table: str = "night_holds") -> bool:
+    """Whether the warehouse has the table (create_tables.sql makes it; a bare test warehouse may not)."""
+    return con.execute("select count(*) > 0 from duckdb_tables() where table_name = ? "
+                       "and database_name = current_database() and not temporary", [table]).fetchall()[0][0]
 
 
 def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: bool, at: dt.datetime) -> None:
@@ -29,9 +32,23 @@ def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: b
 
 
 def matchable(con: duckdb.DuckDBPyConnection) -> None:
-    """The temporary view MATCHABLE: customers_clean without the rows of held nights."""
+    """The temporary views UNHELD (customers_clean without the rows of held nights) and MATCHABLE (UNHELD
+    without a record its source marked deleted on the row's night or later: its master loses it)."""
     held_out = " anti join night_holds using (partition_date, run_id)" if _exists(con) else ""
-    con.execute(f"create or replace temp view {MATCHABLE} as select * from customers_clean{held_out}")
+    con.execute(f"create or replace temp view {UNHELD} as select * from customers_clean{held_out}")
+    deleted = (f" as c where not exists (select 1 from quarantine as q where q.rule = '{DELETED_RULE}' "
+               "and q.source_system = c.source_system and q.source_record_id = c.source_record_id "
+               "and q.partition_date >= c.partition_date)") if _exists(con, "quarantine") else ""
+    con.execute(f"create or replace temp view {MATCHABLE} as select * from {UNHELD}{deleted}")
+
+
+def deleted_in(con: duckdb.DuckDBPyConnection, nights: str) -> str:
+    """SQL of the records (source_system, source_record_id) deleted in their source on the nights of the query
+    `nights` (one partition_date column)."""
+    if not _exists(con, "quarantine"):
+        return "select null::varchar as source_system, null::varchar as source_record_id where false"
+    return (f"select source_system, source_record_id from quarantine where rule = '{DELETED_RULE}' "
+            f"and partition_date in ({nights})")
 
 
 def held(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

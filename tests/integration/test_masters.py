@@ -290,3 +290,27 @@ def test_a_stewards_survivorship_change_reaches_every_master_on_the_next_run(lan
     incremental = _query(tmp_path / "w.duckdb", golden)
     _masters(resources, full=True)
     assert _query(tmp_path / "w.duckdb", golden) == incremental
+
+
+def test_a_record_its_source_deleted_leaves_its_master(landing, tmp_path):
+    """Night 1 delivers James Miller, night 2 an "Export All" marking him deleted (IsDeleted): his night-1
+    version no longer feeds a master, his master (him alone) is retired, and the incremental build equals a
+    full one."""
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    warehouse = tmp_path / "w.duckdb"
+    resources = _resources(copy, warehouse, tmp_path / "decisions.csv")
+    _night(resources, NIGHTS[0])
+    _masters(resources)
+    miller = _master_of(warehouse)["salesforce:PL-S1"]
+    assert [r for r, m in _master_of(warehouse).items() if m == miller] == ["salesforce:PL-S1"]
+    deleted = [row for row in PLANTED_SALESFORCE if row[0] == "PL-S1"][0]
+    _write(copy / "salesforce" / NIGHTS[1] / "export_all.csv", SALESFORCE + ["IsDeleted"], [deleted + ["true"]])
+    _night(resources, NIGHTS[1])
+    _masters(resources)
+    incremental = _master_of(warehouse)
+    assert "salesforce:PL-S1" not in incremental and miller not in incremental.values()
+    assert _query(warehouse, "select change from master_id_history where old_id = ?", [miller]) == [("retired",)]
+    assert _query(warehouse, "select count(*) from customer_name_history where full_name = 'James Miller'") == [(0,)]
+    _masters(resources, full=True)
+    assert _partition(_master_of(warehouse)) == _partition(incremental)
