@@ -40,12 +40,25 @@ class _Object(dict):
         self.pairs = pairs
 
 
+def _flat(pairs: list[tuple[str, object]], prefix: str = "") -> list[tuple[str, object]]:
+    """An object's pairs with nested objects spread out as parent.child keys ({"address": {"city": …}} gives
+    address.city, which a mapping can name, as Parquet struct columns are); arrays stay one JSON value."""
+    out = []
+    for key, value in pairs:
+        if isinstance(value, _Object) and value.pairs:
+            out += _flat(value.pairs, f"{prefix}{key}.")
+        else:
+            out.append((prefix + key, value))
+    return out
+
+
 def _columns(record: _Object) -> list[tuple[tuple[str, int], str, object]]:
-    """(column, spelling, value) of each pair: keys equal but for case share a column (headers are matched
-    ignoring case), and a key that comes again in the same object goes to a column of its own (…__2)."""
+    """(column, spelling, value) of each pair (nested objects spread out): keys equal but for case share a
+    column (headers are matched ignoring case), and a key that comes again in the same object goes to a column
+    of its own (…__2)."""
     seen: dict[str, int] = {}
     out = []
-    for key, value in record.pairs:
+    for key, value in _flat(record.pairs):
         folded = key.casefold()
         seen[folded] = seen.get(folded, -1) + 1
         out.append(((folded, seen[folded]), key, value))
@@ -119,6 +132,8 @@ def read_parquet(path: Path) -> RawTable:
         raise FileError(path, None, f"not a readable Parquet file ({type(exc).__name__}: duplicate column names?)"
                         if isinstance(exc, pa.ArrowInvalid) and "duplicate" in str(exc).lower()
                         else f"not a readable Parquet file ({type(exc).__name__})") from None
+    while any(pa.types.is_struct(t) for t in table.schema.types):   # struct columns spread out as parent.child
+        table = table.flatten()
     headers = unique_headers([str(c) for c in table.column_names])
     n = table.num_rows
     columns = [_text_column(table.column(i)) for i in range(table.num_columns)]

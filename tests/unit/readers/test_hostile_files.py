@@ -345,3 +345,30 @@ def test_jsonl_keys_equal_but_for_case_are_one_column_and_a_repeated_key_is_kept
     assert table.frame["name"].to_pylist() == ["A", "B", "C1", None]
     assert table.frame["name__2"].to_pylist() == [None, None, "C2", None]
     assert table.frame["__error"].to_pylist() == [None] * 4    # {} is a record (quarantined later: no id)
+
+
+def test_nested_objects_are_spread_out_as_parent_child_columns_a_mapping_can_name(tmp_path):
+    """API-style exports nest the address ({"address": {"city": …}}); the whole object used to land as JSON text
+    in the one field it was mapped to. Parquet struct columns are spread out the same way."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shutil
+    from pathlib import Path
+
+    from pipelines.rules import load_sources
+
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[3] / "rules", rules)
+    with (rules / "sources.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("  webforms:\n    file_pattern: \"*.jsonl\"\n    format: jsonl\n    record_id: id\n"
+                 "    columns:\n      full_name: name\n      province: address.province\n      city: address.city\n"
+                 "      street: address.street\n")
+    _land(tmp_path / "landing", "forms.jsonl", '{"id": "w3", "name": "王五", "address": {"province": "北京市", '
+          '"city": "北京市", "street": "建国路88号", "geo": {"lat": 39.9}}, "tags": ["vip"]}\n', source="webforms")
+    result = ingest_partition(tmp_path / "landing", NIGHT, load_sources(rules))
+    row = result.raw.to_pylist()[0]
+    assert (row["full_name"], row["province"], row["city"], row["street"]) == ("王五", "北京市", "北京市", "建国路88号")
+    assert json.loads(row["extra"]) == {"address.geo.lat": "39.9", "tags": '["vip"]'}
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"id": [1], "default_address": [{"city": "Ottawa", "zip": "K1A 0B1"}]}), path)
+    assert read_file(path, "parquet").headers == ["id", "default_address.city", "default_address.zip"]
