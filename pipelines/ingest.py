@@ -37,6 +37,19 @@ def _clean(col: str) -> str:
     return f"nullif(trim({ident(col)}::varchar), '')"
 
 
+# Codes a spreadsheet export marks as text with a leading apostrophe (Shopify writes '7291234567890 and
+# '+16135550123): the mark is not part of the id, phone or postcode. Names keep theirs ('t Hooft).
+MARKED_AS_TEXT = ("phone", "postcode", "national_id")
+
+
+def _unmarked(expression: str) -> str:
+    return f"regexp_replace({expression}, '^''([0-9A-Za-z+])', '\\1')"
+
+
+def _field_value(field: str, col: str) -> str:
+    return _unmarked(_clean(col)) if field in MARKED_AS_TEXT else _clean(col)
+
+
 def mapping_sql(source: Source, headers: list[str]) -> str:
     by_key = {header_key(h): h for h in reversed(headers)}
     used: set[str] = set()
@@ -44,10 +57,10 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
     for field in MAPPABLE_FIELDS:
         cols = [by_key[header_key(c)] for c in source.columns.get(field, []) if header_key(c) in by_key]
         used.update(cols)
-        fields.append(f"coalesce({', '.join(_clean(c) for c in cols)}) as {field}" if cols
+        fields.append(f"coalesce({', '.join(_field_value(field, c) for c in cols)}) as {field}" if cols
                       else f"null::varchar as {field}")
         for j, col in enumerate(cols[1:], start=1):  # a second phone column is kept when the first one won
-            before = ", ".join(_clean(c) for c in cols[:j])
+            before = ", ".join(_field_value(field, c) for c in cols[:j])
             extra_entries.append((col, f"case when coalesce({before}) is not null then {_clean(col)} end"))
     if source.record_id:
         used.add(by_key[header_key(source.record_id)])
@@ -58,9 +71,9 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
                         f"|| to_json({v}) end" for k, v in extra_entries)
     extra = f"('{{' || concat_ws(',', {members}) || '}}')::json" if extra_entries else "'{}'::json"
     if source.record_id:
-        record_id = _clean(by_key[header_key(source.record_id)])
+        record_id = _unmarked(_clean(by_key[header_key(source.record_id)]))
     else:
-        parts = f" || {SEP} || ".join(f"coalesce({_clean(by_key[header_key(c)])}, '')"
+        parts = f" || {SEP} || ".join(f"coalesce({_field_value(f, by_key[header_key(c)])}, '')"
                                   for f in source.surrogate_key for c in source.columns[f] if header_key(c) in by_key)
         parts = parts or "''"
         record_id = (f"case when \"__error\" is null then 'sk-' || substr(sha256({literal(source.name)} || {SEP} || "

@@ -372,3 +372,18 @@ def test_nested_objects_are_spread_out_as_parent_child_columns_a_mapping_can_nam
     path = tmp_path / "x.parquet"
     pq.write_table(pa.table({"id": [1], "default_address": [{"city": "Ottawa", "zip": "K1A 0B1"}]}), path)
     assert read_file(path, "parquet").headers == ["id", "default_address.city", "default_address.zip"]
+
+
+def test_the_spreadsheet_text_mark_is_dropped_from_ids_phones_and_postcodes(tmp_path):
+    """Shopify's customer export writes '7291234567890, '+16135550123, 'K1A 0B1: the apostrophe only tells a
+    spreadsheet to keep the text. A name keeps its own ('t Hooft)."""
+    from pathlib import Path
+
+    from pipelines.rules import load_sources
+
+    sources = load_sources(Path(__file__).resolve().parents[3] / "rules")
+    _land(tmp_path, "contacts.csv", "Id,FirstName,LastName,MobilePhone,MailingPostalCode\n"
+                                    "'7291234567890,Gerard,'t Hooft,'+16135550123,'K1A 0B1\n")
+    row = ingest_partition(tmp_path, NIGHT, sources).raw.to_pylist()[0]
+    assert (row["source_record_id"], row["phone"], row["postcode"], row["family_name"]) == (
+        "7291234567890", "+16135550123", "K1A 0B1", "'t Hooft")
