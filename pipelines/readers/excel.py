@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook
 
@@ -61,6 +64,45 @@ def _what_it_is(path: Path) -> str:
     return "corrupt, or not an Excel workbook"
 
 
+_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_FORMULA = re.compile(rb"<f[ >/]")
+_COMPUTED = re.compile(rb"<v>")   # a value, empty or not ("<v></v>": the formula computed ""); "<v/>" is none
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_xml(book: zipfile.ZipFile, name: str) -> str | None:
+    """The path inside the workbook of the sheet called name (workbook.xml names it, its relationships file
+    says where it is)."""
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    rel = next((s.get(_REL) for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == name), None)
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels if r.get("Id") == rel), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+
+
+def uncomputed_formulas(path: Path, sheet_name: str) -> dict[int, str]:
+    """{Excel row: first cell} of the cells holding a formula without a stored value: files written by a program
+    (openpyxl, some exporters) rather than saved by Excel. calamine reads such a cell as empty, so a value would
+    be lost silently; the rows are errors instead. A sheet without formulas costs one search."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            member = _sheet_xml(book, sheet_name)
+            data = book.read(member) if member else b""
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
+    if not _FORMULA.search(data):
+        return {}
+    out: dict[int, str] = {}
+    for cell in _CELL.finditer(data):
+        body = cell.group(3) or b""
+        if _FORMULA.search(body) and not _COMPUTED.search(body):
+            out.setdefault(int(cell.group(2)), (cell.group(1) + cell.group(2)).decode())
+    return out
+
+
 def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -91,11 +133,15 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     h_index = nonempty[h] if header_row is None else header_row - 1
     headers = unique_headers(cells[h_index])
     width = len(headers)
-    rows, lines = [], []
+    uncomputed = uncomputed_formulas(path, ws.name)
+    rows, lines, errors = [], [], []
     for i in nonempty:
         if i > h_index:
             row = cells[i]
             rows.append((row + [None] * width)[:width])
             lines.append(i + 1)
-    return RawTable(headers, frame_from_rows(headers, rows, lines, [None] * len(rows)), h_index + 1,
+            cell = uncomputed.get(i + 1)
+            errors.append(None if cell is None else f"cell {cell} holds a formula without a stored value (the file "
+                                                    "was not saved by Excel): open it in Excel and save it")
+    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1,
                     [f"sheet {ws.name} (of {', '.join(book.sheet_names)})"])

@@ -184,3 +184,33 @@ def test_arrow_gets_the_decoded_text_in_utf8(codec, data):
 
     text = data.decode(codec)
     assert utf8_buffer(data, text, codec).to_pybytes() == text.encode("utf-8")
+
+
+def test_a_formula_without_a_stored_value_makes_its_row_an_error(tmp_path):
+    """calamine reads a formula cell that no program computed (openpyxl, some exporters write them so) as empty:
+    the value would be lost silently. A formula Excel computed, "" included, is read as its value."""
+    import zipfile
+
+    from pipelines.readers.excel import read_xlsx
+
+    wb = Workbook()
+    wb.active.title = "客户 & 联系人"   # a name XML escapes
+    wb.active.append(["客户名称", "手机", "邮箱"])
+    wb.active.append(["张三", "13800138000", '=HYPERLINK("mailto:zs@qq.com","zs@qq.com")'])
+    wb.active.append(["李四", "13900139000", "ls@qq.com"])
+    wb.active.append(["王五", "13700137000", '=IF(TRUE,"","x")'])
+    wb.save(tmp_path / "program.xlsx")
+    table = read_xlsx(tmp_path / "program.xlsx", 0, None, {"客户名称"}).frame
+    errors = table["__error"].to_pylist()
+    assert errors[0].startswith("cell C2 holds a formula without a stored value") and errors[1] is None
+    assert errors[2].startswith("cell C4 holds a formula")
+    # the same cells as Excel stores them after computing: a value, or an empty one
+    with zipfile.ZipFile(tmp_path / "program.xlsx") as src, zipfile.ZipFile(tmp_path / "saved.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith("sheet1.xml"):
+                data = data.replace(b"</f><v /></c>", b"</f><v>zs@qq.com</v></c>", 1).replace(b"<v />", b"<v></v>")
+            dst.writestr(item, data)
+    table = read_xlsx(tmp_path / "saved.xlsx", 0, None, {"客户名称"}).frame
+    assert table["__error"].to_pylist() == [None, None, None]
+    assert table["邮箱"].to_pylist() == ["zs@qq.com", "ls@qq.com", None]
