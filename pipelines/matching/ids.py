@@ -62,10 +62,12 @@ def assign_ids(clusters: pd.Series, first_seen: pd.Series, previous: pd.Series, 
     """clusters: record id -> cluster key; first_seen: record id -> first night seen; previous: record id ->
     master id of the last run (missing for new records); issued: master id -> when it was first issued (at
     least for the previous ids); taken: which of some ids are issued or retired already.
-    An old id goes to the cluster that kept most of its records (ties: the cluster seen first); a cluster
-    that won several old ids keeps the one issued first and retires the others (merge); a cluster that won
-    none gets a new id, and the ids its records came from are recorded as split. The set logic runs in
-    DuckDB (pandas sorts strings one by one)."""
+    An old id stays with its origin: the record it was made from (its hash is the id), else the earliest
+    record that carried it. So when a merge is undone the id stays with the person it was issued for, never
+    moving to the records that joined it (as it would with the cluster keeping most of its records). A cluster
+    that won several old ids keeps the one issued first (ties: the earliest origin) and retires the others
+    (merge); a cluster that won none gets a new id, and the ids its records came from are recorded as split.
+    The set logic runs in DuckDB (pandas sorts strings one by one)."""
     issued = issued if isinstance(issued, pd.Series) else pd.Series(issued, dtype=object)
     index = clusters.index
     records = pa.table({
@@ -78,14 +80,18 @@ def assign_ids(clusters: pd.Series, first_seen: pd.Series, previous: pd.Series, 
         con.execute("""create table firsts as
             select cluster, min(first_seen || ' ' || uid) as first, arg_min(uid, first_seen || ' ' || uid) as seed
             from records group by cluster""")
+        # each old id's origin: the record whose hash it is (new_id's seed; a clash's '-n' aside), else the
+        # earliest record that carried it
         con.execute("""create table winners as
-            select c.previous, arg_min(c.cluster, struct_pack(k := -c.kept, f := f.first)) as cluster
-            from (select previous, cluster, count(*) as kept from records where previous is not null
-                  group by previous, cluster) as c
-            join firsts as f using (cluster)
-            group by c.previous""")
+            select previous, arg_min(cluster, struct_pack(s := not seed, f := seen)) as cluster,
+                   min(struct_pack(s := not seed, f := seen)).f as origin
+            from (select previous, cluster, first_seen || ' ' || uid as seen,
+                         'CM-' || sha256(uid)[:12] = left(previous, 15) as seed
+                  from records where previous is not null)
+            group by previous""")
         con.execute("""create table survivors as
-            select w.cluster, arg_min(w.previous, struct_pack(i := coalesce(i.issued, ''), p := w.previous))
+            select w.cluster,
+                   arg_min(w.previous, struct_pack(i := coalesce(i.issued, ''), o := w.origin, p := w.previous))
                    as master_id
             from winners as w left join issued as i on i.master_id = w.previous
             group by w.cluster""")
