@@ -117,6 +117,11 @@ def _run_masters(instance, materialize, full: bool = False) -> bool:
     result = materialize(MASTER_ASSETS + MASTER_CHECKS, resources=default_resources(), instance=instance,
                          raise_on_error=False, run_config=config)
     _print_failures(result)
+    for event in result.get_asset_materialization_events():
+        unknown = event.materialization.metadata.get("unknown_override_ids")
+        if unknown is not None and unknown.value != "none":
+            print(f"    overrides not applied: no master carries {unknown.value} (unknown, or retired with all its "
+                  "records); edit the decisions file", file=sys.stderr)
     return result.success
 
 

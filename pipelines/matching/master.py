@@ -7,10 +7,11 @@ transaction, so both kinds of run give the same clusters and ids.
 """
 from __future__ import annotations
 
+
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -42,6 +43,7 @@ class MasterResult:
     scored: int = 0          # records scored this run (all of them in a full run)
     full: bool = True
     touched: int = 0         # masters rebuilt this run
+    unknown_overrides: list[str] = field(default_factory=list)  # override ids no master carries
 
 
 PENDING = "master_rebuild_pending"
@@ -61,6 +63,31 @@ def fingerprint(model_path: Path, matching: Matching) -> str:
     digest = hashlib.sha256(model_path.read_bytes() if model_path.exists() else b"")
     digest.update(json.dumps([matching.merge_threshold, matching.review_low, list(matching.blocking_rules)]).encode())
     return digest.hexdigest()[:16]
+
+
+def _surviving(con: duckdb.DuckDBPyConnection, ids: list[str], merges: pd.DataFrame | None = None) -> dict[str, str]:
+    """Each id as it is now: followed through the merges of master_id_history (and of this run, `merges`:
+    old_id, new_id) to the id that survived them, so a steward's override of a master merged away since
+    applies to the master its records joined."""
+    rows = con.execute("select old_id, new_id from master_id_history where change = 'merge'").fetchall()
+    into = dict(rows)
+    if merges is not None:
+        into.update(zip(merges["old_id"], merges["new_id"]))
+    out = {}
+    for master_id in ids:
+        current, seen = master_id, {master_id}
+        while current in into and into[current] not in seen:
+            current = into[current]
+            seen.add(current)
+        out[master_id] = current
+    return out
+
+
+def _current_overrides(con: duckdb.DuckDBPyConnection, decisions: Decisions,
+                       merges: pd.DataFrame | None = None) -> Decisions:
+    """decisions with each override's master id followed through the merges since it was recorded."""
+    now = _surviving(con, [m for m, _f, _v in decisions.overrides], merges)
+    return replace(decisions, overrides=[(now[m], f, v) for m, f, v in decisions.overrides])
 
 
 def _register_decisions(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> None:
@@ -270,8 +297,8 @@ def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, s
         con.execute(f"""create or replace temp table _golden as
             select g.*, coalesce(m.issued_at, ?::timestamp) as issued_at
             from ({golden_sql(survivorship)}) as g left join customer_master as m using (master_id)""", [now])
-        for master_id, field, value in decisions.overrides:  # field is a golden field name (checked at load)
-            con.execute(f"update _golden set {field} = ?, {field}_source = 'steward' where master_id = ?",
+        for master_id, name, value in decisions.overrides:  # name is a golden field's (checked at load)
+            con.execute(f"update _golden set {name} = ?, {name}_source = 'steward' where master_id = ?",
                         [value, master_id])
         con.execute(f"""create or replace temp table _xref as
             select r.source_system, r.source_record_id, a.master_id, s.p as match_probability, r.record_hash,
@@ -316,7 +343,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
         model.train(con.sql(f"select * from {RECORDS} order by unique_id").df(), matching, model_path)
         trained = True
     version = fingerprint(model_path, matching)
-    decisions: Decisions = load_decisions(decisions_path)
+    decisions: Decisions = _current_overrides(con, load_decisions(decisions_path))
     _register_decisions(con, decisions)
     _previous(con)
     golden = golden_version(survivorship)
@@ -342,6 +369,8 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
                             previous, issued, _taken(con))
     master_of = assignment.master_of
 
+    # an override of a master this run merges away applies to the master that survives it
+    decisions = _current_overrides(con, decisions, assignment.history[assignment.history["change"] == "merge"])
     strongest = _links_held(links, master_of, matching.merge_threshold)
     kept = carried.set_index("unique_id")["previous_p"].dropna()
     strongest = pd.concat([strongest, kept]).groupby(level=0).max() if len(kept) else strongest
@@ -359,6 +388,8 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     touched = con.execute("select count(*) from _touched_masters").fetchall()[0][0]
     counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"
                          ).fetchall()[0]
+    carried = {m for (m,) in con.execute("select master_id from customer_master").fetchall()}
+    unknown = sorted({m for m, _f, _v in decisions.overrides} - carried)
     return MasterResult(n_records, counts[0], counts[1], int((history["change"] == "merge").sum()),
                         int((history["change"] == "split").sum()), trained, int(mine["dirty"].sum()),
-                        not incremental, touched)
+                        not incremental, touched, unknown)

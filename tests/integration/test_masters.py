@@ -314,3 +314,31 @@ def test_a_record_its_source_deleted_leaves_its_master(landing, tmp_path):
     assert _query(warehouse, "select count(*) from customer_name_history where full_name = 'James Miller'") == [(0,)]
     _masters(resources, full=True)
     assert _partition(_master_of(warehouse)) == _partition(incremental)
+
+
+def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
+    """The steward overrode Olivia Chen's master; a must-link then merges it into James Miller's (the id of
+    the record seen first survives). The override applies to the surviving master, in that run and after;
+    an override naming an id no master carries is reported, not silently dropped."""
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    warehouse, decisions = tmp_path / "w.duckdb", tmp_path / "decisions.csv"
+    resources = _resources(copy, warehouse, decisions)
+    _night(resources, NIGHTS[0])
+    _masters(resources)
+    miller, chen = _master_of(warehouse)["salesforce:PL-S1"], _master_of(warehouse)["salesforce:PL-S2"]
+    assert miller != chen
+    record_decision(decisions, "override", master_id=chen, field_name="company", value="Chen Consulting")
+    record_decision(decisions, "override", master_id="CM-000000000000", field_name="company", value="Nobody Ltd")
+    record_decision(decisions, "must_link", record_a="salesforce:PL-S1", record_b="salesforce:PL-S2")
+    result = materialize(MASTER_ASSETS, resources=resources, instance=DagsterInstance.ephemeral())
+    assert _master_of(warehouse)["salesforce:PL-S2"] == miller
+    assert _query(warehouse, "select change from master_id_history where old_id = ?", [chen]) == [("merge",)]
+    golden = "select company, company_source from customer_master where master_id = ?"
+    assert _query(warehouse, golden, [miller]) == [("Chen Consulting", "steward")]
+    meta = {e.asset_key.to_user_string(): e.materialization.metadata
+            for e in result.get_asset_materialization_events()}["customer_master"]
+    assert meta["unknown_override_ids"].value == "CM-000000000000"
+    _night(resources, NIGHTS[1])
+    _masters(resources)
+    assert _query(warehouse, golden, [miller]) == [("Chen Consulting", "steward")]
