@@ -21,6 +21,8 @@ MAPPABLE_FIELDS = (
 
 
 STRATEGIES = ("most_recent", "most_trusted", "most_frequent", "valid_first")
+# The golden address's parts: they survive together, from one record (matching/golden.py).
+ADDRESS_FIELDS = ("province", "city", "district", "street", "postcode")
 GOLDEN_FIELDS = ("full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email", "country",
                  "province", "city", "district", "street", "postcode", "company", "email_opt_out")
 
@@ -351,6 +353,11 @@ def load_survivorship(folder: Path) -> Survivorship:
     for name, strategy in fields.items():
         if strategy not in STRATEGIES:
             raise doc.fail(("fields", name), f"'{strategy}' is not one of {', '.join(STRATEGIES)}")
+    street = fields.get("street", "most_recent")
+    for name in ADDRESS_FIELDS:
+        if fields.get(name, street) != street:
+            raise doc.fail(("fields", name), f"an address survives whole, from the record street's strategy "
+                                             f"({street}) picks: give {name} that strategy or leave it out")
     return Survivorship(_str_list(doc, ("source_ranking",), raw["source_ranking"]), dict(fields))
 
 

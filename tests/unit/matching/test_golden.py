@@ -38,3 +38,33 @@ def test_the_most_recent_opt_out_wins():
     golden = _golden([{"source_system": "salesforce", "email_opt_out": False},
                       {"source_system": "hubspot", "email_opt_out": True}])
     assert golden["email_opt_out"] is True
+
+
+def test_an_address_survives_whole_from_one_record():
+    """Picked part by part, Portland's street and postcode went under Seattle's city and state: an address no
+    record holds. The newest record with a street gives every part, its empty ones included."""
+    golden = _golden([
+        {"source_system": "salesforce", "street": "77 Elm St", "city": "Portland", "province": "OR",
+         "postcode": "97201"},
+        {"source_system": "hubspot", "city": "Seattle", "province": "WA"},                     # newer, no street
+        {"source_system": "salesforce", "street": "9 Pine Ave", "city": "Seattle", "province": "WA"},  # newest
+    ])
+    assert [golden[f] for f in ("street", "city", "province", "postcode")] == ["9 Pine Ave", "Seattle", "WA", None]
+    assert golden["street_source"] == golden["city_source"] == "salesforce" and golden["postcode_source"] is None
+    only_city = _golden([{"source_system": "hubspot", "city": "Beijing"}])
+    assert (only_city["city"], only_city["street"]) == ("Beijing", None)
+
+
+def test_address_parts_with_their_own_strategy_are_a_rules_error(tmp_path):
+    import shutil
+
+    import pytest
+
+    from pipelines.rules import RulesError
+
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    path = tmp_path / "rules" / "survivorship.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  city: most_recent", "  city: most_frequent"),
+                    encoding="utf-8")
+    with pytest.raises(RulesError, match="fields.city: an address survives whole"):
+        load_survivorship(tmp_path / "rules")
