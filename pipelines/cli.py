@@ -118,10 +118,10 @@ def _run_masters(instance, materialize, full: bool = False) -> bool:
                          raise_on_error=False, run_config=config)
     _print_failures(result)
     for event in result.get_asset_materialization_events():
-        unknown = event.materialization.metadata.get("unknown_override_ids")
-        if unknown is not None and unknown.value != "none":
-            print(f"    overrides not applied: no master carries {unknown.value} (unknown, or retired with all its "
-                  "records); edit the decisions file", file=sys.stderr)
+        unapplied = event.materialization.metadata.get("unapplied_decisions")
+        if unapplied is not None and unapplied.value != "none":
+            for problem in unapplied.value.split("; "):
+                print(f"    steward decision not applied: {problem} (edit the decisions file)", file=sys.stderr)
     return result.success
 
 

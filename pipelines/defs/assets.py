@@ -120,16 +120,14 @@ def customer_master_tables(context: AssetExecutionContext, config: MasterConfig,
                      "records scored")
     if result.trained:
         context.log.info(f"no trained model at {pipeline.model}: trained one and saved it there")
-    if result.unknown_overrides:   # master ids only, no customer value
-        context.log.warning(f"{len(result.unknown_overrides)} override(s) name a master id no master carries "
-                            f"(unknown, or retired with all its records): {', '.join(result.unknown_overrides)}; "
-                            "edit the decisions file")
+    for problem in result.unapplied_decisions:   # ids only, no customer value
+        context.log.warning(f"steward decision not applied: {problem}")
     counts = {"customer_master": result.masters, "customer_xref": result.records,
               "match_review": result.review_pairs}
     for spec in MASTER_SPECS:
         meta = {"dagster/row_count": counts[spec.key.path[-1]]} if spec.key.path[-1] in counts else {}
         if spec.key.path[-1] == "customer_master":
-            meta["unknown_override_ids"] = ", ".join(result.unknown_overrides) or "none"
+            meta["unapplied_decisions"] = "; ".join(result.unapplied_decisions) or "none"
         if spec.key.path[-1] == "master_id_history":
             meta = {"merges": result.merges, "splits": result.splits}
         yield MaterializeResult(asset_key=spec.key, metadata=meta)

@@ -43,7 +43,7 @@ class MasterResult:
     scored: int = 0          # records scored this run (all of them in a full run)
     full: bool = True
     touched: int = 0         # masters rebuilt this run
-    unknown_overrides: list[str] = field(default_factory=list)  # override ids no master carries
+    unapplied_decisions: list[str] = field(default_factory=list)  # steward decisions that did nothing, and why
 
 
 PENDING = "master_rebuild_pending"
@@ -88,6 +88,24 @@ def _current_overrides(con: duckdb.DuckDBPyConnection, decisions: Decisions,
     """decisions with each override's master id followed through the merges since it was recorded."""
     now = _surviving(con, [m for m, _f, _v in decisions.overrides], merges)
     return replace(decisions, overrides=[(now[m], f, v) for m, f, v in decisions.overrides])
+
+
+def _unapplied(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> list[str]:
+    """Steward decisions that did nothing this run, each with why (ids only, never a value): an override of an
+    id no master carries, a pair naming a record the masters do not hold, a pair both linked and kept apart."""
+    masters = {m for (m,) in con.execute("select master_id from customer_master").fetchall()}
+    known = {u for (u,) in con.execute(f"select unique_id from {RECORDS}").fetchall()}
+    out = [f"override of {m}: no master carries this id (unknown, or retired with all its records)"
+           for m in sorted({m for m, _f, _v in decisions.overrides} - masters)]
+    for kind, pairs in (("must_link", decisions.must_link), ("cannot_link", decisions.cannot_link)):
+        for a, b in pairs:
+            missing = [r for r in (a, b) if r not in known]
+            if missing:
+                out.append(f"{kind} {a} {b}: no clean record {' or '.join(missing)}")
+    apart = {frozenset(p) for p in decisions.cannot_link}
+    out += [f"must_link {a} {b} contradicts a cannot_link of the same pair: they are kept apart"
+            for a, b in decisions.must_link if frozenset((a, b)) in apart]
+    return out
 
 
 def _register_decisions(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> None:
@@ -388,8 +406,6 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     touched = con.execute("select count(*) from _touched_masters").fetchall()[0][0]
     counts = con.execute("select (select count(*) from customer_master), (select count(*) from match_review)"
                          ).fetchall()[0]
-    carried = {m for (m,) in con.execute("select master_id from customer_master").fetchall()}
-    unknown = sorted({m for m, _f, _v in decisions.overrides} - carried)
     return MasterResult(n_records, counts[0], counts[1], int((history["change"] == "merge").sum()),
                         int((history["change"] == "split").sum()), trained, int(mine["dirty"].sum()),
-                        not incremental, touched, unknown)
+                        not incremental, touched, _unapplied(con, decisions))

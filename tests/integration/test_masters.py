@@ -319,7 +319,8 @@ def test_a_record_its_source_deleted_leaves_its_master(landing, tmp_path):
 def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     """The steward overrode Olivia Chen's master; a must-link then merges it into James Miller's (the id of
     the record seen first survives). The override applies to the surviving master, in that run and after;
-    an override naming an id no master carries is reported, not silently dropped."""
+    decisions that do nothing (an id no master carries, a record not held, a pair both linked and kept apart)
+    are reported, not silently dropped."""
     copy = tmp_path / "landing"
     shutil.copytree(landing, copy)
     warehouse, decisions = tmp_path / "w.duckdb", tmp_path / "decisions.csv"
@@ -331,6 +332,9 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     record_decision(decisions, "override", master_id=chen, field_name="company", value="Chen Consulting")
     record_decision(decisions, "override", master_id="CM-000000000000", field_name="company", value="Nobody Ltd")
     record_decision(decisions, "must_link", record_a="salesforce:PL-S1", record_b="salesforce:PL-S2")
+    record_decision(decisions, "must_link", record_a="salesforce:NOPE-404", record_b="salesforce:PL-M1")
+    record_decision(decisions, "must_link", record_a="salesforce:PL-A1", record_b="salesforce:PL-A2")
+    record_decision(decisions, "cannot_link", record_a="salesforce:PL-A2", record_b="salesforce:PL-A1")
     result = materialize(MASTER_ASSETS, resources=resources, instance=DagsterInstance.ephemeral())
     assert _master_of(warehouse)["salesforce:PL-S2"] == miller
     assert _query(warehouse, "select change from master_id_history where old_id = ?", [chen]) == [("merge",)]
@@ -338,7 +342,10 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     assert _query(warehouse, golden, [miller]) == [("Chen Consulting", "steward")]
     meta = {e.asset_key.to_user_string(): e.materialization.metadata
             for e in result.get_asset_materialization_events()}["customer_master"]
-    assert meta["unknown_override_ids"].value == "CM-000000000000"
+    assert meta["unapplied_decisions"].value.split("; ") == [
+        "override of CM-000000000000: no master carries this id (unknown, or retired with all its records)",
+        "must_link salesforce:NOPE-404 salesforce:PL-M1: no clean record salesforce:NOPE-404",
+        "must_link salesforce:PL-A1 salesforce:PL-A2 contradicts a cannot_link of the same pair: they are kept apart"]
     _night(resources, NIGHTS[1])
     _masters(resources)
     assert _query(warehouse, golden, [miller]) == [("Chen Consulting", "steward")]
