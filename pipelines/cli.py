@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import unicodedata
 from pathlib import Path
 
 from pipelines.settings import REPO_ROOT, load_settings
@@ -338,9 +339,16 @@ def review_command(args, parser) -> int:
         values = json.loads(evidence)["values"]
         print(f"\n{probability:.3f}  {left}  <->  {right}")
         for field, (a, b) in values.items():
-            mark = "=" if a == b else "≠"
-            print(f"    {field:<12}{str(a):<32}{mark} {b}")
+            mark = "?" if a is None or b is None else "=" if a == b else "≠"   # a missing value agrees with nothing
+            print(f"    {field:<12}{_padded('(empty)' if a is None else str(a), 32)}{mark} "
+                  f"{'(empty)' if b is None else b}")
     return 0
+
+
+def _padded(text: str, width: int) -> str:
+    """text padded to a terminal width: a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return text + " " * max(width - shown, 1)
 
 
 def _run_reports(instance, materialize, dates: list[str]) -> list[str]:

@@ -347,5 +347,10 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
         "must_link salesforce:NOPE-404 salesforce:PL-M1: no clean record salesforce:NOPE-404",
         "must_link salesforce:PL-A1 salesforce:PL-A2 contradicts a cannot_link of the same pair: they are kept apart"]
     _night(resources, NIGHTS[1])
+    record_decision(decisions, "override", master_id=miller, field_name="full_name", value="J. Miller")
     _masters(resources)
     assert _query(warehouse, golden, [miller]) == [("Chen Consulting", "steward")]
+    # no record carries the steward's name: the latest seen name stays current, one row only
+    current = _query(warehouse, "select count(*) from customer_name_history where master_id = ? and is_current",
+                     [miller])
+    assert current == [(1,)]
