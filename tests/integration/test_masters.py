@@ -244,13 +244,20 @@ def test_a_backfill_of_an_older_night_gives_the_masters_of_an_in_order_build(lan
     assert _query(built["backfilled"], "select count(*) from master_rebuild_pending") == [(0,)]
 
 
-def test_a_master_whose_records_all_left_is_retired_in_the_id_history(landing, tmp_path):
+def _built_first_night(landing: Path, tmp_path: Path) -> tuple[Path, Path, Path, dict]:
+    """A copy of the landing folder (a test may change it), its first night and the masters built from it:
+    (landing copy, warehouse, decisions file, resources)."""
     copy = tmp_path / "landing"
     shutil.copytree(landing, copy)
-    warehouse = tmp_path / "w.duckdb"
-    resources = _resources(copy, warehouse, tmp_path / "decisions.csv")
+    warehouse, decisions = tmp_path / "w.duckdb", tmp_path / "decisions.csv"
+    resources = _resources(copy, warehouse, decisions)
     _night(resources, NIGHTS[0])
     _masters(resources)
+    return copy, warehouse, decisions, resources
+
+
+def test_a_master_whose_records_all_left_is_retired_in_the_id_history(landing, tmp_path):
+    copy, warehouse, _, resources = _built_first_night(landing, tmp_path)
     planted = {m for r, m in _master_of(warehouse).items() if r.startswith("salesforce:PL-")}
     (copy / "salesforce" / NIGHTS[0] / "planted.csv").unlink()   # the night delivered again without that file
     _night(resources, NIGHTS[0])
@@ -296,12 +303,7 @@ def test_a_record_its_source_deleted_leaves_its_master(landing, tmp_path):
     """Night 1 delivers James Miller, night 2 an "Export All" marking him deleted (IsDeleted): his night-1
     version no longer feeds a master, his master (him alone) is retired, and the incremental build equals a
     full one."""
-    copy = tmp_path / "landing"
-    shutil.copytree(landing, copy)
-    warehouse = tmp_path / "w.duckdb"
-    resources = _resources(copy, warehouse, tmp_path / "decisions.csv")
-    _night(resources, NIGHTS[0])
-    _masters(resources)
+    copy, warehouse, _, resources = _built_first_night(landing, tmp_path)
     miller = _master_of(warehouse)["salesforce:PL-S1"]
     assert [r for r, m in _master_of(warehouse).items() if m == miller] == ["salesforce:PL-S1"]
     deleted = [row for row in PLANTED_SALESFORCE if row[0] == "PL-S1"][0]
@@ -321,12 +323,7 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     the record seen first survives). The override applies to the surviving master, in that run and after;
     decisions that do nothing (an id no master carries, a record not held, a pair both linked and kept apart)
     are reported, not silently dropped."""
-    copy = tmp_path / "landing"
-    shutil.copytree(landing, copy)
-    warehouse, decisions = tmp_path / "w.duckdb", tmp_path / "decisions.csv"
-    resources = _resources(copy, warehouse, decisions)
-    _night(resources, NIGHTS[0])
-    _masters(resources)
+    _, warehouse, decisions, resources = _built_first_night(landing, tmp_path)
     miller, chen = _master_of(warehouse)["salesforce:PL-S1"], _master_of(warehouse)["salesforce:PL-S2"]
     assert miller != chen
     record_decision(decisions, "override", master_id=chen, field_name="company", value="Chen Consulting")
