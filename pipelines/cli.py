@@ -102,9 +102,8 @@ def _print_blocked(result, night: str) -> None:
 
     if blocked_by(result):
         print(f"    night {night} stopped by a blocking check: its customers_clean and quarantine rows stay for "
-              "inspection, held out of the customer masters (table night_holds); pipeline_runs and the report were "
-              f"not built for it. Fix the cause and run `crm-quality run --date {night}` again (the night's rows are "
-              "replaced; a rerun that passes releases the hold).", file=sys.stderr)
+              "inspection; pipeline_runs and the report were not built for it. Fix the cause and run "
+              f"`crm-quality run --date {night}` again (the night's rows are replaced).", file=sys.stderr)
 
 
 def _run_masters(instance, materialize, full: bool = False) -> bool:
@@ -124,6 +123,14 @@ def _run_masters(instance, materialize, full: bool = False) -> bool:
             for problem in unapplied.value.split("; "):
                 print(f"    steward decision not applied: {problem} (edit the decisions file)", file=sys.stderr)
     return result.success
+
+
+def _held_nights(warehouse: Path) -> set[str]:
+    from pipelines.warehouse import holds
+    from pipelines.warehouse.store import connect
+
+    with connect(warehouse) as con:
+        return {night for night, _checks in holds.held(con)}
 
 
 def _master_summary(warehouse: Path) -> None:
@@ -167,10 +174,14 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
         print(f"{str(night):<12}{source:<14}{rows_in:>9}{clean:>9}{quarantined:>10}{rejected:>16}{note}")
     if failed:
         print(f"no report for {', '.join(failed)}: the night failed", file=sys.stderr)
-    # a night stopped by a blocking check is held out of the masters (warehouse/holds.py): they are built from
-    # the others; a night whose stage failed left its previous rows in place
-    masters_failed = masters and not _run_masters(instance, materialize, full_rebuild)
-    if masters and not masters_failed:
+    # a night whose customers_clean checks failed (or never ran) is held out of the masters (warehouse/holds.py):
+    # they are built from the others. A night that failed otherwise, unheld, stops them as before.
+    unheld = [d for d in failed if d not in _held_nights(settings.warehouse)]
+    if masters and unheld:
+        print(f"customer masters not built: {', '.join(unheld)} failed and is not held out of them (they would "
+              "read its rows)", file=sys.stderr)
+    masters_failed = masters and not unheld and not _run_masters(instance, materialize, full_rebuild)
+    if masters and not unheld and not masters_failed:
         _master_summary(settings.warehouse)
     failed += ["masters"] if masters_failed else []
     if not masters_failed:

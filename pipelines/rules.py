@@ -111,10 +111,25 @@ def _text(doc: _Doc, keys: tuple, value: Any, default: str | None = None) -> str
     return str(value)
 
 
+def _required_text(doc: _Doc, keys: tuple, value: Any) -> str:
+    text = _text(doc, keys, value)
+    if not text:
+        raise doc.fail(keys, "give a value")
+    return text
+
+
 def _int(doc: _Doc, keys: tuple, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise doc.fail(keys, f"expected a whole number, not {value!r}")
     return value
+
+
+def _row(doc: _Doc, keys: tuple, value: Any) -> int:
+    """A row number as a steward counts rows: 1 is the first."""
+    row = _int(doc, keys, value)
+    if row < 1:
+        raise doc.fail(keys, f"rows are numbered from 1 (the first row), not {row}")
+    return row
 
 
 def _flag(doc: _Doc, keys: tuple, value: Any, default: bool) -> bool:
@@ -261,12 +276,12 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     return Source(
         name=name,
         description=_text(doc, keys + ("description",), raw.get("description"), ""),
-        file_pattern=_text(doc, keys + ("file_pattern",), raw["file_pattern"]),
+        file_pattern=_required_text(doc, keys + ("file_pattern",), raw["file_pattern"]),
         format=fmt,
         encoding=encoding,
         delimiter=delimiter,
         sheet=sheet,
-        header_row=None if header_row in (None, "auto") else _int(doc, keys + ("header_row",), header_row),
+        header_row=None if header_row in (None, "auto") else _row(doc, keys + ("header_row",), header_row),
         record_id=_text(doc, keys + ("record_id",), record_id),
         surrogate_key=surrogate,
         phone_region=region,

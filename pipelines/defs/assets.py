@@ -13,6 +13,7 @@ from pipelines.defs.partitions import nightly
 from pipelines.defs.resources import PipelineConfig, ensure_tables
 from pipelines.ingest import ingest_partition, with_constants
 from pipelines.matching.master import build_masters
+from pipelines.warehouse import holds
 from pipelines.warehouse.store import append, replace_partition, sql
 from pipelines.warehouse.value_cache import DuckDBValueStore
 
@@ -61,6 +62,10 @@ def customers_clean_and_quarantine(context: AssetExecutionContext, warehouse: Du
     with warehouse.get_connection() as con:
         night = cleansing.cleanse_night(con, context.partition_key, rules, context.run.run_id,
                                         DuckDBValueStore(con))
+        # held out of the masters until the customers_clean checks of this run pass (warehouse/holds.py)
+        checks = sorted(k.to_user_string() for k in context.selected_asset_check_keys
+                        if k.asset_key == AssetKey("customers_clean"))
+        holds.pending(con, context.partition_key, context.run.run_id, checks, datetime.utcnow())
         schema = column_schema(con, "customers_clean")
         metadata = clean_metadata(con, context.partition_key, night.quarantined, schema)
     yield MaterializeResult(asset_key=AssetKey("customers_clean"),

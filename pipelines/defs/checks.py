@@ -105,13 +105,17 @@ def unique_master_id(warehouse: DuckDBResource) -> AssetCheckResult:
 
 
 @asset_check(asset="customer_xref", blocking=True, pool=POOL,
-             description="One xref row per clean source record, each pointing at an existing master.")
+             description="One xref row per source record the masters read (clean, not held, not deleted), "
+                         "each pointing at an existing master, and none for any other record.")
 def one_row_per_record(warehouse: DuckDBResource) -> AssetCheckResult:
     c = _counts(warehouse, "check_customer_xref", {})
-    passed = c["duplicate_records"] == 0 and c["records_without_master"] == 0 and c["unknown_masters"] == 0
+    passed = (c["duplicate_records"] == 0 and c["records_without_master"] == 0 and c["unknown_masters"] == 0
+              and c["records_not_read"] == 0)
     return AssetCheckResult(passed=passed, metadata={
         "rows": c["rows"], "duplicate_records": c["duplicate_records"],
-        "records_without_master": c["records_without_master"], "unknown_masters": c["unknown_masters"]})
+        "records_without_master": c["records_without_master"], "unknown_masters": c["unknown_masters"],
+        # an xref row of a record the masters must not read: gone from customers_clean, held or deleted
+        "records_not_read": c["records_not_read"]})
 
 
 def _run_suite(context: AssetCheckExecutionContext, table: str, warehouse: DuckDBResource,

@@ -14,7 +14,7 @@ import hashlib
 
 import duckdb
 
-from pipelines.warehouse.holds import MATCHABLE, UNHELD, deleted_in, matchable
+from pipelines.warehouse.holds import DELETIONS, MATCHABLE, UNHELD, matchable
 from pipelines.warehouse.store import scattered_transaction, sql, transaction
 
 TABLE = "match_records"
@@ -40,8 +40,10 @@ def _changed_nights(con: duckdb.DuckDBPyConnection) -> None:
     matchable(con)
     con.execute(f"create table if not exists {STATE} (partition_date date, run_id varchar, row_count bigint, "
                 "sql_version varchar)")
+    # a night's deletions count with its clean rows: a night of deletions only is a change too
     con.execute("create or replace temp table _partitions as select partition_date, run_id, count(*) as row_count "
-                f"from {UNHELD} group by partition_date, run_id")
+                f"from (select partition_date, run_id from {UNHELD} "
+                f"union all select partition_date, run_id from {DELETIONS}) group by partition_date, run_id")
     con.execute(f"""create or replace temp table _changed as
         select partition_date from (select partition_date, run_id, row_count from _partitions
                                     except select partition_date, run_id, row_count from {STATE})
@@ -80,7 +82,12 @@ def refresh(con: duckdb.DuckDBPyConnection, full: bool = False) -> int:
                 select m.source_system, m.source_record_id from {TABLE} as m
                 join _changed as c on c.partition_date between m.first_seen and m.last_seen
                 union
-                {deleted_in(con, "select partition_date from _changed")}""")
+                select source_system, source_record_id from {DELETIONS} semi join _changed using (partition_date)
+                union
+                -- a record the masters may read that match_records lacks (a rerun dropped the deletion that
+                -- removed it): an incremental build equals a full one
+                (select source_system, source_record_id from {MATCHABLE}
+                 except select source_system, source_record_id from {TABLE})""")
             con.execute(f"delete from {TABLE} where unique_id in "
                         "(select source_system || ':' || source_record_id from _refresh_keys)")
             con.execute(f"insert into {TABLE} by name " + query.replace(

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.readers.base import ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
+from pipelines.readers.delimited import header_key
 from pipelines.readers.encoding import damage_message, decode
 
 
@@ -53,13 +54,13 @@ def _flat(pairs: list[tuple[str, object]], prefix: str = "") -> list[tuple[str, 
 
 
 def _columns(record: _Object) -> list[tuple[tuple[str, int], str, object]]:
-    """(column, spelling, value) of each pair (nested objects spread out): keys equal but for case share a
-    column (headers are matched ignoring case), and a key that comes again in the same object goes to a column
-    of its own (…__2)."""
+    """(column, spelling, value) of each pair (nested objects spread out): keys equal as headers are compared
+    (case, full-width forms, surrounding spaces: delimited.header_key) share a column, and a key that comes again
+    in the same object goes to a column of its own (…__2)."""
     seen: dict[str, int] = {}
     out = []
     for key, value in _flat(record.pairs):
-        folded = key.casefold()
+        folded = header_key(key)
         seen[folded] = seen.get(folded, -1) + 1
         out.append(((folded, seen[folded]), key, value))
     return out

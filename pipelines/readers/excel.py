@@ -64,9 +64,11 @@ def _what_it_is(path: Path) -> str:
     return "corrupt, or not an Excel workbook"
 
 
-_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
-_FORMULA = re.compile(rb"<f[ >/]")
-_COMPUTED = re.compile(rb"<v>")   # a value, empty or not ("<v></v>": the formula computed ""); "<v/>" is none
+# Elements with or without a namespace prefix (<x:c> from the .NET OpenXML SDK), attributes in any order.
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+_COMPUTED = re.compile(rb"<(?:\w+:)?v>")   # a value, empty or not ("<v></v>": the formula computed ""); "<v/>" none
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -97,9 +99,10 @@ def uncomputed_formulas(path: Path, sheet_name: str) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     for cell in _CELL.finditer(data):
-        body = cell.group(3) or b""
-        if _FORMULA.search(body) and not _COMPUTED.search(body):
-            out.setdefault(int(cell.group(2)), (cell.group(1) + cell.group(2)).decode())
+        body = cell.group(2) or b""
+        ref = _REF.search(cell.group(1))
+        if ref and _FORMULA.search(body) and not _COMPUTED.search(body):
+            out.setdefault(int(ref.group(2)), (ref.group(1) + ref.group(2)).decode())
     return out
 
 

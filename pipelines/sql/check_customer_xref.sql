@@ -14,4 +14,5 @@ select
     (select count(*) from customer_xref) as rows,
     (select count(*) from per_record where copies > 1) as duplicate_records,
     (select count(*) from records anti join per_record using (source_system, source_record_id)) as records_without_master,
+    (select count(*) from per_record anti join records using (source_system, source_record_id)) as records_not_read,
     (select count(*) from customer_xref x anti join customer_master m using (master_id)) as unknown_masters

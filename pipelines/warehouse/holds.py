@@ -19,6 +19,15 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str = "night_holds") -> bool:
                        "and database_name = current_database() and not temporary", [table]).fetchall()[0][0]
 
 
+def pending(con: duckdb.DuckDBPyConnection, partition: str, run_id: str, checks: list[str], at: dt.datetime) -> None:
+    """A night's new customers_clean rows are held until each of its blocking checks that the run includes has
+    passed (record): a check that raises or never runs keeps its hold, instead of letting unchecked rows reach
+    the masters."""
+    con.execute("delete from night_holds where partition_date = ?", [partition])
+    if checks:
+        con.executemany("insert into night_holds values (?, ?, ?, ?)", [[partition, run_id, c, at] for c in checks])
+
+
 def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: bool, at: dt.datetime) -> None:
     """A blocking check's verdict on a night's customers_clean rows: failed holds them (their run id) out of the
     masters, passed releases that check's hold. Holds of runs no longer in customers_clean are dropped (a rerun
@@ -31,24 +40,24 @@ def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: b
                     "where partition_date = ?", [check, at, partition])
 
 
+DELETIONS = "_deletions"
+
+
 def matchable(con: duckdb.DuckDBPyConnection) -> None:
-    """The temporary views UNHELD (customers_clean without the rows of held nights) and MATCHABLE (UNHELD
-    without a record its source marked deleted on the row's night or later: its master loses it)."""
+    """The temporary views UNHELD (customers_clean without the rows of held nights), DELETIONS (records
+    quarantined as deleted in their source, on nights not held: partition_date, run_id, source_system,
+    source_record_id) and MATCHABLE (UNHELD without a record deleted on the row's night or later: its master
+    loses it)."""
     held_out = " anti join night_holds using (partition_date, run_id)" if _exists(con) else ""
     con.execute(f"create or replace temp view {UNHELD} as select * from customers_clean{held_out}")
-    deleted = (f" as c where not exists (select 1 from quarantine as q where q.rule = '{DELETED_RULE}' "
-               "and q.source_system = c.source_system and q.source_record_id = c.source_record_id "
-               "and q.partition_date >= c.partition_date)") if _exists(con, "quarantine") else ""
-    con.execute(f"create or replace temp view {MATCHABLE} as select * from {UNHELD}{deleted}")
-
-
-def deleted_in(con: duckdb.DuckDBPyConnection, nights: str) -> str:
-    """SQL of the records (source_system, source_record_id) deleted in their source on the nights of the query
-    `nights` (one partition_date column)."""
-    if not _exists(con, "quarantine"):
-        return "select null::varchar as source_system, null::varchar as source_record_id where false"
-    return (f"select source_system, source_record_id from quarantine where rule = '{DELETED_RULE}' "
-            f"and partition_date in ({nights})")
+    deletions = (f"select partition_date, run_id, source_system, source_record_id from quarantine "
+                 f"where rule = '{DELETED_RULE}'" if _exists(con, "quarantine") else
+                 "select null::date as partition_date, null::varchar as run_id, null::varchar as source_system, "
+                 "null::varchar as source_record_id where false")
+    con.execute(f"create or replace temp view {DELETIONS} as select * from ({deletions}){held_out}")
+    con.execute(f"""create or replace temp view {MATCHABLE} as select * from {UNHELD} as c
+        where not exists (select 1 from {DELETIONS} as d where d.source_system = c.source_system
+                          and d.source_record_id = c.source_record_id and d.partition_date >= c.partition_date)""")
 
 
 def held(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

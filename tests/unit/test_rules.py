@@ -53,6 +53,8 @@ def test_a_bad_date_format_names_file_line_and_format(tmp_path, rules):
     ("    record_id: Id\n", "    record_id: Id\n    header_row: second\n",
      "sources.salesforce.header_row: expected a whole number"),
     ("    record_id: Id\n", "    record_id: Id\n    trust: 99\n", "ranked for survivorship in survivorship.yaml"),
+    ("    record_id: Id\n", "    record_id: Id\n    header_row: 0\n", "rows are numbered from 1"),
+    ('    file_pattern: "*.csv"\n', "    file_pattern:\n", "sources.salesforce.file_pattern: give a value"),
     ("      full_name: Name\n", "      full_name:\n", "sources.salesforce.columns.full_name: give the header"),
     ("    record_id: Id\n", "    record_id: Id\n    record_id: Contact ID\n", "key 'record_id' is given twice"),
 ])

@@ -81,3 +81,37 @@ def test_a_wanted_full_rebuild_is_remembered_until_a_full_build_clears_it(tmp_pa
         assert master._full_pending(con, False)      # the next run still rebuilds every master
         assert master._full_pending(con, True)       # wanted twice: one row, one rebuild
         assert con.execute(f"select count(*) from {master.PENDING}").fetchall() == [(1,)]
+
+
+def _deleted(con, night: str, run: str, record: str) -> None:
+    con.execute("insert into quarantine values (?, ?, 'crm_a', 'f.csv', 2, ?, 'deleted', 'deleted_in_source', "
+                "'deleted in the source', [])", [night, run, record])
+
+
+def _equal_to_a_full_build(con) -> list[str]:
+    records.refresh(con)
+    got = table(con, "select * from match_records")
+    assert got == table(con, sql("match_records"))   # the views refresh made: what a full build reads
+    return [r[0] for r in got]
+
+
+def test_held_nights_and_deletions_refresh_as_a_full_build_reads_them(tmp_path):
+    """A deletion on a held night does not apply; a night of deletions only is a change; a rerun that drops a
+    deletion brings the record back; each time the incremental table equals a full build."""
+    import datetime as dt
+
+    from pipelines.warehouse import holds
+
+    with connect(tmp_path / "w.duckdb") as con:
+        load(con, "2026-11-01", "r1", {"a": "Ann Lee", "b": "Bo Chen"})
+        assert _equal_to_a_full_build(con) == ["crm_a:a", "crm_a:b"]
+        load(con, "2026-11-02", "r2", {"b": "Bo Chen"})            # night 2 deletes a, and is held
+        _deleted(con, "2026-11-02", "r2", "a")
+        holds.record(con, "2026-11-02", "customers_clean:unique_record_key", True, dt.datetime(2026, 11, 2))
+        assert _equal_to_a_full_build(con) == ["crm_a:a", "crm_a:b"]
+        holds.record(con, "2026-11-02", "customers_clean:unique_record_key", False, dt.datetime(2026, 11, 2))
+        assert _equal_to_a_full_build(con) == ["crm_a:b"]          # released: the deletion applies
+        _deleted(con, "2026-11-03", "r3", "b")                        # a night of deletions only
+        assert _equal_to_a_full_build(con) == []
+        con.execute("delete from quarantine where partition_date = '2026-11-03'")   # that night rerun, empty
+        assert _equal_to_a_full_build(con) == ["crm_a:b"]

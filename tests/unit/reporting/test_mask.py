@@ -26,6 +26,7 @@ def test_mask_phone(value, masked):
     # free text after the '@' is no domain: shown, it would carry a phone and a name in clear
     ("zhang.san@qq.com / 张三 13812345678", "z***@q***"),
     ("x@y](http://evil.example/phish)", "x***@y***"),
+    ("zhangsan@qq.com张三13812345678", "z***@q***"),
     ("li@例子.中国", "l***@例子.中国"),
     ("a@mail.example.co.uk", "a***@mail.example.co.uk"),
 ])
