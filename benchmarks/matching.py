@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+from pipelines.matching import records as records_module  # noqa: E402
 from pipelines.matching.accuracy import PairwiseScores, error_pairs, pairwise_scores  # noqa: E402
 
 NIGHT = "2026-11-20"
@@ -103,7 +104,7 @@ def match_ours(con: duckdb.DuckDBPyConnection, folder: Path, rules: Path) -> dic
     matching, times = load_matching(rules), {}
     model_path = folder / "model.json"
     with timed(times, "train"):
-        records = con.execute(sql("match_records")).df()
+        records = records_module.latest_versions(con)
         model.train(records, matching, model_path)
     with timed(times, "build_masters"):
         result = build_masters(con, matching, load_survivorship(rules), model_path, folder / "decisions.csv",
@@ -470,7 +471,7 @@ def accuracy_bench(title: str, folder: Path, rules: Path, truth_of, plain_input,
         ours = match_ours(con, folder, rules)
         predicted = our_clusters(con)
         raw = plain_input(con)
-        records = con.execute(sql("match_records")).df()
+        records = records_module.latest_versions(con)
         model_input = con.sql(f"select {', '.join(model.INPUT_COLUMNS)} from ({sql('match_records')})").to_arrow_table()
     calc = duckdb.connect()
     scores = pairwise_scores(predicted, truth, calc)
@@ -607,7 +608,7 @@ def speed_child(kind: str, folder: Path) -> dict:
     out: dict = {}
     if kind == "train":
         with connect(_work_warehouse(folder)) as con:
-            records = con.execute(sql("match_records")).df()
+            records = records_module.latest_versions(con)
         with timed(times, "train (ours)"):
             model.train(records, matching, folder / "model.json")
         out["records"] = len(records)

@@ -290,8 +290,9 @@ def _bad_night(date: str) -> bool:
 
 def train() -> int:
     from pipelines.matching.model import train as train_model
+    from pipelines.matching.records import latest_versions
     from pipelines.rules import RulesError, load_matching
-    from pipelines.warehouse.store import connect, sql
+    from pipelines.warehouse.store import connect
 
     settings = load_settings()
     try:
@@ -300,7 +301,7 @@ def train() -> int:
         print(exc, file=sys.stderr)
         return 1
     with connect(settings.warehouse) as con:
-        records = con.execute(sql("match_records")).df()
+        records = latest_versions(con)
     if len(records) < 2:
         print("no clean records in the warehouse yet: run the pipeline first", file=sys.stderr)
         return 1

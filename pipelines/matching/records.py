@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 
 import duckdb
+import pandas as pd
 
 from pipelines.warehouse.holds import DELETIONS, MATCHABLE, UNHELD, matchable
 from pipelines.warehouse.store import scattered_transaction, sql, transaction
@@ -50,6 +51,12 @@ def _changed_nights(con: duckdb.DuckDBPyConnection) -> None:
         union
         select partition_date from (select partition_date, run_id, row_count from {STATE}
                                     except select partition_date, run_id, row_count from _partitions)""")
+
+
+def latest_versions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """match_records.sql's rows as a frame, built now from customers_clean (what a full build would hold)."""
+    matchable(con)
+    return con.execute(sql("match_records")).df()
 
 
 def backfilled(con: duckdb.DuckDBPyConnection) -> bool:

@@ -1,6 +1,7 @@
 """The crm-quality command as a user runs it: exit codes, summary, no traceback."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -39,6 +40,13 @@ def test_run_one_night_prints_summary(small_landing, tmp_path):
     assert report.exists() and (tmp_path / "reports" / "index.html").exists()
     proc = cli(["report", "--date", "2026-10-01"], tmp_path, tmp_path / "no-landing")
     assert proc.returncode == 1 and "no run of night 2026-10-01" in proc.stderr and "Traceback" not in proc.stderr
+    os.environ["CRM_MODEL"] = str(tmp_path / "model.json")   # retrained on the warehouse's records
+    try:
+        proc = cli(["train"], tmp_path, tmp_path / "no-landing")
+    finally:
+        del os.environ["CRM_MODEL"]
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))["comparisons"]
 
 
 def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
