@@ -176,12 +176,14 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
         print(f"no report for {', '.join(failed)}: the night failed", file=sys.stderr)
     # a night whose customers_clean checks failed (or never ran) is held out of the masters (warehouse/holds.py):
     # they are built from the others. A night that failed otherwise, unheld, stops them as before.
-    unheld = [d for d in failed if d not in _held_nights(settings.warehouse)]
+    held = _held_nights(settings.warehouse) if failed else set()
+    unheld = [d for d in failed if d not in held]
     if masters and unheld:
         print(f"customer masters not built: {', '.join(unheld)} failed and is not held out of them (they would "
               "read its rows)", file=sys.stderr)
-    masters_failed = masters and not unheld and not _run_masters(instance, materialize, full_rebuild)
-    if masters and not unheld and not masters_failed:
+    build = masters and not unheld
+    masters_failed = build and not _run_masters(instance, materialize, full_rebuild)
+    if build and not masters_failed:
         _master_summary(settings.warehouse)
     failed += ["masters"] if masters_failed else []
     if not masters_failed:

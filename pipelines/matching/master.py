@@ -7,7 +7,6 @@ transaction, so both kinds of run give the same clusters and ids.
 """
 from __future__ import annotations
 
-
 import datetime as dt
 import hashlib
 import json
@@ -65,38 +64,41 @@ def fingerprint(model_path: Path, matching: Matching) -> str:
     return digest.hexdigest()[:16]
 
 
-def _surviving(con: duckdb.DuckDBPyConnection, ids: list[str], merges: pd.DataFrame | None = None) -> dict[str, str]:
-    """Each id as it is now: followed through the merges of master_id_history (and of this run, `merges`:
-    old_id, new_id) to the id that survived them, so a steward's override of a master merged away since
-    applies to the master its records joined."""
-    rows = con.execute("select old_id, new_id from master_id_history where change = 'merge'").fetchall()
-    into = dict(rows)
-    if merges is not None:
-        into.update(zip(merges["old_id"], merges["new_id"]))
-    out = {}
-    for master_id in ids:
-        current, seen = master_id, {master_id}
-        while current in into and into[current] not in seen:
-            current = into[current]
-            seen.add(current)
-        out[master_id] = current
-    return out
+def _merged_into(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """old id -> the id it was merged into, from master_id_history."""
+    return dict(con.execute("select old_id, new_id from master_id_history where change = 'merge'").fetchall())
 
 
-def _current_overrides(con: duckdb.DuckDBPyConnection, decisions: Decisions,
-                       merges: pd.DataFrame | None = None) -> Decisions:
-    """decisions with each override's master id followed through the merges since it was recorded."""
-    now = _surviving(con, [m for m, _f, _v in decisions.overrides], merges)
-    return replace(decisions, overrides=[(now[m], f, v) for m, f, v in decisions.overrides])
+def _current_overrides(decisions: Decisions, into: dict[str, str]) -> Decisions:
+    """decisions with each override's master id followed through the merges `into` (old id -> new id) to the
+    id that survived them, so a steward's override of a master merged away since applies to the master its
+    records joined."""
+    def surviving(master_id: str) -> str:
+        seen = {master_id}
+        while master_id in into and into[master_id] not in seen:
+            master_id = into[master_id]
+            seen.add(master_id)
+        return master_id
+    return replace(decisions, overrides=[(surviving(m), f, v) for m, f, v in decisions.overrides])
+
+
+def _present(con: duckdb.DuckDBPyConnection, table: str, column: str, values: set[str]) -> set[str]:
+    """Which of a few values the column holds (only those are looked up, not the whole column)."""
+    if not values:
+        return set()
+    return {v for (v,) in con.execute(f"select distinct {column} from {table} where {column} in "
+                                      f"(select unnest(?::varchar[]))", [sorted(values)]).fetchall()}
 
 
 def _unapplied(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> list[str]:
     """Steward decisions that did nothing this run, each with why (ids only, never a value): an override of an
     id no master carries, a pair naming a record the masters do not hold, a pair both linked and kept apart."""
-    masters = {m for (m,) in con.execute("select master_id from customer_master").fetchall()}
-    known = {u for (u,) in con.execute(f"select unique_id from {RECORDS}").fetchall()}
+    overridden = {m for m, _f, _v in decisions.overrides}
+    masters = _present(con, "customer_master", "master_id", overridden)
+    named = {r for pairs in (decisions.must_link, decisions.cannot_link) for pair in pairs for r in pair}
+    known = _present(con, RECORDS, "unique_id", named)
     out = [f"override of {m}: no master carries this id (unknown, or retired with all its records)"
-           for m in sorted({m for m, _f, _v in decisions.overrides} - masters)]
+           for m in sorted(overridden - masters)]
     for kind, pairs in (("must_link", decisions.must_link), ("cannot_link", decisions.cannot_link)):
         for a, b in pairs:
             missing = [r for r in (a, b) if r not in known]
@@ -361,7 +363,8 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
         model.train(con.sql(f"select * from {RECORDS} order by unique_id").df(), matching, model_path)
         trained = True
     version = fingerprint(model_path, matching)
-    decisions: Decisions = _current_overrides(con, load_decisions(decisions_path))
+    merged_into = _merged_into(con)
+    decisions: Decisions = _current_overrides(load_decisions(decisions_path), merged_into)
     _register_decisions(con, decisions)
     _previous(con)
     golden = golden_version(survivorship)
@@ -388,7 +391,8 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     master_of = assignment.master_of
 
     # an override of a master this run merges away applies to the master that survives it
-    decisions = _current_overrides(con, decisions, assignment.history[assignment.history["change"] == "merge"])
+    merges = assignment.history[assignment.history["change"] == "merge"]
+    decisions = _current_overrides(decisions, {**merged_into, **dict(zip(merges["old_id"], merges["new_id"]))})
     strongest = _links_held(links, master_of, matching.merge_threshold)
     kept = carried.set_index("unique_id")["previous_p"].dropna()
     strongest = pd.concat([strongest, kept]).groupby(level=0).max() if len(kept) else strongest
