@@ -44,7 +44,7 @@ def _held(context: AssetCheckExecutionContext, warehouse: DuckDBResource, result
 
 
 def _fails(result: AssetCheckResult) -> bool:
-    return not result.passed and (result.severity or AssetCheckSeverity.ERROR) == AssetCheckSeverity.ERROR
+    return not result.passed and result.severity == AssetCheckSeverity.ERROR
 
 
 def _rate(good: int, total: int) -> float:
@@ -56,9 +56,10 @@ def _rate(good: int, total: int) -> float:
                          "masters and pipeline_runs.")
 def unique_record_key(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
     c = _counts(warehouse, "check_customers_clean", {"partition": context.partition_key})
-    return _held(context, warehouse, AssetCheckResult(passed=c["duplicate_keys"] == 0 and c["no_record_id"] == 0, metadata={
-        "rows": c["rows"], "duplicate_keys": c["duplicate_keys"], "extra_copies": c["extra_copies"],
-        "missing_record_id": c["no_record_id"], "unique_rate": _rate(c["rows"] - c["extra_copies"], c["rows"])}))
+    return _held(context, warehouse, AssetCheckResult(
+        passed=c["duplicate_keys"] == 0 and c["no_record_id"] == 0, metadata={
+            "rows": c["rows"], "duplicate_keys": c["duplicate_keys"], "extra_copies": c["extra_copies"],
+            "missing_record_id": c["no_record_id"], "unique_rate": _rate(c["rows"] - c["extra_copies"], c["rows"])}))
 
 
 @asset_check(asset="customers_clean", partitions_def=nightly, blocking=True, pool=POOL,

@@ -60,9 +60,10 @@ def without_values(message: str) -> str:
 
 
 class WarehouseResource(DuckDBResource):
-    """dagster-duckdb's resource, which makes the warehouse's folder, with two changes for a failing stage: the connection is closed (the stock one
-    stays open, and the next connection with another configuration is refused), and a DuckDB error is re-raised
-    without the values its message quotes, so no cell text reaches the event log or the terminal."""
+    """dagster-duckdb's resource, which makes the warehouse's folder, with two changes for a failing stage: the
+    connection is closed (the stock one stays open, and the next connection with another configuration is
+    refused), and a DuckDB error is re-raised without the values its message quotes, so no cell text reaches the
+    event log or the terminal."""
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -106,12 +106,15 @@ def uncomputed_formulas(path: Path, sheet_name: str) -> dict[int, str]:
     return out
 
 
+def _unreadable(path: Path, exc: Exception) -> FileError:
+    return FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): {_what_it_is(path)}")
+
+
 def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
-        raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): "
-                                    f"{_what_it_is(path)}") from None
+        raise _unreadable(path, exc) from None
     if isinstance(sheet, str) and sheet not in book.sheet_names:
         raise FileError(path, None, f"no sheet named '{sheet}' (sheets: {', '.join(book.sheet_names)}): set sheet "
                                     "in sources.yaml")
@@ -122,8 +125,7 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
         ws = _sheet(book, sheet, expected, header_row)
         grid = ws.to_python(skip_empty_area=False)
     except Exception as exc:
-        raise FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): "
-                                    f"{_what_it_is(path)}") from None
+        raise _unreadable(path, exc) from None
     if header_row is not None and header_row > len(grid):
         raise FileError(path, header_row, f"header_row {header_row} is below the sheet's last row ({len(grid)}) "
                                           f"in sheet {ws.name}")

@@ -9,7 +9,8 @@ _NON_DIGIT = re.compile(r"\D")
 # A domain shown as it is: labels of letters, digits and hyphens (any script), dot-separated, the last one all
 # ASCII letters, xn--…, or all letters of another script (中国). Anything else after the '@' (free text such as
 # "qq.com / 张三 138…" or "qq.com张三138…", a second address) is masked.
-_HOSTNAME = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}|[^\W\d_A-Za-z]{1,63})")
+_HOSTNAME = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
+                       r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}|[^\W\d_A-Za-z]{1,63})")
 MAX_STARS = 12   # a pasted megabyte stays a short mask: its length is not worth showing
 
 

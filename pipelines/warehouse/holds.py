@@ -10,6 +10,7 @@ import duckdb
 # held (UNHELD), and of those the records not deleted in their source on that night or a later one (MATCHABLE).
 UNHELD = "_unheld_clean"
 MATCHABLE = "_matchable_clean"
+DELETIONS = "_deletions"
 DELETED_RULE = "deleted_in_source"
 
 
@@ -38,9 +39,6 @@ def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: b
     if failed:
         con.execute("insert into night_holds select distinct partition_date, run_id, ?, ? from customers_clean "
                     "where partition_date = ?", [check, at, partition])
-
-
-DELETIONS = "_deletions"
 
 
 def matchable(con: duckdb.DuckDBPyConnection) -> None:

@@ -24,8 +24,8 @@ class DuckDBValueStore:
         return out
 
     def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
-        """New keys' results written as JSON arrays by DuckDB (json_array over their columns), not one by one; a column
-        holding values of several types (DuckDB would read them all as text) is written by Python's json."""
+        """New keys' results written as JSON arrays by DuckDB (json_array over their columns), not one by one; a
+        column holding values of several types (DuckDB would read them all as text) is written by Python's json."""
         if not len(keys):
             return
         values = pd.DataFrame(results, dtype=object)
