@@ -23,6 +23,7 @@ from pipelines.standardize.cache import ValueStore, cached
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
+FLAGS = ("address_ambiguous", "address_resolved")   # the bool fields
 _SEPARATORS = " ,，/\\-|"
 
 
@@ -234,8 +235,8 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     }, index=frame.index, dtype=object)
     parse = partial(parse_address_with, **rules)
     pending = map_distinct_rows_later(joined[chinese].to_frame("address"), parse, FIELDS,
-                                      apply=cached("address", version(rules), store)) if chinese.any() else None
-    filled = filled_later(out, chinese, pending, FIELDS, ["address_ambiguous", "address_resolved"])
+                                      apply=cached("address", version(rules), store, FIELDS, FLAGS)) if chinese.any() else None
+    filled = filled_later(out, chinese, pending, FIELDS, FLAGS)
 
     def parsed() -> pd.DataFrame:
         done = filled()

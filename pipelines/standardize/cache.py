@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import weakref
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
@@ -12,15 +12,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.standardize.arrow_text import matches
-from pipelines.standardize.distinct import apply_each_later
+from pipelines.standardize.distinct import apply_each_later, as_rows, rows_of
 
 
 class ValueStore(Protocol):
-    def lookup(self, kind: str, version: str, keys: np.ndarray) -> np.ndarray:
-        """The stored result (JSON text) of each key, None where there is none, in the keys' order."""
-    def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
-        """Remember each new key's result (a tuple of JSON scalars, read back by lookup as JSON text): keys the
-        store did not hold at look-up, each put once."""
+    def lookup(self, kind: str, version: str, keys: pa.Array, flags: Sequence[bool]) -> tuple[np.ndarray, list]:
+        """The keys the store knows: their positions in keys, and their results' fields as columns (one array per
+        field, in the positions' order; flags tells which fields are bool, the others are text or None)."""
+    def put(self, kind: str, version: str, keys: list[str], results: list[tuple]) -> None:
+        """Remember each new key's result (a tuple of JSON scalars): keys the store did not hold at look-up,
+        each put once."""
 
 
 ENCODING = "cache 2"  # how keys are written (part of the stored version: another encoding misses)
@@ -35,32 +36,37 @@ def encode_key(key: tuple) -> str:
     return _SEP.join(_NULL if v is None else v for v in key)
 
 
-def encode_keys(keys: list[tuple]) -> np.ndarray:
-    """encode_key of every key, the parts joined by Arrow over whole columns; only the keys written as JSON
-    (a part holding a separator or starting with '[') go through Python."""
-    columns = [pa.array(column, pa.string()) for column in zip(*keys)] if keys else []
-    if not columns:
-        return np.array([encode_key(k) for k in keys], dtype=object)
+def encode_keys(keys: pd.DataFrame) -> pa.Array:
+    """encode_key of every row of keys (text or None), the parts joined by Arrow over whole columns; only the
+    rows written as JSON (a part holding a separator or starting with '[') go through Python."""
+    columns = [pa.array(keys[c].to_numpy(dtype=object), pa.string(), from_pandas=True) for c in keys.columns]
+    if not columns or not len(keys):
+        return pa.array([encode_key(k) for k in rows_of(keys)], pa.string())
     joined = pc.binary_join_element_wise(*[pc.fill_null(c, _NULL) for c in columns], _SEP)
-    out = joined.to_numpy(zero_copy_only=False).astype(object)
     special = np.zeros(len(keys), dtype=bool)
     for column in columns:
         special |= matches(column, "[\\x00\\x1f]|^\\[")
-    for i in np.flatnonzero(special).tolist():
-        out[i] = encode_key(keys[i])
-    return out
+    if not special.any():
+        return joined
+    out = joined.to_numpy(zero_copy_only=False).astype(object)
+    at = np.flatnonzero(special)
+    out[at] = [encode_key(key) for key in rows_of(keys, at)]
+    return pa.array(out, pa.string())
 
 
-def cached(kind: str, version: str, store: ValueStore | None) -> Callable[[Callable, list], Callable[[], list]]:
-    """An `apply` for distinct.map_distinct_rows_later that asks the store first and computes only the rest."""
-    return lambda fn, keys: cached_apply_later(keys, fn, kind, f"{version}; {ENCODING}", store)
+def cached(kind: str, version: str, store: ValueStore | None, fields: Sequence[str], flags: Sequence[str] = ()
+           ) -> Callable[[Callable, pd.DataFrame], Callable[[], np.ndarray]]:
+    """An `apply` for distinct.map_distinct_rows_later that asks the store first and computes only the rest; the
+    function's results are tuples of fields, of which flags are bool (the others text or None)."""
+    booleans = [f in flags for f in fields]
+    return lambda fn, keys: cached_apply_later(keys, fn, kind, f"{version}; {ENCODING}", store, booleans)
 
 
 @dataclass
 class _Computing:
     """The keys one call computes (encoded), and the function giving their results."""
     keys: pd.Index
-    results: Callable[[], list[tuple]]
+    results: Callable[[], np.ndarray]
 
 
 # Per store and (kind, version), the keys the latest call computes. A night starts the next chunk before it
@@ -70,34 +76,44 @@ class _Computing:
 _computing: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def cached_apply_later(keys: list[tuple], fn: Callable[[tuple], tuple], kind: str, version: str,
-                       store: ValueStore | None) -> Callable[[], list[tuple]]:
-    """fn(key) for every distinct key (tuples of text/None), from the store where it knows the key (or from
-    the previous call's computation); the other keys are computed in the background, and the returned
-    function gives the results and stores the new ones (the store is only used from the calling thread)."""
+def cached_apply_later(keys: pd.DataFrame, fn: Callable[[tuple], tuple], kind: str, version: str,
+                       store: ValueStore | None, flags: Sequence[bool]) -> Callable[[], np.ndarray]:
+    """fn(key) for every distinct row of keys (text/None), from the store where it knows the key (or from the
+    previous call's computation); the other keys are computed in the background, and the returned function
+    gives the results, one row per key (a 2-D object array), and stores the new ones (the store is only used
+    from the calling thread). Known results are read as columns, never decoded one by one."""
+    width = len(flags)
     if store is None:
-        return apply_each_later(fn, keys, parallel=True)
+        plain = apply_each_later(fn, rows_of(keys), parallel=True)
+        return lambda: as_rows(plain(), width)
     encoded = encode_keys(keys)
-    known = store.lookup(kind, version, encoded)
-    todo = np.flatnonzero(np.equal(known, None))
+    known_at, known = store.lookup(kind, version, encoded, flags)
+    todo = np.ones(len(keys), dtype=bool)
+    todo[known_at] = False
+    todo = np.flatnonzero(todo)
+    todo_keys = pd.Index(encoded.take(pa.array(todo)).to_pylist() if len(todo) else [], dtype=object)
     computing = _computing.setdefault(store, {})
     previous = computing.get((kind, version))
-    in_previous = previous.keys.get_indexer(encoded[todo]) if previous is not None else np.full(len(todo), -1)
-    compute, borrowed, borrowed_at = todo[in_previous < 0], todo[in_previous >= 0], in_previous[in_previous >= 0]
-    pending = apply_each_later(fn, [keys[i] for i in compute.tolist()], parallel=True)
-    computing[(kind, version)] = _Computing(pd.Index(encoded[compute]), pending)
+    in_previous = previous.keys.get_indexer(todo_keys) if previous is not None else np.full(len(todo), -1)
+    mine = in_previous < 0
+    compute, borrowed, borrowed_at = todo[mine], todo[~mine], in_previous[~mine]
+    pending = apply_each_later(fn, rows_of(keys, compute), parallel=True)
+    computing[(kind, version)] = _Computing(todo_keys[mine], lambda: fresh_rows())
+    done: list = []
 
-    def results() -> list[tuple]:
-        fresh = pending()
-        store.put(kind, version, encoded[compute], fresh)
-        out: list = [None] * len(keys)
-        for i, r in zip(compute.tolist(), fresh):
-            out[i] = r
+    def fresh_rows() -> np.ndarray:
+        if not done:
+            fresh = pending()
+            store.put(kind, version, todo_keys[mine].tolist(), fresh)
+            done.append(as_rows(fresh, width))
+        return done[0]
+
+    def results() -> np.ndarray:
+        out = np.full((len(keys), width), None, dtype=object)
+        out[compute] = fresh_rows()
         if len(borrowed):
-            theirs = previous.results()
-            for i, at in zip(borrowed.tolist(), borrowed_at.tolist()):
-                out[i] = theirs[at]
-        for i in np.flatnonzero(np.not_equal(known, None)).tolist():
-            out[i] = tuple(json.loads(known[i]))
+            out[borrowed] = previous.results()[borrowed_at]
+        for j, column in enumerate(known):
+            out[known_at, j] = column
         return out
     return results

@@ -82,27 +82,43 @@ def row_codes(frame: pd.DataFrame) -> np.ndarray:
     return codes.astype(np.intp)
 
 
+def rows_of(keys: pd.DataFrame, positions: np.ndarray | None = None) -> list[tuple]:
+    """The rows of keys (at positions) as tuples, nulls as None: what a per-value function is called with."""
+    chosen = (keys if positions is None else keys.iloc[positions]).astype(object)
+    return list(chosen.where(chosen.notna(), None).itertuples(index=False, name=None))
+
+
+def as_rows(results: list, width: int) -> np.ndarray:
+    """A function's results (tuples, None for no result) as a 2-D object array of `width` columns."""
+    out = np.full((len(results), width), None, dtype=object)
+    for i, r in enumerate(results):
+        if r is not None:
+            out[i] = r
+    return out
+
+
 def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], tuple], fields: Iterable[str],
-                            parallel: bool = False, apply: Callable[[Callable, list], Callable[[], list]] | None = None
+                            parallel: bool = False,
+                            apply: Callable[[Callable, pd.DataFrame], Callable[[], np.ndarray]] | None = None
                             ) -> Callable[[], pd.DataFrame]:
     """fn applied once per distinct row tuple of frame (nulls as None), giving a tuple (or None) of the fields:
     started now, the frame of fields (one row per row of frame) given by the returned function (see
     apply_each_later). The results are split into columns per distinct row, then taken for every row.
-    `apply(fn, keys)` replaces the plain loop, e.g. with a cache (standardize/cache.py), and returns the function
-    giving its results."""
+    `apply(fn, distinct_rows)` replaces the plain loop, e.g. with a cache (standardize/cache.py), and returns the
+    function giving the results as a 2-D array (one row per distinct row)."""
     fields = list(fields)
     codes = row_codes(frame)
     _, first = np.unique(codes, return_index=True)
-    sample = frame.iloc[first].astype(object)
-    sample = sample.where(sample.notna(), None)
-    keys = list(sample.itertuples(index=False, name=None))
-    pending = apply(fn, keys) if apply else apply_each_later(fn, keys, parallel)
+    sample = frame.iloc[first]
+    if apply:
+        pending = apply(fn, sample)
+    else:
+        plain = apply_each_later(fn, rows_of(sample), parallel)
+        pending = lambda: as_rows(plain(), len(fields))  # noqa: E731
     index = frame.index
 
     def mapped() -> pd.DataFrame:
-        empty = (None,) * len(fields)
-        distinct = pd.DataFrame([r if r is not None else empty for r in pending()], columns=fields, dtype=object)
-        return pd.DataFrame(distinct.to_numpy()[codes], columns=fields, index=index)
+        return pd.DataFrame(pending()[codes], columns=fields, index=index)
     return mapped
 
 

@@ -18,6 +18,7 @@ _ANGLE = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE)
 _NOTE = re.compile(r"\([^()]*\)")
 _LIST = re.compile(r"[;,\s]+")
 FIELDS = ("email", "email_valid")
+FLAGS = ("email_valid",)   # the bool fields
 
 
 def _remember_domain_checks() -> None:
@@ -76,6 +77,6 @@ def standardize_emails_later(raw: pd.Series, store: ValueStore | None = None) ->
     keys = raw.str.strip().str.lower().to_frame("email")
     present = keys["email"].notna()
     out = pd.DataFrame({"email": None, "email_valid": False}, index=raw.index, dtype=object)
-    pending = map_distinct_rows_later(keys[present], _one, FIELDS, apply=cached("email", VERSION, store)) \
+    pending = map_distinct_rows_later(keys[present], _one, FIELDS, apply=cached("email", VERSION, store, FIELDS, FLAGS)) \
         if present.any() else None
-    return filled_later(out, present, pending, FIELDS, ["email_valid"])
+    return filled_later(out, present, pending, FIELDS, FLAGS)

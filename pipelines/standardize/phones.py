@@ -24,6 +24,7 @@ _SEPARATORS_RE = r"[\s\-().·/]"
 _FLOAT_TAIL, _PLAIN, _SEPARATORS = re.compile(_TAIL_RE), re.compile(_PLAIN_RE), re.compile(_SEPARATORS_RE)
 _TYPES = {v: k.lower() for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and not k.startswith("_")}
 FIELDS = ("phone", "phone_valid", "phone_type", "phone_issue")
+FLAGS = ("phone_valid",)   # the bool fields
 
 
 def excel_repair(text: str) -> tuple[str | None, str | None]:
@@ -174,5 +175,5 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
     pending = None
     if present.any():
         keys = phone_keys(raw[present], region[present])
-        pending = map_distinct_rows_later(keys, standardize_phone, FIELDS, apply=cached("phone", VERSION, store))
-    return filled_later(out, present, pending, FIELDS, ["phone_valid"])
+        pending = map_distinct_rows_later(keys, standardize_phone, FIELDS, apply=cached("phone", VERSION, store, FIELDS, FLAGS))
+    return filled_later(out, present, pending, FIELDS, FLAGS)

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 
+from typing import Sequence
+
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import infer_dtype
 
 
@@ -14,14 +17,17 @@ class DuckDBValueStore:
         self.con = con
 
     # Frames are read through local names (replacement scans), not con.register: see store.append.
-    def lookup(self, kind: str, version: str, keys: np.ndarray) -> np.ndarray:
-        _crm_cache_keys = pd.DataFrame({"i": np.arange(len(keys)), "key": keys})  # noqa: F841 - read below
-        found = self.con.execute(
-            "select i, result from _crm_cache_keys join value_cache using (key) where kind = ? and version = ?",
-            [kind, version]).fetchnumpy()
-        out = np.full(len(keys), None, dtype=object)
-        out[found["i"]] = found["result"]
-        return out
+    def lookup(self, kind: str, version: str, keys: pa.Array, flags: Sequence[bool]) -> tuple[np.ndarray, list]:
+        """Known keys' positions and their results' fields as columns, taken out of the JSON by DuckDB (text
+        fields with ->>, bool fields cast), not decoded one by one in Python."""
+        _crm_cache_keys = pa.table({"i": pa.array(np.arange(len(keys), dtype=np.int64)), "key": keys})  # noqa: F841
+        fields = ", ".join(f"(result->{j})::boolean" if flag else f"result->>{j}" for j, flag in enumerate(flags))
+        found = self.con.sql(
+            f"select i, {fields} from _crm_cache_keys join value_cache using (key) where kind = $kind and "
+            "version = $version", params={"kind": kind, "version": version}).to_arrow_table()
+        columns = [c.to_numpy() if c.null_count == 0 and pa.types.is_boolean(c.type) else
+                   c.to_numpy(zero_copy_only=False).astype(object) for c in found.columns[1:]]
+        return found.column(0).to_numpy(), columns
 
     def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
         """New keys' results written as JSON arrays by DuckDB (json_array over their columns), not one by one; a

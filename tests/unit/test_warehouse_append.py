@@ -7,6 +7,7 @@ import weakref
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.warehouse.store import append, connect, transaction
 from pipelines.warehouse.value_cache import DuckDBValueStore
@@ -22,13 +23,13 @@ def test_frames_are_released_before_the_commit(tmp_path):
             append(con, "ingest_files", frame)
             del frame
         store = DuckDBValueStore(con)
-        store.put("phone", "v", np.array(["a\x1fCN"], dtype=object), [("+8613800138000", True, None)])
-        assert store.lookup("phone", "v", np.array(["b\x1fCN", "a\x1fCN"], dtype=object)).tolist() == [
-            None, '["+8613800138000",true,null]']
+        store.put("phone", "v", ["a\x1fCN"], [("+8613800138000", True, None)])
+        at, columns = store.lookup("phone", "v", pa.array(["b\x1fCN", "a\x1fCN"]), [False, True, False])
+        assert at.tolist() == [1] and [c.tolist() for c in columns] == [["+8613800138000"], [True], [None]]
         # a position holding values of two types keeps them (DuckDB alone would read both as text)
-        store.put("mixed", "v", np.array(["k1", "k2"], dtype=object), [(True, 1), ("yes", None)])
-        assert [json.loads(r) for r in store.lookup("mixed", "v", np.array(["k1", "k2"], dtype=object))] == [
-            [True, 1], ["yes", None]]
+        store.put("mixed", "v", ["k1", "k2"], [(True, 1), ("yes", None)])
+        stored = con.execute("select result from value_cache where kind = 'mixed' order by key").fetchall()
+        assert [json.loads(r) for r, in stored] == [[True, 1], ["yes", None]]
         gc.collect()
         assert [r() for r in refs] == [None, None, None]
         assert con.execute("select count(*) from ingest_files").fetchone() == (6,)

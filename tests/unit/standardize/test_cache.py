@@ -7,7 +7,7 @@ import pandas as pd
 
 from pipelines.standardize.emails import standardize_emails
 from pipelines.standardize.cache import cached, encode_key, encode_keys
-from pipelines.standardize.phones import VERSION, standardize_phone, standardize_phones
+from pipelines.standardize.phones import FIELDS, FLAGS, VERSION, standardize_phone, standardize_phones
 from pipelines.warehouse.store import connect
 from pipelines.warehouse.value_cache import DuckDBValueStore
 
@@ -16,8 +16,11 @@ class DictStore:
     def __init__(self):
         self.data, self.puts = {}, []
 
-    def lookup(self, kind, version, keys):
-        return np.array([self.data.get((kind, version, k)) for k in keys] + [None], dtype=object)[:-1]
+    def lookup(self, kind, version, keys, flags):
+        found = [(i, json.loads(self.data[(kind, version, k)])) for i, k in enumerate(keys.to_pylist())
+                 if (kind, version, k) in self.data]
+        columns = [np.array([r[j] for _, r in found] + [None], dtype=object)[:-1] for j in range(len(flags))]
+        return np.array([i for i, _ in found], dtype=np.intp), columns
 
     def put(self, kind, version, keys, results):
         self.puts.append(len(results))
@@ -38,13 +41,23 @@ def test_second_night_calls_no_library_and_gives_the_same_values():
     assert first[1]["email"].tolist() == ["a@example.com", "a@example.com", None, None, "b@x.org"]
 
 
+def _frame(keys):
+    return pd.DataFrame(keys, columns=["raw", "region"], dtype=object)
+
+
+def _tuples(rows):
+    """Results as the function gave them: bools as bool, not numpy's."""
+    return [tuple(bool(v) if isinstance(v, np.bool_) else v for v in row) for row in rows.tolist()]
+
+
 KEYS = [("+8613800138000", None), ("138 0013 8000", "CN"), ("12345", "US"), ("a\x1fb", None), ("[x]", "CN")]
 
 
 def test_keys_do_not_collide():
     keys = KEYS + [("a", "\x1fb"), (None, "CN"), ("\x00", "CN"), ('["a", "b"]', None), ("a", "b")]
     assert len({encode_key(k) for k in keys}) == len(keys)
-    assert encode_keys(keys).tolist() == [encode_key(k) for k in keys]  # the column-wise encoding is the same
+    # the column-wise encoding is the same
+    assert encode_keys(pd.DataFrame(keys, dtype=object)).to_pylist() == [encode_key(k) for k in keys]
 
 
 def test_results_come_back_identical_from_the_warehouse_cache():
@@ -55,10 +68,10 @@ def test_results_come_back_identical_from_the_warehouse_cache():
         return standardize_phone(key)
 
     with tempfile.TemporaryDirectory() as tmp, connect(Path(tmp) / "w.duckdb") as con:
-        apply = cached("phone", VERSION, DuckDBValueStore(con))
-        first = apply(counted, KEYS)()
+        apply = cached("phone", VERSION, DuckDBValueStore(con), FIELDS, FLAGS)
+        first = _tuples(apply(counted, _frame(KEYS))())
         assert len(calls) == len(KEYS)
-        again = apply(counted, KEYS)()
+        again = _tuples(apply(counted, _frame(KEYS))())
         assert len(calls) == len(KEYS)          # nothing computed twice
         assert again == first == [standardize_phone(k) for k in KEYS]
         assert con.execute("select count(*) from value_cache").fetchall() == [(len(KEYS),)]
@@ -89,12 +102,12 @@ def test_a_key_the_previous_call_is_computing_is_not_computed_again():
         return standardize_phone(key)
 
     store = DictStore()
-    apply = cached("phone", "test-in-flight", store)
-    first = apply(counted, KEYS[:3])
-    second = apply(counted, KEYS[1:])          # started before the first call's results are taken
+    apply = cached("phone", "test-in-flight", store, FIELDS, FLAGS)
+    first = apply(counted, _frame(KEYS[:3]))
+    second = apply(counted, _frame(KEYS[1:]))  # started before the first call's results are taken
     assert sorted(calls) == sorted(KEYS)       # each key once
-    assert first() == [standardize_phone(k) for k in KEYS[:3]]
-    assert second() == [standardize_phone(k) for k in KEYS[1:]]
+    assert _tuples(first()) == [standardize_phone(k) for k in KEYS[:3]]
+    assert _tuples(second()) == [standardize_phone(k) for k in KEYS[1:]]
     assert store.puts == [3, 2]
 
 
