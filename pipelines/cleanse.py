@@ -219,8 +219,13 @@ def _reasons(rows: pd.DataFrame, quarantined: pd.DataFrame, rules: Rules) -> pd.
 def validate(std: pd.DataFrame, rules: Rules) -> Triage:
     names_ = list(rules.validation)
     rule_cases = failure_cases(rule_schema(names_), outcomes(std, names_))
-    keyed = std.loc[std["parse_error"].isna() & std["source_record_id"].notna(), CANONICAL_FIELDS]
-    column_cases = failure_cases(CleanCustomer.to_schema(), keyed)
+    # The column checks read the records the rules did not already reject (unparseable or without an id). The
+    # whole chunk is validated in place and the other rows' cases dropped: taking the rows out first copied the
+    # chunk's every column.
+    column_cases = failure_cases(CleanCustomer.to_schema(), std)
+    keyed = std["parse_error"].isna() & std["source_record_id"].notna()
+    case_rows = pd.to_numeric(column_cases["index"], errors="coerce")
+    column_cases = column_cases[case_rows.isna() | case_rows.isin(std.index[keyed])]
     return triage(pd.concat([rule_cases, column_cases], ignore_index=True), rules.validation, std.index)
 
 

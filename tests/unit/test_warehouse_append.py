@@ -5,7 +5,6 @@ import gc
 import json
 import weakref
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
