@@ -160,6 +160,29 @@ def _in_subfolder(source_name: str, rel: str) -> dict:
 PARALLEL_BYTES = 32 * 2**20
 
 
+# Reading a spreadsheet costs about ten times what a delimited file of the same size does (measured: a 12 MB
+# workbook 2.7 s, a 113 MB CSV 1.5 s).
+_COST_PER_BYTE = {".xlsx": 10, ".xlsm": 10, ".xls": 10}
+
+
+def _read_cost(file: tuple[str, Path, str]) -> int:
+    path = file[1]
+    return path.stat().st_size * _COST_PER_BYTE.get(path.suffix.lower(), 1)
+
+
+def _files_read_here(known: list[tuple[str, Path, str]], workers: int) -> set[str]:
+    """The files this process reads itself while the workers read the others: its share when the files are
+    dealt, costliest first, to whichever of the workers and this process has the least to read so far."""
+    load = [0] * (workers + 1)    # the last is this process
+    here = set()
+    for file in sorted(known, key=_read_cost, reverse=True):
+        lane = min(range(len(load)), key=lambda i: (load[i], -i))   # this process first among equals
+        load[lane] += _read_cost(file)
+        if lane == workers:
+            here.add(file[2])
+    return here
+
+
 def read_landed_file(path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
     """ingest_file with a DuckDB connection of its own: what a worker process runs for one file."""
     con = duckdb.connect()
@@ -196,15 +219,20 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
     frames, entries = [], []
     with workers.pool() if parallel else nullcontext():
         executor = workers.current()
-        started = {}
+        started, done = {}, {}
         if executor is not None:
-            for name, path, rel in sorted(known, key=lambda f: -f[1].stat().st_size):
-                started[rel] = executor.submit(read_landed_file, path, rel, sources[name])
+            here = _files_read_here(known, workers.count())
+            for name, path, rel in sorted(known, key=_read_cost, reverse=True):
+                if rel not in here:
+                    started[rel] = executor.submit(read_landed_file, path, rel, sources[name])
+            for name, path, rel in known:   # meanwhile, instead of waiting for the workers
+                if rel in here:
+                    done[rel] = read_landed_file(path, rel, sources[name])
         for name, path, rel in files:
             if name not in sources or rel in nested:
                 entries.append(_unknown_source(name, rel) if name not in sources else _in_subfolder(name, rel))
                 continue
-            frame, entry = _result(started.get(rel), path, rel, sources[name])
+            frame, entry = done.pop(rel, None) or _result(started.get(rel), path, rel, sources[name])
             frames.append(frame)
             entries.append(entry)
     frames = [f for f in frames if f is not None and f.num_rows]

@@ -157,3 +157,18 @@ def test_a_record_its_source_marks_deleted_is_quarantined(tmp_path):
         quarantined = con.execute("select source_record_id, rule, field, source_line from quarantine").fetchall()
     assert clean == [("003A1",), ("003A3",)] and night.clean + night.quarantined == 3
     assert quarantined == [("003A2", "deleted_in_source", "deleted", 3)]
+
+
+def test_files_are_dealt_to_the_workers_and_this_process_by_their_cost(tmp_path):
+    """This process reads its share of a large night instead of waiting: the files go, costliest first (a
+    workbook costs ten times a CSV of its size), to whoever has the least to read so far."""
+    from pipelines.ingest import _files_read_here
+
+    sizes = {"big.csv": 1000, "book.xlsx": 90, "mid.csv": 800, "small.csv": 10}
+    files = []
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+        files.append(("s", tmp_path / name, name))
+    assert _files_read_here(files, 2) == {"big.csv"}              # then book (900) and mid (800) to the workers
+    assert _files_read_here(files, 1) == {"big.csv", "small.csv"}  # book and mid to the one worker
+    assert _files_read_here(files[:1], 2) == {"big.csv"}
