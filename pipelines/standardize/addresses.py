@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from pipelines.standardize.arrow_text import to_arrow, to_series
-from pipelines.standardize.cache import ValueStore, cached
+from pipelines.standardize.cache import ValueStore, cached, code_version
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
@@ -207,7 +207,7 @@ def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tupl
     return parse_address(key[0], build_gazetteer(suffixes, aliases))
 
 
-VERSION = f"cpca {metadata.version('cpca')}; addresses 1"   # bump the number when parse_address answers otherwise
+VERSION = f"cpca {metadata.version('cpca')}; addresses {code_version(__file__)}"
 
 
 def version(rules: dict) -> str:

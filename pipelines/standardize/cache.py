@@ -1,9 +1,12 @@
 """Calls a per-value function once per distinct key ever seen: a cache (any lookup/put store) remembers results."""
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
@@ -22,6 +25,15 @@ class ValueStore(Protocol):
     def put(self, kind: str, version: str, keys: list[str], results: list[tuple]) -> None:
         """Remember each new key's result (a tuple of JSON scalars): keys the store did not hold at look-up,
         each put once."""
+
+
+def code_version(module_file: str) -> str:
+    """A digest of a standardiser's source file, part of its cached results' version: any change to the code
+    that computes them makes every value computed again (no number to remember to bump)."""
+    try:
+        return hashlib.sha256(Path(module_file).read_bytes()).hexdigest()[:12]
+    except OSError:   # no source beside the compiled module: every run computes afresh
+        return f"unread {uuid.uuid4().hex}"
 
 
 ENCODING = "cache 2"  # how keys are written (part of the stored version: another encoding misses)

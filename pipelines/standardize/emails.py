@@ -10,7 +10,7 @@ import email_validator
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 
-from pipelines.standardize.cache import ValueStore, cached
+from pipelines.standardize.cache import ValueStore, cached, code_version
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
@@ -63,7 +63,7 @@ def standardize_email(raw: str) -> tuple[str | None, bool]:
     return info.normalized.lower(), True
 
 
-VERSION = f"email-validator {email_validator.__version__}; emails 2"
+VERSION = f"email-validator {email_validator.__version__}; emails {code_version(__file__)}"
 
 
 def standardize_emails(raw: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:

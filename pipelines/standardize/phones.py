@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; saves a second region look-up
 
 from pipelines.standardize.arrow_text import matches, to_arrow, to_series
-from pipelines.standardize.cache import ValueStore, cached
+from pipelines.standardize.cache import ValueStore, cached, code_version
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
@@ -153,7 +153,7 @@ def standardize_phone(key: tuple) -> tuple:
     return None, False, None, "invalid" if parsed_any else "unparseable"
 
 
-VERSION = f"phonenumbers {phonenumbers.__version__}; phones 2"
+VERSION = f"phonenumbers {phonenumbers.__version__}; phones {code_version(__file__)}"
 
 
 def standardize_phones(raw: pd.Series, region: pd.Series, store: ValueStore | None = None,

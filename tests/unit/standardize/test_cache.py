@@ -130,3 +130,20 @@ def test_addresses_are_parsed_once_ever_and_again_when_their_rules_change():
     changed = {**std.address_aliases, "羊城": "广州市"}
     standardize_addresses_later(frame, std.address_suffixes, changed, store)()
     assert store.puts == [2, 0, 2]    # a steward's new alias: every address is parsed again under the new rules
+
+
+def test_a_change_to_a_standardisers_code_computes_its_values_again(tmp_path):
+    """The cached results' version holds a digest of the standardiser's source: an edit that changes how values
+    are computed cannot leave results of the old code in the cache (no version number to remember to bump)."""
+    from pipelines.standardize import addresses, emails, phones
+    from pipelines.standardize.cache import code_version
+
+    module = tmp_path / "standardiser.py"
+    module.write_text("def f(v):\n    return v\n")
+    before = code_version(str(module))
+    assert code_version(str(module)) == before
+    module.write_text("def f(v):\n    return v.strip()\n")
+    assert code_version(str(module)) != before
+    for standardiser in (addresses, emails, phones):
+        assert standardiser.VERSION.endswith(code_version(standardiser.__file__))
+    assert code_version(str(tmp_path / "missing.py")) != code_version(str(tmp_path / "missing.py"))
