@@ -36,6 +36,9 @@ PLANTED_SALESFORCE = [
     ["PL-M1", "Emily", "Johnson", "Emily Johnson", "Female", "1988-04-12", "+1 415 736 2671", "",
      "emily.j.writes@gmail.com", "12 Oak St", "San Francisco", "CA", "94110", "US", "",
      "2025-03-01T08:00:00Z", "2025-03-01T08:00:00Z"],
+    # one name, spelt two ways (case, word order) by two systems
+    ["PL-V1", "Wei", "Zhang", "Zhang Wei", "Male", "1979-10-03", "+86 135 0246 8135", "", "zhang.wei79@163.com",
+     "人民路5号", "广州市", "广东省", "510000", "CN", "", "2026-01-07T08:00:00Z", "2026-01-07T08:00:00Z"],
 ]
 HUBSPOT = ["Record ID", "First Name", "Last Name", "Gender", "Date of birth", "Mobile Phone Number", "Email",
            "Street Address", "City", "State/Region", "Postal Code", "Country/Region", "Create Date",
@@ -44,6 +47,8 @@ PLANTED_HUBSPOT = [
     # after it: new family name and address, same phone and e-mail
     ["HS-M2", "Emily", "Carter", "Female", "1988-04-12", "(415) 736-2671", "emily.j.writes@gmail.com",
      "48 Pine St", "San Francisco", "CA", "94108", "United States", "2026-06-01 09:00", "2026-06-01 09:00"],
+    ["HS-V2", "WEI", "ZHANG", "Male", "1979-10-03", "13502468135", "Zhang.Wei79@163.com",
+     "人民路5号", "广州市", "广东省", "510000", "China", "2026-06-02 09:00", "2026-06-02 09:00"],
 ]
 
 
@@ -133,6 +138,18 @@ def test_married_name_change_merges_and_keeps_the_former_name(built):
     golden = _query(warehouse, "select full_name, phone, record_count from customer_master where master_id = ?",
                     [master])
     assert golden == [("Emily Carter", "+14157362671", 2)]
+
+
+def test_spellings_of_one_name_are_not_former_names(built):
+    """Zhang Wei in one system and WEI ZHANG in another are one name, not a name change (曾用名)."""
+    warehouse = built[0]
+    master_of = _master_of(warehouse)
+    master = master_of["salesforce:PL-V1"]
+    assert master_of["hubspot:HS-V2"] == master
+    golden = _query(warehouse, "select full_name from customer_master where master_id = ?", [master])[0][0]
+    names = _query(warehouse, "select full_name, is_current, sources from customer_name_history where master_id = ?",
+                   [master])
+    assert names == [(golden, True, ["hubspot", "salesforce"])]
 
 
 def test_every_clean_record_has_exactly_one_master(built):
