@@ -195,10 +195,31 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     addr = started.addresses()
     f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
         ["province", "city", "district", "street", "address_ambiguous"]]
-    f.loc[addr["address_cn"] & f["country"].isna(), "country"] = "CN"
-    f[["phone", "phone_valid", "phone_type"]] = started.phones()[["phone", "phone_valid", "phone_type"]]
+    inferred = addr["address_cn"] & f["country"].isna()
+    f.loc[inferred, "country"] = "CN"
+    f[["phone", "phone_valid", "phone_type"]] = _phones_in_inferred_country(
+        f, started.phones()[["phone", "phone_valid", "phone_type"]], inferred, rules)
     f[["email", "email_valid"]] = started.emails()
     return f
+
+
+def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred: pd.Series, rules: Rules
+                                ) -> pd.DataFrame:
+    """Phones of rows whose country only their Chinese address told (no country column) were read with the
+    source's default region: a national CN mobile (138 0013 8000) in a source whose default is US is invalid
+    there. Those invalid under the default region are read again as CN numbers (few rows: a call per distinct
+    value, not cached: the value cache keys a number by its region, and its look-ahead between chunks follows
+    the chunks' own calls); a number valid under the default region stays as it was."""
+    default = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
+    retry = inferred & f["phone"].notna() & ~numbers["phone_valid"].astype(bool) & default.ne("CN")
+    if not retry.any():
+        return numbers
+    again = phones.standardize_phones(f.loc[retry, "phone"], pd.Series("CN", index=f.index[retry]), None,
+                                      rules.standardization.phone_extension_markers)
+    found = again["phone_valid"].astype(bool)
+    numbers.loc[found[found].index, ["phone", "phone_valid", "phone_type"]] = again.loc[
+        found, ["phone", "phone_valid", "phone_type"]].to_numpy()
+    return numbers
 
 
 def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:

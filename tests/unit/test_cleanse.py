@@ -42,3 +42,19 @@ def test_an_exports_totals_row_is_quarantined_and_a_person_named_like_it_is_not(
     assert out.quarantine["source_line"].tolist() == [2, 4]
     assert "totals row" in out.quarantine["reason"][0]
     assert out.rows["_clean"].tolist() == [False, True, False, True]
+
+
+def test_a_chinese_address_reads_a_national_phone_as_chinese_in_a_source_of_another_region(rules):
+    """A Salesforce org whose default phone region is US holds a customer with a Chinese address and a national
+    CN mobile, no country: the address makes the row CN, and so the phone. A number valid in the default
+    region, or a row whose country column says otherwise, keeps the default's reading."""
+    raw = _raw("2026-11-20")
+    raw["birth_date"] = None
+    raw["phone"] = ["138 0013 8000", "138 0013 8000", "(415) 555-2671", "138 0013 8000"]
+    raw["city"] = ["北京朝阳", None, "北京朝阳", "北京朝阳"]
+    raw["country"] = [None, None, None, "US"]
+    out = cleanse.standardize(raw, rules)
+    assert out["phone"].tolist() == ["+8613800138000", None, "+14155552671", None]
+    assert out["phone_valid"].tolist() == [True, False, True, False]
+    assert out["country"].tolist() == ["CN", None, "CN", "US"]
+    assert out.loc[0, "phone_type"] == "mobile"
