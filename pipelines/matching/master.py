@@ -69,17 +69,39 @@ def _merged_into(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select old_id, new_id from master_id_history where change = 'merge'").fetchall())
 
 
-def _current_overrides(decisions: Decisions, into: dict[str, str]) -> Decisions:
-    """decisions with each override's master id followed through the merges `into` (old id -> new id) to the
-    id that survived them, so a steward's override of a master merged away since applies to the master its
-    records joined."""
+def _current_overrides(decisions: Decisions, into: dict[str, str], held: dict[str, str]) -> Decisions:
+    """decisions with each override's master id replaced by the master it applies to now: the one holding the
+    record the id was issued for (held: id -> that master), so an override stays with its person when a merge
+    is undone; else the id followed through the merges `into` (old id -> new id) to the id that survived them,
+    so a steward's override of a master merged away since applies to the master its records joined."""
     def surviving(master_id: str) -> str:
         seen = {master_id}
         while master_id in into and into[master_id] not in seen:
             master_id = into[master_id]
             seen.add(master_id)
         return master_id
-    return replace(decisions, overrides=[(surviving(m), f, v) for m, f, v in decisions.overrides])
+    return replace(decisions, overrides=[(held.get(m) or surviving(m), f, v) for m, f, v in decisions.overrides])
+
+
+def _origins(con: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, str]:
+    """master id -> the record it was issued for (ids.new_id: the hash of the cluster's earliest record; a
+    clash's '-n' aside), for the ids whose record the masters still hold. Hashes every record: only for the few
+    ids steward overrides name."""
+    if not ids:
+        return {}
+    rows = con.execute(f"""select o.master_id, min(r.unique_id)
+        from (select unnest(?::varchar[]) as master_id) as o
+        join {RECORDS} as r on 'CM-' || sha256(r.unique_id)[:12] = left(o.master_id, 15)
+        group by o.master_id""", [sorted(ids)]).fetchall()
+    return dict(rows)
+
+
+def _xref_masters(con: duckdb.DuckDBPyConnection, records: set[str]) -> dict[str, str]:
+    """record id -> its master in customer_xref (the last run's), for a few records."""
+    if not records:
+        return {}
+    return dict(con.execute(f"select {UID}, master_id from customer_xref where {UID} in "
+                            "(select unnest(?::varchar[]))", [sorted(records)]).fetchall())
 
 
 def _present(con: duckdb.DuckDBPyConnection, table: str, column: str, values: set[str]) -> set[str]:
@@ -364,7 +386,11 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
         trained = True
     version = fingerprint(model_path, matching)
     merged_into = _merged_into(con)
-    decisions: Decisions = _current_overrides(load_decisions(decisions_path), merged_into)
+    loaded = load_decisions(decisions_path)
+    origins = _origins(con, {m for m, _f, _v in loaded.overrides})
+    last_masters = _xref_masters(con, set(origins.values()))
+    decisions: Decisions = _current_overrides(
+        loaded, merged_into, {m: last_masters[r] for m, r in origins.items() if r in last_masters})
     _register_decisions(con, decisions)
     _previous(con)
     golden = golden_version(survivorship)
@@ -390,9 +416,11 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
                             previous, issued, _taken(con))
     master_of = assignment.master_of
 
-    # an override of a master this run merges away applies to the master that survives it
+    # an override applies to the master now holding its id's record, else to the master that survives its id
     merges = assignment.history[assignment.history["change"] == "merge"]
-    decisions = _current_overrides(decisions, {**merged_into, **dict(zip(merges["old_id"], merges["new_id"]))})
+    now_masters = {**last_masters, **{r: master_of[r] for r in origins.values() if r in master_of.index}}
+    decisions = _current_overrides(loaded, {**merged_into, **dict(zip(merges["old_id"], merges["new_id"]))},
+                                   {m: now_masters[r] for m, r in origins.items() if r in now_masters})
     strongest = _links_held(links, master_of, matching.merge_threshold)
     kept = carried.set_index("unique_id")["previous_p"].dropna()
     strongest = pd.concat([strongest, kept]).groupby(level=0).max() if len(kept) else strongest

@@ -368,3 +368,16 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     current = _query(warehouse, "select count(*) from customer_name_history where master_id = ? and is_current",
                      [miller])
     assert current == [(1,)]
+    # the merge undone (the must-link taken back, the pair kept apart): the override made for Olivia Chen's
+    # master goes with her record, not with the master it had followed; James Miller's own override stays his
+    lines = decisions.read_text(encoding="utf-8").splitlines(keepends=True)
+    decisions.write_text("".join(line for line in lines if not line.startswith(
+        "must_link,salesforce:PL-S1,salesforce:PL-S2")), encoding="utf-8")
+    record_decision(decisions, "cannot_link", record_a="salesforce:PL-S1", record_b="salesforce:PL-S2")
+    _masters(resources)
+    chen_now = _master_of(warehouse)["salesforce:PL-S2"]
+    assert chen_now != miller and _master_of(warehouse)["salesforce:PL-S1"] == miller
+    assert _query(warehouse, golden, [chen_now]) == [("Chen Consulting", "steward")]
+    assert _query(warehouse, golden, [miller]) != [("Chen Consulting", "steward")]
+    assert _query(warehouse, "select full_name from customer_master where master_id = ?", [miller]) == [
+        ("J. Miller",)]
