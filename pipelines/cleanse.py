@@ -16,7 +16,7 @@ from checks.rule_checks import DATE_FIELDS, outcomes
 from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_schema
 from checks.triage import Triage, triage
 from pipelines import collector, workers
-from pipelines.rules import MAPPABLE_FIELDS, Rules, Source
+from pipelines.rules import MAPPABLE_FIELDS, NAME_FIELDS, Rules, Source, Standardization
 from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
 from pipelines.warehouse.store import append, clear_partition, read_arrow, to_frame, transaction
@@ -87,7 +87,7 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
     measured = ("case when _final_{f} then true else regexp_full_match({f}, '{settled}') end as _settled_{f}, "
                 "case when _final_{f} then {f} else nullif(trim(regexp_replace({f}, '\\s+', ' ', 'g')), '') end "
                 "as _folded_{f}")
-    cleaned = ("case when list_contains($null_tokens, lower(_folded_{f})) then null "
+    cleaned = ("case when list_contains(${tokens}, lower(_folded_{f})) then null "
                "when _settled_{f} then _folded_{f} else {f} end as {f}")
     fields = MAPPABLE_FIELDS
     assert len(fields) < 63, "nfkc_fields holds one bit per field in a BIGINT"
@@ -100,12 +100,15 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
                                   + [f"_strptime_{f}" for f in PARSED_DATES]),
         "final": ",\n        ".join(final.format(f=f, final=FINAL_TEXT) for f in fields),
         "measured": ",\n        ".join(measured.format(f=f, settled=SETTLED_TEXT) for f in fields),
-        "cleaned": ",\n    ".join(cleaned.format(f=f) for f in fields),
+        "cleaned": ",\n    ".join(cleaned.format(f=f, tokens="name_null_tokens" if f in NAME_FIELDS else "null_tokens")
+                                   for f in fields),
         "parsed": ",\n        ".join(parsed.replace("{f}", f) for f in PARSED_DATES),
         "in_range": ",\n    ".join(f"{dates.sql_in_range('_strptime_' + f)} as _parsed_{f}" for f in PARSED_DATES),
         "nfkc_fields": " + ".join(f"(case when coalesce(_settled_{f}, true) then 0 else {1 << i} end)"
                                   for i, f in enumerate(fields))}
-    return fragments, {"null_tokens": sorted(rules.standardization.null_tokens), **params}
+    std = rules.standardization
+    return fragments, {"null_tokens": sorted(std.null_tokens), "name_null_tokens": sorted(std.null_tokens_of("full_name")),
+                       **params}
 
 
 def _formats(source: Source | None, rules: Rules) -> list[str]:
@@ -129,14 +132,14 @@ def date_formats_case(rules: Rules) -> tuple[str, dict[str, object]]:
     return (f"case source_system {' '.join(branches)} else {other} end" if branches else other), params
 
 
-def _clean_text(f: pd.DataFrame, fields: list[str], null_tokens: set[str]) -> None:
+def _clean_text(f: pd.DataFrame, fields: list[str], std: Standardization) -> None:
     """NFKC and the rest of text.clean_text, in Python, for the values SQL did not settle: those marked in the
     row's nfkc_fields (bit i for MAPPABLE_FIELDS[i], set by read_raw_for_cleansing.sql), or every value of a
     frame that did not come through it."""
     marks = f["nfkc_fields"].to_numpy() if "nfkc_fields" in f else None
     for field in fields:
         todo = (marks & (1 << MAPPABLE_FIELDS.index(field))) != 0 if marks is not None else slice(None)
-        f.loc[todo, field] = text.clean_column(f.loc[todo, field], null_tokens)
+        f.loc[todo, field] = text.clean_column(f.loc[todo, field], std.null_tokens_of(field))
 
 
 @dataclass
@@ -160,7 +163,7 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     does other work."""
     std = rules.standardization
     f = raw
-    _clean_text(f, BACKGROUND_FIELDS, std.null_tokens)
+    _clean_text(f, BACKGROUND_FIELDS, std)
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
@@ -176,7 +179,7 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     """The rest of standardize: the other columns, then the background results taken in."""
     std = rules.standardization
     f = started.frame
-    _clean_text(f, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std.null_tokens)
+    _clean_text(f, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std)
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
     f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
     f["deleted"] = codes.standardize_boolean(f["deleted"], std.booleans)

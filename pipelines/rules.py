@@ -181,6 +181,9 @@ class ValidationRule:
     priority: int
 
 
+NAME_FIELDS = ("full_name", "given_name", "family_name")
+
+
 @dataclass(frozen=True)
 class Standardization:
     null_tokens: set[str]
@@ -197,6 +200,11 @@ class Standardization:
     address_aliases: dict[str, str]
     phone_extension_markers: list[str] = field(default_factory=list)
     summary_labels: list[str] = field(default_factory=list)
+    names_among_null_tokens: set[str] = field(default_factory=set)
+
+    def null_tokens_of(self, field_name: str) -> set[str]:
+        """The null tokens of a field: a name field keeps the ones that are also names."""
+        return self.null_tokens - self.names_among_null_tokens if field_name in NAME_FIELDS else self.null_tokens
 
 
 @dataclass(frozen=True)
@@ -318,7 +326,8 @@ def load_standardization(folder: Path) -> Standardization:
     raw = _mapping(doc, (), doc.data, _STD_KEYS | {"phones"}, _STD_KEYS)
     phones = _mapping(doc, ("phones",), raw.get("phones") or {}, {"extension_markers"})
     bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
-    names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels"})
+    names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
+                                                      "names_among_null_tokens"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
     addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
@@ -340,6 +349,9 @@ def load_standardization(folder: Path) -> Standardization:
         address_aliases={str(k): str(v) for k, v in (addr.get("aliases") or {}).items()},
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
         summary_labels=_str_list(doc, ("names", "summary_labels"), names.get("summary_labels")),
+        # a rules folder from before the key still keeps Li Na's given name
+        names_among_null_tokens={t.casefold() for t in _str_list(
+            doc, ("names", "names_among_null_tokens"), names.get("names_among_null_tokens", ["na", "nan"]))},
     )
 
 

@@ -59,6 +59,8 @@ def test_text_cleaned_in_sql_equals_text_cleaned_in_python(tmp_path):
         con.execute("""update raw_customers set full_name = case source_line % 4
                          when 0 then '  张\t三  ' when 1 then '无' when 2 then '欧阳　娜娜' else 'Ｌｉ Ｎａ' end,
                          city = '北京  朝阳' where source_line % 7 = 0""")
+        # a given name that is also a null token elsewhere (王楠 Wang Nan), and such a token in another field
+        con.execute("update raw_customers set given_name = 'Nan', postcode = 'NA' where source_line % 9 = 0")
         # whitespace at either end, runs of it, other kinds of it, nothing but it, nothing at all
         con.execute("""update raw_customers set company = case source_line % 8
                          when 0 then ' Acme' when 1 then 'Acme ' when 2 then 'A  B' when 3 then ''
@@ -72,6 +74,7 @@ def test_text_cleaned_in_sql_equals_text_cleaned_in_python(tmp_path):
     name_bit = 1 << MAPPABLE_FIELDS.index("full_name")
     assert ((in_sql["nfkc_fields"] & name_bit == 0) & in_sql["full_name"].str.contains("张", na=False)).any()
     assert ((in_sql["nfkc_fields"] & name_bit != 0) & in_sql["full_name"].str.contains("Ｌｉ", na=False)).any()
+    assert (in_sql["given_name"] == "Nan").any() and not (in_sql["postcode"] == "NA").any()
     fields = [f for f in CANONICAL_FIELDS if f != "extra"]
     fast = cleanse.standardize(in_sql.assign(run_id="r"), rules)[fields]
     slow = cleanse.standardize(plain.assign(run_id="r"), rules)[fields]

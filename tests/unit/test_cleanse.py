@@ -58,3 +58,17 @@ def test_a_chinese_address_reads_a_national_phone_as_chinese_in_a_source_of_anot
     assert out["phone_valid"].tolist() == [True, False, True, False]
     assert out["country"].tolist() == ["CN", None, "CN", "US"]
     assert out.loc[0, "phone_type"] == "mobile"
+
+
+def test_names_that_are_also_null_tokens_are_kept(rules):
+    """Li Na (李娜) and Wang Nan (王楠) are common names; 'na' and 'nan' still empty the other fields."""
+    raw = _raw("2026-11-20")
+    raw["birth_date"] = None
+    raw["full_name"] = [None, None, "Nan", "Ann Lee"]
+    raw["given_name"] = ["Nan", "Na", None, None]
+    raw["family_name"] = ["Wang", "Li", None, None]
+    raw["company"] = ["nan", "NA", "n/a", "Acme"]
+    out = cleanse.standardize(raw, rules)
+    assert out["full_name"].tolist()[:3] == ["Nan Wang", "Na Li", "Nan"]
+    assert out["given_name"].tolist()[:2] == ["Nan", "Na"]
+    assert out["company"].tolist() == [None, None, None, "Acme"]
