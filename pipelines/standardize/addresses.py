@@ -53,6 +53,8 @@ class Gazetteer:
     lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
     national_lengths: tuple[int, ...] = ()
     city_short_lengths: tuple[int, ...] = ()
+    forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code -> its names, longest first
+    district_names: set[str] = field(default_factory=set)  # every name and short form of a district or county
 
 
 def _short_forms(name: str, suffixes: list[str]) -> set[str]:
@@ -80,6 +82,9 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
         names = {div.name} | _short_forms(div.name, list(suffixes))
         if div.name in alias_of:
             names.add(alias_of[div.name])
+        gaz.forms[div.code] = tuple(sorted(names, key=len, reverse=True))
+        if div.level == 3:
+            gaz.district_names |= names
         for parent in parents:
             for n in names:
                 gaz.children.setdefault((parent, n), []).append(div)
@@ -153,11 +158,13 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
         if division.level == 1:
             return None, None, 0, False
         return (_city_of(gaz, division), division if division.level == 3 else None, end, False)
+    alone = None
     for length in gaz.city_short_lengths:
         if length > len(text):
             continue
         confirmed = []
-        for city in gaz.city_short.get(text[:length], []):
+        cities = gaz.city_short.get(text[:length], [])
+        for city in cities:
             district, after = _match(gaz, text, length, city.code, level=3)
             if district is not None:
                 confirmed.append((city, district, after))
@@ -165,31 +172,59 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
             return confirmed[0][0], confirmed[0][1], confirmed[0][2], False
         if confirmed:
             return None, None, 0, True
-    return None, None, 0, False
+        # a short city name with no district after it (武汉 解放大道1号): taken when it names one city and no
+        # district anywhere (朝阳 may be 朝阳区 of Beijing) and does not start a street (中山路)
+        if (alone is None and len(cities) == 1 and text[:length] not in gaz.district_names
+                and text[length:length + 1] not in _STREET_STARTS):
+            alone = (cities[0], None, length, False)
+    return alone or (None, None, 0, False)
 
 
-def _skip_repeat(text: str, pos: int, division: Division | None) -> int:
-    while division is not None and text.startswith(division.name, pos):  # 北京市北京市朝阳区
-        pos += len(division.name)
+def _skip_repeat(gaz: Gazetteer, text: str, pos: int, division: Division | None, short: bool = True) -> int:
+    """Past the division's name written again at pos (北京市北京市朝阳区; 北京 北京 朝阳区 from province and city
+    columns): its full name, or with short a short form not starting a street (北京路 is a street)."""
+    while division is not None:
+        for name in gaz.forms.get(division.code, (division.name,)) if short else (division.name,):
+            if len(name) >= 2 and text.startswith(name, pos) and (
+                    name == division.name or text[pos + len(name):pos + len(name) + 1] not in _STREET_STARTS):
+                pos += len(name)
+                break
+        else:
+            return pos
     return pos
 
 
+def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) -> int:
+    """_skip_repeat, unless a division under this one starts at pos (吉林 吉林市: the province, then its city)."""
+    if division is None or _match(gaz, text, pos, division.code)[0] is not None:
+        return pos
+    return _skip_repeat(gaz, text, pos, division)
+
+
+# Written before an address: the country (中国北京市朝阳区).
+_COUNTRY_PREFIXES = ("中华人民共和国", "中國", "中国")
+
+
 def parse_address(text: str, gaz: Gazetteer) -> tuple:
-    """-> (province, city, district, street, ambiguous, resolved_to_district)."""
-    compact = "".join(ch for ch in text if ch not in _SEPARATORS)
+    """-> (province, city, district, street, ambiguous, resolved_to_district). The divisions are read from the
+    text without separators; the street is the rest of the text as written (3-1201, Science Park Rd. 5)."""
+    kept = [i for i, ch in enumerate(text) if ch not in _SEPARATORS]
+    compact = "".join(text[i] for i in kept)
+    start = next((len(p) for p in _COUNTRY_PREFIXES if compact.startswith(p) and len(compact) > len(p)), 0)
     city = district = None
     ambiguous = False
-    province, pos = _match(gaz, compact, 0, "", level=1)
+    province, pos = _match(gaz, compact, start, "", level=1)
     if province is None:
-        city, district, pos, ambiguous = _without_province(gaz, compact)
+        city, district, pos, ambiguous = _without_province(gaz, compact[start:])
+        pos += start
         anchor = district or city
         province = gaz.by_code.get(anchor.province_code) if anchor else None
     if province is None:
         return None, None, None, text.strip(_SEPARATORS) or None, ambiguous, False
-    pos = _skip_repeat(compact, pos, province)
+    pos = _repeat_end(gaz, compact, pos, province)
     if city is None and district is None:
         city, pos = _match(gaz, compact, pos, province.code, level=2)
-        pos = _skip_repeat(compact, pos, city)
+        pos = _repeat_end(gaz, compact, pos, city)
     if district is None:
         district, pos = _match(gaz, compact, pos, city.code if city and city is not province else province.code,
                                level=3)
@@ -197,8 +232,14 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
         city = _city_of(gaz, district)
     elif city is None or city.name in _PLACEHOLDER_CITIES:
         city = province if province.name.endswith("市") else None
+    # a detailed address that repeats the divisions of the columns before it (广东省 深圳市 南山区 +
+    # 广东省深圳市南山区科技园1号): their full names, in order, are skipped
+    for division in (province, city, district):
+        if division is not None:
+            pos = _skip_repeat(gaz, compact, pos, division, short=False)
+    street = text[kept[pos]:].strip(_SEPARATORS) if pos < len(kept) else ""
     return (province.name, city.name if city else None, district.name if district else None,
-            compact[pos:] or None, ambiguous, district is not None)
+            street or None, ambiguous, district is not None)
 
 
 def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> tuple:
@@ -236,10 +277,15 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     parse = partial(parse_address_with, **rules)
     pending = map_distinct_rows_later(joined[chinese].to_frame("address"), parse, FIELDS,
                                       apply=cached("address", version(rules), store, FIELDS, FLAGS)) if chinese.any() else None
+    parts = ["province", "city", "district", "street"]
+    as_given = out.loc[chinese, parts].copy()
     filled = filled_later(out, chinese, pending, FIELDS, FLAGS)
 
     def parsed() -> pd.DataFrame:
         done = filled()
         done["address_cn"] = chinese & done["province"].notna()
+        # text the parser places nowhere (Singapore + 乌节路1号, 香港 …) keeps its columns as they were given
+        unplaced = chinese & done["province"].isna()
+        done.loc[unplaced, parts] = as_given.loc[unplaced[chinese].to_numpy()].to_numpy()
         return done
     return parsed

@@ -37,6 +37,18 @@ def test_names(rules, key, expected):
     ("西安长安区韦曲街1号", "陕西省", "西安市", "长安区", "韦曲街1号", False),
     ("朝阳区建国路", None, None, None, "朝阳区建国路", True),   # 北京 or 长春: left unresolved
     ("中山路1号", None, None, None, "中山路1号", False),        # a street, not 中山市
+    # the street as written: unit numbers, spaces and Latin words keep their separators
+    ("北京市朝阳区建国路88号3-1201", "北京市", "北京市", "朝阳区", "建国路88号3-1201", False),
+    ("广东深圳南山区 Science Park Rd. 5", "广东省", "深圳市", "南山区", "Science Park Rd. 5", False),
+    # the country before the address
+    ("中国 广东省深圳市南山区科技园", "广东省", "深圳市", "南山区", "科技园", False),
+    ("中国人民大学", None, None, None, "中国人民大学", False),
+    # the divisions repeated by a detailed address after their own columns, or short forms in both columns
+    ("广东省深圳市南山区广东省深圳市南山区科技园1号", "广东省", "深圳市", "南山区", "科技园1号", False),
+    ("北京北京朝阳区", "北京市", "北京市", "朝阳区", None, False),
+    ("重庆重庆渝中区解放碑", "重庆市", "重庆市", "渝中区", "解放碑", False),
+    ("吉林吉林市船营区", "吉林省", "吉林市", "船营区", None, False),   # the province, then its city
+    ("深圳市南山区南山大道1号", "广东省", "深圳市", "南山区", "南山大道1号", False),   # a street named after it
 ])
 def test_addresses(rules, text, province, city, district, street, ambiguous):
     std = rules.standardization
@@ -88,3 +100,19 @@ def test_birth_dates_are_judged_against_their_night(birth, night, expected):
     nights = pd.Series([pd.Timestamp(night)], dtype="datetime64[ns]")
     assert out_of_range(values, "1900-01-01", nights).tolist() == [expected]
     assert out_of_range(values, "1900-01-01", pd.Timestamp(night)).tolist() == [expected]
+
+
+def test_an_address_the_parser_places_nowhere_keeps_its_columns(rules):
+    """Chinese text the division list does not place (a Singapore street, 香港) leaves the row's columns as given;
+    it used to empty the city and glue it to the street."""
+    import pandas as pd
+
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    std = rules.standardization
+    frame = pd.DataFrame({"province": [None, None], "city": ["Singapore", "深圳"], "district": [None, None],
+                          "street": ["乌节路1号", "科技园1号"], "address": [None, None]}, dtype=object)
+    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases)()
+    assert out.loc[0, ["province", "city", "street"]].tolist() == [None, "Singapore", "乌节路1号"]
+    assert not out.loc[0, "address_cn"]
+    assert out.loc[1, ["province", "city"]].tolist() == ["广东省", "深圳市"]
