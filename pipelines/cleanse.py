@@ -199,7 +199,7 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
         ["province", "city", "district", "street", "address_ambiguous"]]
     inferred = addr["address_cn"] & f["country"].isna()
-    f.loc[inferred, "country"] = "CN"
+    f.loc[inferred, "country"] = addr.loc[inferred, "address_country"]
     f[["phone", "phone_valid", "phone_type"]] = _phones_in_inferred_country(
         f, started.phones()[["phone", "phone_valid", "phone_type"]], inferred, rules)
     f[["email", "email_valid"]] = started.emails()
@@ -208,16 +208,24 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
 
 def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred: pd.Series, rules: Rules
                                 ) -> pd.DataFrame:
-    """Phones of rows whose country only their Chinese address told (no country column) were read with the
-    source's default region: a national CN mobile (138 0013 8000) in a source whose default is US is invalid
-    there. Those invalid under the default region are read again as CN numbers (few rows: a call per distinct
-    value, not cached: the value cache keys a number by its region, and its look-ahead between chunks follows
-    the chunks' own calls); a number valid under the default region stays as it was."""
+    """Phones of rows whose country only their address told (a Chinese address, no country column) were read
+    with the source's default region. In a source whose default is US, a national CN mobile (138 0013 8000) is
+    invalid there, or worse valid as another number (180 1234 5678 reads as +1 801…), and a Hong Kong number
+    (9123 4567) is invalid. Such rows are read again in the address's country: those invalid under the default
+    region, and those written as a national CN mobile (11 digits, 13–19…) where the address is in China. The
+    second reading is kept where it is valid. A call per distinct value, not cached: the value cache keys a
+    number by its region, and its look-ahead between chunks follows the chunks' own calls."""
     default = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
-    retry = inferred & f["phone"].notna() & ~numbers["phone_valid"].astype(bool) & default.ne("CN")
+    region = f["country"]
+    candidates = inferred & f["phone"].notna() & region.ne(default)
+    if not candidates.any():
+        return numbers
+    digits = f.loc[candidates, "phone"].str.replace(r"[\s\-().]", "", regex=True)
+    cn_mobile = digits.str.fullmatch(phones.CN_MOBILE) & region[candidates].eq("CN")
+    retry = candidates & (~numbers["phone_valid"].astype(bool) | cn_mobile.reindex(f.index, fill_value=False))
     if not retry.any():
         return numbers
-    again = phones.standardize_phones(f.loc[retry, "phone"], pd.Series("CN", index=f.index[retry]), None,
+    again = phones.standardize_phones(f.loc[retry, "phone"], region[retry], None,
                                       rules.standardization.phone_extension_markers)
     found = again["phone_valid"].astype(bool)
     numbers.loc[found[found].index, ["phone", "phone_valid", "phone_type"]] = again.loc[

@@ -201,6 +201,10 @@ def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) 
     return _skip_repeat(gaz, text, pos, division)
 
 
+# Divisions of the list that are countries of their own for phones and ISO 3166 (a +852 number, country HK).
+_OWN_COUNTRY = {"香港特别行政区": "HK", "澳门特别行政区": "MO", "台湾省": "TW"}
+
+
 # Written before an address: the country (中国北京市朝阳区).
 _COUNTRY_PREFIXES = ("中华人民共和国", "中國", "中国")
 
@@ -284,6 +288,9 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     def parsed() -> pd.DataFrame:
         done = filled()
         done["address_cn"] = chinese & done["province"].notna()
+        # the country the division list places the address in: Hong Kong, Macau and Taiwan are their own
+        done["address_country"] = done["province"].map(_OWN_COUNTRY).where(done["address_cn"], None)
+        done.loc[done["address_cn"] & done["address_country"].isna(), "address_country"] = "CN"
         # text the parser places nowhere (Singapore + 乌节路1号, 香港 …) keeps its columns as they were given
         unplaced = chinese & done["province"].isna()
         done.loc[unplaced, parts] = as_given.loc[unplaced[chinese].to_numpy()].to_numpy()

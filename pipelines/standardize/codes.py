@@ -1,8 +1,12 @@
 """Code lists from rules/standardization.yaml: gender, yes/no and country values to canonical codes."""
 from __future__ import annotations
 
+import gettext
+from functools import lru_cache
+
 import pandas as pd
 import phonenumbers
+import pycountry
 
 _REGIONS = {r.casefold(): r for r in phonenumbers.SUPPORTED_REGIONS}
 
@@ -18,11 +22,38 @@ def standardize_boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
     return raw.str.casefold().map(values).astype(object).where(lambda s: s.notna(), None)
 
 
+# Languages whose ISO 3166 country names are recognised besides English (pycountry's translations).
+_NAME_LANGUAGES = ("zh_CN", "zh_TW", "zh_HK", "ja", "ko", "de", "fr", "es", "pt", "pt_BR", "it", "nl", "ru", "vi")
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """Casefolded country name or code -> ISO 3166-1 alpha-2, from pycountry's ISO 3166 data: alpha-2 and
+    alpha-3 codes, the English short, official and common names, and their translations (泰国, Brasilien)."""
+    out: dict[str, str] = {}
+    for language in reversed(_NAME_LANGUAGES):
+        try:
+            names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                if getattr(country, attr, None):
+                    out[names.gettext(getattr(country, attr)).casefold()] = country.alpha_2
+    for country in pycountry.countries:   # English names and codes last: they win any clash
+        for attr in ("name", "official_name", "common_name", "alpha_3", "alpha_2"):
+            if getattr(country, attr, None):
+                out[getattr(country, attr).casefold()] = country.alpha_2
+    return out
+
+
 def standardize_country(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """(ISO alpha-2 or None, unknown flag): names from the list, else any region code phonenumbers knows."""
+    """(ISO alpha-2 or None, unknown flag): names from the rules' list first (a steward's word wins), then any
+    region code phonenumbers knows, then ISO 3166 codes and names in English and other languages."""
     folded = raw.str.casefold()
     mapped = folded.map(synonyms).astype(object)
     mapped = mapped.where(mapped.notna(), folded.map(_REGIONS))
+    mapped = mapped.where(mapped.notna(), folded.map(country_names()))
     unknown = raw.notna() & mapped.isna()
     return mapped.astype(object).where(mapped.notna(), None), unknown
 

@@ -67,7 +67,8 @@ def _candidates(text: str, region: str) -> list[str]:
     return out
 
 
-_CN_MOBILE = r"^1[3-9]\d{9}$"
+CN_MOBILE = r"1[3-9]\d{9}"   # a national CN mobile number, as written without separators
+_CN_MOBILE = f"^{CN_MOBILE}$"
 # '1' and a NANPA number (area code and exchange not starting with 0 or 1): in a CN row such a value may be a
 # US number that lost its '+', which the direct call finds; it is not keyed as a CN mobile.
 _NANPA_WITH_1 = r"^1[2-9]\d\d[2-9]\d{6}$"

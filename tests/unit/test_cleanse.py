@@ -58,6 +58,15 @@ def test_a_chinese_address_reads_a_national_phone_as_chinese_in_a_source_of_anot
     assert out["phone_valid"].tolist() == [True, False, True, False]
     assert out["country"].tolist() == ["CN", None, "CN", "US"]
     assert out.loc[0, "phone_type"] == "mobile"
+    # a CN mobile that is also a valid US number (+1 801…), a Hong Kong address and number
+    raw = _raw("2026-11-20")
+    raw["birth_date"] = None
+    raw["phone"] = ["180 1234 5678", "9123 4567", "180 1234 5678", "9123 4567"]
+    raw["city"] = ["上海市", "香港", None, None]
+    raw["street"] = ["世纪大道100号", "九龙弥敦道1号", None, None]
+    out = cleanse.standardize(raw, rules)
+    assert out["phone"].tolist() == ["+8618012345678", "+85291234567", "+18012345678", None]
+    assert out["country"].tolist() == ["CN", "HK", None, None]
 
 
 def test_names_that_are_also_null_tokens_are_kept(rules):

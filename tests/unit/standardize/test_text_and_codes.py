@@ -103,3 +103,17 @@ def test_remembered_domain_checks_give_the_library_verdicts():
     assert [verdict(a) for a in corpus] == expected
     assert [verdict(a) for a in corpus] == expected
     assert remembered.cache_info().hits > 0
+
+
+def test_countries_in_any_iso_spelling_and_the_rules_own(rules):
+    """ISO 3166 codes and names in English and other languages (pycountry) besides the rules' short list; the
+    rules' list wins, an unknown name is flagged."""
+    import pandas as pd
+
+    from pipelines.standardize.codes import standardize_country
+
+    values = ["Brazil", "BRA", "巴西", "Brasilien", "Korea, Republic of", "Viet Nam", "Hong Kong SAR",
+              "Mainland China", "中国香港特别行政区", "UAE", "Switzerland", "Atlantis", None]
+    codes, unknown = standardize_country(pd.Series(values, dtype=object), rules.standardization.countries)
+    assert codes.tolist() == ["BR", "BR", "BR", "BR", "KR", "VN", "HK", "CN", "HK", "AE", "CH", None, None]
+    assert unknown.tolist() == [False] * 11 + [True, False]
