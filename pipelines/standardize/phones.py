@@ -114,6 +114,28 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"raw": to_series(text, raw.index), "region": regions.where(~international, None)})
 
 
+# A cell holding more than a number: a list of them (138…/139…, 138…，139…), a note (13800138000(微信), 138 0013
+# 8000 张先生) or labels (电话:010-12345678 手机:138…). A character no number holds marks a note (an extension's
+# 'ext'/'x'/'#', Excel's '1.38E+10' and digits of any script can be held); a list separator between two runs of
+# seven digits or more marks a list (089/1234567 is one German number). Such a cell's first number is read, with its extension.
+_NOTE = r"[^\p{Nd} +\-().·/#xXeEtTnsio,;|]"
+_LIST = r"(?:\d[ \-().·]*){7,}[/,;|]\s*\+?(?:\d[ \-().·]*){7,}"
+_FIRST_NUMBER = r"(?P<v>\+?\d[\d \-().·]{5,}\d(?:\s*(?i:ext\.?|extension|x|#)\s*\d{1,6})?)"
+# A CN landline with its extension after a second dash (0755-26888888-8001).
+_DASH_EXTENSION = r"^(0\d{2,3}-\d{7,8})-(\d{1,5})$"
+
+
+def first_number(raw: pd.Series) -> pd.Series:
+    """The number a phone cell means: its first number where it holds more (a list, a note, labels), and a
+    dash-written extension as an extension; other cells as they are. Vectorised (Arrow, RE2)."""
+    text = to_arrow(raw)
+    first = _group(text, _FIRST_NUMBER)
+    more = pa.array((matches(text, _NOTE) | matches(text, _LIST)) & pc.is_valid(first).to_numpy(zero_copy_only=False))
+    text = pc.if_else(more, first, text)
+    text = pc.replace_substring_regex(text, _DASH_EXTENSION, "\\1 ext. \\2")
+    return to_series(text, raw.index)
+
+
 def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
     """is_valid_number and number_type in one pass. The country code's main region is tried first: it is the
     region is_valid_number settles on first, and the look-up over every region of +1 is the costly part."""
@@ -170,6 +192,7 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
     if extension_markers:
         markers = "|".join(re.escape(m) for m in sorted(extension_markers, key=len, reverse=True))
         raw = to_series(pc.replace_substring_regex(to_arrow(raw), f"\\s*(?:{markers})\\s*", " ext. "), raw.index)
+    raw = first_number(raw)
     present = raw.notna()
     out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
                        index=raw.index, dtype=object)

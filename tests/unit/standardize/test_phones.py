@@ -55,12 +55,15 @@ def test_chinese_extension_words_keep_the_number(rules):
     raw = pd.Series(["138-0013-8000 转 123", "010-65529988分机8", "(010) 6552 9988 轉 12", "转"])
     out = standardize_phones(raw, pd.Series(["CN"] * 4), None, markers)
     assert out["phone"].tolist() == ["+8613800138000", "+861065529988", "+861065529988", None]
-    assert standardize_phones(raw[:1], pd.Series(["CN"]))["phone"].tolist() == [None]  # without the markers
+    # without the markers the word is a note after the number: the number is read, its extension lost
+    assert standardize_phones(raw[:1], pd.Series(["CN"]))["phone"].tolist() == ["+8613800138000"]
 
 
 def test_canonical_keys_agree_with_the_value_itself_on_a_seeded_corpus():
     """Spellings the exports produce, combined at random (seeded): the canonical keys never change the answer."""
     import random
+
+    from pipelines.standardize.phones import first_number
 
     rng = random.Random(7)
     numbers = ["13800138000", "4155552671", "2079460958", "7911123456", "1088888888", "6462675097", "12345",
@@ -76,5 +79,26 @@ def test_canonical_keys_agree_with_the_value_itself_on_a_seeded_corpus():
         raws.append(rng.choice(shapes).format(n=n, a=n[:cut], b=n[cut:]))
         regs.append(rng.choice(regions))
     got = standardize_phones(pd.Series(raws), pd.Series(regs, dtype=object))
-    for i, (raw, region) in enumerate(zip(raws, regs)):
+    cells = first_number(pd.Series(raws)).tolist()   # the cell's number, as standardize_phones reads it
+    for i, (raw, region) in enumerate(zip(cells, regs)):
         assert got.iloc[i].tolist() == list(standardize_phone((raw, region))), (raw, region)
+
+
+def test_a_cell_with_more_than_a_number_gives_its_first_number():
+    """Lists of numbers, notes and labels in one cell (13800138000/13900139000, 13800138000(微信), 电话:… 手机:…)
+    and a CN landline's extension after a second dash; a number's own extension and Excel's damage are left
+    to the rest of the reading."""
+    import pandas as pd
+
+    from pipelines.standardize.phones import standardize_phones
+
+    cells = ["13800138000/13900139000", "13800138000，13900139000", "13800138000(微信)", "138 0013 8000 张先生",
+             "电话:010-12345678 手机:13800138000", "0755-26888888-8001", "138-0013-8000 (mobile)",
+             "1.38001E+10", "微信同号"]
+    out = standardize_phones(pd.Series(cells, dtype=object), pd.Series(["CN"] * len(cells)))
+    assert out["phone"].tolist() == ["+8613800138000", "+8613800138000", "+8613800138000", "+8613800138000",
+                                     "+861012345678", "+8675526888888", "+8613800138000", None, None]
+    assert out["phone_issue"].tolist()[-2:] == ["excel_truncated", "unparseable"]
+    us = standardize_phones(pd.Series(["(415) 555-2671 ext 12", "+1 415 555 2671; +1 415 555 2672"]),
+                            pd.Series(["US", "US"]))
+    assert us["phone"].tolist() == ["+14155552671", "+14155552671"]
