@@ -40,17 +40,26 @@ def _one(key: tuple) -> tuple[str | None, bool]:
     return standardize_email(key[0])
 
 
+# A label before the address (邮箱:zs@qq.com, Email: …), and punctuation around it (zs@qq.com; from a pasted list)
+_LABEL = re.compile(r"^[^@]*[:：]\s*")
+_AROUND = " ;,.、，；。:："
+
+
 def address_part(text: str) -> str:
     """The address in what an export cell holds: '"Zhang San" <zs@qq.com>' (a display name), 'zs@qq.com (工作)'
-    (a note), 'a@x.com; b@y.com' (several addresses: the first is the primary one)."""
+    (a note), 'a@x.com; b@y.com' (several addresses: the first is the primary one), 'zs@qq.com 微信同号' or
+    'Zhang San zs@qq.com' (words beside it), '邮箱:zs@qq.com' (a label), 'zs@qq.com;' (a separator left over)."""
     angle = _ANGLE.search(text)
     if angle:
         return angle.group(1)
     text = _NOTE.sub(" ", text)
     if text.count("@") > 1:
         parts = [p for p in _LIST.split(text) if p.count("@") == 1]
-        return parts[0] if parts else text
-    return text
+        text = parts[0] if parts else text
+    words = [w for w in text.split() if "@" in w]
+    if len(words) == 1 and words[0].strip(_AROUND)[:1] != "@" and words[0].strip(_AROUND)[-1:] != "@":
+        text = words[0]   # not 'zs @ qq.com', an address typed with spaces: those are removed later
+    return _LABEL.sub("", text.strip(_AROUND)).strip(_AROUND)
 
 
 def standardize_email(raw: str) -> tuple[str | None, bool]:

@@ -117,3 +117,14 @@ def test_countries_in_any_iso_spelling_and_the_rules_own(rules):
     codes, unknown = standardize_country(pd.Series(values, dtype=object), rules.standardization.countries)
     assert codes.tolist() == ["BR", "BR", "BR", "BR", "KR", "VN", "HK", "CN", "HK", "AE", "CH", None, None]
     assert unknown.tolist() == [False] * 11 + [True, False]
+
+
+@pytest.mark.parametrize("cell", ["zs@qq.com 微信同号", "Zhang San zs@qq.com", "张三 zs@qq.com", "zs@qq.com;",
+                                  "zs@qq.com,", "zs@qq.com.", "zs@qq.com、", "邮箱:zs@qq.com", "Email: zs@qq.com",
+                                  "zs @ qq.com", "zs@qq.com 13800138000"])
+def test_an_email_cell_with_words_labels_or_punctuation_gives_its_address(cell):
+    """Words beside the address were glued to it (zs@qq.com微信同号, zhangsanzs@qq.com: valid and wrong), and a
+    label or a left-over separator made it invalid."""
+    from pipelines.standardize.emails import standardize_email
+
+    assert standardize_email(cell) == ("zs@qq.com", True)
