@@ -25,8 +25,24 @@ def _without_year(text: str, day_first: bool) -> bool:
         return False
 
 
+def _year(digits: str) -> str:
+    """A 年 year as four digits: two digits as strptime's %y reads them (00-68 -> 20xx, 69-99 -> 19xx)."""
+    if len(digits) == 2:
+        return ("20" if int(digits) <= 68 else "19") + digits
+    return digits
+
+
+# Chinese half-day words before a time (2024/03/05 下午3:30): written as AM / PM after it
+_HALF_DAY = re.compile(r"(上午|早上|凌晨|中午|下午|晚上)\s*(\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)")
+_AFTER_NOON = ("中午", "下午", "晚上")
+
+
 def _prepare(text: str) -> str:
-    return _CJK_DATE.sub(lambda m: f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", text).strip()
+    """年月日 as 2024-01-05 (12年3月5日 is 2012), and 下午3:30 as 3:30 PM."""
+    text = _CJK_DATE.sub(lambda m: f"{_year(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", text)
+    text = _HALF_DAY.sub(lambda m: f"{m.group(2).replace('：', ':')} {'PM' if m.group(1) in _AFTER_NOON else 'AM'}",
+                         text)
+    return text.strip()
 
 
 def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
@@ -38,7 +54,7 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     if not len(uniques):
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), pd.Series(False, index=raw.index)
     prepared = pd.Series(uniques, dtype=object).str.strip()
-    cjk = prepared.str.contains("年", regex=False).fillna(False).to_numpy(bool)
+    cjk = prepared.str.contains("[年午上]", regex=True).fillna(False).to_numpy(bool)
     if cjk.any():
         prepared[cjk] = prepared[cjk].map(_prepare)
     parsed = pd.Series(pd.NaT, index=prepared.index, dtype="datetime64[ns]")

@@ -116,3 +116,26 @@ def test_an_address_the_parser_places_nowhere_keeps_its_columns(rules):
     assert out.loc[0, ["province", "city", "street"]].tolist() == [None, "Singapore", "乌节路1号"]
     assert not out.loc[0, "address_cn"]
     assert out.loc[1, ["province", "city"]].tolist() == ["广东省", "深圳市"]
+
+
+def test_chinese_dates_with_two_digit_years_and_half_day_words(rules):
+    """12年3月5日 is 2012-03-05 (it read as 2005-12-03), 85年 is 1985; 下午3:30 is 15:30 (it was unparseable)."""
+    import pandas as pd
+
+    from pipelines.standardize.dates import parse_timestamps
+
+    values = ["12年3月5日", "85年7月1日", "2024/03/05 下午3:30", "2024/03/05 上午10:30", "2024年3月5日 晚上8:05"]
+    parsed, bad = parse_timestamps(pd.Series(values), rules.standardization.date_formats, False, (20000, 73051))
+    assert [str(t) for t in parsed] == ["2012-03-05 00:00:00", "1985-07-01 00:00:00", "2024-03-05 15:30:00",
+                                        "2024-03-05 10:30:00", "2024-03-05 20:05:00"]
+    assert not bad.any()
+
+
+def test_gender_spellings_of_other_languages_and_salesforce(rules):
+    import pandas as pd
+
+    from pipelines.standardize.codes import standardize_gender
+
+    values = ["Mme", "homme", "weiblich", "夫人", "Not Listed", "9", "1.0", "Femenino"]
+    codes, unknown = standardize_gender(pd.Series(values), rules.standardization.gender)
+    assert codes.tolist() == ["F", "M", "F", "F", "U", "U", "M", "F"] and not unknown.any()
