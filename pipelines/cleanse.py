@@ -168,7 +168,8 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
     # names first: finish_standardize needs them before the others, and the workers take tasks in order
-    return Started(f, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes),
+    return Started(f, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes,
+                                                            std.organisation_words),
                    phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store,
                                                    std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),

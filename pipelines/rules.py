@@ -201,6 +201,7 @@ class Standardization:
     phone_extension_markers: list[str] = field(default_factory=list)
     summary_labels: list[str] = field(default_factory=list)
     names_among_null_tokens: set[str] = field(default_factory=set)
+    organisation_words: list[str] = field(default_factory=list)
 
     def null_tokens_of(self, field_name: str) -> set[str]:
         """The null tokens of a field: a name field keeps the ones that are also names."""
@@ -327,7 +328,7 @@ def load_standardization(folder: Path) -> Standardization:
     phones = _mapping(doc, ("phones",), raw.get("phones") or {}, {"extension_markers"})
     bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
-                                                      "names_among_null_tokens"})
+                                                      "names_among_null_tokens", "organisation_words"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
     addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
@@ -352,6 +353,7 @@ def load_standardization(folder: Path) -> Standardization:
         # a rules folder from before the key still keeps Li Na's given name
         names_among_null_tokens={t.casefold() for t in _str_list(
             doc, ("names", "names_among_null_tokens"), names.get("names_among_null_tokens", ["na", "nan"]))},
+        organisation_words=_str_list(doc, ("names", "organisation_words"), names.get("organisation_words")),
     )
 
 

@@ -21,13 +21,21 @@ def is_cjk(text: str | None) -> bool:
 
 
 def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[str, str | None, str | None]:
-    """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王)."""
+    """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王); a name
+    written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts."""
     core = name.replace(" ", "")
     for title in prefixes:
         if core.endswith(title) and len(core) > len(title):
-            return name, None, core[: -len(title)]
+            rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name
+            if len(rest) >= 2 and _CJK_NAME.match(rest):
+                _, given, family = split_cjk(rest, compound, ())
+                return name, given, family
+            return name, None, rest
     if not _CJK_NAME.match(core) or len(core) < 2:
         return name, None, None
+    parts = [p for p in re.split(r"[·•]", core) if p]
+    if len(parts) >= 2:
+        return core, parts[0], parts[-1]
     family = core[:2] if core[:2] in compound and len(core) > 2 else core[0]
     return core, core[len(family):] or None, family
 
@@ -44,8 +52,27 @@ def split_western(name: str) -> tuple[str, str | None, str | None]:
     return name, given, parsed.last or None
 
 
-def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple[str, ...] = ()) -> tuple:
+def is_organisation(name: str | None, words: tuple[str, ...]) -> bool:
+    """A customer that is a company (北京华信科技有限公司, Acme Corp): its name ends with one of the words (the
+    last word of a Latin-letter name, the end of a Chinese one)."""
+    if not name or not words:
+        return False
+    text = name.strip().casefold()
+    last = text.split()[-1].strip(",") if text.split() else ""
+    return any(text.endswith(w) if is_cjk(w) else last == w for w in words)
+
+
+def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple[str, ...] = (),
+                     organisations: tuple[str, ...] = ()) -> tuple:
+    """(full, given, family) of a record's name fields: the full name from the parts, or the parts from the full
+    name. A company's name is not split into a person's; a whole Chinese name in the family field alone
+    (Salesforce's required LastName: 张三) is."""
     full, given, family = key
+    if is_organisation(full or family or given, organisations):
+        return full or " ".join(p for p in (given, family) if p), None, None
+    if given is None and is_cjk(family) and full in (None, family) and family.replace(" ", "") not in compound \
+            and len(family.replace(" ", "")) >= 2:
+        return split_cjk(family, compound, prefixes)
     if full is None and (given or family):
         if is_cjk(given) or is_cjk(family):
             full = f"{family or ''}{given or ''}"
@@ -59,11 +86,12 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
     return split_cjk(full, compound, prefixes) if is_cjk(full) else split_western(full)
 
 
-def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: list[str]
-                            ) -> Callable[[], pd.DataFrame]:
+def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: list[str],
+                            organisations: list[str] = ()) -> Callable[[], pd.DataFrame]:
     """Full, given and family name of every row, split once per distinct name in the worker processes (see
     distinct.apply_each_later); the returned function gives the frame."""
-    fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes))
+    fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes),
+                 organisations=tuple(w.casefold() for w in organisations))
     present = frame[list(FIELDS)].notna().any(axis=1)
     out = pd.DataFrame({f: None for f in FIELDS}, index=frame.index, dtype=object)
     pending = (map_distinct_rows_later(frame.loc[present, list(FIELDS)], fn, FIELDS, parallel=True)

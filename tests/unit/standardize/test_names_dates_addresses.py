@@ -139,3 +139,20 @@ def test_gender_spellings_of_other_languages_and_salesforce(rules):
     values = ["Mme", "homme", "weiblich", "夫人", "Not Listed", "9", "1.0", "Femenino"]
     codes, unknown = standardize_gender(pd.Series(values), rules.standardization.gender)
     assert codes.tolist() == ["F", "M", "F", "F", "U", "U", "M", "F"] and not unknown.any()
+
+
+@pytest.mark.parametrize("key, expected", [
+    ((None, None, "张三"), ("张三", "三", "张")),              # a whole name in Salesforce's LastName alone
+    (("张三", None, "张三"), ("张三", "三", "张")),
+    ((None, None, "欧阳"), ("欧阳", None, "欧阳")),            # a compound surname alone stays one
+    (("阿卜杜拉·艾则孜", None, None), ("阿卜杜拉·艾则孜", "阿卜杜拉", "艾则孜")),
+    (("王小明先生", None, None), ("王小明先生", "小明", "王")),
+    (("王先生", None, None), ("王先生", None, "王")),
+    (("北京华信科技有限公司", None, None), ("北京华信科技有限公司", None, None)),   # a company, not a person
+    (("Acme Corp", None, None), ("Acme Corp", None, None)),
+    (("Anne Co", None, None), ("Anne Co", "Anne", "Co")),     # Co is a family name too
+])
+def test_whole_names_in_one_field_companies_and_middle_dots(rules, key, expected):
+    std = rules.standardization
+    assert standardize_name(key, tuple(std.compound_surnames), tuple(std.name_prefixes),
+                            tuple(w.casefold() for w in std.organisation_words)) == expected
