@@ -71,17 +71,35 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
                         f"|| to_json({v}) end" for k, v in extra_entries)
     extra = f"('{{' || concat_ws(',', {members}) || '}}')::json" if extra_entries else "'{}'::json"
     if source.record_id:
-        record_id = _unmarked(_clean(by_key[header_key(source.record_id)]))
+        # a numeric id a spreadsheet wrote as a float (8102.0) is the id 8102
+        record_id = f"regexp_replace({_unmarked(_clean(by_key[header_key(source.record_id)]))}, '^([0-9]+)\\.0+$', '\\1')"
     else:
         parts = f" || {SEP} || ".join(f"coalesce({_field_value(f, by_key[header_key(c)])}, '')"
                                   for f in source.surrogate_key for c in source.columns[f] if header_key(c) in by_key)
         parts = parts or "''"
         record_id = (f"case when \"__error\" is null then 'sk-' || substr(sha256({literal(source.name)} || {SEP} || "
                      f"{parts}), 1, 20) end")
+    final_id = _salesforce_18("record_id") if source.record_id_format == "salesforce" else "record_id"
     return sql("map_source_columns").format(
-        fields=",\n        ".join(fields), extra=extra, record_id=record_id,
+        fields=",\n        ".join(fields), extra=extra, record_id=record_id, final_id=final_id,
         surrogate="false" if source.record_id else "true",
     )
+
+
+_SALESFORCE_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def _salesforce_18(column: str) -> str:
+    """A Salesforce id in its 18-character form: a 15-character id (reports, the UI, formulas) gets the three
+    characters that encode the case of its letters, as Salesforce computes them, so 0035g00000A1b2c and
+    0035g00000A1b2cAAB are one record."""
+    chunks = []
+    for chunk in range(3):
+        bits = " + ".join(f"(case when substr({column}, {chunk * 5 + i + 1}, 1) between 'A' and 'Z' then {1 << i} "
+                          "else 0 end)" for i in range(5))
+        chunks.append(f"substr('{_SALESFORCE_SUFFIX}', 1 + {bits}, 1)")
+    return (f"case when regexp_full_match({column}, '[a-zA-Z0-9]{{15}}') then {column} || {' || '.join(chunks)} "
+            f"else {column} end")
 
 
 def check_columns(path: Path, table: RawTable, source: Source) -> None:

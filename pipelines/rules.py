@@ -170,6 +170,10 @@ class Source:
     day_first: bool
     required_columns: list[str]
     columns: dict[str, list[str]]
+    record_id_format: str | None = None   # salesforce: 15-character ids written in their 18-character form
+
+
+RECORD_ID_FORMATS = ("salesforce",)
 
 
 @dataclass(frozen=True)
@@ -239,7 +243,7 @@ class Rules:
 _SOURCE_KEYS = {
     "description", "file_pattern", "format", "encoding", "delimiter", "sheet", "record_id",
     "surrogate_key", "phone_region", "date_formats", "day_first", "required_columns", "columns", "trust",
-    "header_row",
+    "header_row", "record_id_format",
 }
 
 
@@ -298,7 +302,16 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         day_first=_flag(doc, keys + ("day_first",), raw.get("day_first"), False),
         required_columns=_str_list(doc, keys + ("required_columns",), raw.get("required_columns")),
         columns=columns,
+        record_id_format=_record_id_format(doc, keys + ("record_id_format",), raw.get("record_id_format")),
     )
+
+
+def _record_id_format(doc: _Doc, keys: tuple, value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in RECORD_ID_FORMATS:
+        raise doc.fail(keys, f"'{value}' is not one of {', '.join(RECORD_ID_FORMATS)} (or leave it out)")
+    return value
 
 
 def load_sources(folder: Path) -> dict[str, Source]:

@@ -6,14 +6,18 @@ with mapped as (
         "__error" as parse_error,
         {fields},
         {extra} as extra,
-        {record_id} as record_id
+        {record_id} as raw_id
     from _file
+),
+ids as (
+    select * exclude (raw_id, record_id), {final_id} as record_id
+    from (select *, raw_id as record_id from mapped)
 ),
 keyed as (
     select
         *,
         row_number() over (partition by record_id order by source_line) as occurrence
-    from mapped
+    from ids
 )
 select
     source_line,

@@ -387,3 +387,18 @@ def test_the_spreadsheet_text_mark_is_dropped_from_ids_phones_and_postcodes(tmp_
     row = ingest_partition(tmp_path, NIGHT, sources).raw.to_pylist()[0]
     assert (row["source_record_id"], row["phone"], row["postcode"], row["family_name"]) == (
         "7291234567890", "+16135550123", "K1A 0B1", "'t Hooft")
+
+
+def test_record_ids_a_spreadsheet_or_a_report_respelled_are_one_id(tmp_path):
+    """A numeric id written as a float (8102.0: a file saved from pandas or Excel) is the id 8102; a Salesforce
+    report's 15-character id is the Data Loader's 18-character one (case-sensitive: its last three characters
+    encode the case of its letters)."""
+    from pathlib import Path
+
+    from pipelines.rules import load_sources
+
+    sources = load_sources(Path(__file__).resolve().parents[3] / "rules")
+    _land(tmp_path, "contacts.csv", "Id,FirstName,LastName\n0015000000Gv7qJ,Ann,Lee\n0015000000Gv7qJAAR,Ann,Lee\n"
+                                    "0015000000gv7qj,Bo,Ng\n8102.0,Cy,Ho\n")
+    ids = [r["source_record_id"] for r in ingest_partition(tmp_path, NIGHT, sources).raw.to_pylist()]
+    assert ids == ["0015000000Gv7qJAAR", "0015000000Gv7qJAAR", "0015000000gv7qjAAA", "8102"]
