@@ -1,7 +1,9 @@
 """Reads a night's landed exports of every source into raw_customers rows and a per-file ledger."""
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext
@@ -102,6 +104,19 @@ def _salesforce_18(column: str) -> str:
             f"else {column} end")
 
 
+def _closest_headers(missing: list[str], headers: list[str]) -> str:
+    """A hint naming the file's headers closest to the missing ones ('LastName': the file has 'Last Name', as a
+    Salesforce report labels it), for a mapping in sources.yaml; headers only, never a value."""
+    folded = {re.sub(r"[\s_\-.]", "", h.casefold()): h for h in headers}
+    close = []
+    for column in missing:
+        found = difflib.get_close_matches(re.sub(r"[\s_\-.]", "", column.casefold()), list(folded), n=1, cutoff=0.75)
+        if found:
+            close.append(f"{column}: the file has '{folded[found[0]]}'")
+    return ("; closest headers: " + ", ".join(close) + " (a report or another export layout? map them in "
+            "sources.yaml)") if close else ""
+
+
 def check_columns(path: Path, table: RawTable, source: Source) -> None:
     present = {header_key(h) for h in table.headers}
     needed = list(source.required_columns) + ([source.record_id] if source.record_id else [])
@@ -115,7 +130,7 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
                                     f"header_row in sources.yaml if the header is further down){sheets}")
     raise FileError(path, table.header_line or None,
                     f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns"
-                    f"{sheets})")
+                    f"{sheets}){_closest_headers(missing, table.headers)}")
 
 
 def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:
@@ -135,7 +150,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
              "error": None, "notes": None, "columns": None}
     try:
         if not fnmatchcase(path.name.casefold(), source.file_pattern.casefold()):  # CONTACTS.CSV is a *.csv
-            raise FileError(path, None, f"file name does not match the source's file_pattern '{source.file_pattern}'")
+            raise FileError(path, None, f"file name does not match the source's file_pattern '{source.file_pattern}'"
+                                        f" (it reads {source.format} files; to read this one, add a source for it "
+                                        "in sources.yaml, or deliver the export in the source's format)")
         table = read_file(path, source.format, encoding=source.encoding, delimiter=source.delimiter,
                           sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source))
         check_columns(path, table, source)

@@ -70,7 +70,8 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
         if len(numeric):
             values = prepared[numeric].astype(float)
             serial = values[values.between(*excel_range)]
-            parsed[serial.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")
+            # to the second: a time cell's fraction is a binary float (45356.4166666667 is 10:00, not 10:00:00.000003)
+            parsed[serial.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D").dt.round("s")
             epoch = values[values.between(1e11, 1e13)]  # milliseconds since 1970, as API exports write them
             parsed[epoch.index] = pd.to_datetime(epoch, unit="ms")
         rest = number[~number].index

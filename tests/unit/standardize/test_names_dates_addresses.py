@@ -156,3 +156,16 @@ def test_whole_names_in_one_field_companies_and_middle_dots(rules, key, expected
     std = rules.standardization
     assert standardize_name(key, tuple(std.compound_surnames), tuple(std.name_prefixes),
                             tuple(w.casefold() for w in std.organisation_words)) == expected
+
+
+def test_excel_serials_of_older_birth_dates_and_time_fractions(rules):
+    """18264 is 1950-01-01 (serials below 20000 were refused); a time cell's binary fraction is read to the
+    second (45356.4166666667 is 10:00, not 10:00:00.000003)."""
+    import pandas as pd
+
+    from pipelines.standardize.dates import parse_timestamps
+
+    std = rules.standardization
+    parsed, bad = parse_timestamps(pd.Series(["18264", "45356.4166666667"]), std.date_formats, False,
+                                   (std.excel_date_min, std.excel_date_max))
+    assert [str(t) for t in parsed] == ["1950-01-01 00:00:00", "2024-03-05 10:00:00"] and not bad.any()
