@@ -38,8 +38,8 @@ def detect(data: bytes) -> str:
         if best is not None:
             return best.encoding
     try:
-        data.decode("utf-8")
-        return "utf-8"
+        text = data.decode("utf-8")
+        return "gb18030" if _gbk_passing_for_utf8(data, text) else "utf-8"
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     sample = _non_ascii_sample(data, first_bad)
@@ -83,6 +83,26 @@ def _mostly_common_chinese(sample: bytes, codec: str) -> bool:
     else:
         common = sum(len(b) == 2 and 0xA1 <= b[0] <= 0xC6 for b in wide)
     return bool(wide) and common >= 0.8 * len(wide)
+
+
+# Characters GBK's two-byte pairs become when they happen to be valid UTF-8 (lead 0xC2-0xDF, trail 0x80-0xBF):
+# Latin Extended-B, IPA, spacing modifiers and combining marks, Hebrew points, Syriac to NKo. Names and
+# addresses written in UTF-8 hardly hold them; the letters of Latin, Greek, Cyrillic, Hebrew and Arabic are left out.
+_GBK_AS_UTF8 = re.compile("[\u0180-\u036f\u0591-\u05c7\u0700-\u07ff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def _gbk_passing_for_utf8(data: bytes, text: str) -> bool:
+    """Whether a file that decodes as UTF-8 is GBK all the same: a small file of a few Chinese names can be valid
+    UTF-8 by chance (郑伟, 谢强 in GBK read as 'ǿ ֣'). So judged when every non-ASCII character is one GBK pairs
+    become, none is Chinese, and the bytes read as GB18030 are mostly common Chinese characters."""
+    wide = _NON_ASCII.findall(text[:_SAMPLE])
+    if not wide or not all(_GBK_AS_UTF8.match(c) or "\u0080" <= c <= "\u07ff" for c in wide):
+        return False
+    if not any(_GBK_AS_UTF8.match(c) for c in wide):
+        return False
+    sample = b"\n".join(line for line in data[:_SAMPLE].split(b"\n") if _HIGH.search(line))
+    return _mostly_common_chinese(sample, "gb18030")
 
 
 def _canonical(name: str) -> str:

@@ -214,3 +214,16 @@ def test_a_formula_without_a_stored_value_makes_its_row_an_error(tmp_path):
     table = read_xlsx(tmp_path / "saved.xlsx", 0, None, {"客户名称"}).frame
     assert table["__error"].to_pylist() == [None, None, None]
     assert table["邮箱"].to_pylist() == ["zs@qq.com", "ls@qq.com", None]
+
+
+def test_a_small_gbk_file_that_happens_to_be_valid_utf8_is_read_as_gbk():
+    """郑伟 and 谢强 in GBK are valid UTF-8 by chance ('ΰ,֣'): a nightly file of a few such rows was read as
+    UTF-8, the names garbled, nothing flagged. UTF-8 names of other scripts stay UTF-8."""
+    from pipelines.readers.encoding import detect
+
+    for given, family in (("伟", "郑"), ("强", "谢")):
+        data = f"Record ID,First Name,Last Name\n7001,{given},{family}\n".encode("gbk")
+        data.decode("utf-8")   # valid UTF-8 all the same
+        assert detect(data) == "gb18030"
+    for text in ("José,Müller,Łódź\n", "Ολγα,Иван\n", "שרה,محمد\n", "Nguyễn Văn\n"):
+        assert detect(text.encode("utf-8")) == "utf-8"
