@@ -173,7 +173,8 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
                    phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store,
                                                    std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),
-                   addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases, store))
+                   addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases, store,
+                                                         std.address_divisions_added))
 
 
 def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,6 +207,7 @@ class Standardization:
     summary_labels: list[str] = field(default_factory=list)
     names_among_null_tokens: set[str] = field(default_factory=set)
     organisation_words: list[str] = field(default_factory=list)
+    address_divisions_added: dict[str, str] = field(default_factory=dict)   # adcode -> name
 
     def null_tokens_of(self, field_name: str) -> set[str]:
         """The null tokens of a field: a name field keeps the ones that are also names."""
@@ -343,7 +345,7 @@ def load_standardization(folder: Path) -> Standardization:
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
                                                       "names_among_null_tokens", "organisation_words"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
-    addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases"})
+    addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
     return Standardization(
         null_tokens={t.casefold() for t in _str_list(doc, ("null_tokens",), raw["null_tokens"])},
@@ -361,6 +363,7 @@ def load_standardization(folder: Path) -> Standardization:
         excel_date_max=float(excel_range[1]),
         address_suffixes=_str_list(doc, ("addresses", "suffixes"), addr.get("suffixes")),
         address_aliases={str(k): str(v) for k, v in (addr.get("aliases") or {}).items()},
+        address_divisions_added=_divisions(doc, ("addresses", "divisions_added"), addr.get("divisions_added")),
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
         summary_labels=_str_list(doc, ("names", "summary_labels"), names.get("summary_labels")),
         # a rules folder from before the key still keeps Li Na's given name
@@ -368,6 +371,16 @@ def load_standardization(folder: Path) -> Standardization:
             doc, ("names", "names_among_null_tokens"), names.get("names_among_null_tokens", ["na", "nan"]))},
         organisation_words=_str_list(doc, ("names", "organisation_words"), names.get("organisation_words")),
     )
+
+
+def _divisions(doc: _Doc, keys: tuple, raw: Any) -> dict[str, str]:
+    out = {}
+    for code, name in _mapping(doc, keys, raw or {}, set(raw or {})).items():
+        if not re.fullmatch(r"\d{6}", str(code)) or str(code).endswith("00") or not str(name).strip():
+            raise doc.fail(keys + (code,), "give a six-digit district or county adcode (not a province's or city's, "
+                                           "ending 00) and its name")
+        out[str(code)] = str(name).strip()
+    return out
 
 
 def load_validation(folder: Path) -> dict[str, ValidationRule]:

@@ -71,11 +71,20 @@ def _adcode_rows() -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=8)
-def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> Gazetteer:
+def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...],
+                    added: tuple[tuple[str, str], ...] = ()) -> Gazetteer:
+    """The division list (cpca's adcodes) with the rules' divisions added since: each replaces the division of
+    its province with a short name in common (新津县 -> 新津区)."""
     gaz = Gazetteer()
     for code, name in _adcode_rows():
         level = 1 if code[2:] == "0000" else 2 if code[4:] == "00" else 3
         gaz.by_code[code] = Division(code, name, level)
+    for code, name in added:
+        short = _short_forms(name, list(suffixes)) | {name}
+        for old in [d for d in gaz.by_code.values() if d.level == 3 and d.code[:2] == code[:2] and d.code != code
+                    and short & (_short_forms(d.name, list(suffixes)) | {d.name})]:
+            del gaz.by_code[old.code]
+        gaz.by_code[code] = Division(code, name, 3)
     alias_of = {full: short for short, full in aliases}
     for div in gaz.by_code.values():
         parents = [""] if div.level == 1 else [div.province_code] + ([div.city_code] if div.level == 3 else [])
@@ -246,10 +255,11 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
             street or None, ambiguous, district is not None)
 
 
-def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> tuple:
+def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...],
+                       added: tuple[tuple[str, str], ...] = ()) -> tuple:
     """parse_address of key's text with the gazetteer of these rules, built once per process (build_gazetteer is
     cached): what the worker processes are sent is the rules, not the half-megabyte gazetteer with every batch."""
-    return parse_address(key[0], build_gazetteer(suffixes, aliases))
+    return parse_address(key[0], build_gazetteer(suffixes, aliases, added))
 
 
 VERSION = f"cpca {metadata.version('cpca')}; addresses {code_version(__file__)}"
@@ -263,11 +273,13 @@ def version(rules: dict) -> str:
 
 
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str],
-                                store: ValueStore | None = None) -> Callable[[], pd.DataFrame]:
+                                store: ValueStore | None = None, added: dict[str, str] | None = None
+                                ) -> Callable[[], pd.DataFrame]:
     """frame has province, city, district, street, address (text); rows with Chinese text are parsed once per
     distinct text ever seen (the value cache remembers them across chunks and nights), in the background; the
     returned function gives the frame."""
-    rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items()))}
+    rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items())),
+             "added": tuple(sorted((added or {}).items()))}
     # the address columns joined and searched for Chinese by Arrow, over the whole columns
     parts = [pc.fill_null(to_arrow(frame[c]), "") for c in ("province", "city", "district", "address", "street")]
     text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, ""))

@@ -169,3 +169,13 @@ def test_excel_serials_of_older_birth_dates_and_time_fractions(rules):
     parsed, bad = parse_timestamps(pd.Series(["18264", "45356.4166666667"]), std.date_formats, False,
                                    (std.excel_date_min, std.excel_date_max))
     assert [str(t) for t in parsed] == ["1950-01-01 00:00:00", "2024-03-05 10:00:00"] and not bad.any()
+
+
+@pytest.mark.parametrize("text, district", [("深圳龙华区民治大道1号", "龙华区"), ("成都市新津区五津街道", "新津区"),
+                                            ("杭州临平区", "临平区"), ("海口龙华区", "龙华区")])
+def test_districts_set_up_after_the_shipped_list_are_read(rules, text, district):
+    """rules: addresses.divisions_added (深圳 龙华区 2016, 成都 新津区 2020 replacing 新津县); 海口's own 龙华区 stays."""
+    std = rules.standardization
+    gaz = build_gazetteer(tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())),
+                          tuple(sorted(std.address_divisions_added.items())))
+    assert parse_address(text, gaz)[2] == district
