@@ -45,12 +45,17 @@ class Cleansed:
 CLEAN_COLUMNS = ["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]
 
 
+_UTC_OFFSET = r"(?<=\d)\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$"
+
+
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
     """(timestamps, unparseable flag) of a date field: read in SQL where read_raw_for_cleansing.sql parsed it
     (_parsed_<field>), by dates.parse_timestamps with the source's formats for the other values."""
     std = rules.standardization
 
     def parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+        if field == "birth_date":   # a day, not an instant: 1990-03-05T00:00:00+08:00 is born on the 5th
+            values = values.str.replace(_UTC_OFFSET, "", regex=True)
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         bad = pd.Series(False, index=values.index)
         systems = raw.loc[values.index, "source_system"]   # not a copy of the rows' every column

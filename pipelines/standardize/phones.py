@@ -55,10 +55,13 @@ def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 def _candidates(text: str, region: str) -> list[str]:
-    """The value as written, then the repairs: a lost '+' (only with 11 or more digits: a 10-digit national
-    number of another country would otherwise pass for some country code's), a lost national trunk '0'."""
+    """The value as written, then the repairs: '00' read as '+' (the IDD most of the world dials, in a region
+    whose own is another), a lost '+' (only with 11 or more digits: a 10-digit national number of another
+    country would otherwise pass for some country code's), a lost national trunk '0'."""
     out = [text]
     if text.isdigit():
+        if text.startswith("00") and len(text) >= 10:   # 00 dialled abroad from a region whose IDD is another (US: 011)
+            out.append("+" + text[2:])
         if len(text) >= 11:
             out.append("+" + text)
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)

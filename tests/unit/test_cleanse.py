@@ -81,3 +81,11 @@ def test_names_that_are_also_null_tokens_are_kept(rules):
     assert out["full_name"].tolist()[:3] == ["Nan Wang", "Na Li", "Nan"]
     assert out["given_name"].tolist()[:2] == ["Nan", "Na"]
     assert out["company"].tolist() == [None, None, None, "Acme"]
+
+
+def test_a_birth_date_written_with_an_offset_keeps_its_day(rules):
+    """1990-03-05T00:00:00+08:00 was turned to UTC before the time was dropped: born on the 4th."""
+    raw = _raw("2026-11-20")
+    raw["birth_date"] = ["1990-03-05T00:00:00+08:00", "1990-03-05T00:00:00-05:00", "1990-03-05 00:00 GMT", None]
+    out = cleanse.standardize(raw, rules)
+    assert [str(d)[:10] for d in out["birth_date"][:3]] == ["1990-03-05"] * 3

@@ -102,3 +102,9 @@ def test_a_cell_with_more_than_a_number_gives_its_first_number():
     us = standardize_phones(pd.Series(["(415) 555-2671 ext 12", "+1 415 555 2671; +1 415 555 2672"]),
                             pd.Series(["US", "US"]))
     assert us["phone"].tolist() == ["+14155552671", "+14155552671"]
+
+
+def test_00_is_read_as_plus_in_a_region_that_dials_another_prefix():
+    """Most of the world dials 00 abroad: 0044 7911 123456 in a US source is +44 7911 123456 (US dials 011)."""
+    assert standardize_phone(("00447911123456", "US"))[:2] == ("+447911123456", True)
+    assert standardize_phone(("011447911123456", "US"))[:2] == ("+447911123456", True)
