@@ -112,8 +112,8 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
         "nfkc_fields": " + ".join(f"(case when coalesce(_settled_{f}, true) then 0 else {1 << i} end)"
                                   for i, f in enumerate(fields))}
     std = rules.standardization
-    return fragments, {"null_tokens": sorted(std.null_tokens), "name_null_tokens": sorted(std.null_tokens_of("full_name")),
-                       **params}
+    return fragments, {"null_tokens": sorted(std.null_tokens),
+                       "name_null_tokens": sorted(std.null_tokens_of("full_name")), **params}
 
 
 def _formats(source: Source | None, rules: Rules) -> list[str]:

@@ -74,7 +74,8 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
     extra = f"('{{' || concat_ws(',', {members}) || '}}')::json" if extra_entries else "'{}'::json"
     if source.record_id:
         # a numeric id a spreadsheet wrote as a float (8102.0) is the id 8102
-        record_id = f"regexp_replace({_unmarked(_clean(by_key[header_key(source.record_id)]))}, '^([0-9]+)\\.0+$', '\\1')"
+        column = _unmarked(_clean(by_key[header_key(source.record_id)]))
+        record_id = f"regexp_replace({column}, '^([0-9]+)\\.0+$', '\\1')"
     else:
         parts = f" || {SEP} || ".join(f"coalesce({_field_value(f, by_key[header_key(c)])}, '')"
                                   for f in source.surrogate_key for c in source.columns[f] if header_key(c) in by_key)

@@ -291,8 +291,9 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         "address_resolved": frame["district"].notna(),
     }, index=frame.index, dtype=object)
     parse = partial(parse_address_with, **rules)
-    pending = map_distinct_rows_later(joined[chinese].to_frame("address"), parse, FIELDS,
-                                      apply=cached("address", version(rules), store, FIELDS, FLAGS)) if chinese.any() else None
+    pending = map_distinct_rows_later(
+        joined[chinese].to_frame("address"), parse, FIELDS,
+        apply=cached("address", version(rules), store, FIELDS, FLAGS)) if chinese.any() else None
     parts = ["province", "city", "district", "street"]
     as_given = out.loc[chinese, parts].copy()
     filled = filled_later(out, chinese, pending, FIELDS, FLAGS)

@@ -86,6 +86,7 @@ def standardize_emails_later(raw: pd.Series, store: ValueStore | None = None) ->
     keys = raw.str.strip().str.lower().to_frame("email")
     present = keys["email"].notna()
     out = pd.DataFrame({"email": None, "email_valid": False}, index=raw.index, dtype=object)
-    pending = map_distinct_rows_later(keys[present], _one, FIELDS, apply=cached("email", VERSION, store, FIELDS, FLAGS)) \
+    pending = map_distinct_rows_later(keys[present], _one, FIELDS,
+                                      apply=cached("email", VERSION, store, FIELDS, FLAGS)) \
         if present.any() else None
     return filled_later(out, present, pending, FIELDS, FLAGS)
