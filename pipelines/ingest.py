@@ -150,10 +150,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
     entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
              "error": None, "notes": None, "columns": None}
     try:
-        if not fnmatchcase(path.name.casefold(), source.file_pattern.casefold()):  # CONTACTS.CSV is a *.csv
-            raise FileError(path, None, f"file name does not match the source's file_pattern '{source.file_pattern}'"
-                                        f" (it reads {source.format} files; to read this one, add a source for it "
-                                        "in sources.yaml, or deliver the export in the source's format)")
+        patterns = (source.file_pattern,) if isinstance(source.file_pattern, str) else source.file_pattern
+        if not any(fnmatchcase(path.name.casefold(), p.casefold()) for p in patterns):  # CONTACTS.CSV is a *.csv
+            raise FileError(path, None, f"file name does not match the source's file_pattern "
+                                        f"'{', '.join(patterns)}' (to read this one, add its pattern to the source's "
+                                        "file_pattern, with format: auto, or deliver the export as the source reads it)")
         table = read_file(path, source.format, encoding=source.encoding, delimiter=source.delimiter,
                           sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source))
         check_columns(path, table, source)

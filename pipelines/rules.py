@@ -11,7 +11,7 @@ import pandas as pd
 import phonenumbers
 import yaml
 
-FORMATS = ("csv", "xlsx", "jsonl", "parquet")
+FORMATS = ("csv", "xlsx", "jsonl", "parquet", "auto")
 ACTIONS = ("quarantine", "flag")
 # Canonical input fields a source may map its headers to (see checks/schemas.py for the output schema).
 MAPPABLE_FIELDS = (
@@ -158,7 +158,7 @@ def _date_formats(doc: _Doc, keys: tuple, value: Any) -> list[str]:
 class Source:
     name: str
     description: str
-    file_pattern: str
+    file_pattern: str | tuple[str, ...]   # one glob, or several (a product exporting CSV or XLSX)
     format: str
     encoding: str
     delimiter: str
@@ -291,7 +291,7 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     return Source(
         name=name,
         description=_text(doc, keys + ("description",), raw.get("description"), ""),
-        file_pattern=_required_text(doc, keys + ("file_pattern",), raw["file_pattern"]),
+        file_pattern=_file_pattern(doc, keys + ("file_pattern",), raw["file_pattern"]),
         format=fmt,
         encoding=encoding,
         delimiter=delimiter,
@@ -306,6 +306,15 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         columns=columns,
         record_id_format=_record_id_format(doc, keys + ("record_id_format",), raw.get("record_id_format")),
     )
+
+
+def _file_pattern(doc: _Doc, keys: tuple, value: Any) -> str | tuple[str, ...]:
+    if isinstance(value, list):
+        patterns = tuple(_required_text(doc, keys, v) for v in value)
+        if not patterns:
+            raise doc.fail(keys, "give a value: a glob such as *.csv, or a list of them")
+        return patterns
+    return _required_text(doc, keys, value)
 
 
 def _record_id_format(doc: _Doc, keys: tuple, value: Any) -> str | None:

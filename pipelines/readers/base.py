@@ -121,10 +121,20 @@ def mark_damaged(path: Path, raw: RawTable, damaged: dict[int, int]) -> RawTable
     return RawTable(raw.headers, frame, raw.header_line, raw.notes)
 
 
+# format: auto reads a file by its name's ending
+BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".jsonl": "jsonl",
+             ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+
+
 def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = "auto",
               sheet: str | int = 0, header_row: int | None = None, expected: set[str] | None = None) -> RawTable:
     from pipelines.readers import columnar, delimited, excel
 
+    if fmt == "auto":
+        fmt = BY_SUFFIX.get(path.suffix.casefold(), "")
+        if not fmt:
+            raise FileError(path, None, f"cannot tell the format of a '{path.suffix}' file: set the source's format "
+                                        "in sources.yaml (csv, xlsx, jsonl or parquet)")
     if fmt == "csv":
         return mark_repeated_headers(delimited.read_csv(path, encoding, delimiter, header_row, expected or set()))
     if fmt == "xlsx":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import metadata, resources
@@ -214,6 +215,10 @@ def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) 
 _OWN_COUNTRY = {"香港特别行政区": "HK", "澳门特别行政区": "MO", "台湾省": "TW"}
 
 
+# A postcode written before an address (100020 北京市朝阳区): six digits before a Chinese character.
+_POSTCODE = re.compile(r"\d{6}(?=[\u4e00-\u9fff])")
+
+
 # Written before an address: the country (中国北京市朝阳区).
 _COUNTRY_PREFIXES = ("中华人民共和国", "中國", "中国")
 
@@ -223,10 +228,17 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
     text without separators; the street is the rest of the text as written (3-1201, Science Park Rd. 5)."""
     kept = [i for i, ch in enumerate(text) if ch not in _SEPARATORS]
     compact = "".join(text[i] for i in kept)
-    start = next((len(p) for p in _COUNTRY_PREFIXES if compact.startswith(p) and len(compact) > len(p)), 0)
+    start = len(_POSTCODE.match(compact).group(0)) if _POSTCODE.match(compact) else 0   # 100020 北京市…
+    start += next((len(p) for p in _COUNTRY_PREFIXES if compact.startswith(p, start) and len(compact) > start + len(p)),
+                  0)
     city = district = None
     ambiguous = False
     province, pos = _match(gaz, compact, start, "", level=1)
+    if province is not None and compact[pos:pos + 1] == "市":   # 吉林市: the city named like its province
+        named = [d for d in gaz.national.get(compact[start:pos + 1], ()) if d.level == 2
+                 and d.province_code == province.code]
+        if len(named) == 1:
+            city, pos = named[0], pos + 1
     if province is None:
         city, district, pos, ambiguous = _without_province(gaz, compact[start:])
         pos += start

@@ -402,3 +402,25 @@ def test_record_ids_a_spreadsheet_or_a_report_respelled_are_one_id(tmp_path):
                                     "0015000000gv7qj,Bo,Ng\n8102.0,Cy,Ho\n")
     ids = [r["source_record_id"] for r in ingest_partition(tmp_path, NIGHT, sources).raw.to_pylist()]
     assert ids == ["0015000000Gv7qJAAR", "0015000000Gv7qJAAR", "0015000000gv7qjAAA", "8102"]
+
+
+def test_a_source_exporting_csv_or_xlsx_reads_both(tmp_path):
+    """HubSpot exports contacts as CSV or XLSX: the preset takes both (file_pattern a list, format: auto); a file
+    of another kind is rejected saying how to take it."""
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    from pipelines.rules import load_sources
+
+    sources = load_sources(Path(__file__).resolve().parents[3] / "rules")
+    _land(tmp_path, "contacts.csv", "Record ID,First Name,Last Name,Email\n101,Ann,Lee,ann@x.com\n", source="hubspot")
+    book = Workbook()
+    book.active.append(["Record ID", "First Name", "Last Name", "Email"])
+    book.active.append(["102", "Bo", "Ng", "bo@x.com"])
+    book.save(_land(tmp_path, "contacts.xlsx", b"", source="hubspot"))
+    _land(tmp_path, "contacts.pdf", b"%PDF-1.4", source="hubspot")
+    result = ingest_partition(tmp_path, NIGHT, sources)
+    assert sorted(r["source_record_id"] for r in result.raw.to_pylist()) == ["101", "102"]
+    rejected = result.files[result.files["status"] == "rejected"]["error"].tolist()
+    assert len(rejected) == 1 and "contacts.pdf" in rejected[0] and "file_pattern" in rejected[0]

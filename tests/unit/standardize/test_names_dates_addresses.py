@@ -49,6 +49,8 @@ def test_names(rules, key, expected):
     ("重庆重庆渝中区解放碑", "重庆市", "重庆市", "渝中区", "解放碑", False),
     ("吉林吉林市船营区", "吉林省", "吉林市", "船营区", None, False),   # the province, then its city
     ("深圳市南山区南山大道1号", "广东省", "深圳市", "南山区", "南山大道1号", False),   # a street named after it
+    ("吉林市船营区", "吉林省", "吉林市", "船营区", None, False),       # the city named like its province, alone
+    ("100020 北京市朝阳区建国路1号", "北京市", "北京市", "朝阳区", "建国路1号", False),   # a postcode before it
 ])
 def test_addresses(rules, text, province, city, district, street, ambiguous):
     std = rules.standardization
