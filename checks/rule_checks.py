@@ -16,6 +16,13 @@ def _missing_record_id(f: pd.DataFrame) -> pd.Series:
     return f["source_record_id"].notna() | f["parse_error"].notna()
 
 
+def _rounded_record_id(f: pd.DataFrame) -> pd.Series:
+    """An id a spreadsheet showed in scientific notation (1.23457E+11) lost its last digits: it may be another
+    record's, so the row cannot be told apart or traced."""
+    rounded = f["source_record_id"].str.fullmatch(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+", na=False)
+    return ~rounded | f["parse_error"].notna()
+
+
 def _duplicate_record_id(f: pd.DataFrame) -> pd.Series:
     keyed = f["source_record_id"].notna()
     later_copy = f.duplicated(subset=["source_system", "source_record_id"], keep="last")
@@ -65,6 +72,7 @@ def _ambiguous_address(f: pd.DataFrame) -> pd.Series:
 RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "unparseable_record": _unparseable_record,
     "missing_record_id": _missing_record_id,
+    "rounded_record_id": _rounded_record_id,
     "duplicate_record_id": _duplicate_record_id,
     "summary_row": _summary_row,
     "deleted_in_source": _deleted_in_source,

@@ -89,3 +89,15 @@ def test_a_birth_date_written_with_an_offset_keeps_its_day(rules):
     raw["birth_date"] = ["1990-03-05T00:00:00+08:00", "1990-03-05T00:00:00-05:00", "1990-03-05 00:00 GMT", None]
     out = cleanse.standardize(raw, rules)
     assert [str(d)[:10] for d in out["birth_date"][:3]] == ["1990-03-05"] * 3
+
+
+def test_a_record_id_a_spreadsheet_rounded_is_quarantined(rules):
+    """1.23457E+11 lost digits: it may be another contact's id, so both rows are quarantined saying why, not one
+    of them as a duplicate of the other."""
+    raw = _raw("2026-11-20")
+    raw["birth_date"] = None
+    raw["source_record_id"] = ["1.23457E+11", "1.23457E+11", "123456789012", "003A9"]
+    out = cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules)
+    assert out.quarantine["rule"].tolist() == ["rounded_record_id", "rounded_record_id"]
+    assert "scientific notation" in out.quarantine["reason"][0]
+    assert out.rows["_clean"].tolist() == [False, False, True, True]
