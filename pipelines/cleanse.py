@@ -45,7 +45,8 @@ class Cleansed:
 CLEAN_COLUMNS = ["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]
 
 
-_UTC_OFFSET = r"(?<=\d)\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$"
+# An offset after a time (T00:00:00+08:00, 00:00 GMT); a date's own dashes (05-03-1990) are not one
+_UTC_OFFSET = r"(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(?:Z|[+-]\d\d:?\d\d|UTC|GMT)$"
 
 
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
@@ -55,7 +56,7 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
 
     def parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         if field == "birth_date":   # a day, not an instant: 1990-03-05T00:00:00+08:00 is born on the 5th
-            values = values.str.replace(_UTC_OFFSET, "", regex=True)
+            values = values.str.replace(_UTC_OFFSET, r"\1", regex=True)
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         bad = pd.Series(False, index=values.index)
         systems = raw.loc[values.index, "source_system"]   # not a copy of the rows' every column
@@ -227,7 +228,7 @@ def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred
     candidates = inferred & f["phone"].notna() & region.ne(default)
     if not candidates.any():
         return numbers
-    digits = f.loc[candidates, "phone"].str.replace(r"[\s\-().]", "", regex=True)
+    digits = phones.first_number(f.loc[candidates, "phone"]).str.replace(r"[\s\-().]", "", regex=True)
     cn_mobile = digits.str.fullmatch(phones.CN_MOBILE) & region[candidates].eq("CN")
     retry = candidates & (~numbers["phone_valid"].astype(bool) | cn_mobile.reindex(f.index, fill_value=False))
     if not retry.any():

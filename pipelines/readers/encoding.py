@@ -85,16 +85,16 @@ def _mostly_common_chinese(sample: bytes, codec: str) -> bool:
     return bool(wide) and common >= 0.8 * len(wide)
 
 
-# Characters GBK's two-byte pairs become when they happen to be valid UTF-8 (lead 0xC2-0xDF, trail 0x80-0xBF):
-# Latin Extended-B, IPA, spacing modifiers and combining marks, Hebrew points, Syriac to NKo. Names and
-# addresses written in UTF-8 hardly hold them; the letters of Latin, Greek, Cyrillic, Hebrew and Arabic are left out.
-_GBK_AS_UTF8 = re.compile("[\u0180-\u036f\u0591-\u05c7\u0700-\u07ff]")
+# Characters GBK's two-byte pairs become when they happen to be valid UTF-8 (lead 0xC2-0xDF, trail 0x80-0xBF)
+# and names and addresses written in UTF-8 hardly hold: IPA, spacing modifiers, combining marks, Hebrew points,
+# Syriac to NKo. Letters are left out (Latin Extended-B holds Vietnamese ơ ư and pinyin's ǎ ǐ ǒ ǔ).
+_GBK_AS_UTF8 = re.compile("[\u0250-\u036f\u0591-\u05c7\u0700-\u07ff]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def _gbk_passing_for_utf8(data: bytes, text: str) -> bool:
     """Whether a file that decodes as UTF-8 is GBK all the same: a small file of a few Chinese names can be valid
-    UTF-8 by chance (郑伟, 谢强 in GBK read as 'ǿ ֣'). So judged when every non-ASCII character is one GBK pairs
+    UTF-8 by chance (郑伟 in GBK reads as 'ΰ,֣'). So judged when every non-ASCII character is one GBK pairs
     become, none is Chinese, and the bytes read as GB18030 are mostly common Chinese characters."""
     wide = _NON_ASCII.findall(text[:_SAMPLE])
     if not wide or not all(_GBK_AS_UTF8.match(c) or "\u0080" <= c <= "\u07ff" for c in wide):

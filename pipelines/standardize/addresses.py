@@ -80,16 +80,18 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
     for code, name in _adcode_rows():
         level = 1 if code[2:] == "0000" else 2 if code[4:] == "00" else 3
         gaz.by_code[code] = Division(code, name, level)
+    former: dict[str, set[str]] = {}   # an added division's replaced names (长乐市 for 长乐区): still read
     for code, name in added:
         short = _short_forms(name, list(suffixes)) | {name}
         for old in [d for d in gaz.by_code.values() if d.level == 3 and d.code[:2] == code[:2] and d.code != code
                     and short & (_short_forms(d.name, list(suffixes)) | {d.name})]:
             del gaz.by_code[old.code]
+            former.setdefault(code, set()).add(old.name)
         gaz.by_code[code] = Division(code, name, 3)
     alias_of = {full: short for short, full in aliases}
     for div in gaz.by_code.values():
         parents = [""] if div.level == 1 else [div.province_code] + ([div.city_code] if div.level == 3 else [])
-        names = {div.name} | _short_forms(div.name, list(suffixes))
+        names = {div.name} | _short_forms(div.name, list(suffixes)) | former.get(div.code, set())
         if div.name in alias_of:
             names.add(alias_of[div.name])
         gaz.forms[div.code] = tuple(sorted(names, key=len, reverse=True))
@@ -185,7 +187,7 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
         # a short city name with no district after it (武汉 解放大道1号): taken when it names one city and no
         # district anywhere (朝阳 may be 朝阳区 of Beijing) and does not start a street (中山路)
         if (alone is None and len(cities) == 1 and text[:length] not in gaz.district_names
-                and text[length:length + 1] not in _STREET_STARTS):
+                and text[length:length + 1] not in _STREET_STARTS + _NAMES_A_PLACE):
             alone = (cities[0], None, length, False)
     return alone or (None, None, 0, False)
 
@@ -195,9 +197,11 @@ def _skip_repeat(gaz: Gazetteer, text: str, pos: int, division: Division | None,
     columns): its full name, or with short a short form not starting a street (北京路 is a street)."""
     while division is not None:
         for name in gaz.forms.get(division.code, (division.name,)) if short else (division.name,):
+            after = pos + len(name)
             if len(name) >= 2 and text.startswith(name, pos) and (
-                    name == division.name or text[pos + len(name):pos + len(name) + 1] not in _STREET_STARTS):
-                pos += len(name)
+                    name == division.name or after == len(text)
+                    or _match(gaz, text, after, division.code)[0] is not None):   # not 北京大学 after 北京市
+                pos = after
                 break
         else:
             return pos
@@ -209,6 +213,11 @@ def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) 
     if division is None or _match(gaz, text, pos, division.code)[0] is not None:
         return pos
     return _skip_repeat(gaz, text, pos, division)
+
+
+# After a city's short name, these start the name of a street or place named after it (南京东路 in Shanghai,
+# 厦门大学), not an address in that city.
+_NAMES_A_PLACE = tuple("东西南北中大")
 
 
 # Divisions of the list that are countries of their own for phones and ISO 3166 (a +852 number, country HK).
@@ -258,10 +267,14 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
     elif city is None or city.name in _PLACEHOLDER_CITIES:
         city = province if province.name.endswith("市") else None
     # a detailed address that repeats the divisions of the columns before it (广东省 深圳市 南山区 +
-    # 广东省深圳市南山区科技园1号): their full names, in order, are skipped
-    for division in (province, city, district):
-        if division is not None:
-            pos = _skip_repeat(gaz, compact, pos, division, short=False)
+    # 广东省深圳市南山区科技园1号): their full names, in order, are skipped when they repeat as a whole (北京市
+    # 朝阳区 + 北京市第八十中学 keeps its school's name)
+    parts = [d.name for d in (province, city, district) if d is not None]
+    repeats = {"".join(parts), "".join(dict.fromkeys(parts))} if district is not None else set()
+    for repeat in sorted(repeats, key=len, reverse=True):
+        if len(repeat) > 3 and compact.startswith(repeat, pos):
+            pos += len(repeat)
+            break
     street = text[kept[pos]:].strip(_SEPARATORS) if pos < len(kept) else ""
     return (province.name, city.name if city else None, district.name if district else None,
             street or None, ambiguous, district is not None)

@@ -54,7 +54,7 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     if not len(uniques):
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), pd.Series(False, index=raw.index)
     prepared = pd.Series(uniques, dtype=object).str.strip()
-    cjk = prepared.str.contains("[年午上]", regex=True).fillna(False).to_numpy(bool)
+    cjk = prepared.str.contains("[年午上晨晚]", regex=True).fillna(False).to_numpy(bool)
     if cjk.any():
         prepared[cjk] = prepared[cjk].map(_prepare)
     parsed = pd.Series(pd.NaT, index=prepared.index, dtype="datetime64[ns]")

@@ -42,6 +42,7 @@ def _one(key: tuple) -> tuple[str | None, bool]:
 
 # A label before the address (邮箱:zs@qq.com, Email: …), and punctuation around it (zs@qq.com; from a pasted list)
 _LABEL = re.compile(r"^[^@]*[:：]\s*")
+_PIECE = re.compile(r"^(?:\.[a-z0-9.\-]*|[a-z][a-z0-9._\-]*)$")   # a lower-case piece of an address
 _AROUND = " ;,.、，；。:："
 
 
@@ -56,9 +57,13 @@ def address_part(text: str) -> str:
     if text.count("@") > 1:
         parts = [p for p in _LIST.split(text) if p.count("@") == 1]
         text = parts[0] if parts else text
-    words = [w for w in text.split() if "@" in w]
-    if len(words) == 1 and words[0].strip(_AROUND)[:1] != "@" and words[0].strip(_AROUND)[-1:] != "@":
-        text = words[0]   # not 'zs @ qq.com', an address typed with spaces: those are removed later
+    words = text.split()
+    at = [w for w in words if "@" in w]
+    # the address among other words (a display name, a note, a label); not an address typed with spaces
+    # ('zs @ qq.com', 'zs@qq .com', 'zhang san@163.com': lower-case pieces of it, removed later)
+    pieces = all(_PIECE.match(w) for w in words if w not in at)
+    if len(at) == 1 and not pieces and at[0].strip(_AROUND)[:1] != "@" and at[0].strip(_AROUND)[-1:] != "@":
+        text = at[0]
     return _LABEL.sub("", text.strip(_AROUND)).strip(_AROUND)
 
 

@@ -27,7 +27,7 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
     for title in prefixes:
         if core.endswith(title) and len(core) > len(title):
             rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name
-            if len(rest) >= 2 and _CJK_NAME.match(rest):
+            if len(rest) >= 2 and _CJK_NAME.match(rest) and rest not in compound:   # 欧阳先生: a family name
                 _, given, family = split_cjk(rest, compound, ())
                 return name, given, family
             return name, None, rest

@@ -122,8 +122,12 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
 # 'ext'/'x'/'#', Excel's '1.38E+10' and digits of any script can be held); a list separator between two runs of
 # seven digits or more marks a list (089/1234567 is one German number). Such a cell's first number is read, with its extension.
 _NOTE = r"[^\p{Nd} +\-().·/#xXeEtTnsio,;|]"
-_LIST = r"(?:\d[ \-().·]*){7,}[/,;|]\s*\+?(?:\d[ \-().·]*){7,}"
-_FIRST_NUMBER = r"(?P<v>\+?\d[\d \-().·]{5,}\d(?:\s*(?i:ext\.?|extension|x|#)\s*\d{1,6})?)"
+# a slash between numbers only after a whole one (ten digits or more: 089/1234567 and +49 (0)6221/1234567 are
+# one number each); a comma, semicolon or bar after seven
+_LIST = (r"(?:\d[ \-().·]*){10,}/\s*\+?(?:\d[ \-().·]*){7,}"
+         r"|(?:\d[ \-().·]*){7,}[,;|]\s*\+?(?:\d[ \-().·]*){7,}")
+_FIRST_OF_LIST = r"^\s*(?P<v>[^/,;|]*\d)"
+_FIRST_NUMBER = r"(?P<v>\+?\d[\d \-().·/]{5,}\d(?:\s*(?i:ext\.?|extension|x|#)\s*\d{1,6})?)"
 # A CN landline with its extension after a second dash (0755-26888888-8001).
 _DASH_EXTENSION = r"^(0\d{2,3}-\d{7,8})-(\d{1,5})$"
 
@@ -131,9 +135,11 @@ _DASH_EXTENSION = r"^(0\d{2,3}-\d{7,8})-(\d{1,5})$"
 def first_number(raw: pd.Series) -> pd.Series:
     """The number a phone cell means: its first number where it holds more (a list, a note, labels), and a
     dash-written extension as an extension; other cells as they are. Vectorised (Arrow, RE2)."""
-    text = to_arrow(raw)
+    text = to_arrow(raw.where(raw.isna(), raw.astype(str)))
+    listed = matches(text, _LIST)
+    text = pc.if_else(pa.array(listed), _group(text, _FIRST_OF_LIST), text)   # the list's first number
     first = _group(text, _FIRST_NUMBER)
-    more = pa.array((matches(text, _NOTE) | matches(text, _LIST)) & pc.is_valid(first).to_numpy(zero_copy_only=False))
+    more = pa.array(matches(text, _NOTE) & pc.is_valid(first).to_numpy(zero_copy_only=False))
     text = pc.if_else(more, first, text)
     text = pc.replace_substring_regex(text, _DASH_EXTENSION, "\\1 ext. \\2")
     return to_series(text, raw.index)

@@ -11,6 +11,7 @@ from pipelines.standardize.names import standardize_name
     (("欧阳娜娜", None, None), ("欧阳娜娜", "娜娜", "欧阳")),
     (("司马懿", None, None), ("司马懿", "懿", "司马")),
     (("王先生", None, None), ("王先生", None, "王")),
+    (("欧阳先生", None, None), ("欧阳先生", None, "欧阳")),
     (("Smith, John", None, None), ("Smith, John", "John", "Smith")),
     (("Dr. Mary Ann Lee", None, None), ("Dr. Mary Ann Lee", "Mary Ann", "Lee")),
     ((None, "小明", "王"), ("王小明", "小明", "王")),
@@ -51,6 +52,12 @@ def test_names(rules, key, expected):
     ("深圳市南山区南山大道1号", "广东省", "深圳市", "南山区", "南山大道1号", False),   # a street named after it
     ("吉林市船营区", "吉林省", "吉林市", "船营区", None, False),       # the city named like its province, alone
     ("100020 北京市朝阳区建国路1号", "北京市", "北京市", "朝阳区", "建国路1号", False),   # a postcode before it
+    # places named after a division are not repeats of it, nor a city alone
+    ("北京市北京大学", "北京市", "北京市", None, "北京大学", False),
+    ("广东省深圳市深圳湾1号", "广东省", "深圳市", None, "深圳湾1号", False),
+    ("北京市朝阳区北京市第八十中学", "北京市", "北京市", "朝阳区", "北京市第八十中学", False),
+    ("南京东路100号", None, None, None, "南京东路100号", False),
+    ("厦门大学", None, None, None, "厦门大学", False),
 ])
 def test_addresses(rules, text, province, city, district, street, ambiguous):
     std = rules.standardization
@@ -126,10 +133,10 @@ def test_chinese_dates_with_two_digit_years_and_half_day_words(rules):
 
     from pipelines.standardize.dates import parse_timestamps
 
-    values = ["12年3月5日", "85年7月1日", "2024/03/05 下午3:30", "2024/03/05 上午10:30", "2024年3月5日 晚上8:05"]
+    values = ["12年3月5日", "85年7月1日", "2024/03/05 下午3:30", "2024/03/05 凌晨3:30", "2024年3月5日 晚上8:05"]
     parsed, bad = parse_timestamps(pd.Series(values), rules.standardization.date_formats, False, (20000, 73051))
     assert [str(t) for t in parsed] == ["2012-03-05 00:00:00", "1985-07-01 00:00:00", "2024-03-05 15:30:00",
-                                        "2024-03-05 10:30:00", "2024-03-05 20:05:00"]
+                                        "2024-03-05 03:30:00", "2024-03-05 20:05:00"]
     assert not bad.any()
 
 
@@ -150,6 +157,7 @@ def test_gender_spellings_of_other_languages_and_salesforce(rules):
     (("阿卜杜拉·艾则孜", None, None), ("阿卜杜拉·艾则孜", "阿卜杜拉", "艾则孜")),
     (("王小明先生", None, None), ("王小明先生", "小明", "王")),
     (("王先生", None, None), ("王先生", None, "王")),
+    (("欧阳先生", None, None), ("欧阳先生", None, "欧阳")),
     (("北京华信科技有限公司", None, None), ("北京华信科技有限公司", None, None)),   # a company, not a person
     (("Acme Corp", None, None), ("Acme Corp", None, None)),
     (("Anne Co", None, None), ("Anne Co", "Anne", "Co")),     # Co is a family name too
@@ -174,7 +182,8 @@ def test_excel_serials_of_older_birth_dates_and_time_fractions(rules):
 
 
 @pytest.mark.parametrize("text, district", [("深圳龙华区民治大道1号", "龙华区"), ("成都市新津区五津街道", "新津区"),
-                                            ("杭州临平区", "临平区"), ("海口龙华区", "龙华区")])
+                                            ("杭州临平区", "临平区"), ("海口龙华区", "龙华区"),
+                                            ("福建省福州市长乐市航城街道1号", "长乐区"), ("云南省昆明市晋宁县", "晋宁区")])
 def test_districts_set_up_after_the_shipped_list_are_read(rules, text, district):
     """rules: addresses.divisions_added (深圳 龙华区 2016, 成都 新津区 2020 replacing 新津县); 海口's own 龙华区 stays."""
     std = rules.standardization

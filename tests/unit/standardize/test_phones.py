@@ -108,3 +108,13 @@ def test_00_is_read_as_plus_in_a_region_that_dials_another_prefix():
     """Most of the world dials 00 abroad: 0044 7911 123456 in a US source is +44 7911 123456 (US dials 011)."""
     assert standardize_phone(("00447911123456", "US"))[:2] == ("+447911123456", True)
     assert standardize_phone(("011447911123456", "US"))[:2] == ("+447911123456", True)
+
+
+@pytest.mark.parametrize("cell, region, expected", [
+    ("+49 (0)6221/1234567", "DE", "+4962211234567"),   # one German number written with a slash
+    ("0049 6221/1234567", "DE", "+4962211234567"),
+    ("089/1234567 privat", "DE", "+49891234567"),      # a note after it
+    ("138 0013 8000/139 0013 9000", "CN", "+8613800138000"),
+])
+def test_a_slash_inside_a_number_is_not_a_list(cell, region, expected):
+    assert standardize_phones(pd.Series([cell]), pd.Series([region]))["phone"].tolist() == [expected]

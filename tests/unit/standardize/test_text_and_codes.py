@@ -128,3 +128,10 @@ def test_an_email_cell_with_words_labels_or_punctuation_gives_its_address(cell):
     from pipelines.standardize.emails import standardize_email
 
     assert standardize_email(cell) == ("zs@qq.com", True)
+
+
+@pytest.mark.parametrize("cell, expected", [("zs@qq .com", "zs@qq.com"), ("zhang san@163.com", "zhangsan@163.com")])
+def test_an_address_typed_with_spaces_is_joined_not_cut(cell, expected):
+    from pipelines.standardize.emails import standardize_email
+
+    assert standardize_email(cell) == (expected, True)
