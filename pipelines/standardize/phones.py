@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 import pyarrow as pa
@@ -135,14 +136,24 @@ _DASH_EXTENSION = r"^(0\d{2,3}-\d{7,8})-(\d{1,5})$"
 def first_number(raw: pd.Series) -> pd.Series:
     """The number a phone cell means: its first number where it holds more (a list, a note, labels), and a
     dash-written extension as an extension; other cells as they are. Vectorised (Arrow, RE2)."""
-    text = to_arrow(raw.where(raw.isna(), raw.astype(str)))
-    listed = matches(text, _LIST)
-    text = pc.if_else(pa.array(listed), _group(text, _FIRST_OF_LIST), text)   # the list's first number
-    first = _group(text, _FIRST_NUMBER)
-    more = pa.array(matches(text, _NOTE) & pc.is_valid(first).to_numpy(zero_copy_only=False))
-    text = pc.if_else(more, first, text)
-    text = pc.replace_substring_regex(text, _DASH_EXTENSION, "\\1 ext. \\2")
-    return to_series(text, raw.index)
+    try:
+        text = to_arrow(raw)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):   # not text (a caller's numbers): read as written
+        text = to_arrow(raw.where(raw.isna(), raw.astype(str)))
+    # only the cells that may hold more than a number go through the costlier patterns
+    todo = np.flatnonzero(matches(text, _NOTE) | matches(text, "[/,;|]") | matches(text, _DASH_EXTENSION))
+    if not len(todo):
+        return raw
+    cells = text.take(pa.array(todo))
+    listed = pa.array(matches(cells, _LIST))
+    cells = pc.if_else(listed, _group(cells, _FIRST_OF_LIST), cells)   # the list's first number
+    first = _group(cells, _FIRST_NUMBER)
+    more = pa.array(matches(cells, _NOTE) & pc.is_valid(first).to_numpy(zero_copy_only=False))
+    cells = pc.if_else(more, first, cells)
+    cells = pc.replace_substring_regex(cells, _DASH_EXTENSION, "\\1 ext. \\2")
+    out = raw.astype(object).copy()
+    out.iloc[todo] = cells.to_numpy(zero_copy_only=False)
+    return out
 
 
 def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
