@@ -5,6 +5,8 @@ from typing import Callable
 
 import pandas as pd
 
+from pipelines.standardize.arrow_text import matches, to_arrow
+
 DATE_FIELDS = ("created_at", "updated_at", "last_activity_at")
 
 
@@ -19,7 +21,8 @@ def _missing_record_id(f: pd.DataFrame) -> pd.Series:
 def _rounded_record_id(f: pd.DataFrame) -> pd.Series:
     """An id a spreadsheet showed in scientific notation (1.23457E+11) lost its last digits: it may be another
     record's, so the row cannot be told apart or traced."""
-    rounded = f["source_record_id"].str.fullmatch(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+", na=False)
+    ids = f["source_record_id"]
+    rounded = pd.Series(matches(to_arrow(ids), r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"), index=ids.index)   # RE2
     return ~rounded | f["parse_error"].notna()
 
 
