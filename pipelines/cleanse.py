@@ -228,8 +228,7 @@ def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred
     candidates = inferred & f["phone"].notna() & region.ne(default)
     if not candidates.any():
         return numbers
-    digits = phones.first_number(f.loc[candidates, "phone"]).str.replace(r"[\s\-().]", "", regex=True)
-    cn_mobile = digits.str.fullmatch(phones.CN_MOBILE) & region[candidates].eq("CN")
+    cn_mobile = phones.national_cn_mobile(f.loc[candidates, "phone"]) & region[candidates].eq("CN")
     retry = candidates & (~numbers["phone_valid"].astype(bool) | cn_mobile.reindex(f.index, fill_value=False))
     if not retry.any():
         return numbers

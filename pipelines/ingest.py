@@ -108,10 +108,12 @@ def _salesforce_18(column: str) -> str:
 def _closest_headers(missing: list[str], headers: list[str]) -> str:
     """A hint naming the file's headers closest to the missing ones ('LastName': the file has 'Last Name', as a
     Salesforce report labels it), for a mapping in sources.yaml; headers only, never a value."""
-    folded = {re.sub(r"[\s_\-.]", "", h.casefold()): h for h in headers}
+    def fold(header: str) -> str:
+        return re.sub(r"[\s_\-.]", "", header.casefold())
+    folded = {fold(h): h for h in headers}
     close = []
     for column in missing:
-        found = difflib.get_close_matches(re.sub(r"[\s_\-.]", "", column.casefold()), list(folded), n=1, cutoff=0.75)
+        found = difflib.get_close_matches(fold(column), list(folded), n=1, cutoff=0.75)
         if found:
             close.append(f"{column}: the file has '{folded[found[0]]}'")
     return ("; closest headers: " + ", ".join(close) + " (a report or another export layout? map them in "

@@ -17,6 +17,15 @@ HISTORY = ["old_id", "new_id", "change", "reason"]
 Taken = Callable[[list[str]], set[str]]
 
 
+def record_id_sql(column: str) -> str:
+    """new_id in SQL: the id a record (a cluster's seed) gets, before a clash's '-n' (the first ID_STEM
+    characters of any id)."""
+    return f"'CM-' || sha256({column})[:12]"
+
+
+ID_STEM = 15
+
+
 def new_id(seed: str, taken: Taken) -> str:
     """CM- plus a hash of the cluster's earliest record: the same data always yields the same id. taken says
     which of some ids are in use already; a clash (48 bits of hash) gets a counter."""
@@ -35,7 +44,7 @@ def _new_ids(seeds: np.ndarray, taken: Taken) -> list[str]:
     if len(seeds):
         with duckdb.connect() as con:
             con.register("seeds", pa.table({"n": np.arange(len(seeds)), "seed": pa.array(seeds, pa.large_string())}))
-            hashed = con.execute("select 'CM-' || sha256(seed)[:12] from seeds order by n").fetchall()
+            hashed = con.execute(f"select {record_id_sql('seed')} from seeds order by n").fetchall()
     ids = [h[0] for h in hashed]
     clash = pd.Series(ids, dtype=object)
     clash = (clash.duplicated() | clash.isin(taken(ids))).to_numpy()
@@ -82,11 +91,11 @@ def assign_ids(clusters: pd.Series, first_seen: pd.Series, previous: pd.Series, 
             from records group by cluster""")
         # each old id's origin: the record whose hash it is (new_id's seed; a clash's '-n' aside), else the
         # earliest record that carried it
-        con.execute("""create table winners as
+        con.execute(f"""create table winners as
             select previous, arg_min(cluster, struct_pack(s := not seed, f := seen)) as cluster,
                    min(struct_pack(s := not seed, f := seen)).f as origin
             from (select previous, cluster, first_seen || ' ' || uid as seen,
-                         'CM-' || sha256(uid)[:12] = left(previous, 15) as seed
+                         {record_id_sql('uid')} = left(previous, {ID_STEM}) as seed
                   from records where previous is not null)
             group by previous""")
         con.execute("""create table survivors as

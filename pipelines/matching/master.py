@@ -20,7 +20,7 @@ from pipelines.matching import model, records, scoring
 from pipelines.matching.clusters import cluster
 from pipelines.matching.decisions import Decisions, load_decisions
 from pipelines.matching.golden import golden_sql
-from pipelines.matching.ids import assign_ids
+from pipelines.matching.ids import ID_STEM, assign_ids, record_id_sql
 from pipelines.rules import Matching, Survivorship
 from pipelines.warehouse.store import scattered_transaction, sql, transaction
 
@@ -91,7 +91,7 @@ def _origins(con: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, str]:
         return {}
     rows = con.execute(f"""select o.master_id, min(r.unique_id)
         from (select unnest(?::varchar[]) as master_id) as o
-        join {RECORDS} as r on 'CM-' || sha256(r.unique_id)[:12] = left(o.master_id, 15)
+        join {RECORDS} as r on {record_id_sql('r.unique_id')} = left(o.master_id, {ID_STEM})
         group by o.master_id""", [sorted(ids)]).fetchall()
     return dict(rows)
 

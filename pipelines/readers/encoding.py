@@ -97,9 +97,7 @@ def _gbk_passing_for_utf8(data: bytes, text: str) -> bool:
     UTF-8 by chance (郑伟 in GBK reads as 'ΰ,֣'). So judged when every non-ASCII character is one GBK pairs
     become, none is Chinese, and the bytes read as GB18030 are mostly common Chinese characters."""
     wide = _NON_ASCII.findall(text[:_SAMPLE])
-    if not wide or not all(_GBK_AS_UTF8.match(c) or "\u0080" <= c <= "\u07ff" for c in wide):
-        return False
-    if not any(_GBK_AS_UTF8.match(c) for c in wide):
+    if not wide or max(wide) > "\u07ff" or not any(_GBK_AS_UTF8.match(c) for c in wide):
         return False
     sample = b"\n".join(line for line in data[:_SAMPLE].split(b"\n") if _HIGH.search(line))
     return _mostly_common_chinese(sample, "gb18030")

@@ -192,15 +192,15 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
     return alone or (None, None, 0, False)
 
 
-def _skip_repeat(gaz: Gazetteer, text: str, pos: int, division: Division | None, short: bool = True) -> int:
+def _skip_repeat(gaz: Gazetteer, text: str, pos: int, division: Division | None) -> int:
     """Past the division's name written again at pos (北京市北京市朝阳区; 北京 北京 朝阳区 from province and city
-    columns): its full name, or with short a short form not starting a street (北京路 is a street)."""
+    columns): its full name, or a short form a division under it follows (not 北京大学 after 北京市)."""
     while division is not None:
-        for name in gaz.forms.get(division.code, (division.name,)) if short else (division.name,):
+        for name in gaz.forms.get(division.code, (division.name,)):
             after = pos + len(name)
             if len(name) >= 2 and text.startswith(name, pos) and (
                     name == division.name or after == len(text)
-                    or _match(gaz, text, after, division.code)[0] is not None):   # not 北京大学 after 北京市
+                    or _match(gaz, text, after, division.code)[0] is not None):
                 pos = after
                 break
         else:
@@ -237,7 +237,7 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
     text without separators; the street is the rest of the text as written (3-1201, Science Park Rd. 5)."""
     kept = [i for i, ch in enumerate(text) if ch not in _SEPARATORS]
     compact = "".join(text[i] for i in kept)
-    start = len(_POSTCODE.match(compact).group(0)) if _POSTCODE.match(compact) else 0   # 100020 北京市…
+    start = postcode.end() if (postcode := _POSTCODE.match(compact)) else 0   # 100020 北京市…
     start += next((len(p) for p in _COUNTRY_PREFIXES if compact.startswith(p, start) and len(compact) > start + len(p)),
                   0)
     city = district = None
@@ -327,8 +327,7 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         done = filled()
         done["address_cn"] = chinese & done["province"].notna()
         # the country the division list places the address in: Hong Kong, Macau and Taiwan are their own
-        done["address_country"] = done["province"].map(_OWN_COUNTRY).where(done["address_cn"], None)
-        done.loc[done["address_cn"] & done["address_country"].isna(), "address_country"] = "CN"
+        done["address_country"] = done["province"].map(_OWN_COUNTRY).fillna("CN").where(done["address_cn"], None)
         # text the parser places nowhere (Singapore + 乌节路1号, 香港 …) keeps its columns as they were given
         unplaced = chinese & done["province"].isna()
         done.loc[unplaced, parts] = as_given.loc[unplaced[chinese].to_numpy()].to_numpy()

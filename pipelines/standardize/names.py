@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable
 
 import pandas as pd
@@ -57,9 +57,16 @@ def is_organisation(name: str | None, words: tuple[str, ...]) -> bool:
     last word of a Latin-letter name, the end of a Chinese one)."""
     if not name or not words:
         return False
+    endings, last_words = _organisation_words(words)
     text = name.strip().casefold()
-    last = text.split()[-1].strip(",") if text.split() else ""
-    return any(text.endswith(w) if is_cjk(w) else last == w for w in words)
+    split = text.split()
+    return text.endswith(endings) or bool(split) and split[-1].strip(",") in last_words
+
+
+@lru_cache(maxsize=8)
+def _organisation_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words split once per process (not per name): Chinese endings, and last words of a Latin-letter name."""
+    return tuple(w for w in words if is_cjk(w)), frozenset(w for w in words if not is_cjk(w))
 
 
 def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple[str, ...] = (),

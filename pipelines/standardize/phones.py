@@ -71,8 +71,7 @@ def _candidates(text: str, region: str) -> list[str]:
     return out
 
 
-CN_MOBILE = r"1[3-9]\d{9}"   # a national CN mobile number, as written without separators
-_CN_MOBILE = f"^{CN_MOBILE}$"
+_CN_MOBILE = r"^1[3-9]\d{9}$"
 # '1' and a NANPA number (area code and exchange not starting with 0 or 1): in a CN row such a value may be a
 # US number that lost its '+', which the direct call finds; it is not keyed as a CN mobile.
 _NANPA_WITH_1 = r"^1[2-9]\d\d[2-9]\d{6}$"
@@ -120,8 +119,8 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
 
 # A cell holding more than a number: a list of them (138…/139…, 138…，139…), a note (13800138000(微信), 138 0013
 # 8000 张先生) or labels (电话:010-12345678 手机:138…). A character no number holds marks a note (an extension's
-# 'ext'/'x'/'#', Excel's '1.38E+10' and digits of any script can be held); a list separator between two runs of
-# seven digits or more marks a list (089/1234567 is one German number). Such a cell's first number is read, with its extension.
+# 'ext'/'x'/'#', Excel's '1.38E+10' and digits of any script can be held); a list separator between two whole
+# numbers marks a list (see _LIST). Such a cell's first number is read, with its extension.
 _NOTE = r"[^\p{Nd} +\-().·/#xXeEtTnsio,;|]"
 # a slash between numbers only after a whole one (ten digits or more: 089/1234567 and +49 (0)6221/1234567 are
 # one number each); a comma, semicolon or bar after seven
@@ -154,6 +153,12 @@ def first_number(raw: pd.Series) -> pd.Series:
     out = raw.astype(object).copy()
     out.iloc[todo] = cells.to_numpy(zero_copy_only=False)
     return out
+
+
+def national_cn_mobile(raw: pd.Series) -> pd.Series:
+    """Whether each cell's number is written as a national CN mobile (138 0013 8000: eleven digits, 13-19…)."""
+    text = to_arrow(first_number(raw).astype(object))
+    return pd.Series(matches(pc.replace_substring_regex(text, _SEPARATORS_RE, ""), _CN_MOBILE), index=raw.index)
 
 
 def _validity(number: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
@@ -219,5 +224,6 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
     pending = None
     if present.any():
         keys = phone_keys(raw[present], region[present])
-        pending = map_distinct_rows_later(keys, standardize_phone, FIELDS, apply=cached("phone", VERSION, store, FIELDS, FLAGS))
+        pending = map_distinct_rows_later(keys, standardize_phone, FIELDS,
+                                          apply=cached("phone", VERSION, store, FIELDS, FLAGS))
     return filled_later(out, present, pending, FIELDS, FLAGS)
