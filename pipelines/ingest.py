@@ -64,17 +64,18 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
         for j, col in enumerate(cols[1:], start=1):  # a second phone column is kept when the first one won
             before = ", ".join(_field_value(field, c) for c in cols[:j])
             extra_entries.append((col, f"case when coalesce({before}) is not null then {_clean(col)} end"))
-    if source.record_id:
-        used.add(by_key[header_key(source.record_id)])
+    id_header = next((by_key[header_key(h)] for h in source.record_id_headers() if header_key(h) in by_key), None)
+    if id_header:
+        used.add(id_header)
     extra_entries += [(h, _clean(h)) for h in headers if h not in used]
     # the JSON object of the non-empty values, written as text: concat_ws skips the null members (a quarter
     # of the cost of building a map of them and converting it)
     members = ", ".join(f"case when {v} is not null then {literal(json.dumps(k, ensure_ascii=False) + ':')} "
                         f"|| to_json({v}) end" for k, v in extra_entries)
     extra = f"('{{' || concat_ws(',', {members}) || '}}')::json" if extra_entries else "'{}'::json"
-    if source.record_id:
+    if id_header:
         # a numeric id a spreadsheet wrote as a float (8102.0) is the id 8102
-        column = _unmarked(_clean(by_key[header_key(source.record_id)]))
+        column = _unmarked(_clean(id_header))
         record_id = f"regexp_replace({column}, '^([0-9]+)\\.0+$', '\\1')"
     else:
         parts = f" || {SEP} || ".join(f"coalesce({_field_value(f, by_key[header_key(c)])}, '')"
@@ -105,27 +106,28 @@ def _salesforce_18(column: str) -> str:
             f"else {column} end")
 
 
-def _closest_headers(missing: list[str], headers: list[str]) -> str:
-    """A hint naming the file's headers closest to the missing ones ('LastName': the file has 'Last Name', as a
-    Salesforce report labels it), for a mapping in sources.yaml; headers only, never a value."""
+def _closest_headers(missing: list[tuple[str, ...]], headers: list[str]) -> str:
+    """A hint naming the file's headers closest to the missing ones ('LastName': the file has 'Last_Name'), for a
+    mapping in sources.yaml; headers only, never a value. missing: each column's accepted headers."""
     def fold(header: str) -> str:
         return re.sub(r"[\s_\-.]", "", header.casefold())
     folded = {fold(h): h for h in headers}
     close = []
-    for column in missing:
-        found = difflib.get_close_matches(fold(column), list(folded), n=1, cutoff=0.75)
+    for options in missing:
+        found = [f for c in options for f in difflib.get_close_matches(fold(c), list(folded), n=1, cutoff=0.75)]
         if found:
-            close.append(f"{column}: the file has '{folded[found[0]]}'")
+            close.append(f"{options[0]}: the file has '{folded[found[0]]}'")
     return ("; closest headers: " + ", ".join(close) + " (a report or another export layout? map them in "
             "sources.yaml)") if close else ""
 
 
 def check_columns(path: Path, table: RawTable, source: Source) -> None:
     present = {header_key(h) for h in table.headers}
-    needed = list(source.required_columns) + ([source.record_id] if source.record_id else [])
-    missing = [c for c in dict.fromkeys(needed) if header_key(c) not in present]
-    if not missing:
+    absent = [options for options in dict.fromkeys(source.required_headers())
+              if not any(header_key(c) in present for c in options)]
+    if not absent:
         return
+    missing = [" or ".join(options) for options in absent]
     sheets = "".join("; " + n for n in table.notes if n.startswith("sheet "))
     if not present & {header_key(c) for c in _expected_headers(source)}:
         raise FileError(path, None, f"missing required column(s) {', '.join(missing)}: no header row, none of the "
@@ -133,7 +135,7 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
                                     f"header_row in sources.yaml if the header is further down){sheets}")
     raise FileError(path, table.header_line or None,
                     f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns"
-                    f"{sheets}){_closest_headers(missing, table.headers)}")
+                    f"{sheets}){_closest_headers(absent, table.headers)}")
 
 
 def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:
@@ -145,7 +147,7 @@ def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) ->
 
 
 def _expected_headers(source: Source) -> set[str]:
-    return {c for cols in source.columns.values() for c in cols} | set(source.required_columns)
+    return {c for cols in source.columns.values() for c in cols} | {c for cs in source.required_headers() for c in cs}
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
@@ -158,7 +160,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
                                         f"'{', '.join(patterns)}' (to read this one, add its pattern to the source's "
                                         "file_pattern, with format: auto, or deliver the export as the source reads it)")
         table = read_file(path, source.format, encoding=source.encoding, delimiter=source.delimiter,
-                          sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source))
+                          sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source),
+                          footer_lines=source.footer_lines)
         check_columns(path, table, source)
         frame = map_file(con, table, source)
     except FileError as exc:

@@ -164,14 +164,27 @@ class Source:
     delimiter: str
     sheet: str | int
     header_row: int | None
-    record_id: str | None
+    record_id: str | tuple[str, ...] | None   # the id's header, or its headers in several export layouts
     surrogate_key: list[str]
     phone_region: str
     date_formats: list[str]
     day_first: bool
-    required_columns: list[str]
+    required_columns: list[str | tuple[str, ...]]   # a tuple: any one of these headers (several export layouts)
     columns: dict[str, list[str]]
     record_id_format: str | None = None   # salesforce: 15-character ids written in their 18-character form
+    footer_lines: list[str] = field(default_factory=list)   # patterns of the lines an export ends with
+
+    def record_id_headers(self) -> tuple[str, ...]:
+        """The headers the record id is read from, in order (the first one a file has); () when none."""
+        if not self.record_id:
+            return ()
+        return (self.record_id,) if isinstance(self.record_id, str) else tuple(self.record_id)
+
+    def required_headers(self) -> list[tuple[str, ...]]:
+        """Each column a file must have, as its accepted headers (one of them is enough), the record id's
+        included."""
+        needed = [(c,) if isinstance(c, str) else tuple(c) for c in self.required_columns]
+        return needed + ([self.record_id_headers()] if self.record_id else [])
 
 
 RECORD_ID_FORMATS = ("salesforce",)
@@ -245,7 +258,7 @@ class Rules:
 _SOURCE_KEYS = {
     "description", "file_pattern", "format", "encoding", "delimiter", "sheet", "record_id",
     "surrogate_key", "phone_region", "date_formats", "day_first", "required_columns", "columns", "trust",
-    "header_row", "record_id_format",
+    "header_row", "record_id_format", "footer_lines",
 }
 
 
@@ -297,15 +310,45 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         delimiter=delimiter,
         sheet=sheet,
         header_row=None if header_row in (None, "auto") else _row(doc, keys + ("header_row",), header_row),
-        record_id=_text(doc, keys + ("record_id",), record_id),
+        record_id=_headers(doc, keys + ("record_id",), record_id),
         surrogate_key=surrogate,
         phone_region=region,
         date_formats=_date_formats(doc, keys + ("date_formats",), raw.get("date_formats")),
         day_first=_flag(doc, keys + ("day_first",), raw.get("day_first"), False),
-        required_columns=_str_list(doc, keys + ("required_columns",), raw.get("required_columns")),
+        required_columns=_required(doc, keys + ("required_columns",), raw.get("required_columns")),
         columns=columns,
         record_id_format=_record_id_format(doc, keys + ("record_id_format",), raw.get("record_id_format")),
+        footer_lines=_patterns(doc, keys + ("footer_lines",), raw.get("footer_lines")),
     )
+
+
+def _headers(doc: _Doc, keys: tuple, value: Any) -> str | tuple[str, ...] | None:
+    """A header, or a list of them (the same column in several export layouts of one product)."""
+    if isinstance(value, list):
+        headers = tuple(_required_text(doc, keys, v) for v in value)
+        if not headers:
+            raise doc.fail(keys, "give the header (or the headers of the export layouts)")
+        return headers
+    return _text(doc, keys, value)
+
+
+def _required(doc: _Doc, keys: tuple, value: Any) -> list[str | tuple[str, ...]]:
+    """required_columns: headers, an entry a list of headers when any one of them will do."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        value = [value]
+    return [_headers(doc, keys, v) for v in value]
+
+
+def _patterns(doc: _Doc, keys: tuple, value: Any) -> list[str]:
+    patterns = _str_list(doc, keys, value)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise doc.fail(keys, f"'{pattern}' is not a regular expression: {exc}") from None
+    return patterns
 
 
 def _file_pattern(doc: _Doc, keys: tuple, value: Any) -> str | tuple[str, ...]:

@@ -229,7 +229,7 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
             return None
     keep = ~_blank_rows(table)
     parts = [_with_lines(table.filter(keep), headers, numbers[keep])] if keep.any() else []
-    bad_lines, bad_errors = [], []
+    bad_lines, bad_errors, bad_rows = [], [], []
     for number, line in invalid:
         line = line[:-1] if line.endswith("\r") else line
         if '"' in line:
@@ -241,21 +241,27 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
                 return None
             if not any(f.strip() for f in fields):
                 continue
-            count = len(fields)
         else:
             if not line.replace(delim, "").strip():
                 continue
-            count = line.count(delim) + 1
-        if count == width:  # Arrow and the csv module disagree on this line: leave the file to _exact_read
+            fields = line.split(delim)
+        if len(fields) == width:  # Arrow and the csv module disagree on this line: leave the file to _exact_read
             return None
         bad_lines.append(number)
-        bad_errors.append(f"{count} fields where the header has {width}")
+        bad_errors.append(f"{len(fields)} fields where the header has {width}")
+        bad_rows.append(short_row(fields, width))
     if bad_lines:
-        parts.append(frame_from_rows(headers, [[None] * width for _ in bad_lines], bad_lines, bad_errors))
+        parts.append(frame_from_rows(headers, bad_rows, bad_lines, bad_errors))
     if not parts:
         return None
     table = pa.concat_tables(parts)
     return table.take(pc.sort_indices(table.column(LINE))) if len(parts) > 1 else table
+
+
+def short_row(fields: list[str], width: int) -> list[str | None]:
+    """The cells of a row with the wrong number of fields: a lone field is kept in the first column (a title or
+    a report's footer line, which base.drop_footer recognises); the fields of other such rows cannot be placed."""
+    return [fields[0]] + [None] * (width - 1) if len(fields) == 1 and width else [None] * width
 
 
 def _preamble(text: str, delim: str) -> list[list[str]]:
@@ -345,7 +351,7 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
     for line, row, err in records[h + 1:]:
         if err is None and len(row) != width:
             err = f"{len(row)} fields where the header has {width}"
-        rows.append(row if err is None else [None] * width)
+        rows.append(row if err is None else short_row(row or [], width))
         lines.append(line)
         errors.append(err)
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), header_line, notes)

@@ -49,14 +49,16 @@ def test_a_bad_date_format_names_file_line_and_format(tmp_path, rules):
     ("    day_first: false\n", '    day_first: "no"\n', "sources.salesforce.day_first: expected true or false"),
     ("    encoding: auto\n", "    encoding: utf9\n", "sources.salesforce.encoding: unknown encoding 'utf9'"),
     ("    delimiter: auto\n", "    delimiter: ';;'\n", "sources.salesforce.delimiter: a delimiter is one character"),
-    ("    record_id: Id\n", "    record_id: [Record Id, Id]\n", "sources.salesforce.record_id: expected one text"),
-    ("    record_id: Id\n", "    record_id: Id\n    header_row: second\n",
+    ("    record_id: [Id, Contact ID]\n", "    record_id: {Id: 1}\n", "sources.salesforce.record_id: expected one text"),
+    ("    footer_lines: ['^Confidential", "    footer_lines: ['(unclosed', '^Confidential",
+     "sources.salesforce.footer_lines: '(unclosed' is not a regular expression"),
+    ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    header_row: second\n",
      "sources.salesforce.header_row: expected a whole number"),
-    ("    record_id: Id\n", "    record_id: Id\n    trust: 99\n", "ranked for survivorship in survivorship.yaml"),
-    ("    record_id: Id\n", "    record_id: Id\n    header_row: 0\n", "rows are numbered from 1"),
+    ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    trust: 99\n", "ranked for survivorship in survivorship.yaml"),
+    ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    header_row: 0\n", "rows are numbered from 1"),
     ('    file_pattern: "*.csv"\n', "    file_pattern:\n", "sources.salesforce.file_pattern: give a value"),
-    ("      full_name: Name\n", "      full_name:\n", "sources.salesforce.columns.full_name: give the header"),
-    ("    record_id: Id\n", "    record_id: Id\n    record_id: Contact ID\n", "key 'record_id' is given twice"),
+    ("      full_name: [Name, Full Name]\n", "      full_name:\n", "sources.salesforce.columns.full_name: give the header"),
+    ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    record_id: Contact ID\n", "key 'record_id' is given twice"),
 ])
 def test_a_mistyped_source_value_fails_at_load_naming_file_line_and_key(tmp_path, rules, old, new, said):
     folder = tmp_path / "rules"
