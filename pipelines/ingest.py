@@ -83,7 +83,7 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
         parts = parts or "''"
         record_id = (f"case when \"__error\" is null then 'sk-' || substr(sha256({literal(source.name)} || {SEP} || "
                      f"{parts}), 1, 20) end")
-    final_id = _salesforce_18("record_id") if source.record_id_format == "salesforce" else "record_id"
+    final_id = salesforce_18("record_id") if source.record_id_format == "salesforce" else "record_id"
     return sql("map_source_columns").format(
         fields=",\n        ".join(fields), extra=extra, record_id=record_id, final_id=final_id,
         surrogate="false" if source.record_id else "true",
@@ -93,7 +93,7 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
 _SALESFORCE_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
-def _salesforce_18(column: str) -> str:
+def salesforce_18(column: str) -> str:
     """A Salesforce id in its 18-character form: a 15-character id (reports, the UI, formulas) gets the three
     characters that encode the case of its letters, as Salesforce computes them, so 0035g00000A1b2c and
     0035g00000A1b2cAAB are one record."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.ingest import salesforce_18
 from pipelines.matching import model, records, scoring
 from pipelines.matching.clusters import cluster
 from pipelines.matching.decisions import Decisions, load_decisions
@@ -130,6 +131,20 @@ def _unapplied(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> list[str
     out += [f"must_link {a} {b} contradicts a cannot_link of the same pair: they are kept apart"
             for a, b in decisions.must_link if frozenset((a, b)) in apart]
     return out
+
+
+def _salesforce_ids(con: duckdb.DuckDBPyConnection, decisions: Decisions, sources: frozenset[str]) -> Decisions:
+    """The pairs with a record of a source keeping Salesforce ids (record_id_format: salesforce) named by its
+    15-character id (the UI's, a report's) naming it by its 18-character one, as ingest writes it."""
+    named = sorted({r for pairs in (decisions.must_link, decisions.cannot_link) for pair in pairs for r in pair
+                    if r.split(":", 1)[0] in sources})
+    if not named:
+        return decisions
+    rid = "substr(r, strpos(r, ':') + 1)"
+    wide = dict(con.execute(f"select r, split_part(r, ':', 1) || ':' || {salesforce_18(rid)} "
+                            "from unnest(?::varchar[]) as t(r)", [named]).fetchall())
+    return replace(decisions, must_link=[(wide.get(a, a), wide.get(b, b)) for a, b in decisions.must_link],
+                   cannot_link=[(wide.get(a, a), wide.get(b, b)) for a, b in decisions.cannot_link])
 
 
 def _register_decisions(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> None:
@@ -372,7 +387,7 @@ def _score(con: duckdb.DuckDBPyConnection, matching: Matching, model_path: Path,
 
 def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorship: Survivorship,
                   model_path: Path, decisions_path: Path, now: dt.datetime | None = None,
-                  full: bool = False) -> MasterResult:
+                  full: bool = False, salesforce_sources: frozenset[str] = frozenset()) -> MasterResult:
     """Match customers_clean into customer masters. Incremental unless full: only new or changed records (and
     the masters they touch) are scored, against every record, and only touched masters are rebuilt. Both give
     the same clusters; full is the explicit rebuild, and what a backfill gets (records.backfilled)."""
@@ -386,7 +401,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
         trained = True
     version = fingerprint(model_path, matching)
     merged_into = _merged_into(con)
-    loaded = load_decisions(decisions_path)
+    loaded = _salesforce_ids(con, load_decisions(decisions_path), salesforce_sources)
     origins = _origins(con, {m for m, _f, _v in loaded.overrides})
     last_masters = _xref_masters(con, set(origins.values()))
     decisions: Decisions = _current_overrides(

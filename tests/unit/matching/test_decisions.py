@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 
-from pipelines.matching.decisions import load_decisions, override_text, record_decision, typed_override
+from pipelines.matching.decisions import Decisions, load_decisions, override_text, record_decision, typed_override
+from pipelines.matching.master import _salesforce_ids
 from pipelines.rules import RulesError
 
 
@@ -48,3 +50,14 @@ def test_a_value_that_reads_as_a_formula_is_quoted_in_the_file_and_read_back_as_
     # a steward's own value that starts with a quote keeps it
     record_decision(path, "override", master_id="CM-2", field_name="company", value="'Quoted' Ltd")
     assert load_decisions(path).overrides[1] == ("CM-2", "company", "'Quoted' Ltd")
+
+
+def test_fifteen_character_salesforce_ids_in_decisions_name_the_18_character_records():
+    con = duckdb.connect()
+    decisions = Decisions(must_link=[("salesforce:0035g00000A1b2c", "hubspot:0035g00000A1b2c")],
+                          cannot_link=[("salesforce:0035g00000A1b2cAAB", "salesforce:003000000000001")])
+    out = _salesforce_ids(con, decisions, frozenset({"salesforce"}))
+    # the same 18-character form ingest gives (tests/unit/readers/test_export_layouts.py), other sources as named
+    assert out.must_link == [("salesforce:0035g00000A1b2cAAB", "hubspot:0035g00000A1b2c")]
+    assert out.cannot_link == [("salesforce:0035g00000A1b2cAAB", "salesforce:003000000000001AAA")]
+    assert _salesforce_ids(con, decisions, frozenset()) == decisions
