@@ -140,9 +140,11 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     width = len(headers)
     uncomputed = uncomputed_formulas(path, ws.name)
     rows, lines, errors = [], [], []
-    for i in nonempty:
+    # a row of formulas alone reads as empty: it is a row all the same (an error, below)
+    formula_rows = {r - 1 for r in uncomputed if r - 1 > h_index}
+    for i in sorted(formula_rows.union(nonempty)):
         if i > h_index:
-            row = cells[i]
+            row = cells[i] if i < len(cells) else []
             rows.append((row + [None] * width)[:width])
             lines.append(i + 1)
             cell = uncomputed.get(i + 1)

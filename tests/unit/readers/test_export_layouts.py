@@ -89,3 +89,20 @@ def test_a_file_with_neither_layouts_id_names_both_headers_and_the_closest_one(t
     assert "missing required column(s) Id or Contact ID, LastName or Last Name" in error
     assert "LastName: the file has 'Last_Name'" in error and "Id: the file has 'Contact_Id'" in error
     assert "0035g00000A1b2c" not in error and "Doe" not in error   # headers only, never a value
+
+
+def test_a_record_above_the_footer_stays_a_row_however_malformed(tmp_path):
+    """Only one-field lines can be a CSV's footer: a record with too many fields, one with a single filled cell
+    (delimiters and all) or an id alone stays a row, and the footer below it is still dropped."""
+    path = tmp_path / "r.csv"
+    path.write_text('"Contact ID","First Name","Last Name","Email"\n'
+                    '"0035g00000M0001","Ann","Lee","ann@example.com"\n'
+                    '"0035g00000M0002","Ben","Kim, Jr","ben@example.com","extra"\n'
+                    ',,"Orphan",\n'
+                    '"0035g00000M0003",,,\n'
+                    '\n"Acme Inc"\n"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."\n'
+                    '"Confidential Information - Do Not Distribute"\n', encoding="utf-8")
+    table = read_file(path, "csv", expected={"Contact ID"}, footer_lines=PATTERNS)
+    assert table.frame[LINE].to_pylist() == [2, 3, 4, 5]
+    assert table.frame["__error"].to_pylist()[1] == "5 fields where the header has 4"
+    assert "footer: lines 7-9 not read (the export's footer, not records)" in table.notes

@@ -228,3 +228,19 @@ def test_a_small_gbk_file_that_happens_to_be_valid_utf8_is_read_as_gbk():
     for text in ("José,Müller,Łódź\n", "Ολγα,Иван\n", "שרה,محمد\n", "Nguyễn Văn\n", "1,Trương,Tâm\n2,Dương,Vân\n",
                  "Zhāng Xiǎo\n"):
         assert detect(text.encode("utf-8")) == "utf-8"
+
+
+def test_a_row_of_formulas_alone_is_an_error_row_not_lost(tmp_path):
+    """calamine reads such a row as empty; it is a row of the export all the same (nothing is lost)."""
+    from pipelines.readers.excel import read_xlsx
+
+    wb = Workbook()
+    wb.active.append(["Record ID", "First Name", "Email"])
+    wb.active.append([301, "Ann", "ann@example.com"])
+    wb.active.append(["=A2+1", "=B2", "=C2"])
+    wb.active.append([None, None, '=CONCATENATE("x","@example.com")'])
+    wb.save(tmp_path / "f.xlsx")
+    table = read_xlsx(tmp_path / "f.xlsx", 0, None, {"Record ID"}).frame
+    assert table[LINE].to_pylist() == [2, 3, 4]
+    errors = table["__error"].to_pylist()
+    assert errors[0] is None and errors[1].startswith("cell A3 holds a formula") and errors[2].startswith("cell C4")
