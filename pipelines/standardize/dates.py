@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 from dateutil import parser as dateutil_parser
+from dateutil.parser import UnknownTimezoneWarning
 
 _CJK_DATE = re.compile(r"(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
@@ -15,14 +17,18 @@ _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _NO_YEAR = dt.datetime(1, 1, 1)
 
 
-def _without_year(text: str, day_first: bool) -> bool:
-    """Whether a value pandas' mixed reader parsed has no year: dateutil, under it, takes the missing year and
-    month from today ('10:30', an Excel time cell, becomes today at 10:30), so a rerun on another day would
-    read another date. Such a value is unparseable."""
-    try:
-        return dateutil_parser.parse(text, default=_NO_YEAR, dayfirst=day_first).year == 1
-    except (ValueError, OverflowError):
-        return False
+def _unreadable(text: str, day_first: bool) -> bool:
+    """Whether a value pandas' mixed reader parsed is no date after all. Without a year: dateutil, under it, takes
+    the missing year and month from today ('10:30', an Excel time cell, becomes today at 10:30), so a rerun on
+    another day would read another date. With a word it took for an unknown time zone ('2026-11-01 10:00 WANG':
+    initials, a name) and dropped: the value is not the date it reads as."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            no_year = dateutil_parser.parse(text, default=_NO_YEAR, dayfirst=day_first).year == 1
+        except (ValueError, OverflowError):
+            return False
+    return no_year or any(issubclass(w.category, UnknownTimezoneWarning) for w in caught)
 
 
 def _year(digits: str) -> str:
@@ -76,10 +82,12 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
             parsed[epoch.index] = pd.to_datetime(epoch, unit="ms")
         rest = number[~number].index
         if len(rest):
-            parsed[rest] = pd.to_datetime(prepared[rest], errors="coerce", dayfirst=day_first, format="mixed",
-                                          utc=True).dt.tz_localize(None)
+            with warnings.catch_warnings():   # their messages quote the value (PII): never printed
+                warnings.simplefilter("ignore")
+                parsed[rest] = pd.to_datetime(prepared[rest], errors="coerce", dayfirst=day_first, format="mixed",
+                                              utc=True).dt.tz_localize(None)
             read = [i for i in rest if pd.notna(parsed[i])]
-            parsed[[i for i in read if _without_year(prepared[i], day_first)]] = pd.NaT
+            parsed[[i for i in read if _unreadable(prepared[i], day_first)]] = pd.NaT
     position = uniques.get_indexer(raw)
     values = parsed.to_numpy(dtype="datetime64[ns]")
     out = pd.Series(np.where(position >= 0, values[np.maximum(position, 0)], np.datetime64("NaT")),

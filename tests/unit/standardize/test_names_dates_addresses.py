@@ -190,3 +190,17 @@ def test_districts_set_up_after_the_shipped_list_are_read(rules, text, district)
     gaz = build_gazetteer(tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())),
                           tuple(sorted(std.address_divisions_added.items())))
     assert parse_address(text, gaz)[2] == district
+
+
+def test_a_word_after_a_time_is_no_time_zone_and_no_value_reaches_the_console(rules, recwarn, capfd):
+    """'10:00 WANG' (initials, a name after the time) is not a date pandas may read by dropping the word; its
+    warnings, which quote the value, are never shown."""
+    std = rules.standardization
+    raw = pd.Series(["2026-11-01 10:00 WANG", "1990-01-01 10:00 JOHNS", "2026-11-01 10:00 UTC",
+                     "2026-11-01T10:00:00+08:00"])
+    parsed, bad = parse_timestamps(raw, std.date_formats, False, (std.excel_date_min, std.excel_date_max))
+    assert bad.tolist() == [True, True, False, False]
+    assert parsed[2] == pd.Timestamp("2026-11-01 10:00") and parsed[3] == pd.Timestamp("2026-11-01 02:00")
+    assert not [w for w in recwarn if "WANG" in str(w.message) or "JOHNS" in str(w.message)]
+    out, err = capfd.readouterr()
+    assert "WANG" not in out + err and "JOHNS" not in out + err
