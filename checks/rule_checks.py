@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from pipelines.standardize.arrow_text import matches, to_arrow
@@ -27,9 +28,14 @@ def _rounded_record_id(f: pd.DataFrame) -> pd.Series:
 
 
 def _duplicate_record_id(f: pd.DataFrame) -> pd.Series:
+    """Of the copies of one record id, the last one that is a record (read whole, with an identity) is kept:
+    a later copy the other rules quarantine (an emptied row, a broken line) does not push the record out of
+    customers_clean. When no copy is one, the last is kept, and its own rule quarantines it."""
     keyed = f["source_record_id"].notna()
-    later_copy = f.duplicated(subset=["source_system", "source_record_id"], keep="last")
-    return ~(keyed & later_copy)
+    usable = (f["parse_error"].isna() & _no_identity(f)).to_numpy(bool)
+    rank = pd.Series(usable.astype(np.int64) * len(f) + np.arange(len(f)), index=f.index)
+    best = rank.groupby([f["source_system"], f["source_record_id"]], sort=False, dropna=False).transform("max")
+    return ~keyed | rank.eq(best)
 
 
 def _summary_row(f: pd.DataFrame) -> pd.Series:

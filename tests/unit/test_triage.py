@@ -39,3 +39,24 @@ def test_no_failures():
                           "index": pd.Series(dtype="int64")})
     out = triage(empty, RULES, pd.RangeIndex(2))
     assert out.quarantined.empty and out.flags.tolist() == [[], []] and out.flagged.empty
+
+
+def test_the_copy_of_a_record_kept_is_the_last_one_that_is_a_record():
+    """A later copy that is emptied (no name, phone or email) or broken does not push the record out of
+    customers_clean; with no usable copy the last is kept (and its own rule quarantines it)."""
+    import pandas as pd
+
+    from checks.rule_checks import RULE_CHECKS
+
+    f = pd.DataFrame({
+        "source_system": ["sf"] * 6 + ["hs"],
+        "source_record_id": ["A", "A", "B", "B", "C", None, "A"],
+        "parse_error": [None, None, None, "broken quoting", None, None, None],
+        "full_name": ["Ann Lee", None, "Ben", None, "Cy", None, None],
+        "phone_valid": [False, False, False, False, False, True, False],
+        "email_valid": [False, False, False, False, False, False, False],
+    })
+    passes = RULE_CHECKS["duplicate_record_id"](f).tolist()
+    assert passes == [True, False, True, False, True, True, True]
+    both_empty = f.assign(full_name=None)
+    assert RULE_CHECKS["duplicate_record_id"](both_empty).tolist()[:2] == [False, True]
