@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from charset_normalizer import from_bytes
 
-from pipelines.readers.base import FileError
+from pipelines.readers.base import LINE_BREAK, FileError
 
 # Detected legacy Chinese codecs are all subsets of GB18030, which decodes every one of them.
 _WIDEN = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "hz": "gb18030", "big5hkscs": "big5"}
@@ -23,8 +23,10 @@ _HIGH = re.compile(rb"[\x80-\xff]")
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+def _line_of(data: bytes, offset: int, codec: str) -> int:
+    """The physical line of a byte offset: the line breaks (CRLF, CR, LF) of the text before it, read in its
+    codec (a UTF-16 character's byte may be 0x0A without being a line break)."""
+    return len(LINE_BREAK.findall(data[:offset].decode(codec, errors="replace"))) + 1
 
 
 def detect(data: bytes) -> str:
@@ -193,7 +195,7 @@ def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
     except UnicodeDecodeError as exc:
         damaged = utf8_damage(data) if encoding == "auto" and codec == "utf-8-sig" else None
         if not damaged:
-            raise FileError(path, _line_of(data, exc.start),
+            raise FileError(path, _line_of(data, exc.start, codec),
                             f"bytes not valid {codec} (byte offset {exc.start}); set the source's encoding") from None
     except LookupError:
         raise FileError(path, None, f"unknown encoding '{codec}'") from None

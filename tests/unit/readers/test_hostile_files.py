@@ -424,3 +424,23 @@ def test_a_source_exporting_csv_or_xlsx_reads_both(tmp_path):
     assert sorted(r["source_record_id"] for r in result.raw.to_pylist()) == ["101", "102"]
     rejected = result.files[result.files["status"] == "rejected"]["error"].tolist()
     assert len(rejected) == 1 and "contacts.pdf" in rejected[0] and "file_pattern" in rejected[0]
+
+
+def test_an_encoding_error_names_the_physical_line_whatever_the_line_ends_and_codec(tmp_path):
+    """Line breaks are counted in the decoded text: CR-only line ends count, and a UTF-16 character whose byte
+    is 0x0A (上 is U+4E0A) is no line break."""
+    import pytest
+
+    from pipelines.readers.base import FileError
+
+    utf16 = tmp_path / "u16.csv"
+    rows = "".join(f'"00{i}","上海市{i}","x{i}@example.com"\r\n' for i in range(5))
+    utf16.write_bytes(("\ufeffId,LastName,Email\r\n" + rows).encode("utf-16-le") + b"\x00\xd8")
+    with pytest.raises(FileError) as err:
+        read_file(utf16, "csv", encoding="utf-16")
+    assert err.value.line == 7
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(b'Id,LastName,Email\r"1","Li","a@x.org"\r"2","Wang","b@x.org"\r"3","Ren\xe9","c@x.org"\r')
+    with pytest.raises(FileError) as err:
+        read_file(cr, "csv", encoding="utf-8")
+    assert err.value.line == 4
