@@ -81,7 +81,11 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
             obj = json.loads(line, object_pairs_hook=_Object)
             if not isinstance(obj, _Object):
                 raise ValueError("not a JSON object")
-            records.append(_columns(obj))
+            record = _columns(obj)
+            if "\\ud" in line.lower() and not _encodable(record):
+                raise ValueError("a character cut in half (a lone UTF-16 surrogate escape such as \\ud83d: the "
+                                 "exporter truncated an emoji or a rare character)")
+            records.append(record)
             errors.append(None)
         except ValueError as exc:
             records.append([])
@@ -104,6 +108,19 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
             row[at[column]] = _text(value)
         rows.append(row)
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), 0, [f"encoding {codec}"])
+
+
+def _encodable(record: list) -> bool:
+    """Whether a record's keys and values are text UTF-8 can hold: JSON may escape half a character."""
+    try:
+        for _column, key, value in record:
+            key.encode("utf-8")
+            text = _text(value)
+            if text is not None:
+                text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_exact(kind: pa.DataType) -> bool:

@@ -444,3 +444,15 @@ def test_an_encoding_error_names_the_physical_line_whatever_the_line_ends_and_co
     with pytest.raises(FileError) as err:
         read_file(cr, "csv", encoding="utf-8")
     assert err.value.line == 4
+
+
+def test_a_json_line_with_half_a_character_is_its_own_error_not_the_files(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id":"s1","last_name":"Lee","email":"ann@example.com"}\n'
+                    '{"id":"s2","last_name":"Ben \\ud83d","email":"ben@example.com"}\n'
+                    '{"id":"s3","last_name":"Kim \\ud83d\\ude00","email":"kim@example.com"}\n', encoding="utf-8")
+    table = read_file(path, "jsonl")
+    assert table.frame[LINE].to_pylist() == [1, 2, 3]
+    errors = table.frame["__error"].to_pylist()
+    assert errors[0] is None and "character cut in half" in errors[1] and errors[2] is None
+    assert table.frame["last_name"].to_pylist()[2] == "Kim \U0001F600"
