@@ -48,13 +48,22 @@ def sniff_delimiter(sample: str) -> str:
 HEADER_SEARCH = 30
 
 
-def naming_row(rows: list[list[str | None]], expected: set[str]) -> int | None:
-    """Index of the first of the first HEADER_SEARCH rows that names a mapped column, or None."""
+def naming_count(rows: list[list[str | None]], expected: set[str]) -> tuple[int | None, int]:
+    """(index, count): the first of the first HEADER_SEARCH rows naming the most mapped columns, and how many it
+    names; (None, 0) when none names one. Most, not first: a title or instructions row above the header
+    ('Email: the contact's e-mail') names one."""
     wanted = {header_key(e) for e in expected}
+    best, most = None, 0
     for i, row in enumerate(rows[:HEADER_SEARCH]):
-        if wanted & {header_key(c) for c in row if c is not None}:
-            return i
-    return None
+        named = len(wanted & {header_key(c) for c in row if c is not None})
+        if named > most:
+            best, most = i, named
+    return best, most
+
+
+def naming_row(rows: list[list[str | None]], expected: set[str]) -> int | None:
+    """Index of the row among the first HEADER_SEARCH rows that names the most mapped columns, or None."""
+    return naming_count(rows, expected)[0]
 
 
 def fit_width(header: list[str], rows: list[list[str]]) -> list[str]:

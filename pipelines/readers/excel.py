@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 from python_calamine import CalamineWorkbook
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.delimited import HEADER_SEARCH, find_header, naming_row
+from pipelines.readers.delimited import HEADER_SEARCH, find_header, naming_count
 
 
 def cell_text(value: object) -> str | None:
@@ -30,24 +30,27 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _names_a_column(grid: list[list], expected: set[str]) -> bool:
-    return naming_row([[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH]], expected) is not None
+def _named(grid: list[list], expected: set[str]) -> int:
+    """How many mapped columns the sheet's header row (the first rows' best) names."""
+    return naming_count([[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH]], expected)[1]
 
 
 def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_row: int | None):
-    """The configured sheet; when that is the default (the first, header row found by name) and it names none
-    of the mapped columns, the first sheet that does (exports often open with a cover or summary sheet)."""
+    """The configured sheet; when that is the default (the first, header row found by name), the first of the
+    sheets naming the most mapped columns (exports often open with a cover, summary or instructions sheet, which
+    may name a column or two)."""
     if isinstance(sheet, str):
         return book.get_sheet_by_name(sheet)
     first = book.get_sheet_by_index(sheet)
-    if sheet != 0 or header_row is not None or not expected or _names_a_column(
-            first.to_python(nrows=HEADER_SEARCH), expected):
+    if sheet != 0 or header_row is not None or not expected or len(book.sheet_names) == 1:
         return first
+    best, most = first, _named(first.to_python(nrows=HEADER_SEARCH), expected)
     for index in range(1, len(book.sheet_names)):
         other = book.get_sheet_by_index(index)
-        if _names_a_column(other.to_python(nrows=HEADER_SEARCH), expected):
-            return other
-    return first
+        named = _named(other.to_python(nrows=HEADER_SEARCH), expected)
+        if named > most:
+            best, most = other, named
+    return best
 
 
 def _what_it_is(path: Path) -> str:

@@ -244,3 +244,22 @@ def test_a_row_of_formulas_alone_is_an_error_row_not_lost(tmp_path):
     assert table[LINE].to_pylist() == [2, 3, 4]
     errors = table["__error"].to_pylist()
     assert errors[0] is None and errors[1].startswith("cell A3 holds a formula") and errors[2].startswith("cell C4")
+
+
+def test_an_instructions_sheet_naming_a_column_loses_to_the_sheet_of_records(tmp_path):
+    """The header is the row naming the most mapped columns, on the sheet naming the most: an instructions sheet
+    ('Email | the contact's e-mail') and an instructions row above the header name one."""
+    wb = Workbook()
+    wb.active.title = "Instructions"
+    wb.active.append(["Column", "Meaning"])
+    wb.active.append(["Email", "the contact's e-mail"])
+    data = wb.create_sheet("Contacts")
+    data.append(["Email: the contact's e-mail address, one per row"])
+    data.append(["Email"])
+    data.append(["Record ID", "First Name", "Email"])
+    data.append([301, "Ann", "ann@example.com"])
+    wb.save(tmp_path / "h.xlsx")
+    table = read_file(tmp_path / "h.xlsx", "xlsx", expected={"Record ID", "First Name", "Email"})
+    assert table.header_line == 3 and table.frame["First Name"].to_pylist() == ["Ann"]
+    assert table.frame[LINE].to_pylist() == [4]
+    assert table.notes[0].startswith("sheet Contacts")
