@@ -36,6 +36,9 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")   # NUL and other C0 controls: no part of a column's name
+
+
 def unique_headers(headers: list[str]) -> list[str]:
     """Blank headers become column_N, repeated ones get __2, __3 so no column is lost. Repeats are found
     ignoring case (DuckDB's column names are case-insensitive), and a header spelled like one of the reader's
@@ -43,7 +46,7 @@ def unique_headers(headers: list[str]) -> list[str]:
     taken = {LINE, ERROR}
     out = []
     for i, h in enumerate(headers, start=1):
-        h = (h or "").strip() or f"column_{i}"
+        h = _CONTROL.sub("", h or "").strip() or f"column_{i}"
         name, n = h, 1
         while name.casefold() in taken:
             n += 1

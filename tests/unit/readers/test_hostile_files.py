@@ -456,3 +456,10 @@ def test_a_json_line_with_half_a_character_is_its_own_error_not_the_files(tmp_pa
     errors = table.frame["__error"].to_pylist()
     assert errors[0] is None and "character cut in half" in errors[1] and errors[2] is None
     assert table.frame["last_name"].to_pylist()[2] == "Kim \U0001F600"
+
+
+def test_a_nul_in_a_header_is_no_part_of_its_name(tmp_path, rules):
+    _land(tmp_path, "nul.csv", 'Id,LastName,Email,No\x00te\n"P1","Li","li@example.com","vip"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"]
+    assert json.loads(result.raw.to_pylist()[0]["extra"]) == {"Note": "vip"}
