@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import sys
 import unicodedata
 from pathlib import Path
@@ -13,6 +14,52 @@ from pipelines.settings import REPO_ROOT, load_settings
 
 # Stage errors are summarised by this command; Dagster's own console log would print tracebacks.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# Which process on which machine ran a run: a run whose process is gone (kill -9, a power cut) is released
+PID_TAG, HOST_TAG = "crm-quality/pid", "crm-quality/host"
+
+
+def run_tags() -> dict[str, str]:
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process
+        return True
+    return True
+
+
+def _instance():
+    """The Dagster instance, the runs dead processes left behind released first."""
+    from dagster import DagsterInstance
+
+    instance = DagsterInstance.get()
+    for run_id in release_dead_runs(instance):
+        print(f"run {run_id} was left running by a crm-quality process that is gone (killed?): marked failed, "
+              "its hold on the warehouse released", file=sys.stderr)
+    return instance
+
+
+def release_dead_runs(instance) -> list[str]:
+    """Runs this command started on this machine whose process is gone: left STARTED, they keep their slot of
+    the warehouse pool (one writer at a time), and every later run would wait for it forever. Each is marked
+    failed and its slots freed; their ids are returned. Runs the Dagster UI launched are its daemon's to watch."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    released = []
+    running = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED],
+                                                   tags={HOST_TAG: socket.gethostname()}))
+    for dead in running:
+        pid = dead.tags.get(PID_TAG, "")
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(dead, message=f"the crm-quality process that ran it (pid {pid}) is gone")
+        instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
+        released.append(dead.run_id)
+    return released
 
 
 def dagster_home() -> None:
@@ -115,7 +162,7 @@ def _run_masters(instance, materialize, full: bool = False) -> bool:
           "customer_xref, match_review ...", flush=True)
     config = {**QUIET_LOGS, "ops": {"customer_master_tables": {"config": {"full_rebuild": full}}}}
     result = materialize(MASTER_ASSETS + MASTER_CHECKS, resources=default_resources(), instance=instance,
-                         raise_on_error=False, run_config=config)
+                         raise_on_error=False, run_config=config, tags=run_tags())
     _print_failures(result)
     for event in result.get_asset_materialization_events():
         unapplied = event.materialization.metadata.get("unapplied_decisions")
@@ -150,19 +197,19 @@ def _master_summary(warehouse: Path) -> None:
 
 def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> int:
     dagster_home()
-    from dagster import DagsterInstance, materialize
+    from dagster import materialize
 
     from pipelines.defs.assets import NIGHTLY_ASSETS
     from pipelines.defs.checks import NIGHTLY_CHECKS
     from pipelines.defs.resources import default_resources
 
     settings = load_settings()
-    instance = DagsterInstance.get()
+    instance = _instance()
     failed, run_ids = [], []
     for i, date in enumerate(dates, start=1):
         print(f"[{i}/{len(dates)}] {date}: raw_customers -> customers_clean + quarantine -> pipeline_runs", flush=True)
         result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=date, resources=default_resources(),
-                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
         run_ids.append(result.run_id)
         _print_failures(result)
         if not result.success:
@@ -373,7 +420,7 @@ def _run_reports(instance, materialize, dates: list[str]) -> list[str]:
     failed = []
     for date in dates:
         result = materialize(REPORT_ASSETS, partition_key=date, resources={**default_resources(), **report_resources()},
-                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS)
+                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
         for event in result.all_events:
             if event.is_step_failure:
                 print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}",
@@ -402,9 +449,9 @@ def report_command(args, parser) -> int:
         print(f"the warehouse has no run of night {args.date}", file=sys.stderr)
         return 1
     dagster_home()
-    from dagster import DagsterInstance, materialize
+    from dagster import materialize
 
-    failed = _run_reports(DagsterInstance.get(), materialize, [args.date])
+    failed = _run_reports(_instance(), materialize, [args.date])
     return 1 if failed else 0
 
 
