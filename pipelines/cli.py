@@ -249,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _main(argv)
+    except (FileNotFoundError, FileExistsError, NotADirectoryError, PermissionError) as exc:
+        # a folder of the settings that cannot be made or written (CRM_WAREHOUSE under a file, /proc)
+        print(f"crm-quality: {exc.strerror or type(exc).__name__}: {exc.filename or ''}", file=sys.stderr)
+        return 1
     except duckdb.IOException as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         held = "lock" in first.lower()
@@ -309,6 +313,11 @@ def _main(argv: list[str] | None = None) -> int:
     if args.date:
         if _bad_night(args.date):
             return 2
+        if not Path(settings.landing).is_dir():
+            print(f"the landing folder {settings.landing} does not exist (CRM_LANDING)", file=sys.stderr)
+            return 1
+        if not any(Path(settings.landing).glob(f"*/{args.date}/*")):
+            print(f"nothing landed for {args.date} in {settings.landing}", file=sys.stderr)
         return run([args.date], masters=not args.no_masters, full_rebuild=args.full_rebuild)
     folders = landed_folders(settings.landing)
     if not folders:

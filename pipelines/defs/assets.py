@@ -3,7 +3,8 @@
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dagster import (AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, asset, multi_asset)
+from dagster import (AssetExecutionContext, AssetKey, AssetSpec, Config, Failure, MaterializeResult, asset,
+                     multi_asset)
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -36,6 +37,8 @@ def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pip
     files = result.files.assign(partition_date=context.partition_key, run_id=context.run.run_id)
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
+        if not len(files):
+            _refuse_to_empty(con, context.partition_key, pipeline.landing)
         replace_partition(con, context.partition_key, {"raw_customers": raw, "ingest_files": files})
     rejected = files[files["status"] == "rejected"] if len(files) else files
     for error in rejected.get("error", []):
@@ -44,6 +47,15 @@ def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pip
         "dagster/row_count": len(raw) if result.raw is None else raw.num_rows, "files_read": int(len(files) - len(rejected)),
         "files_rejected": int(len(rejected)),
     })
+
+
+def _refuse_to_empty(con, night: str, landing: str) -> None:
+    """A night with no file landed (a moved or unmounted landing folder, a rerun before the files are back) would
+    replace the night's rows with nothing, and its customers would leave the masters: refused."""
+    held = con.execute("select count(*) from raw_customers where partition_date = ?", [night]).fetchone()[0]
+    if held:
+        raise Failure(description=f"no file landed for {night} under {landing}, and the warehouse holds {held} rows "
+                                  "of that night: a run would delete them. Land the night's files again and rerun it.")
 
 
 @multi_asset(

@@ -47,6 +47,16 @@ def test_run_one_night_prints_summary(small_landing, tmp_path):
         del os.environ["CRM_MODEL"]
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))["comparisons"]
+    # a rerun with the night's files gone (a moved or unmounted landing folder) deletes nothing
+    proc = cli(["run", "--date", "2026-11-21"], tmp_path, tmp_path / "no-landing")
+    assert proc.returncode == 1 and "the landing folder" in proc.stderr and "does not exist" in proc.stderr
+    (tmp_path / "empty-landing").mkdir()
+    proc = cli(["run", "--date", "2026-11-21"], tmp_path, tmp_path / "empty-landing")
+    assert proc.returncode == 1 and "nothing landed for 2026-11-21" in proc.stderr, proc.stderr
+    assert "a run would delete them" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    assert con.execute("select count(*) from customer_xref").fetchone()[0] == clean
+    con.close()
 
 
 def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
@@ -61,6 +71,13 @@ def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
             line = proc.stderr.strip()  # one line, no traceback
             assert proc.returncode == 2 and "\n" not in line, (command, date, proc.stderr)
             assert line.startswith(f"crm-quality: --date {date} is not a nightly partition: {why}"), line
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    env = {**os.environ, "CRM_WAREHOUSE": str(tmp_path / "a-file" / "w.duckdb")}
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--date", "2026-11-21"], env={
+        **env, "CRM_LANDING": str(small_landing), "CRM_DAGSTER_STORAGE": str(tmp_path / "dagster"),
+        "CRM_DAGSTER_LOGS": str(tmp_path / "logs"), "DAGSTER_HOME": str(REPO)}, capture_output=True, text=True,
+        cwd=tmp_path, timeout=600)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     for home in (str(tmp_path / "no-such-folder"), "", "relative/folder"):
         env = {**os.environ, "DAGSTER_HOME": home, "CRM_LANDING": str(small_landing),
                "CRM_WAREHOUSE": str(tmp_path / "w.duckdb")}
