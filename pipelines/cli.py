@@ -143,6 +143,12 @@ def _print_failures(result) -> None:
         print(f"    {line}", file=sys.stderr)
 
 
+def _interrupted(result) -> bool:
+    """Whether a stage of the run was stopped by Ctrl-C (or SIGTERM): then the nights after it are not run."""
+    return any(event.is_step_failure and event.step_failure_data.error.cls_name == "DagsterExecutionInterruptedError"
+               for event in result.all_events)
+
+
 def _print_blocked(result, night: str) -> None:
     """What a night stopped by a blocking check leaves behind, and how to go on."""
     from pipelines.defs.checks import blocked_by
@@ -215,6 +221,10 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
         if not result.success:
             _print_blocked(result, date)
             failed.append(date)
+            if _interrupted(result):
+                rest = dates[i:]
+                print("interrupted" + (f": {', '.join(rest)} not run" if rest else ""), file=sys.stderr)
+                return 130
     print(f"\n{'night':<12}{'source':<14}{'rows in':>9}{'clean':>9}{'quarant.':>10}{'files rejected':>16}")
     for night, source, rows_in, clean, quarantined, rejected, unbalanced in _summary(settings.warehouse, run_ids):
         note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
