@@ -1,6 +1,7 @@
 """Resources: the DuckDB warehouse and where the landing and rules folders are."""
 from __future__ import annotations
 
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +72,8 @@ class WarehouseResource(DuckDBResource):
         # for about two minutes (it takes every IOException for a lock), then fails the stage
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+            if Path(self.database).exists() and not os.access(self.database, os.W_OK):   # no lock: no retrying
+                raise duckdb.IOException(f"Permission denied: the warehouse {self.database} is read-only")
         with super().get_connection() as con:
             try:
                 yield con
