@@ -141,6 +141,7 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     h_index = nonempty[h] if header_row is None else header_row - 1
     headers = unique_headers(cells[h_index])
     width = len(headers)
+    merged = _fill_merged(ws, cells, h_index)
     uncomputed = uncomputed_formulas(path, ws.name)
     rows, lines, errors = [], [], []
     # a row of formulas alone reads as empty: it is a row all the same (an error, below)
@@ -153,5 +154,23 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
             cell = uncomputed.get(i + 1)
             errors.append(None if cell is None else f"cell {cell} holds a formula without a stored value (the file "
                                                     "was not saved by Excel): open it in Excel and save it")
-    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1,
-                    [f"sheet {ws.name} (of {', '.join(book.sheet_names)})"])
+    notes = [f"sheet {ws.name} (of {', '.join(book.sheet_names)})"]
+    notes += [f"{merged} merged cell range(s) below the header: each cell of a range read as its first"] if merged else []
+    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1, notes)
+
+
+def _fill_merged(ws, cells: list[list], h_index: int) -> int:
+    """Cells merged below the header (one 省市区 over three customers' rows) hold their value in the first cell
+    only: every cell of such a range gets it, as a reader of the sheet sees it. Ranges in or above the header (a
+    title merged across the columns) are left. The number of ranges filled."""
+    filled = 0
+    for (top, left), (bottom, right) in ws.merged_cell_ranges or []:
+        if top <= h_index or top >= len(cells) or left >= len(cells[top]):
+            continue
+        value = cells[top][left]
+        for r in range(top, min(bottom, len(cells) - 1) + 1):
+            row = cells[r]
+            for c in range(left, min(right, len(row) - 1) + 1):
+                row[c] = value
+        filled += 1
+    return filled

@@ -263,3 +263,19 @@ def test_an_instructions_sheet_naming_a_column_loses_to_the_sheet_of_records(tmp
     assert table.header_line == 3 and table.frame["First Name"].to_pylist() == ["Ann"]
     assert table.frame[LINE].to_pylist() == [4]
     assert table.notes[0].startswith("sheet Contacts")
+
+
+def test_cells_merged_over_several_customers_rows_are_read_in_each_row(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户信息"])
+    ws.merge_cells("A1:C1")   # the title: left alone
+    ws.append(["客户名称", "省市区", "手机"])
+    ws.append(["张三", "北京市海淀区", "13800138000"])
+    ws.append(["李四", None, "13900139000"])
+    ws.append(["王五", None, "13700137000"])
+    ws.merge_cells("B3:B5")
+    wb.save(tmp_path / "m.xlsx")
+    table = read_file(tmp_path / "m.xlsx", "xlsx", expected={"客户名称", "省市区"})
+    assert table.header_line == 2 and table.frame["省市区"].to_pylist() == ["北京市海淀区"] * 3
+    assert "1 merged cell range(s) below the header" in "; ".join(table.notes)
