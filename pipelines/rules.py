@@ -5,7 +5,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import phonenumbers
@@ -322,14 +322,19 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     )
 
 
+def _one_or_several(doc: _Doc, keys: tuple, value: Any, empty: str, one: Callable) -> Any:
+    """A list of texts as a tuple (an empty list is an error saying `empty`), anything else read by `one`."""
+    if isinstance(value, list):
+        items = tuple(_required_text(doc, keys, v) for v in value)
+        if not items:
+            raise doc.fail(keys, empty)
+        return items
+    return one(doc, keys, value)
+
+
 def _headers(doc: _Doc, keys: tuple, value: Any) -> str | tuple[str, ...] | None:
     """A header, or a list of them (the same column in several export layouts of one product)."""
-    if isinstance(value, list):
-        headers = tuple(_required_text(doc, keys, v) for v in value)
-        if not headers:
-            raise doc.fail(keys, "give the header (or the headers of the export layouts)")
-        return headers
-    return _text(doc, keys, value)
+    return _one_or_several(doc, keys, value, "give the header (or the headers of the export layouts)", _text)
 
 
 def _required(doc: _Doc, keys: tuple, value: Any) -> list[str | tuple[str, ...]]:
@@ -352,12 +357,7 @@ def _patterns(doc: _Doc, keys: tuple, value: Any) -> list[str]:
 
 
 def _file_pattern(doc: _Doc, keys: tuple, value: Any) -> str | tuple[str, ...]:
-    if isinstance(value, list):
-        patterns = tuple(_required_text(doc, keys, v) for v in value)
-        if not patterns:
-            raise doc.fail(keys, "give a value: a glob such as *.csv, or a list of them")
-        return patterns
-    return _required_text(doc, keys, value)
+    return _one_or_several(doc, keys, value, "give a value: a glob such as *.csv, or a list of them", _required_text)
 
 
 def _record_id_format(doc: _Doc, keys: tuple, value: Any) -> str | None:
