@@ -37,8 +37,8 @@ def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pip
     files = result.files.assign(partition_date=context.partition_key, run_id=context.run.run_id)
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
-        if not len(files):
-            _refuse_to_empty(con, context.partition_key, pipeline.landing)
+        _refuse_to_empty(con, context.partition_key, pipeline.landing,
+                         set(files["source_system"]) if len(files) else set())
         replace_partition(con, context.partition_key, {"raw_customers": raw, "ingest_files": files})
     rejected = files[files["status"] == "rejected"] if len(files) else files
     for error in rejected.get("error", []):
@@ -49,13 +49,17 @@ def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pip
     })
 
 
-def _refuse_to_empty(con, night: str, landing: str) -> None:
-    """A night with no file landed (a moved or unmounted landing folder, a rerun before the files are back) would
-    replace the night's rows with nothing, and its customers would leave the masters: refused."""
-    held = con.execute("select count(*) from raw_customers where partition_date = ?", [night]).fetchone()[0]
-    if held:
-        raise Failure(description=f"no file landed for {night} under {landing}, and the warehouse holds {held} rows "
-                                  "of that night: a run would delete them. Land the night's files again and rerun it.")
+def _refuse_to_empty(con, night: str, landing: str, landed: set[str]) -> None:
+    """A source with no file landed for a night the warehouse holds rows of (a moved or unmounted landing folder,
+    a rerun before the files are back) would have that night's rows replaced with nothing, and its customers
+    would leave the masters: refused, naming the sources. A source that never delivered that night is fine."""
+    held = con.execute("select source_system, count(*) from raw_customers where partition_date = ? "
+                       "group by all order by 1", [night]).fetchall()
+    gone = [(source, rows) for source, rows in held if source not in landed]
+    if gone:
+        which = ", ".join(f"{source} ({rows} rows)" for source, rows in gone)
+        raise Failure(description=f"no file landed for {night} under {landing} from {which}, which the warehouse "
+                                  "holds rows of: a run would delete them. Land the night's files again and rerun it.")
 
 
 @multi_asset(

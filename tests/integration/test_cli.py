@@ -54,6 +54,11 @@ def test_run_one_night_prints_summary(small_landing, tmp_path):
     proc = cli(["run", "--date", "2026-11-21"], tmp_path, tmp_path / "empty-landing")
     assert proc.returncode == 1 and "nothing landed for 2026-11-21" in proc.stderr, proc.stderr
     assert "a run would delete them" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+    partial = tmp_path / "partial-landing"   # one source's folder of the night moved away
+    shutil.copytree(small_landing, partial)
+    shutil.rmtree(partial / "wukong" / "2026-11-21")
+    proc = cli(["run", "--date", "2026-11-21"], tmp_path, partial)
+    assert proc.returncode == 1 and "from wukong (" in proc.stdout + proc.stderr, proc.stderr
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("select count(*) from customer_xref").fetchone()[0] == clean
     con.close()
