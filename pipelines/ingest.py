@@ -64,7 +64,7 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
         for j, col in enumerate(cols[1:], start=1):  # a second phone column is kept when the first one won
             before = ", ".join(_field_value(field, c) for c in cols[:j])
             extra_entries.append((col, f"case when coalesce({before}) is not null then {_clean(col)} end"))
-    id_header = next((by_key[header_key(h)] for h in source.record_id_headers() if header_key(h) in by_key), None)
+    id_header = next((by_key[header_key(h)] for h in source.record_id if header_key(h) in by_key), None)
     if id_header:
         used.add(id_header)
     extra_entries += [(h, _clean(h)) for h in headers if h not in used]
@@ -154,10 +154,9 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
     entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
              "error": None, "notes": None, "columns": None}
     try:
-        patterns = (source.file_pattern,) if isinstance(source.file_pattern, str) else source.file_pattern
-        if not any(fnmatchcase(path.name.casefold(), p.casefold()) for p in patterns):  # CONTACTS.CSV is a *.csv
+        if not any(fnmatchcase(path.name.casefold(), p.casefold()) for p in source.file_pattern):  # CONTACTS.CSV: *.csv
             raise FileError(path, None, f"file name does not match the source's file_pattern "
-                                        f"'{', '.join(patterns)}' (to read this one, add its pattern to the source's "
+                                        f"'{', '.join(source.file_pattern)}' (to read this one, add its pattern to the source's "
                                         "file_pattern, with format: auto, or deliver the export as the source reads it)")
         table = read_file(path, source.format, encoding=source.encoding, delimiter=source.delimiter,
                           sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source),

@@ -158,33 +158,26 @@ def _date_formats(doc: _Doc, keys: tuple, value: Any) -> list[str]:
 class Source:
     name: str
     description: str
-    file_pattern: str | tuple[str, ...]   # one glob, or several (a product exporting CSV or XLSX)
+    file_pattern: tuple[str, ...]   # one glob or several (a product exporting CSV or XLSX)
     format: str
     encoding: str
     delimiter: str
     sheet: str | int
     header_row: int | None
-    record_id: str | tuple[str, ...] | None   # the id's header, or its headers in several export layouts
+    record_id: tuple[str, ...]   # the id's header, or its headers in several export layouts; () when none
     surrogate_key: list[str]
     phone_region: str
     date_formats: list[str]
     day_first: bool
-    required_columns: list[str | tuple[str, ...]]   # a tuple: any one of these headers (several export layouts)
+    required_columns: list[tuple[str, ...]]   # each column's headers: any one of them (several export layouts)
     columns: dict[str, list[str]]
     record_id_format: str | None = None   # salesforce: 15-character ids written in their 18-character form
     footer_lines: list[str] = field(default_factory=list)   # patterns of the lines an export ends with
 
-    def record_id_headers(self) -> tuple[str, ...]:
-        """The headers the record id is read from, in order (the first one a file has); () when none."""
-        if not self.record_id:
-            return ()
-        return (self.record_id,) if isinstance(self.record_id, str) else tuple(self.record_id)
-
     def required_headers(self) -> list[tuple[str, ...]]:
         """Each column a file must have, as its accepted headers (one of them is enough), the record id's
         included."""
-        needed = [(c,) if isinstance(c, str) else tuple(c) for c in self.required_columns]
-        return needed + ([self.record_id_headers()] if self.record_id else [])
+        return self.required_columns + ([self.record_id] if self.record_id else [])
 
 
 RECORD_ID_FORMATS = ("salesforce",)
@@ -322,22 +315,24 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     )
 
 
-def _one_or_several(doc: _Doc, keys: tuple, value: Any, empty: str, one: Callable) -> Any:
-    """A list of texts as a tuple (an empty list is an error saying `empty`), anything else read by `one`."""
+def _one_or_several(doc: _Doc, keys: tuple, value: Any, empty: str, one: Callable) -> tuple[str, ...]:
+    """A text or a list of texts, as a tuple (an empty list is an error saying `empty`); a single value is read
+    by `one` (None gives ())."""
     if isinstance(value, list):
         items = tuple(_required_text(doc, keys, v) for v in value)
         if not items:
             raise doc.fail(keys, empty)
         return items
-    return one(doc, keys, value)
+    single = one(doc, keys, value)
+    return () if single is None else (single,)
 
 
-def _headers(doc: _Doc, keys: tuple, value: Any) -> str | tuple[str, ...] | None:
-    """A header, or a list of them (the same column in several export layouts of one product)."""
+def _headers(doc: _Doc, keys: tuple, value: Any) -> tuple[str, ...]:
+    """A header, or a list of them (the same column in several export layouts of one product); () for none."""
     return _one_or_several(doc, keys, value, "give the header (or the headers of the export layouts)", _text)
 
 
-def _required(doc: _Doc, keys: tuple, value: Any) -> list[str | tuple[str, ...]]:
+def _required(doc: _Doc, keys: tuple, value: Any) -> list[tuple[str, ...]]:
     """required_columns: headers, an entry a list of headers when any one of them will do."""
     if value is None:
         return []
@@ -356,7 +351,7 @@ def _patterns(doc: _Doc, keys: tuple, value: Any) -> list[str]:
     return patterns
 
 
-def _file_pattern(doc: _Doc, keys: tuple, value: Any) -> str | tuple[str, ...]:
+def _file_pattern(doc: _Doc, keys: tuple, value: Any) -> tuple[str, ...]:
     return _one_or_several(doc, keys, value, "give a value: a glob such as *.csv, or a list of them", _required_text)
 
 

@@ -135,11 +135,13 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
     if not patterns or not table.num_rows or not raw.headers or fmt not in ("csv", "xlsx"):
         return raw
     tail = table.slice(max(0, table.num_rows - FOOTER_ROWS))
-    first = pc.utf8_trim_whitespace(tail.column(raw.headers[0]))
-    lone = pc.fill_null(pc.greater(pc.utf8_length(first), 0), False).to_numpy(zero_copy_only=False)
+
+    def filled(header: str) -> np.ndarray:
+        cells = pc.utf8_length(pc.utf8_trim_whitespace(tail.column(header)))
+        return pc.fill_null(pc.greater(cells, 0), False).to_numpy(zero_copy_only=False)
+    lone = filled(raw.headers[0])
     for h in raw.headers[1:]:
-        cells = pc.utf8_trim_whitespace(tail.column(h))
-        lone &= ~pc.fill_null(pc.greater(pc.utf8_length(cells), 0), False).to_numpy(zero_copy_only=False)
+        lone &= ~filled(h)
     if fmt == "csv":   # a one-field line: its error says so (delimited.short_row keeps the field)
         one_field = pc.fill_null(pc.starts_with(tail.column(ERROR), "1 fields where"), False)
         lone &= one_field.to_numpy(zero_copy_only=False)
