@@ -44,6 +44,8 @@ def _one(key: tuple) -> tuple[str | None, bool]:
 _LABEL = re.compile(r"^[^@]*[:：]\s*")
 _PIECE = re.compile(r"^(?:\.[a-z0-9.\-]*|[a-z][a-z0-9._\-]*)$")   # a lower-case piece of an address
 _AROUND = " ;,.、，；。:："
+# A bare address (most cells): one @, nothing address_part or _WRAPPING would take off, so neither runs
+_BARE = re.compile(r"[^\s<>()@;,:：、，；。]+@[^\s<>()@;,:：、，；。]+")
 
 
 def address_part(text: str) -> str:
@@ -69,7 +71,9 @@ def address_part(text: str) -> str:
 
 def standardize_email(raw: str) -> tuple[str | None, bool]:
     """(normalised address or None, valid). Text is already NFKC, so a full-width ＠ is an @ here."""
-    text = _WRAPPING.sub("", address_part(str(raw))).replace(" ", "")
+    text = str(raw)
+    if not (_BARE.fullmatch(text) and text.strip(_AROUND) == text):
+        text = _WRAPPING.sub("", address_part(text)).replace(" ", "")
     try:
         info = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError:

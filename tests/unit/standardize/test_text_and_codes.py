@@ -135,3 +135,20 @@ def test_an_address_typed_with_spaces_is_joined_not_cut(cell, expected):
     from pipelines.standardize.emails import standardize_email
 
     assert standardize_email(cell) == (expected, True)
+
+
+def test_a_bare_address_skips_address_part_and_gets_the_same_answer():
+    """standardize_email leaves a bare address (one @, no brackets, separators or labels) to email-validator as
+    it is: on random cells of the characters address_part and the wrapping pattern act on, that must be what
+    address_part would have made of it."""
+    import random
+
+    rnd = random.Random(3)
+    plain, special = list("ab.1-_+") * 6 + ["@"] * 4 + ["微信"], list(" <>();,:：、，；。\"'") + ["mailto:", "\u3000"]
+    checked = 0
+    for _ in range(20000):
+        cell = "".join(rnd.choice(plain if rnd.random() < 0.9 else special) for _ in range(rnd.randint(1, 12)))
+        if emails._BARE.fullmatch(cell) and cell.strip(emails._AROUND) == cell:
+            checked += 1
+            assert emails._WRAPPING.sub("", emails.address_part(cell)).replace(" ", "") == cell, cell
+    assert checked > 100
