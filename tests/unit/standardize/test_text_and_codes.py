@@ -152,3 +152,42 @@ def test_a_bare_address_skips_address_part_and_gets_the_same_answer():
             checked += 1
             assert emails._WRAPPING.sub("", emails.address_part(cell)).replace(" ", "") == cell, cell
     assert checked > 100
+
+
+def test_plain_split_gives_what_email_validator_splits():
+    """emails.plain_split takes the short way for ASCII addresses without quotes or angle brackets: on random
+    ASCII text it must give email-validator's own split_email answer wherever it gives one."""
+    import random
+
+    from email_validator.syntax import split_email
+
+    rnd = random.Random(5)
+    alphabet = list("ab.1-_+ ") * 4 + list("@@@\\()[]:;,!#$%&'*/=?^`{|}~\t")
+    checked = 0
+    for _ in range(20000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 14)))
+        short = emails.plain_split(text)
+        if short is not None:
+            checked += 1
+            assert short == split_email(text), text
+    assert checked > 5000
+    assert emails.plain_split('"a b"@x.com') is None and emails.plain_split("A <a@x.com>") is None
+    assert emails.plain_split("张@x.com") is None and emails.plain_split("ax.com") is None
+
+
+def test_validate_email_module_uses_the_short_split_and_keeps_verdicts():
+    import sys
+
+    module = sys.modules["email_validator.validate_email"]   # the package's validate_email is the function
+    assert module.split_email.library_split is not None
+    assert emails.standardize_email("Zhang.San@QQ.com") == ("zhang.san@qq.com", True)
+    assert emails.standardize_email("a@b@c.com") == (None, False)
+    assert emails.standardize_email("postmaster@qq.com") == ("postmaster@qq.com", True)
+    cells = ["Zhang.San@QQ.com", "a@b@c.com", '"zs"@qq.com', "a..b@qq.com", "a@qq", "a@localhost", "x@[1.2.3.4]",
+             "张三@qq.com", "POSTMASTER@x.com", "a@" + "b" * 70 + ".com", ".a@x.com", "a@-x.com", "a b@x.com"]
+    ours = [emails.standardize_email(c) for c in cells]
+    patched, module.split_email = module.split_email, module.split_email.library_split
+    try:
+        assert ours == [emails.standardize_email(c) for c in cells]
+    finally:
+        module.split_email = patched
