@@ -12,9 +12,10 @@ import pyarrow.compute as pc
 from phonenumbers import NumberParseException, PhoneNumberType
 # private functions of the pinned version: parse's and is_valid_number's own steps, called without the rest
 from phonenumbers.phonenumberutil import (_MAX_LENGTH_FOR_NSN, _MIN_LENGTH_FOR_NSN, ValidationResult,
-                                          _extract_country_code, _maybe_strip_national_prefix_carrier_code,
-                                          _number_type_helper, _set_italian_leading_zeros_for_phone_number,
-                                          _test_number_length)
+                                          _extract_country_code, _maybe_extract_country_code,
+                                          _maybe_strip_national_prefix_carrier_code,
+                                          _normalize, _number_type_helper,
+                                          _set_italian_leading_zeros_for_phone_number, _test_number_length)
 
 from pipelines.standardize.arrow_text import matches, to_arrow, to_series
 from pipelines.standardize.cache import ValueStore, cached, code_version
@@ -53,37 +54,57 @@ def precompact(text: str) -> str:
 
 
 def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
-    if region == "ZZ" and text[:1] == "+" and text.isascii() and text[1:].isdigit():
-        return _parse_international(text)
+    if _DIGITS_ONLY.fullmatch(text):
+        return _parse_digits(text, region)
     try:
         return phonenumbers.parse(text, region)
     except NumberParseException:
         return None
 
 
+_DIGITS_ONLY = re.compile(r"\+?[0-9]{3,250}")   # ASCII digits: \d would take any script's
 _KEPT_LENGTHS = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.INVALID_LENGTH)
 
 
-def _parse_international(text: str) -> phonenumbers.PhoneNumber | None:
-    """phonenumbers.parse(text, 'ZZ') for text made of '+' and ASCII digits only (most keys phone_keys makes):
-    the steps parse takes for such text, through the library's own functions, without the ones that cannot
-    change it (tel: URIs, extensions, other digits, punctuation, IDD prefixes), which cost three quarters of a
-    call. tests/unit/standardize/test_phones_international.py holds it equal to parse on every example number of the
-    metadata and on random keys."""
-    digits = text[1:]
-    if len(digits) <= _MIN_LENGTH_FOR_NSN:   # parse: TOO_SHORT_AFTER_IDD
+def _parse_digits(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """phonenumbers.parse(text, region) for text of ASCII digits, '+' first or not (most keys phone_keys makes):
+    parse's own steps through the library's functions, without those that cannot change such text (tel: URIs,
+    extensions, punctuation, letters, other scripts' digits): they cost most of a call. None where parse
+    raises. tests/unit/standardize/test_phones_digits.py holds it equal to parse on every example number of
+    the metadata and on random keys in every region."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+    plus = text[0] == "+"
+    if meta is None and not plus:   # parse: INVALID_COUNTRY_CODE (no region, no '+')
         return None
-    country_code, nsn = _extract_country_code(digits)
-    if country_code == 0 or len(nsn) < _MIN_LENGTH_FOR_NSN:   # INVALID_COUNTRY_CODE, TOO_SHORT_NSN
+    number = phonenumbers.PhoneNumber()
+    try:
+        if plus:   # what _maybe_extract_country_code does with '+digits', without normalising them
+            if len(text) <= _MIN_LENGTH_FOR_NSN + 1:   # TOO_SHORT_AFTER_IDD
+                return None
+            country_code, nsn = _extract_country_code(text[1:])
+            number.country_code = country_code
+            if country_code == 0:   # INVALID_COUNTRY_CODE: parse tries again without the '+'
+                country_code, nsn = _maybe_extract_country_code(text[1:], meta, False, number)
+                if country_code == 0:
+                    return None
+        else:
+            country_code, nsn = _maybe_extract_country_code(text, meta, False, number)
+    except NumberParseException:
         return None
-    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        country_code, phonenumbers.region_code_for_country_code(country_code))
+    if country_code != 0:
+        number_region = phonenumbers.region_code_for_country_code(country_code)
+        if number_region != region:
+            meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, number_region)
+    else:
+        nsn += _normalize(text)
+        number.country_code = meta.country_code
+    if len(nsn) < _MIN_LENGTH_FOR_NSN:   # TOO_SHORT_NSN
+        return None
     _, stripped, _ = _maybe_strip_national_prefix_carrier_code(nsn, meta)
     if _test_number_length(stripped, meta) not in _KEPT_LENGTHS:
         nsn = stripped
     if not _MIN_LENGTH_FOR_NSN <= len(nsn) <= _MAX_LENGTH_FOR_NSN:   # TOO_SHORT_NSN, TOO_LONG
         return None
-    number = phonenumbers.PhoneNumber(country_code=country_code)
     _set_italian_leading_zeros_for_phone_number(nsn, number)
     number.national_number = int(nsn)
     return number

@@ -1,5 +1,6 @@
-"""phones._parse_international takes a short way through phonenumbers.parse for '+digits' keys: it must give
-what parse gives, on the metadata's own example numbers and on random keys of every length and country code."""
+"""phones._parse_digits takes a short way through phonenumbers.parse for keys of ASCII digits ('+' first or not):
+it must give what parse gives, on the metadata's own example numbers and on random keys of every length and
+country code, in every region."""
 import random
 
 import phonenumbers
@@ -10,9 +11,9 @@ from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 from pipelines.standardize import phones
 
 
-def _library(text: str):
+def _library(text: str, region: str = "ZZ"):
     try:
-        return phonenumbers.parse(text, "ZZ")
+        return phonenumbers.parse(text, region)
     except NumberParseException:
         return None
 
@@ -44,7 +45,34 @@ def _random_keys(n: int, seed: int = 7) -> list[str]:
 @pytest.mark.parametrize("keys", [_examples(), _random_keys(40000)], ids=["examples", "random"])
 def test_short_way_gives_what_parse_gives(keys):
     assert len(keys) > 1000
-    differ = [k for k in keys if phones._parse_international(k) != _library(k)]
+    differ = [k for k in keys if phones._parse_digits(k, "ZZ") != _library(k)]
+    assert differ == []
+
+
+def _national_keys(n: int, seed: int = 11) -> list[tuple[str, str]]:
+    """Random digits in random regions: national numbers, trunk and IDD prefixes, country codes without '+'."""
+    rnd = random.Random(seed)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS) + ["ZZ"]
+    codes = sorted(COUNTRY_CODE_TO_REGION_CODE)
+    out = []
+    for _ in range(n):
+        region = rnd.choice(regions)
+        head = rnd.choice(["", "", "0", "00", "011", "+", "+0", "8", str(rnd.choice(codes)), "+" + str(rnd.choice(codes))])
+        out.append((head + "".join(rnd.choice("0123456789") for _ in range(rnd.randint(0, 16))), region))
+    for region in ("CN", "US", "IT", "GB", "DE", "HK", "TW", "JP", "RU", "BR", "AR", "MX"):
+        for kind in range(11):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+                out.append(("".join(c for c in national if c.isdigit()), region))
+                out.append((str(number.country_code) + str(number.national_number), region))
+    return out
+
+
+def test_short_way_gives_what_parse_gives_in_every_region():
+    keys = [(t, r) for t, r in _national_keys(60000) if phones._DIGITS_ONLY.fullmatch(t)]
+    assert len(keys) > 40000
+    differ = [(t, r) for t, r in keys if phones._parse_digits(t, r) != _library(t, r)]
     assert differ == []
 
 
