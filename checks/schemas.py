@@ -53,6 +53,7 @@ class CleanCustomer(pa.DataFrameModel):
     phone_raw: Series[Text] = pa.Field(nullable=True)
     phone_valid: Series[bool]
     phone_type: Series[Text] = pa.Field(nullable=True)
+    phone_extension: Series[Text] = pa.Field(nullable=True)
     email: Series[Text] = pa.Field(nullable=True)
     email_raw: Series[Text] = pa.Field(nullable=True)
     email_valid: Series[bool]

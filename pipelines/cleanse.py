@@ -208,10 +208,13 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
         ["province", "city", "district", "street", "address_ambiguous"]]
     inferred = addr["address_cn"] & f["country"].isna()
     f.loc[inferred, "country"] = addr.loc[inferred, "address_country"]
-    f[["phone", "phone_valid", "phone_type"]] = _phones_in_inferred_country(
-        f, started.phones()[["phone", "phone_valid", "phone_type"]], inferred, rules)
+    f[PHONE_COLUMNS] = _phones_in_inferred_country(f, started.phones()[PHONE_COLUMNS], inferred, rules)
     f[["email", "email_valid"]] = started.emails()
     return f
+
+
+# the phone fields customers_clean takes from phones.standardize_phones
+PHONE_COLUMNS = ["phone", "phone_valid", "phone_type", "phone_extension"]
 
 
 def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred: pd.Series, rules: Rules
@@ -235,8 +238,7 @@ def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred
     again = phones.standardize_phones(f.loc[retry, "phone"], region[retry], None,
                                       rules.standardization.phone_extension_markers)
     found = again["phone_valid"].astype(bool)
-    numbers.loc[found[found].index, ["phone", "phone_valid", "phone_type"]] = again.loc[
-        found, ["phone", "phone_valid", "phone_type"]].to_numpy()
+    numbers.loc[found[found].index, PHONE_COLUMNS] = again.loc[found, PHONE_COLUMNS].to_numpy()
     return numbers
 
 

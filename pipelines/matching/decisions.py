@@ -64,7 +64,7 @@ def typed_override(path: Path, line: int, field_name: str, value: str):
     # that has none is refused (it would fail the masters' expectations on every later run)
     text = " ".join(unicodedata.normalize("NFKC", value).split())
     if field_name == "phone":
-        number, valid, _, _ = phones.standardize_phone((text, None))
+        number, valid = phones.standardize_phone((text, None))[:2]
         if not valid:
             raise RulesError(f"{path}:{line}: phone override must be a valid number written with its country code, "
                              "e.g. +86 138 0013 8000")

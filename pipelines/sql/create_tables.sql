@@ -36,7 +36,7 @@ create table if not exists customers_clean (
     full_name varchar, given_name varchar, family_name varchar,
     gender varchar not null,
     birth_date date,
-    phone varchar, phone_raw varchar, phone_valid boolean not null, phone_type varchar,
+    phone varchar, phone_raw varchar, phone_valid boolean not null, phone_type varchar, phone_extension varchar,
     email varchar, email_raw varchar, email_valid boolean not null,
     country varchar, province varchar, city varchar, district varchar, street varchar, postcode varchar,
     company varchar, national_id varchar,
@@ -95,6 +95,8 @@ create table if not exists value_cache (
 -- Columns added after a warehouse was first built (every statement stays idempotent).
 alter table raw_customers add column if not exists national_id varchar;
 alter table customers_clean add column if not exists national_id varchar;
+-- a phone's extension (E.164 has no room for it)
+alter table customers_clean add column if not exists phone_extension varchar;
 -- whether the source system marks the record deleted (Salesforce IsDeleted); the rule deleted_in_source reads it
 alter table raw_customers add column if not exists deleted varchar;
 

@@ -29,7 +29,7 @@ _PLAIN_RE = r"^\+?[\d\s\-().·/]+$"
 _SEPARATORS_RE = r"[\s\-().·/]"
 _FLOAT_TAIL, _PLAIN, _SEPARATORS = re.compile(_TAIL_RE), re.compile(_PLAIN_RE), re.compile(_SEPARATORS_RE)
 _TYPES = {v: k.lower() for k, v in vars(PhoneNumberType).items() if isinstance(v, int) and not k.startswith("_")}
-FIELDS = ("phone", "phone_valid", "phone_type", "phone_issue")
+FIELDS = ("phone", "phone_valid", "phone_type", "phone_extension", "phone_issue")
 FLAGS = ("phone_valid",)   # the bool fields
 
 
@@ -236,13 +236,14 @@ def _type_in(number: phonenumbers.PhoneNumber, nsn: str, region: str | None) -> 
 
 
 def standardize_phone(key: tuple) -> tuple:
-    """(raw text, region) -> (E.164 or None, valid, type, issue)."""
+    """(raw text, region) -> (E.164 or None, valid, type, extension or None, issue). E.164 has no room for an
+    extension (0755-26888888-8001, 138 0013 8000 转 8001, +1 415 555 0100 ext. 23): it is a field of its own."""
     raw, region = key
     text = str(raw)
     if not (text[:1] == "+" and text[1:].isdigit()):   # a canonical key (phone_keys) needs no repair
         text, issue = excel_repair(precompact(text))
         if text is None:
-            return None, False, None, issue
+            return None, False, None, None, issue
     region = region or "ZZ"
     parsed_any = False
     for candidate in _candidates(text, region):
@@ -252,8 +253,9 @@ def standardize_phone(key: tuple) -> tuple:
         parsed_any = True
         valid, kind = _validity(number)
         if valid:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True, kind, None
-    return None, False, None, "invalid" if parsed_any else "unparseable"
+            return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True, kind,
+                    number.extension or None, None)
+    return None, False, None, None, "invalid" if parsed_any else "unparseable"
 
 
 VERSION = f"phonenumbers {phonenumbers.__version__}; phones {code_version(__file__)}"
@@ -274,7 +276,7 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
         raw = to_series(pc.replace_substring_regex(to_arrow(raw), f"\\s*(?:{markers})\\s*", " ext. "), raw.index)
     raw = first_number(raw)
     present = raw.notna()
-    out = pd.DataFrame({"phone": None, "phone_valid": False, "phone_type": None, "phone_issue": None},
+    out = pd.DataFrame(dict.fromkeys(FIELDS) | {"phone_valid": False},
                        index=raw.index, dtype=object)
     pending = None
     if present.any():

@@ -22,7 +22,7 @@ from pipelines.standardize.phones import standardize_phone, standardize_phones
     ("call me", "CN", None, "unparseable"),
 ])
 def test_standardize_phone(raw, region, expected, issue):
-    phone, valid, _type, got_issue = standardize_phone((raw, region))
+    phone, valid, _type, _extension, got_issue = standardize_phone((raw, region))
     assert phone == expected
     assert valid is (expected is not None)
     assert got_issue == issue
@@ -55,6 +55,7 @@ def test_chinese_extension_words_keep_the_number(rules):
     raw = pd.Series(["138-0013-8000 转 123", "010-65529988分机8", "(010) 6552 9988 轉 12", "转"])
     out = standardize_phones(raw, pd.Series(["CN"] * 4), None, markers)
     assert out["phone"].tolist() == ["+8613800138000", "+861065529988", "+861065529988", None]
+    assert out["phone_extension"].tolist() == ["123", "8", "12", None]
     # without the markers the word is a note after the number: the number is read, its extension lost
     assert standardize_phones(raw[:1], pd.Series(["CN"]))["phone"].tolist() == ["+8613800138000"]
 
@@ -102,6 +103,8 @@ def test_a_cell_with_more_than_a_number_gives_its_first_number():
     us = standardize_phones(pd.Series(["(415) 555-2671 ext 12", "+1 415 555 2671; +1 415 555 2672"]),
                             pd.Series(["US", "US"]))
     assert us["phone"].tolist() == ["+14155552671", "+14155552671"]
+    assert us["phone_extension"].tolist() == ["12", None]
+    assert out["phone_extension"].tolist()[5] == "8001"   # 0755-26888888-8001
 
 
 def test_00_is_read_as_plus_in_a_region_that_dials_another_prefix():
