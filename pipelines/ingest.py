@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from pipelines import collector, workers
 from pipelines.readers import FileError, RawTable, read_file
-from pipelines.readers.base import ERROR, LINE
+from pipelines.readers.base import ERROR, LINE, file_format
+from pipelines.readers.excel import data_sheets
 from pipelines.readers.delimited import HEADER_SEARCH, header_key
 from pipelines.rules import MAPPABLE_FIELDS, Source
 from pipelines.warehouse.store import ident, sql
@@ -150,16 +151,36 @@ def _expected_headers(source: Source) -> set[str]:
     return {c for cols in source.columns.values() for c in cols} | {c for cs in source.required_headers() for c in cs}
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
+def _matches_pattern(path: Path, source: Source) -> bool:
+    return any(fnmatchcase(path.name.casefold(), p.casefold()) for p in source.file_pattern)  # CONTACTS.CSV: *.csv
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source
+                ) -> tuple[pa.Table | None, list[dict]]:
+    """A landed file's records and its ledger entries: one entry, or one per sheet of a workbook holding
+    records on several (excel.data_sheets). Such a sheet is a file of its own in the ledger and the lineage,
+    named `<file>#<sheet>`, its lines the sheet's Excel rows; a sheet that fails is rejected alone."""
+    sheets = (data_sheets(path, source.sheet, source.header_row, _expected_headers(source))
+              if _matches_pattern(path, source) and file_format(path, source.format) == "xlsx" else [])
+    if not sheets:
+        frame, entry = _ingest_sheet(con, path, rel, source, source.sheet)
+        return frame, [entry]
+    read = [_ingest_sheet(con, path, f"{rel}#{name}", source, name) for name in sheets]
+    frames = [frame for frame, _ in read if frame is not None]
+    return (pa.concat_tables(frames, promote_options="permissive") if frames else None), [e for _, e in read]
+
+
+def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source, sheet: str | int
+                  ) -> tuple[pa.Table | None, dict]:
     entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
              "error": None, "notes": None, "columns": None}
     try:
-        if not any(fnmatchcase(path.name.casefold(), p.casefold()) for p in source.file_pattern):  # CONTACTS.CSV: *.csv
+        if not _matches_pattern(path, source):
             raise FileError(path, None, f"file name does not match the source's file_pattern "
                                         f"'{', '.join(source.file_pattern)}' (to read this one, add its pattern to the source's "
                                         "file_pattern, with format: auto, or deliver the export as the source reads it)")
         table = read_file(path, source.format, encoding=source.encoding, delimiter=source.delimiter,
-                          sheet=source.sheet, header_row=source.header_row, expected=_expected_headers(source),
+                          sheet=sheet, header_row=source.header_row, expected=_expected_headers(source),
                           footer_lines=source.footer_lines)
         check_columns(path, table, source)
         frame = map_file(con, table, source)
@@ -224,7 +245,7 @@ def _files_read_here(known: list[tuple[str, Path, str]], workers: int) -> set[st
     return here
 
 
-def read_landed_file(path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
+def read_landed_file(path: Path, rel: str, source: Source) -> tuple[pa.Table | None, list[dict]]:
     """ingest_file with a DuckDB connection of its own: what a worker process runs for one file."""
     con = duckdb.connect()
     try:
@@ -239,7 +260,7 @@ def _unknown_source(source_name: str, rel: str) -> dict:
             "columns": None, "error": f"{rel}: no source named '{source_name}' in sources.yaml"}
 
 
-def _result(future: Future | None, path: Path, rel: str, source: Source) -> tuple[pa.Table | None, dict]:
+def _result(future: Future | None, path: Path, rel: str, source: Source) -> tuple[pa.Table | None, list[dict]]:
     """A file's result from its worker; read here when it had none or its worker died (killed for memory,
     say): a lost worker costs time, not the file."""
     if future is not None:
@@ -273,9 +294,9 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
             if name not in sources or rel in nested:
                 entries.append(_unknown_source(name, rel) if name not in sources else _in_subfolder(name, rel))
                 continue
-            frame, entry = done.pop(rel, None) or _result(started.get(rel), path, rel, sources[name])
+            frame, file_entries = done.pop(rel, None) or _result(started.get(rel), path, rel, sources[name])
             frames.append(frame)
-            entries.append(entry)
+            entries.extend(file_entries)
     frames = [f for f in frames if f is not None and f.num_rows]
     raw = pa.concat_tables(frames, promote_options="permissive") if frames else None
     return IngestResult(raw, pd.DataFrame(entries))

@@ -168,15 +168,19 @@ BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xls
              ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
 
+def file_format(path: Path, fmt: str) -> str:
+    """The format a file is read in: the source's, or with format auto its name's ending's ('' if unknown)."""
+    return BY_SUFFIX.get(path.suffix.casefold(), "") if fmt == "auto" else fmt
+
+
 def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = "auto",
               sheet: str | int = 0, header_row: int | None = None, expected: set[str] | None = None,
               footer_lines: list[str] | None = None) -> RawTable:
     """The file's cells as text, its footer (footer_lines: see drop_footer) left out."""
-    if fmt == "auto":
-        fmt = BY_SUFFIX.get(path.suffix.casefold(), "")
-        if not fmt:
-            raise FileError(path, None, f"cannot tell the format of a '{path.suffix}' file: set the source's format "
-                                        "in sources.yaml (csv, xlsx, jsonl or parquet)")
+    fmt = file_format(path, fmt)
+    if not fmt:
+        raise FileError(path, None, f"cannot tell the format of a '{path.suffix}' file: set the source's format "
+                                    "in sources.yaml (csv, xlsx, jsonl or parquet)")
     return drop_footer(_read(path, fmt, encoding, delimiter, sheet, header_row, expected), footer_lines or [], fmt)
 
 

@@ -53,6 +53,27 @@ def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_
     return best
 
 
+def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> list[str]:
+    """The sheets of a workbook that each hold records, when there are several: read as the source's default
+    (the first sheet, header found by name), every sheet whose header row names at least half as many mapped
+    columns as the sheet naming the most, and two or more (a workbook split into one sheet per region or
+    owner, or at Excel's row limit). Cover, instructions and summary sheets name fewer. An empty list: read
+    the one sheet read_xlsx picks (a single sheet, a configured one, or a workbook calamine cannot open)."""
+    if isinstance(sheet, str) or sheet != 0 or header_row is not None or not expected:
+        return []
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        if len(book.sheet_names) < 2:
+            return []
+        named = [_named(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected)
+                 for i in range(len(book.sheet_names))]
+    except Exception:  # an unreadable workbook: read_xlsx names the problem
+        return []
+    enough = max(2, -(-max(named) // 2))
+    chosen = [name for name, n in zip(book.sheet_names, named) if n >= enough]
+    return chosen if len(chosen) > 1 else []
+
+
 def _what_it_is(path: Path) -> str:
     """What a file that is no workbook calamine reads looks like, from its first bytes: the usual cases have
     their own fix."""

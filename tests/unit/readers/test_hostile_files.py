@@ -111,6 +111,61 @@ def test_a_cover_sheet_before_the_data_is_skipped_and_the_error_names_the_sheets
     assert "missing required column" in result.files["error"][0] and "sheet 说明" in result.files["error"][0]
 
 
+def test_a_workbook_of_records_on_several_sheets_is_read_sheet_by_sheet(tmp_path, rules):
+    """One sheet per region: every sheet of records is read, each a file of its own in the ledger and the lineage
+    (<file>#<sheet>, the sheet's Excel rows); a cover and a summary sheet are not; a sheet of records without
+    the required column is rejected alone."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本文件由悟空CRM导出"])
+    north = wb.create_sheet("华北")
+    north.append(["客户名称", "手机", "邮箱", "省份"])
+    north.append(["张三", "13800138000", "z3@example.com", "北京"])
+    north.append(["李四", "13900139000", None, "天津"])
+    south = wb.create_sheet("华南")
+    south.append(["客户列表"])
+    south.append(["客户名称", "手机", "省份"])
+    south.append(["王五", "13700137000", "广东"])
+    broken = wb.create_sheet("华东")
+    broken.append(["姓名?", "手机", "邮箱", "省份"])
+    broken.append(["赵六", "13600136000", "z6@example.com", "上海"])
+    summary = wb.create_sheet("汇总")
+    summary.append(["省份", "客户数"])
+    summary.append(["北京", 1])
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    wb.save(folder / "客户.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    files = result.files.set_index("source_file")
+    base = f"wukong/{NIGHT}/客户.xlsx"
+    assert list(files.index) == [f"{base}#华北", f"{base}#华南", f"{base}#华东"]
+    assert files["status"].tolist() == ["read", "read", "rejected"]
+    assert files["rows_read"].tolist() == [2, 1, 0]
+    assert files.loc[f"{base}#华东", "error"].startswith(f"{base}#华东:1: missing required column(s) 客户名称")
+    rows = sorted((r["source_file"], r["source_line"], r["full_name"]) for r in result.raw.to_pylist())
+    assert rows == [(f"{base}#华北", 2, "张三"), (f"{base}#华北", 3, "李四"), (f"{base}#华南", 3, "王五")]
+
+
+def test_a_workbook_with_one_sheet_of_records_keeps_its_plain_name(tmp_path, rules):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "客户"
+    wb.active.append(["客户名称", "手机", "省份"])
+    wb.active.append(["张三", "13800138000", "北京"])
+    summary = wb.create_sheet("汇总")
+    summary.append(["省份", "客户数"])
+    summary.append(["北京", 1])
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    wb.save(folder / "客户.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["source_file"].tolist() == [f"wukong/{NIGHT}/客户.xlsx"]
+    assert result.raw.column("source_file").to_pylist() == [f"wukong/{NIGHT}/客户.xlsx"]
+
+
 def test_latin_1_text_is_not_taken_for_chinese():
     for text in ("Id,City\n1,São Paulo\n", "Id,Name\n1,Ñoño Peña\n", "Id|Name|Note\n1|Ångström|x\n"):
         data = text.encode("cp1252")
