@@ -64,11 +64,11 @@ def typed_override(path: Path, line: int, field_name: str, value: str):
     # that has none is refused (it would fail the masters' expectations on every later run)
     text = " ".join(unicodedata.normalize("NFKC", value).split())
     if field_name == "phone":
-        number, valid = phones.standardize_phone((text, None))[:2]
+        number, valid, _kind, extension = phones.standardize_phone((text, None))[:4]
         if not valid:
             raise RulesError(f"{path}:{line}: phone override must be a valid number written with its country code, "
                              "e.g. +86 138 0013 8000")
-        return number
+        return number + (EXTENSION + extension if extension else "")
     if field_name == "email":
         address, valid = emails.standardize_email(text.lower())
         if not valid:
@@ -79,6 +79,15 @@ def typed_override(path: Path, line: int, field_name: str, value: str):
     if field_name == "country" and not re.fullmatch("[A-Za-z]{2}", text):
         raise RulesError(f"{path}:{line}: country override must be an ISO 3166-1 alpha-2 code such as CN or US")
     return text.upper() if field_name in ("gender", "country") else text
+
+
+EXTENSION = " ext. "   # between a phone override's E.164 number and its extension
+
+
+def split_extension(phone: str) -> tuple[str, str | None]:
+    """A typed phone override as (E.164 number, extension or None)."""
+    number, _, extension = phone.partition(EXTENSION)
+    return number, extension or None
 
 
 def override_text(value) -> str:

@@ -8,6 +8,8 @@ _VALIDITY = {"phone": "phone_valid", "email": "email_valid"}
 # Values that say nothing is known: they survive only when no record of the master knows better (a gender U
 # from one export does not outvote or outlast an M from another).
 _UNKNOWN = {"gender": "U"}
+# Columns that survive with a field, from the record that gives it: a phone's extension belongs to its number.
+COMPANIONS = {"phone": ("phone_extension",)}
 
 
 def _key(field: str, strategy: str) -> str:
@@ -37,8 +39,8 @@ def golden_sql(rules: Survivorship) -> str:
                      for f in GOLDEN_FIELDS if rules.fields.get(f) == "most_frequent")
     keys = {f: _key(f, rules.fields.get(f, "most_recent")) for f in GOLDEN_FIELDS}
     single = [f for f in GOLDEN_FIELDS if f not in ADDRESS]
-    picks = ", ".join(f"arg_min(struct_pack(v := {f}, s := source_system), {keys[f]}) filter (where {f} is not null)"
-                      f" as {f}__pick" for f in single)
+    picks = ", ".join(f"arg_min(struct_pack(v := {f}, {''.join(f'{c} := {c}, ' for c in COMPANIONS.get(f, ()))}"
+                      f"s := source_system), {keys[f]}) filter (where {f} is not null) as {f}__pick" for f in single)
     parts = ", ".join(f"{f} := {f}" for f in ADDRESS)
     picks += (f", arg_min(struct_pack({parts}, s := source_system), (street is null)::bigint * {_AFTER_STREET} + "
               f"{keys['street']}) filter (where coalesce({', '.join(ADDRESS)}) is not null) as address__pick")
@@ -51,7 +53,8 @@ def golden_sql(rules: Survivorship) -> str:
                     f"case when address__pick.{f} is not null then address__pick.s end as {f}_source")
         if f in _UNKNOWN:
             return f"coalesce({f}__known, {f}__pick).v as {f}, coalesce({f}__known, {f}__pick).s as {f}_source"
-        return f"{f}__pick.v as {f}, {f}__pick.s as {f}_source"
+        return f"{f}__pick.v as {f}, {f}__pick.s as {f}_source" + "".join(
+            f", {f}__pick.{c} as {c}" for c in COMPANIONS.get(f, ()))
     unpack = ", ".join(unpack_one(f) for f in GOLDEN_FIELDS)
     return f"""
 with ranked as (

@@ -19,7 +19,7 @@ import pandas as pd
 from pipelines.ingest import salesforce_18
 from pipelines.matching import model, records, scoring
 from pipelines.matching.clusters import cluster
-from pipelines.matching.decisions import Decisions, load_decisions
+from pipelines.matching.decisions import Decisions, load_decisions, split_extension
 from pipelines.matching.golden import golden_sql
 from pipelines.matching.ids import ID_STEM, assign_ids, record_id_sql
 from pipelines.rules import Matching, Survivorship
@@ -355,8 +355,11 @@ def _stage_master_rows(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, s
             select g.*, coalesce(m.issued_at, ?::timestamp) as issued_at
             from ({golden_sql(survivorship)}) as g left join customer_master as m using (master_id)""", [now])
         for master_id, name, value in decisions.overrides:  # name is a golden field's (checked at load)
-            con.execute(f"update _golden set {name} = ?, {name}_source = 'steward' where master_id = ?",
-                        [value, master_id])
+            # the steward's number comes with its own extension, or none
+            values = dict(zip(("phone", "phone_extension"), split_extension(value))) if name == "phone" else {name: value}
+            assigned = "".join(f"{column} = ?, " for column in values)
+            con.execute(f"update _golden set {assigned}{name}_source = 'steward' where master_id = ?",
+                        [*values.values(), master_id])
         con.execute(f"""create or replace temp table _xref as
             select r.source_system, r.source_record_id, a.master_id, s.p as match_probability, r.record_hash,
                    md5(r.golden_hash || ?) as golden_hash, ? as scored_with,

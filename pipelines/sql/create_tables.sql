@@ -105,7 +105,7 @@ create table if not exists customer_master (
     master_id varchar not null,        -- unique: checked by the customer_master asset checks
     full_name varchar, full_name_source varchar, given_name varchar, given_name_source varchar,
     family_name varchar, family_name_source varchar, gender varchar, gender_source varchar,
-    birth_date date, birth_date_source varchar, phone varchar, phone_source varchar,
+    birth_date date, birth_date_source varchar, phone varchar, phone_source varchar, phone_extension varchar,
     email varchar, email_source varchar, country varchar, country_source varchar,
     province varchar, province_source varchar, city varchar, city_source varchar,
     district varchar, district_source varchar, street varchar, street_source varchar,
@@ -117,6 +117,8 @@ create table if not exists customer_master (
     last_seen date,
     issued_at timestamp not null
 );
+-- the surviving phone's extension, from the record that gives the phone
+alter table customer_master add column if not exists phone_extension varchar;
 
 create table if not exists customer_xref (
     source_system varchar not null,

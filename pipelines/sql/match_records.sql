@@ -27,6 +27,7 @@ select
     gender,
     birth_date,
     phone,
+    phone_extension,
     case when length(phone_digits) >= 9 then right(phone_digits, 9) end as phone_tail,
     email,
     split_part(email, '@', 1) as email_user,
@@ -51,7 +52,7 @@ select
                    street, postcode, national_id)::varchar) as record_hash,
     -- everything a master's golden record and histories read from the record: when it changes (an opt-out, a
     -- newer updated_at, another night seen) the master is rebuilt, though the record need not be scored again
-    md5(list_value(full_name, given_name, family_name, gender, birth_date::varchar, phone, phone_raw, email, country,
+    md5(list_value(full_name, given_name, family_name, gender, birth_date::varchar, phone, phone_extension, phone_raw, email, country,
                    province, city, district, street, postcode, company, national_id, phone_valid::varchar,
                    email_valid::varchar, coalesce(updated_at, created_at, partition_date::timestamp)::varchar,
                    email_opt_out::varchar, first_seen::varchar, last_seen::varchar, partition_date::varchar,

@@ -221,6 +221,12 @@ def test_steward_override_wins_over_survivorship(built):
     _masters(resources)
     assert _query(warehouse, "select company, company_source from customer_master where master_id = ?",
                   [master]) == [("Acme Corporation", "steward")]
+    # a phone override brings its own extension (or none), not the one of the record the phone came from
+    record_decision(decisions, "override", master_id=master, field_name="phone",
+                    value="+86 755 2688 8888 ext. 8001", decided_by="steward")
+    _masters(resources)
+    assert _query(warehouse, "select phone, phone_extension, phone_source from customer_master where master_id = ?",
+                  [master]) == [("+8675526888888", "8001", "steward")]
 
 
 def test_a_change_the_matcher_ignores_still_reaches_the_golden_record(landing, tmp_path):

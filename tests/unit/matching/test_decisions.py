@@ -14,6 +14,7 @@ from pipelines.rules import RulesError
 @pytest.mark.parametrize("field_name, value, typed", [
     ("phone", "+86 138-0013-8000", "+8613800138000"),
     ("phone", "＋１ (617) 555 0101", "+16175550101"),
+    ("phone", "+86 755-2688 8888 ext. 8001", "+8675526888888 ext. 8001"),
     ("email", " ＺＳ＠QQ.com ", "zs@qq.com"),
     ("gender", "f", "F"),
     ("country", "cn", "CN"),

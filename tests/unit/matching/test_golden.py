@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 def _golden(rows: list[dict]) -> dict:
     con = duckdb.connect()
-    columns = list(GOLDEN_FIELDS) + ["phone_valid", "email_valid"]
+    columns = list(GOLDEN_FIELDS) + ["phone_valid", "email_valid", "phone_extension"]
     con.execute("create table matched (master_id varchar, source_system varchar, source_record_id varchar, "
                 "updated_at timestamp, first_seen date, last_seen date, "
                 + ", ".join(f"{c} {'boolean' if c.endswith(('_valid', 'opt_out')) else 'varchar'}" for c in columns)
@@ -32,6 +32,18 @@ def test_an_unknown_gender_never_outvotes_a_known_one():
                       {"source_system": "hubspot", "gender": "M"}])
     assert (golden["gender"], golden["gender_source"]) == ("M", "hubspot")
     assert _golden([{"source_system": "wukong", "gender": "U"}])["gender"] == "U"   # nothing better known
+
+
+def test_a_phone_keeps_the_extension_of_the_record_it_comes_from():
+    golden = _golden([{"source_system": "wukong", "phone": "+8675526888888", "phone_valid": True,
+                       "phone_extension": "8001"},
+                      {"source_system": "hubspot", "phone": "+8613800138000", "phone_valid": False,
+                       "phone_extension": "12"}])   # newer, but invalid: its extension does not come along
+    assert (golden["phone"], golden["phone_extension"], golden["phone_source"]) == ("+8675526888888", "8001", "wukong")
+    newest = _golden([{"source_system": "wukong", "phone": "+8675526888888", "phone_valid": True,
+                       "phone_extension": "8001"},
+                      {"source_system": "hubspot", "phone": "+8613800138000", "phone_valid": True}])
+    assert (newest["phone"], newest["phone_extension"]) == ("+8613800138000", None)
 
 
 def test_the_most_recent_opt_out_wins():
