@@ -77,6 +77,24 @@ def test_results_come_back_identical_from_the_warehouse_cache():
         assert con.execute("select count(*) from value_cache").fetchall() == [(len(KEYS),)]
 
 
+def test_results_are_stored_as_json_writes_them(tmp_path):
+    """Columns of one type go to DuckDB as Arrow, the others through json.dumps: both read back alike."""
+    cases = {"plain": [("+8613800138000", True, "mobile", None, "8001"), (None, False, None, None, None)],
+             "empty": [(None, None), (None, None)],
+             "whole": [(1, "北京"), (-2, None)],
+             "mixed": [("a", 1), (2, "b")],
+             "floats": [(1, None), (2.5, None)],
+             "no result": [None, ("x",)],
+             "huge": [(2 ** 70, "x")]}
+    with connect(tmp_path / "w.duckdb") as con:
+        store = DuckDBValueStore(con)
+        for kind, results in cases.items():
+            keys = [f"{kind} {i}" for i in range(len(results))]
+            store.put(kind, "v", keys, results)
+            stored = dict(con.execute("select key, result::varchar from value_cache where kind = ?", [kind]).fetchall())
+            assert [json.loads(stored[k]) for k in keys] == [json.loads(json.dumps(r)) for r in results], kind
+
+
 def test_distinct_rows_are_told_apart_by_value_not_by_their_text():
     """A null and the text 'None', a value holding the separator of a joined key: distinct rows all the same."""
     import numpy as np
