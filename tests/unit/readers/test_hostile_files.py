@@ -111,35 +111,38 @@ def test_a_cover_sheet_before_the_data_is_skipped_and_the_error_names_the_sheets
     assert "missing required column" in result.files["error"][0] and "sheet 说明" in result.files["error"][0]
 
 
+def _land_workbook(root, sheets: dict[str, list[list]], name: str = "客户.xlsx"):
+    """A 悟空CRM workbook of these sheets (name: rows), landed for the night."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        sheet = wb.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    folder = root / "wukong" / NIGHT
+    folder.mkdir(parents=True, exist_ok=True)
+    wb.save(folder / name)
+    return f"wukong/{NIGHT}/{name}"
+
+
+SUMMARY_SHEET = [["省份", "客户数"], ["北京", 1]]
+
+
 def test_a_workbook_of_records_on_several_sheets_is_read_sheet_by_sheet(tmp_path, rules):
     """One sheet per region: every sheet of records is read, each a file of its own in the ledger and the lineage
     (<file>#<sheet>, the sheet's Excel rows); a cover and a summary sheet are not; a sheet of records without
     the required column is rejected alone."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.active.title = "说明"
-    wb.active.append(["本文件由悟空CRM导出"])
-    north = wb.create_sheet("华北")
-    north.append(["客户名称", "手机", "邮箱", "省份"])
-    north.append(["张三", "13800138000", "z3@example.com", "北京"])
-    north.append(["李四", "13900139000", None, "天津"])
-    south = wb.create_sheet("华南")
-    south.append(["客户列表"])
-    south.append(["客户名称", "手机", "省份"])
-    south.append(["王五", "13700137000", "广东"])
-    broken = wb.create_sheet("华东")
-    broken.append(["姓名?", "手机", "邮箱", "省份"])
-    broken.append(["赵六", "13600136000", "z6@example.com", "上海"])
-    summary = wb.create_sheet("汇总")
-    summary.append(["省份", "客户数"])
-    summary.append(["北京", 1])
-    folder = tmp_path / "wukong" / NIGHT
-    folder.mkdir(parents=True)
-    wb.save(folder / "客户.xlsx")
+    base = _land_workbook(tmp_path, {
+        "说明": [["本文件由悟空CRM导出"]],
+        "华北": [["客户名称", "手机", "邮箱", "省份"], ["张三", "13800138000", "z3@example.com", "北京"],
+               ["李四", "13900139000", None, "天津"]],
+        "华南": [["客户列表"], ["客户名称", "手机", "省份"], ["王五", "13700137000", "广东"]],
+        "华东": [["姓名?", "手机", "邮箱", "省份"], ["赵六", "13600136000", "z6@example.com", "上海"]],
+        "汇总": SUMMARY_SHEET})
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     files = result.files.set_index("source_file")
-    base = f"wukong/{NIGHT}/客户.xlsx"
     assert list(files.index) == [f"{base}#华北", f"{base}#华南", f"{base}#华东"]
     assert files["status"].tolist() == ["read", "read", "rejected"]
     assert files["rows_read"].tolist() == [2, 1, 0]
@@ -149,21 +152,11 @@ def test_a_workbook_of_records_on_several_sheets_is_read_sheet_by_sheet(tmp_path
 
 
 def test_a_workbook_with_one_sheet_of_records_keeps_its_plain_name(tmp_path, rules):
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.active.title = "客户"
-    wb.active.append(["客户名称", "手机", "省份"])
-    wb.active.append(["张三", "13800138000", "北京"])
-    summary = wb.create_sheet("汇总")
-    summary.append(["省份", "客户数"])
-    summary.append(["北京", 1])
-    folder = tmp_path / "wukong" / NIGHT
-    folder.mkdir(parents=True)
-    wb.save(folder / "客户.xlsx")
+    base = _land_workbook(tmp_path, {"客户": [["客户名称", "手机", "省份"], ["张三", "13800138000", "北京"]],
+                                     "汇总": SUMMARY_SHEET})
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
-    assert result.files["source_file"].tolist() == [f"wukong/{NIGHT}/客户.xlsx"]
-    assert result.raw.column("source_file").to_pylist() == [f"wukong/{NIGHT}/客户.xlsx"]
+    assert result.files["source_file"].tolist() == [base]
+    assert result.raw.column("source_file").to_pylist() == [base]
 
 
 def test_latin_1_text_is_not_taken_for_chinese():
