@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
 from pipelines.readers.delimited import HEADER_SEARCH, find_header, naming_count
@@ -35,22 +35,31 @@ def _named(grid: list[list], expected: set[str]) -> int:
     return naming_count([[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH]], expected)[1]
 
 
+def _visible(book: CalamineWorkbook) -> list[int]:
+    """The indexes of the sheets a reader of the workbook sees: hidden ones (an old copy, a lookup list) are
+    not records to load, unless every sheet is hidden."""
+    shown = [i for i, meta in enumerate(book.sheets_metadata) if meta.visible == SheetVisibleEnum.Visible]
+    return shown or list(range(len(book.sheet_names)))
+
+
+def _default_sheet(sheet: str | int, header_row: int | None, expected: set[str]) -> bool:
+    """Whether the sheet is the source's default: found by the columns it names, not configured."""
+    return not isinstance(sheet, str) and sheet == 0 and header_row is None and bool(expected)
+
+
 def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_row: int | None):
     """The configured sheet; when that is the default (the first, header row found by name), the first of the
-    sheets naming the most mapped columns (exports often open with a cover, summary or instructions sheet, which
-    may name a column or two)."""
+    visible sheets naming the most mapped columns (exports often open with a cover, summary or instructions
+    sheet, which may name a column or two)."""
     if isinstance(sheet, str):
         return book.get_sheet_by_name(sheet)
-    first = book.get_sheet_by_index(sheet)
-    if sheet != 0 or header_row is not None or not expected or len(book.sheet_names) == 1:
-        return first
-    best, most = first, _named(first.to_python(nrows=HEADER_SEARCH), expected)
-    for index in range(1, len(book.sheet_names)):
-        other = book.get_sheet_by_index(index)
-        named = _named(other.to_python(nrows=HEADER_SEARCH), expected)
-        if named > most:
-            best, most = other, named
-    return best
+    if not _default_sheet(sheet, header_row, expected):
+        return book.get_sheet_by_index(sheet)
+    shown = _visible(book)
+    if len(shown) == 1:
+        return book.get_sheet_by_index(shown[0])
+    named = {i: _named(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected) for i in shown}
+    return book.get_sheet_by_index(max(shown, key=lambda i: (named[i], -i)))
 
 
 def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> list[str]:
@@ -59,18 +68,18 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
     columns as the sheet naming the most, and two or more (a workbook split into one sheet per region or
     owner, or at Excel's row limit). Cover, instructions and summary sheets name fewer. An empty list: read
     the one sheet read_xlsx picks (a single sheet, a configured one, or a workbook calamine cannot open)."""
-    if isinstance(sheet, str) or sheet != 0 or header_row is not None or not expected:
+    if not _default_sheet(sheet, header_row, expected):
         return []
     try:
         book = CalamineWorkbook.from_path(str(path))
-        if len(book.sheet_names) < 2:
+        shown = _visible(book)
+        if len(shown) < 2:
             return []
-        named = [_named(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected)
-                 for i in range(len(book.sheet_names))]
+        named = {i: _named(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected) for i in shown}
     except Exception:  # an unreadable workbook: read_xlsx names the problem
         return []
-    enough = max(2, -(-max(named) // 2))
-    chosen = [name for name, n in zip(book.sheet_names, named) if n >= enough]
+    enough = max(2, -(-max(named.values()) // 2))
+    chosen = [book.sheet_names[i] for i in shown if named[i] >= enough]
     return chosen if len(chosen) > 1 else []
 
 
@@ -176,6 +185,9 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
             errors.append(None if cell is None else f"cell {cell} holds a formula without a stored value (the file "
                                                     "was not saved by Excel): open it in Excel and save it")
     notes = [f"sheet {ws.name} (of {', '.join(book.sheet_names)})"]
+    shown = _visible(book)
+    hidden = [n for i, n in enumerate(book.sheet_names) if i not in shown and n != ws.name]
+    notes += [f"hidden sheet(s) not read: {', '.join(hidden)}"] if hidden else []
     notes += [f"{merged} merged cell range(s) below the header: each cell of a range read as its first"] if merged else []
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1, notes)
 

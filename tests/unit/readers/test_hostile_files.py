@@ -111,14 +111,15 @@ def test_a_cover_sheet_before_the_data_is_skipped_and_the_error_names_the_sheets
     assert "missing required column" in result.files["error"][0] and "sheet 说明" in result.files["error"][0]
 
 
-def _land_workbook(root, sheets: dict[str, list[list]], name: str = "客户.xlsx"):
-    """A 悟空CRM workbook of these sheets (name: rows), landed for the night."""
+def _land_workbook(root, sheets: dict[str, list[list]], name: str = "客户.xlsx", hidden: tuple[str, ...] = ()):
+    """A 悟空CRM workbook of these sheets (name: rows), landed for the night; the hidden ones hidden."""
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     for title, rows in sheets.items():
         sheet = wb.create_sheet(title)
+        sheet.sheet_state = "hidden" if title in hidden else "visible"
         for row in rows:
             sheet.append(row)
     folder = root / "wukong" / NIGHT
@@ -149,6 +150,19 @@ def test_a_workbook_of_records_on_several_sheets_is_read_sheet_by_sheet(tmp_path
     assert files.loc[f"{base}#华东", "error"].startswith(f"{base}#华东:1: missing required column(s) 客户名称")
     rows = sorted((r["source_file"], r["source_line"], r["full_name"]) for r in result.raw.to_pylist())
     assert rows == [(f"{base}#华北", 2, "张三"), (f"{base}#华北", 3, "李四"), (f"{base}#华南", 3, "王五")]
+
+
+def test_a_hidden_sheet_is_not_read(tmp_path, rules):
+    """A hidden sheet holds an old copy or a lookup list, not the records a reader of the workbook sees: it is
+    neither read beside the visible sheet nor preferred to it, and the file's notes name it."""
+    header = ["客户名称", "手机", "邮箱", "省份"]
+    base = _land_workbook(tmp_path, {"旧数据": [header, ["张三", "13800138000", "old@example.com", "北京"],
+                                               ["李四", "13900139000", "old2@example.com", "天津"]],
+                                     "客户": [["客户名称", "手机"], ["张三", "13800138000"]]}, hidden=("旧数据",))
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["source_file"].tolist() == [base] and result.files["status"].tolist() == ["read"]
+    assert "hidden sheet(s) not read: 旧数据" in result.files["notes"][0]
+    assert [(r["source_line"], r["email"]) for r in result.raw.to_pylist()] == [(2, None)]
 
 
 def test_a_workbook_with_one_sheet_of_records_keeps_its_plain_name(tmp_path, rules):
