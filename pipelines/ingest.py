@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -196,6 +197,21 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
     return frame, entry
 
 
+def file_label(name: str) -> str:
+    """A landed file's (or folder's) name as the ledger and the lineage write it. Names unpacked from a zip made
+    on Chinese Windows are GBK bytes, not UTF-8: Python holds the bytes it cannot decode as surrogates, which no
+    table or terminal takes. Such a name is read as GB18030, else written with its bytes escaped (\\xbf)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
 def _hidden(path: Path) -> bool:
     """Files no one delivered: dot files (.DS_Store, editors' swap files) and Office's lock files (~$name.xlsx)."""
     return path.name.startswith((".", "~$"))
@@ -274,7 +290,8 @@ def _result(future: Future | None, path: Path, rel: str, source: Source) -> tupl
 def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) -> IngestResult:
     """Every landed file of the night read and mapped, in the order of landed_files. On a large night the
     files are read in worker processes, the largest first, so a big export and the small ones overlap."""
-    files = [(name, path, path.relative_to(landing).as_posix()) for name, path in landed_files(landing, partition)]
+    files = [(file_label(name), path, file_label(path.relative_to(landing).as_posix()))
+             for name, path in landed_files(landing, partition)]
     nested = {rel for name, path, rel in files if path.parent != landing / name / partition}
     known = [(name, path, rel) for name, path, rel in files if name in sources and rel not in nested]
     parallel = len(known) > 1 and sum(path.stat().st_size for _, path, _ in known) >= PARALLEL_BYTES

@@ -173,6 +173,23 @@ def test_a_workbook_with_one_sheet_of_records_keeps_its_plain_name(tmp_path, rul
     assert result.raw.column("source_file").to_pylist() == [base]
 
 
+def test_a_file_name_in_gbk_is_read_and_named_in_chinese(tmp_path, rules):
+    """A zip made on Chinese Windows unpacks GBK file names: the file is read (the night's other files too), and
+    named as a steward sees it (客户.csv); a name that is no GB18030 either keeps its bytes escaped."""
+    import os
+
+    folder = tmp_path / "salesforce" / NIGHT
+    folder.mkdir(parents=True)
+    for name in ("客户".encode("gbk") + b".csv", b"\xff\xfe.csv"):
+        with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
+            fh.write(f'{HEADER}\n"P1","Zhang","z@example.com"\n'.encode())
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert sorted(result.files["source_file"]) == sorted(
+        [f"salesforce/{NIGHT}/客户.csv", f"salesforce/{NIGHT}/\\xff\\xfe.csv", f"salesforce/{NIGHT}/plain.csv"])
+    assert set(result.files["status"]) == {"read"} and result.raw.num_rows == 3
+
+
 def test_latin_1_text_is_not_taken_for_chinese():
     for text in ("Id,City\n1,São Paulo\n", "Id,Name\n1,Ñoño Peña\n", "Id|Name|Note\n1|Ångström|x\n"):
         data = text.encode("cp1252")
