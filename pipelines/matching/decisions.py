@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from pipelines.reporting.mask import FORMULA_LEADS, csv_safe
 from pipelines.rules import GOLDEN_FIELDS, RulesError
@@ -28,24 +30,48 @@ def load_decisions(path: Path) -> Decisions:
     out = Decisions()
     if not path.exists():
         return out
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        for row in reader:
-            line = reader.line_num
-            kind = (row.get("decision") or "").strip()
-            if kind not in KINDS:
-                raise RulesError(f"{path}:{line}: decision '{kind}' is not one of {', '.join(KINDS)}")
-            if kind == "override":
-                if not row.get("master_id") or row.get("field") not in GOLDEN_FIELDS:
-                    raise RulesError(f"{path}:{line}: an override needs master_id and a golden field name")
-                out.overrides.append((row["master_id"], row["field"], typed_override(
-                    path, line, row["field"], _unquoted(row.get("value") or ""))))
-                continue
-            a, b = (row.get("record_a") or "").strip(), (row.get("record_b") or "").strip()
-            if not a or not b or ":" not in a or ":" not in b:
-                raise RulesError(f"{path}:{line}: {kind} needs record_a and record_b as source:record_id")
-            (out.must_link if kind == "must_link" else out.cannot_link).append((a, b))
+    for line, row in _rows(path):
+        kind = (row.get("decision") or "").strip()
+        if kind not in KINDS:
+            raise RulesError(f"{path}:{line}: decision '{kind}' is not one of {', '.join(KINDS)}")
+        if kind == "override":
+            if not row.get("master_id") or row.get("field") not in GOLDEN_FIELDS:
+                raise RulesError(f"{path}:{line}: an override needs master_id and a golden field name")
+            out.overrides.append((row["master_id"], row["field"], typed_override(
+                path, line, row["field"], _unquoted(row.get("value") or ""))))
+            continue
+        a, b = (row.get("record_a") or "").strip(), (row.get("record_b") or "").strip()
+        if not a or not b or ":" not in a or ":" not in b:
+            raise RulesError(f"{path}:{line}: {kind} needs record_a and record_b as source:record_id")
+        (out.must_link if kind == "must_link" else out.cannot_link).append((a, b))
     return out
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict]]:
+    """Each decision with the line it starts on (a note may span lines), as csv.DictReader reads it. The file may
+    start with the byte-order mark Excel's "CSV UTF-8" writes; text in another encoding (Excel's plain CSV on
+    Chinese Windows writes GBK) is an error naming the line, not a crash of the masters."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise RulesError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): save the file as "
+                         "CSV UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    ended = 0
+    for row in reader:
+        start, ended = ended + 1, reader.line_num
+        if not row:
+            continue
+        if header is None:
+            header = row
+            continue
+        record = dict(zip(header, row + [None] * (len(header) - len(row))))
+        if len(row) > len(header):
+            record[None] = row[len(header):]
+        yield start, record
 
 
 def typed_override(path: Path, line: int, field_name: str, value: str):

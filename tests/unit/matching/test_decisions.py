@@ -62,3 +62,20 @@ def test_fifteen_character_salesforce_ids_in_decisions_name_the_18_character_rec
     assert out.must_link == [("salesforce:0035g00000A1b2cAAB", "hubspot:0035g00000A1b2c")]
     assert out.cannot_link == [("salesforce:0035g00000A1b2cAAB", "salesforce:003000000000001AAA")]
     assert _salesforce_ids(con, decisions, frozenset()) == decisions
+
+
+def test_a_decisions_file_saved_by_excel_is_read_or_named_with_its_line(tmp_path):
+    """Excel's "CSV UTF-8" starts the file with a byte-order mark: read as any other. Its plain CSV on Chinese
+    Windows is GBK: an error naming the line, not a crash. An error names the line a decision starts on, however
+    many lines its note spans."""
+    header = "decision,record_a,record_b,master_id,field,value,decided_by,decided_at,note\r\n"
+    path = tmp_path / "decisions.csv"
+    path.write_bytes(("\ufeff" + header + "cannot_link,salesforce:003A,hubspot:51,,,,steward,,x\r\n").encode("utf-8"))
+    assert load_decisions(path).cannot_link == [("salesforce:003A", "hubspot:51")]
+    path.write_bytes((header + "cannot_link,salesforce:003A,hubspot:51,,,,张三,,不同的人\r\n").encode("gbk"))
+    with pytest.raises(RulesError, match=r"decisions\.csv:2: not UTF-8 text \(byte 0xd5\)"):
+        load_decisions(path)
+    path.write_text(header + "\r\ncannot_link,salesforce:003A,hubspot:51,,,,s,,ok\r\n"
+                    'must_link,salesforce:003B,,,,,s,,"a note\r\nover\r\nthree lines"\r\n', encoding="utf-8")
+    with pytest.raises(RulesError, match=r"decisions\.csv:4: must_link needs record_a and record_b"):
+        load_decisions(path)
