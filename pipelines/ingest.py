@@ -176,6 +176,8 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
     entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
              "error": None, "notes": None, "columns": None}
     try:
+        if _dangling(path):
+            raise FileError(path, None, f"a link to {file_label(os.readlink(path))}, which is not there: deliver the file itself")
         if not _matches_pattern(path, source):
             raise FileError(path, None, f"file name does not match the source's file_pattern "
                                         f"'{', '.join(source.file_pattern)}' (to read this one, add its pattern to the source's "
@@ -212,6 +214,11 @@ def file_label(name: str) -> str:
         return raw.decode("utf-8", "backslashreplace")
 
 
+def _dangling(path: Path) -> bool:
+    """A link to a file that is not there (moved, or on a share not mounted): a delivery that failed, reported."""
+    return path.is_symlink() and not path.exists()
+
+
 def _hidden(path: Path) -> bool:
     """Files no one delivered: dot files (.DS_Store, editors' swap files) and Office's lock files (~$name.xlsx)."""
     return path.name.startswith((".", "~$"))
@@ -223,7 +230,7 @@ def landed_files(landing: Path, partition: str) -> list[tuple[str, Path]]:
     if not landing.exists():
         return []
     return sorted((d.name, f) for d in landing.iterdir() if d.is_dir()
-                  for f in sorted((d / partition).rglob("*")) if f.is_file() and not _hidden(f)
+                  for f in sorted((d / partition).rglob("*")) if (f.is_file() or _dangling(f)) and not _hidden(f)
                   and not any(part.startswith(".") for part in f.relative_to(d / partition).parts[:-1]))
 
 
@@ -245,7 +252,11 @@ _COST_PER_BYTE = {".xlsx": 10, ".xlsm": 10, ".xls": 10}
 
 def _read_cost(file: tuple[str, Path, str]) -> int:
     path = file[1]
-    return path.stat().st_size * _COST_PER_BYTE.get(path.suffix.lower(), 1)
+    return _size(path) * _COST_PER_BYTE.get(path.suffix.lower(), 1)
+
+
+def _size(path: Path) -> int:
+    return 0 if _dangling(path) else path.stat().st_size
 
 
 def _files_read_here(known: list[tuple[str, Path, str]], workers: int) -> set[str]:
@@ -294,7 +305,7 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
              for name, path in landed_files(landing, partition)]
     nested = {rel for name, path, rel in files if path.parent != landing / name / partition}
     known = [(name, path, rel) for name, path, rel in files if name in sources and rel not in nested]
-    parallel = len(known) > 1 and sum(path.stat().st_size for _, path, _ in known) >= PARALLEL_BYTES
+    parallel = len(known) > 1 and sum(_size(path) for _, path, _ in known) >= PARALLEL_BYTES
     frames, entries = [], []
     with workers.pool() if parallel else nullcontext():
         executor = workers.current()

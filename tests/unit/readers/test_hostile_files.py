@@ -190,6 +190,18 @@ def test_a_file_name_in_gbk_is_read_and_named_in_chinese(tmp_path, rules):
     assert set(result.files["status"]) == {"read"} and result.raw.num_rows == 3
 
 
+def test_a_link_to_a_missing_file_is_a_rejected_file(tmp_path, rules):
+    import os
+
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+    os.symlink(tmp_path / "gone.csv", tmp_path / "salesforce" / NIGHT / "contacts.csv")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    files = result.files.set_index("source_file")
+    assert files.loc[f"salesforce/{NIGHT}/plain.csv", "status"] == "read"
+    assert files.loc[f"salesforce/{NIGHT}/contacts.csv", "status"] == "rejected"
+    assert "gone.csv, which is not there" in files.loc[f"salesforce/{NIGHT}/contacts.csv", "error"]
+
+
 def test_latin_1_text_is_not_taken_for_chinese():
     for text in ("Id,City\n1,São Paulo\n", "Id,Name\n1,Ñoño Peña\n", "Id|Name|Note\n1|Ångström|x\n"):
         data = text.encode("cp1252")
