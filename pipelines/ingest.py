@@ -177,7 +177,8 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
              "error": None, "notes": None, "columns": None}
     try:
         if _dangling(path):
-            raise FileError(path, None, f"a link to {file_label(os.readlink(path))}, which is not there: deliver the file itself")
+            raise FileError(path, None, f"a link to {file_label(os.readlink(path))}, which is not there: deliver the "
+                                        "file itself")
         if not _matches_pattern(path, source):
             raise FileError(path, None, f"file name does not match the source's file_pattern "
                                         f"'{', '.join(source.file_pattern)}' (to read this one, add its pattern to the source's "
