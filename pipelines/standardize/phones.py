@@ -182,9 +182,17 @@ _NOTE = r"[^\p{Nd} +\-().·/#xXeEtTnsio,;|]"
 _LIST = (r"(?:\d[ \-().·]*){10,}/\s*\+?(?:\d[ \-().·]*){7,}"
          r"|(?:\d[ \-().·]*){7,}[,;|]\s*\+?(?:\d[ \-().·]*){7,}")
 _FIRST_OF_LIST = r"^\s*(?P<v>[^/,;|]*\d)"
-_FIRST_NUMBER = r"(?P<v>\+?\d[\d \-().·/]{5,}\d(?:\s*(?i:ext\.?|extension|x|#)\s*\d{1,6})?)"
-# A CN landline with its extension after a second dash (0755-26888888-8001).
-_DASH_EXTENSION = r"^(0\d{2,3}-\d{7,8})-(\d{1,5})$"
+# an extension's marker: ext, ext., extension, x, ×, #, RFC 3966's ';ext=', with ':' or '=' (EXT:23, ext=99)
+_EXT = r"\s*;?\s*(?i:ext\.?|extension|x|×|#)\s*[:=]?\s*"
+_FIRST_NUMBER = rf"(?P<v>\+?\d[\d \-().·/]{{5,}}\d(?:{_EXT}\d{{1,6}})?)"
+# the extension of the number read, in the spelling phonenumbers reads
+_EXT_SPELLED = rf"{_EXT}(\d{{1,6}})$"
+# an extension marker with no digits after it (…0100 ext): nothing to read, and phonenumbers would fail the number
+_EXT_DANGLING = rf"(?:{_EXT}|\s*[;,])$"
+# A CN landline with its extension after a second dash: 0755-26888888-8001, (0755)26888888-8001, 0755 2688 8888-8001,
+# +86-755-26888888-8001, +86 0755-26888888-8001 (an area code starts 1-9 after the trunk 0, so 0086-138-0013-8000
+# is none; a mobile's three groups have no fourth).
+_DASH_EXTENSION = r"^((?:\+86[\s-]?0?|\(?0)[1-9]\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{4})-(\d{1,5})$"
 
 
 def first_number(raw: pd.Series) -> pd.Series:
@@ -195,7 +203,8 @@ def first_number(raw: pd.Series) -> pd.Series:
     except (pa.ArrowInvalid, pa.ArrowTypeError):   # not text (a caller's numbers): read as written
         text = to_arrow(raw.where(raw.isna(), raw.astype(str)))
     # only the cells that may hold more than a number go through the costlier patterns
-    todo = np.flatnonzero(matches(text, _NOTE) | matches(text, "[/,;|]") | matches(text, _DASH_EXTENSION))
+    todo = np.flatnonzero(matches(text, _NOTE) | matches(text, "[/,;|]") | matches(text, _DASH_EXTENSION)
+                          | matches(text, _EXT_DANGLING))
     if not len(todo):
         return raw
     cells = text.take(pa.array(todo))
@@ -205,6 +214,8 @@ def first_number(raw: pd.Series) -> pd.Series:
     more = pa.array(matches(cells, _NOTE) & pc.is_valid(first).to_numpy(zero_copy_only=False))
     cells = pc.if_else(more, first, cells)
     cells = pc.replace_substring_regex(cells, _DASH_EXTENSION, "\\1 ext. \\2")
+    cells = pc.replace_substring_regex(pc.replace_substring_regex(cells, _EXT_DANGLING, ""), _EXT_SPELLED,
+                                       " ext. \\1")
     out = raw.astype(object).copy()
     out.iloc[todo] = cells.to_numpy(zero_copy_only=False)
     return out

@@ -107,6 +107,36 @@ def test_a_cell_with_more_than_a_number_gives_its_first_number():
     assert out["phone_extension"].tolist()[5] == "8001"   # 0755-26888888-8001
 
 
+def test_extensions_in_the_spellings_exports_use_are_read_with_their_number():
+    """RFC 3966's ';ext=', 'EXT:', 'ext=', '×', a CN landline's dash extension with the area code in brackets, in
+    groups or after +86 (with or without the trunk 0); a marker without digits leaves the number alone. A
+    landline written in three groups (0755-2688-8888) and a mobile in four (+86-138-0013-8000) have none."""
+    import pandas as pd
+
+    from pipelines.standardize.phones import standardize_phones
+
+    cases = {("+1-415-555-0100;ext=99", "US"): ("+14155550100", "99"),
+             ("tel:+1-415-555-0100;ext=5", "US"): ("+14155550100", "5"),
+             ("+1 415 555 0100 ext=99", "US"): ("+14155550100", "99"),
+             ("+1 415 555 0100 EXT:23", "US"): ("+14155550100", "23"),
+             ("+1 415 555 0100 ×23", "US"): ("+14155550100", "23"),
+             ("+1 (415) 555-0100 ext", "US"): ("+14155550100", None),
+             ("+1 415 555 0100 x", "US"): ("+14155550100", None),
+             ("(0755)26888888-8001", "CN"): ("+8675526888888", "8001"),
+             ("0755 2688 8888-8001", "CN"): ("+8675526888888", "8001"),
+             ("+86-755-26888888-8001", "CN"): ("+8675526888888", "8001"),
+             ("+86 0755-26888888-8001", "CN"): ("+8675526888888", "8001"),
+             ("010-12345678-123", "CN"): ("+861012345678", "123"),
+             ("0755-2688-8888", "CN"): ("+8675526888888", None),
+             ("+86-138-0013-8000", "CN"): ("+8613800138000", None),
+             ("0086-138-0013-8000", "CN"): ("+8613800138000", None),
+             ("13800138000;", "CN"): ("+8613800138000", None)}
+    out = standardize_phones(pd.Series([raw for raw, _ in cases], dtype=object),
+                             pd.Series([region for _, region in cases]))
+    assert dict(zip(cases, zip(out["phone"], out["phone_extension"]))) == cases
+    assert out["phone_valid"].all()
+
+
 def test_00_is_read_as_plus_in_a_region_that_dials_another_prefix():
     """Most of the world dials 00 abroad: 0044 7911 123456 in a US source is +44 7911 123456 (US dials 011)."""
     assert standardize_phone(("00447911123456", "US"))[:2] == ("+447911123456", True)
