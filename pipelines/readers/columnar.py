@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,22 @@ from pipelines.readers.delimited import header_key
 from pipelines.readers.encoding import damage_message, decode
 
 
+class _Number(float):
+    """A JSON number with a fraction or exponent, and its text as written: 1.38001E+10 is what the exporter
+    wrote (Excel's damage, which the rules flag), not 13800100000, digits a float made up."""
+
+    def __new__(cls, text: str):
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+_INTEGRAL = re.compile(r"-?[0-9]+\.0+")
+
+
 def _text(value: object) -> str | None:
+    if isinstance(value, _Number):   # as written; 8102.0 is the id 8102, every digit written
+        return value.text.split(".")[0] if _INTEGRAL.fullmatch(value.text) else value.text
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, np.ndarray):  # a Parquet list column
@@ -23,8 +39,8 @@ def _text(value: object) -> str | None:
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):   # as a spreadsheet cell is read (excel.cell_text): no digits made up
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if isinstance(value, bytes):   # binary: its text when it is UTF-8, else its hex digits
         try:
             return value.decode("utf-8")
@@ -78,7 +94,7 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
             errors.append(damage_message(n, damaged[n]))
             continue
         try:
-            obj = json.loads(line, object_pairs_hook=_Object)
+            obj = json.loads(line, object_pairs_hook=_Object, parse_float=_Number)
             if not isinstance(obj, _Object):
                 raise ValueError("not a JSON object")
             record = _columns(obj)
@@ -90,6 +106,9 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
         except ValueError as exc:
             records.append([])
             errors.append(f"invalid JSON: {exc}")
+        except RecursionError:
+            records.append([])
+            errors.append("invalid JSON: nested too deeply to be a record")
     if all(e is not None for e in errors):   # not one line read: a file error, not a quarantine of every line
         first = f" (line {lines[0]}: {errors[0]})" if lines else ""
         raise FileError(path, None, f"no line is a JSON object{first}: deliver JSON Lines, one object per line, "

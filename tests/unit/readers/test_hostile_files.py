@@ -549,6 +549,31 @@ def test_a_json_line_with_half_a_character_is_its_own_error_not_the_files(tmp_pa
     assert table.frame["last_name"].to_pylist()[2] == "Kim \U0001F600"
 
 
+def test_json_and_parquet_numbers_are_read_as_written_never_with_digits_made_up(tmp_path):
+    """A JSON number is its text as written (1.38001E+10 is Excel's damage, which the rules flag, not the phone
+    13800100000; 8102.0 is the id 8102); a float beyond a double's exact digits reads as a spreadsheet's
+    does (1.2345678901234568e+16, which rounded_record_id quarantines), not as digits a float made up. A line
+    nested too deeply to be a record is an error of its own, not the file's."""
+    import pandas as pd
+
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": 8102.0, "phone": 1.38001E+10}\n'
+                    '{"id": 12345678901234567890.0, "phone": 13800138000}\n'
+                    + '{"id": ' + "[" * 5000 + "]" * 5000 + '}\n'
+                    '{"id": 3, "score": 1.50}\n', encoding="utf-8")
+    table = read_file(path, "jsonl")
+    assert table.frame["id"].to_pylist() == ["8102", "12345678901234567890", None, "3"]
+    assert table.frame["phone"].to_pylist() == ["1.38001E+10", "13800138000", None, None]
+    assert table.frame["score"].to_pylist()[3] == "1.50"
+    errors = table.frame["__error"].to_pylist()
+    assert errors[2] == "invalid JSON: nested too deeply to be a record" and errors.count(None) == 3
+    parquet = tmp_path / "a.parquet"
+    pd.DataFrame({"id": [12345678901234567.0, 8102.0], "phone": [13800138000.0, 1.5]}).to_parquet(parquet)
+    table = read_file(parquet, "parquet")
+    assert table.frame["id"].to_pylist() == ["1.2345678901234568e+16", "8102"]
+    assert table.frame["phone"].to_pylist() == ["13800138000", "1.5"]
+
+
 def test_a_nul_in_a_header_is_no_part_of_its_name(tmp_path, rules):
     _land(tmp_path, "nul.csv", 'Id,LastName,Email,No\x00te\n"P1","Li","li@example.com","vip"\n')
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
