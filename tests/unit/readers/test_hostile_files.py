@@ -202,6 +202,18 @@ def test_a_link_to_a_missing_file_is_a_rejected_file(tmp_path, rules):
     assert "gone.csv, which is not there" in files.loc[f"salesforce/{NIGHT}/contacts.csv", "error"]
 
 
+def test_a_line_of_many_delimiters_is_read_as_any_other(tmp_path, rules):
+    """A quoted record followed by 100,000 empty fields (the line csv.Sniffer's quote pattern backtracked over for
+    40 s): the delimiter is sniffed from each line's start, and the line is an error row of its own."""
+    _land(tmp_path, "commas.csv", f'{HEADER}\n"P1","Zhang","z@example.com"\n"P2","Li","li@example.com"'
+                                  + "," * 100_000 + "\n")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"]
+    rows = result.raw.to_pylist()
+    assert [(r["source_line"], r["source_record_id"]) for r in rows] == [(2, "P1"), (3, None)]
+    assert rows[0]["parse_error"] is None and rows[1]["parse_error"]
+
+
 def test_latin_1_text_is_not_taken_for_chinese():
     for text in ("Id,City\n1,São Paulo\n", "Id,Name\n1,Ñoño Peña\n", "Id|Name|Note\n1|Ångström|x\n"):
         data = text.encode("cp1252")
