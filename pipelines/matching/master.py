@@ -115,7 +115,8 @@ def _present(con: duckdb.DuckDBPyConnection, table: str, column: str, values: se
 
 def _unapplied(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> list[str]:
     """Steward decisions that did nothing this run, each with why (ids only, never a value): an override of an
-    id no master carries, a pair naming a record the masters do not hold, a pair both linked and kept apart."""
+    id no master carries, a pair naming a record the masters do not hold or one record twice, a pair both linked
+    and kept apart."""
     overridden = {m for m, _f, _v in decisions.overrides}
     masters = _present(con, "customer_master", "master_id", overridden)
     named = {r for pairs in (decisions.must_link, decisions.cannot_link) for pair in pairs for r in pair}
@@ -125,7 +126,10 @@ def _unapplied(con: duckdb.DuckDBPyConnection, decisions: Decisions) -> list[str
     for kind, pairs in (("must_link", decisions.must_link), ("cannot_link", decisions.cannot_link)):
         for a, b in pairs:
             missing = [r for r in (a, b) if r not in known]
-            if missing:
+            if a == b:
+                out.append(f"{kind} {a} {b}: names one record twice (a Salesforce id's 15- and 18-character forms "
+                           "are one record)")
+            elif missing:
                 out.append(f"{kind} {a} {b}: no clean record {' or '.join(missing)}")
     apart = {frozenset(p) for p in decisions.cannot_link}
     out += [f"must_link {a} {b} contradicts a cannot_link of the same pair: they are kept apart"

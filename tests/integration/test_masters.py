@@ -344,8 +344,8 @@ def test_a_record_its_source_deleted_leaves_its_master(landing, tmp_path):
 def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     """The steward overrode Olivia Chen's master; a must-link then merges it into James Miller's (the id of
     the record seen first survives). The override applies to the surviving master, in that run and after;
-    decisions that do nothing (an id no master carries, a record not held, a pair both linked and kept apart)
-    are reported, not silently dropped."""
+    decisions that do nothing (an id no master carries, a record not held, one record named twice, a pair both
+    linked and kept apart) are reported, not silently dropped."""
     _, warehouse, decisions, resources = _built_first_night(landing, tmp_path)
     miller, chen = _master_of(warehouse)["salesforce:PL-S1"], _master_of(warehouse)["salesforce:PL-S2"]
     assert miller != chen
@@ -355,6 +355,7 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     record_decision(decisions, "must_link", record_a="salesforce:NOPE-404", record_b="salesforce:PL-M1")
     record_decision(decisions, "must_link", record_a="salesforce:PL-A1", record_b="salesforce:PL-A2")
     record_decision(decisions, "cannot_link", record_a="salesforce:PL-A2", record_b="salesforce:PL-A1")
+    record_decision(decisions, "cannot_link", record_a="salesforce:PL-M1", record_b="salesforce:PL-M1")
     result = materialize(MASTER_ASSETS, resources=resources, instance=DagsterInstance.ephemeral())
     assert _master_of(warehouse)["salesforce:PL-S2"] == miller
     assert _query(warehouse, "select change from master_id_history where old_id = ?", [chen]) == [("merge",)]
@@ -365,6 +366,8 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     assert meta["unapplied_decisions"].value.split("; ") == [
         "override of CM-000000000000: no master carries this id (unknown, or retired with all its records)",
         "must_link salesforce:NOPE-404 salesforce:PL-M1: no clean record salesforce:NOPE-404",
+        "cannot_link salesforce:PL-M1 salesforce:PL-M1: names one record twice (a Salesforce id's 15- and "
+        "18-character forms are one record)",
         "must_link salesforce:PL-A1 salesforce:PL-A2 contradicts a cannot_link of the same pair: they are kept apart"]
     _night(resources, NIGHTS[1])
     record_decision(decisions, "override", master_id=miller, field_name="full_name", value="J. Miller")
