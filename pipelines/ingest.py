@@ -54,7 +54,34 @@ def _field_value(field: str, col: str) -> str:
     return _unmarked(_clean(col)) if field in MARKED_AS_TEXT else _clean(col)
 
 
-def mapping_sql(source: Source, headers: list[str]) -> str:
+# From this many unmapped columns on, and from one per WIDE_ROWS rows, their extra JSON is built by unpivoting
+# the file (wide_extra_sql): DuckDB's planning of one expression per column grows with the square of their number
+# (1,000 columns 2 s, 2,000 13 s, 10,000 six minutes), where the unpivot takes 2 s for 10,000. Per cell the
+# unpivot costs twice the expressions (400 columns of 100,000 rows: 21 s against 10 s), so a long file keeps them.
+WIDE_EXTRA = 1000
+WIDE_ROWS = 12
+
+
+def wide_extra_sql(headers: list[str]) -> str:
+    """The extra JSON members of the given columns, per "__line" (_wide_line, _wide_members), from the file
+    unpivoted: one row per cell, members in the columns' order (_wide_order: k, ord)."""
+    kept = ", ".join(ident(h) for h in ["__line"] + headers)
+    return f"""
+        with cells as (
+            unpivot (select {kept} from _file) on columns(* exclude ("__line")) into name k value v
+        )
+        select "__line" as _wide_line,
+               string_agg(to_json(k)::varchar || ':' || to_json(nullif(trim(v::varchar), '')), ',' order by o.ord)
+                   as _wide_members
+        from cells join _wide_order as o using (k)
+        where nullif(trim(v::varchar), '') is not null
+        group by "__line"
+    """
+
+
+def mapping_sql(source: Source, headers: list[str], rows: int = 0) -> tuple[str, list[str]]:
+    """The SQL mapping a file (_file) of so many rows to raw_customers' columns, and the unmapped columns whose
+    extra JSON comes from _wide_extra (wide_extra_sql) when there are many (WIDE_EXTRA, WIDE_ROWS), else none."""
     by_key = {header_key(h): h for h in reversed(headers)}
     used: set[str] = set()
     fields, extra_entries = [], []
@@ -69,12 +96,14 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
     id_header = next((by_key[header_key(h)] for h in source.record_id if header_key(h) in by_key), None)
     if id_header:
         used.add(id_header)
-    extra_entries += [(h, _clean(h)) for h in headers if h not in used]
+    unused = [h for h in headers if h not in used]
+    wide = unused if len(unused) >= WIDE_EXTRA and len(unused) * WIDE_ROWS >= rows else []
+    extra_entries += [] if wide else [(h, _clean(h)) for h in unused]
     # the JSON object of the non-empty values, written as text: concat_ws skips the null members (a quarter
     # of the cost of building a map of them and converting it)
-    members = ", ".join(f"case when {v} is not null then {literal(json.dumps(k, ensure_ascii=False) + ':')} "
-                        f"|| to_json({v}) end" for k, v in extra_entries)
-    extra = f"('{{' || concat_ws(',', {members}) || '}}')::json" if extra_entries else "'{}'::json"
+    members = [f"case when {v} is not null then {literal(json.dumps(k, ensure_ascii=False) + ':')} "
+               f"|| to_json({v}) end" for k, v in extra_entries] + (["_wide_members"] if wide else [])
+    extra = f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')::json" if members else "'{}'::json"
     if id_header:
         # a numeric id a spreadsheet wrote as a float (8102.0) is the id 8102
         column = _unmarked(_clean(id_header))
@@ -86,10 +115,11 @@ def mapping_sql(source: Source, headers: list[str]) -> str:
         record_id = (f"case when \"__error\" is null then 'sk-' || substr(sha256({literal(source.name)} || {SEP} || "
                      f"{parts}), 1, 20) end")
     final_id = salesforce_18("record_id") if source.record_id_format == "salesforce" else "record_id"
+    rows = '_file left join _wide_extra on "__line" = _wide_line' if wide else "_file"
     return sql("map_source_columns").format(
         fields=",\n        ".join(fields), extra=extra, record_id=record_id, final_id=final_id,
-        surrogate="false" if source.record_id else "true",
-    )
+        surrogate="false" if source.record_id else "true", rows=rows,
+    ), wide
 
 
 _SALESFORCE_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -141,11 +171,19 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
 
 
 def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:
+    query, wide = mapping_sql(source, table.headers, table.frame.num_rows)
     con.register("_file", table.frame)
     try:
-        return con.sql(mapping_sql(source, table.headers)).to_arrow_table()
+        if wide:
+            con.register("_wide_order", pa.table({"k": pa.array(wide, pa.string()),
+                                                  "ord": pa.array(range(len(wide)), pa.int64())}))
+            con.execute(f"create or replace temp table _wide_extra as {wide_extra_sql(wide)}")
+        return con.sql(query).to_arrow_table()
     finally:
         con.unregister("_file")
+        if wide:
+            con.unregister("_wide_order")
+            con.execute("drop table if exists _wide_extra")
 
 
 def _expected_headers(source: Source) -> set[str]:

@@ -7,7 +7,7 @@ with mapped as (
         {fields},
         {extra} as extra,
         {record_id} as raw_id
-    from _file
+    from {rows}
 ),
 ids as (
     select * exclude (raw_id, record_id), {final_id} as record_id
