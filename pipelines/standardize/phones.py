@@ -195,16 +195,20 @@ _EXT_DANGLING = rf"(?:{_EXT}|\s*[;,])$"
 _DASH_EXTENSION = r"^((?:\+86[\s-]?0?|\(?0)[1-9]\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{4})-(\d{1,5})$"
 
 
-def first_number(raw: pd.Series) -> pd.Series:
-    """The number a phone cell means: its first number where it holds more (a list, a note, labels), and a
-    dash-written extension as an extension; other cells as they are. Vectorised (Arrow, RE2)."""
+def first_number(raw: pd.Series, region: pd.Series | None = None) -> pd.Series:
+    """The number a phone cell means: its first number where it holds more (a list, a note, labels), and a CN
+    landline's dash-written extension as an extension (in rows of region CN, or written with +86: elsewhere the
+    part after a dash is the number's own, as a German direct dial 030 1234567-89); other cells as they are.
+    Vectorised (Arrow, RE2)."""
     try:
         text = to_arrow(raw)
     except (pa.ArrowInvalid, pa.ArrowTypeError):   # not text (a caller's numbers): read as written
         text = to_arrow(raw.where(raw.isna(), raw.astype(str)))
     # only the cells that may hold more than a number go through the costlier patterns
-    todo = np.flatnonzero(matches(text, _NOTE) | matches(text, "[/,;|]") | matches(text, _DASH_EXTENSION)
-                          | matches(text, _EXT_DANGLING))
+    in_cn = (region.eq("CN").to_numpy(bool) if region is not None else np.zeros(len(raw), bool)) | matches(
+        text, r"^\s*\+86")
+    dashed = matches(text, _DASH_EXTENSION) & in_cn
+    todo = np.flatnonzero(matches(text, _NOTE) | matches(text, "[/,;|]") | dashed | matches(text, _EXT_DANGLING))
     if not len(todo):
         return raw
     cells = text.take(pa.array(todo))
@@ -213,7 +217,8 @@ def first_number(raw: pd.Series) -> pd.Series:
     first = _group(cells, _FIRST_NUMBER)
     more = pa.array(matches(cells, _NOTE) & pc.is_valid(first).to_numpy(zero_copy_only=False))
     cells = pc.if_else(more, first, cells)
-    cells = pc.replace_substring_regex(cells, _DASH_EXTENSION, "\\1 ext. \\2")
+    cells = pc.if_else(pa.array(in_cn[todo]), pc.replace_substring_regex(cells, _DASH_EXTENSION, "\\1 ext. \\2"),
+                       cells)
     cells = pc.replace_substring_regex(pc.replace_substring_regex(cells, _EXT_DANGLING, ""), _EXT_SPELLED,
                                        " ext. \\1")
     out = raw.astype(object).copy()
@@ -285,7 +290,7 @@ def standardize_phones_later(raw: pd.Series, region: pd.Series, store: ValueStor
     if extension_markers:
         markers = "|".join(re.escape(m) for m in sorted(extension_markers, key=len, reverse=True))
         raw = to_series(pc.replace_substring_regex(to_arrow(raw), f"\\s*(?:{markers})\\s*", " ext. "), raw.index)
-    raw = first_number(raw)
+    raw = first_number(raw, region)
     present = raw.notna()
     out = pd.DataFrame(dict.fromkeys(FIELDS) | {"phone_valid": False},
                        index=raw.index, dtype=object)

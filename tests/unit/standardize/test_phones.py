@@ -110,7 +110,8 @@ def test_a_cell_with_more_than_a_number_gives_its_first_number():
 def test_extensions_in_the_spellings_exports_use_are_read_with_their_number():
     """RFC 3966's ';ext=', 'EXT:', 'ext=', '×', a CN landline's dash extension with the area code in brackets, in
     groups or after +86 (with or without the trunk 0); a marker without digits leaves the number alone. A
-    landline written in three groups (0755-2688-8888) and a mobile in four (+86-138-0013-8000) have none."""
+    landline written in three groups (0755-2688-8888) and a mobile in four (+86-138-0013-8000) have none, nor has
+    a number of another country written with a dash."""
     import pandas as pd
 
     from pipelines.standardize.phones import standardize_phones
@@ -130,7 +131,11 @@ def test_extensions_in_the_spellings_exports_use_are_read_with_their_number():
              ("0755-2688-8888", "CN"): ("+8675526888888", None),
              ("+86-138-0013-8000", "CN"): ("+8613800138000", None),
              ("0086-138-0013-8000", "CN"): ("+8613800138000", None),
-             ("13800138000;", "CN"): ("+8613800138000", None)}
+             ("13800138000;", "CN"): ("+8613800138000", None),
+             # a German direct dial after the dash is part of the number (DIN 5008), not an extension
+             ("030 1234567-89", "DE"): ("+4930123456789", None),
+             ("(089) 1234567-12", "DE"): ("+4989123456712", None),
+             ("0221-1234567-0", "DE"): ("+4922112345670", None)}
     out = standardize_phones(pd.Series([raw for raw, _ in cases], dtype=object),
                              pd.Series([region for _, region in cases]))
     assert dict(zip(cases, zip(out["phone"], out["phone_extension"]))) == cases
