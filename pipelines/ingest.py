@@ -199,14 +199,17 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
     """A landed file's records and its ledger entries: one entry, or one per sheet of a workbook holding
     records on several (excel.data_sheets). Such a sheet is a file of its own in the ledger and the lineage,
     named `<file>#<sheet>`, its lines the sheet's Excel rows; a sheet that fails is rejected alone."""
-    sheets = (data_sheets(path, source.sheet, source.header_row, _expected_headers(source))
-              if _matches_pattern(path, source) and file_format(path, source.format) == "xlsx" else [])
-    if not sheets:
-        frame, entry = _ingest_sheet(con, path, rel, source, source.sheet)
-        return frame, [entry]
-    read = [_ingest_sheet(con, path, f"{rel}#{name}", source, name) for name in sheets]
+    sheets, left_out = (data_sheets(path, source.sheet, source.header_row, _expected_headers(source),
+                                    source.required_headers())
+                        if _matches_pattern(path, source) and file_format(path, source.format) == "xlsx" else ([], []))
+    read = ([_ingest_sheet(con, path, f"{rel}#{name}", source, name) for name in sheets] if sheets
+            else [_ingest_sheet(con, path, rel, source, source.sheet)])
+    entries = [entry for _, entry in read]
+    if left_out:   # the sheets of records not read are named in the file's (its first sheet's) notes
+        entries[0]["notes"] = "; ".join(n for n in [entries[0]["notes"], *left_out] if n)
     frames = [frame for frame, _ in read if frame is not None]
-    return (pa.concat_tables(frames, promote_options="permissive") if frames else None), [e for _, e in read]
+    return (pa.concat_tables(frames, promote_options="permissive") if len(frames) > 1 else
+            frames[0] if frames else None), entries
 
 
 def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Source, sheet: str | int

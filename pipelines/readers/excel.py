@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.delimited import HEADER_SEARCH, find_header, naming_count
+from pipelines.readers.delimited import HEADER_SEARCH, find_header, header_key, naming_count
 
 
 def cell_text(value: object) -> str | None:
@@ -62,25 +62,48 @@ def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_
     return book.get_sheet_by_index(max(shown, key=lambda i: (named[i], -i)))
 
 
-def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> list[str]:
-    """The sheets of a workbook that each hold records, when there are several: read as the source's default
-    (the first sheet, header found by name), every sheet whose header row names at least half as many mapped
-    columns as the sheet naming the most, and two or more (a workbook split into one sheet per region or
-    owner, or at Excel's row limit). Cover, instructions and summary sheets name fewer. An empty list: read
-    the one sheet read_xlsx picks (a single sheet, a configured one, or a workbook calamine cannot open)."""
+def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: set[str],
+                required: list[tuple[str, ...]]) -> tuple[list[str], list[str]]:
+    """The sheets of a workbook that each hold records, when there are several, and notes on the sheets left
+    out. Read as the source's default (the first sheet, header found by name): the sheet naming the most mapped
+    columns, and every other visible sheet whose header row names at least half as many, two or more, and has
+    each required column (a workbook split into one sheet per region or owner, or at Excel's row limit). Cover,
+    instructions and summary sheets name fewer; a lookup list (Country, State) lacks the required columns, and a
+    note names it. No sheets: read the one sheet read_xlsx picks (a single sheet, a configured one, or a
+    workbook calamine cannot open)."""
     if not _default_sheet(sheet, header_row, expected):
-        return []
+        return [], []
     try:
         book = CalamineWorkbook.from_path(str(path))
         shown = _visible(book)
         if len(shown) < 2:
-            return []
-        named = {i: _named(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected) for i in shown}
+            return [], []
+        headers = {i: _header_keys(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected)
+                   for i in shown}
     except Exception:  # an unreadable workbook: read_xlsx names the problem
-        return []
-    enough = max(2, -(-max(named.values()) // 2))
-    chosen = [book.sheet_names[i] for i in shown if named[i] >= enough]
-    return chosen if len(chosen) > 1 else []
+        return [], []
+    wanted = {header_key(e) for e in expected}
+    named = {i: len(keys & wanted) for i, keys in headers.items()}
+    best = max(shown, key=lambda i: (named[i], -i))
+    enough = max(2, -(-named[best] // 2))
+    chosen, notes = [], []
+    for i in shown:
+        missing = [" or ".join(options) for options in required
+                   if not any(header_key(c) in headers[i] for c in options)]
+        if i == best or named[i] >= enough and not missing:
+            chosen.append(book.sheet_names[i])
+        elif named[i] >= enough:
+            notes.append(f"sheet {book.sheet_names[i]} not read: it names {named[i]} mapped columns but not "
+                         f"{', '.join(missing)}")
+    return (chosen, notes) if len(chosen) > 1 else ([], notes)
+
+
+def _header_keys(grid: list[list], expected: set[str]) -> set[str]:
+    """The header keys (delimited.header_key) of the sheet's header row: the first rows' naming the most mapped
+    columns."""
+    rows = [[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH]]
+    index = naming_count(rows, expected)[0]
+    return set() if index is None else {header_key(c) for c in rows[index] if c is not None}
 
 
 def _what_it_is(path: Path) -> str:

@@ -133,8 +133,8 @@ SUMMARY_SHEET = [["省份", "客户数"], ["北京", 1]]
 
 def test_a_workbook_of_records_on_several_sheets_is_read_sheet_by_sheet(tmp_path, rules):
     """One sheet per region: every sheet of records is read, each a file of its own in the ledger and the lineage
-    (<file>#<sheet>, the sheet's Excel rows); a cover and a summary sheet are not; a sheet of records without
-    the required column is rejected alone."""
+    (<file>#<sheet>, the sheet's Excel rows); a cover and a summary sheet are not; a sheet naming mapped columns
+    but not the required one (a lookup list) is not read, and the file's notes name it."""
     base = _land_workbook(tmp_path, {
         "说明": [["本文件由悟空CRM导出"]],
         "华北": [["客户名称", "手机", "邮箱", "省份"], ["张三", "13800138000", "z3@example.com", "北京"],
@@ -144,10 +144,9 @@ def test_a_workbook_of_records_on_several_sheets_is_read_sheet_by_sheet(tmp_path
         "汇总": SUMMARY_SHEET})
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     files = result.files.set_index("source_file")
-    assert list(files.index) == [f"{base}#华北", f"{base}#华南", f"{base}#华东"]
-    assert files["status"].tolist() == ["read", "read", "rejected"]
-    assert files["rows_read"].tolist() == [2, 1, 0]
-    assert files.loc[f"{base}#华东", "error"].startswith(f"{base}#华东:1: missing required column(s) 客户名称")
+    assert list(files.index) == [f"{base}#华北", f"{base}#华南"]
+    assert files["status"].tolist() == ["read", "read"] and files["rows_read"].tolist() == [2, 1]
+    assert "sheet 华东 not read: it names 3 mapped columns but not 客户名称" in files["notes"].iloc[0]
     rows = sorted((r["source_file"], r["source_line"], r["full_name"]) for r in result.raw.to_pylist())
     assert rows == [(f"{base}#华北", 2, "张三"), (f"{base}#华北", 3, "李四"), (f"{base}#华南", 3, "王五")]
 
