@@ -256,6 +256,15 @@ def file_label(name: str) -> str:
         return raw.decode("utf-8", "backslashreplace")
 
 
+def _labels(names: list[str]) -> list[str]:
+    """file_label of each name, unique: a GBK name that reads as another file's UTF-8 name keeps its bytes
+    escaped, so the two stay two files in the ledger and the lineage."""
+    labels = [file_label(n) for n in names]
+    taken = {label for n, label in zip(names, labels) if label == n}
+    return [label if label == n or label not in taken else os.fsencode(n).decode("utf-8", "backslashreplace")
+            for n, label in zip(names, labels)]
+
+
 def _dangling(path: Path) -> bool:
     """A link to a file that is not there (moved, or on a share not mounted): a delivery that failed, reported."""
     return path.is_symlink() and not path.exists()
@@ -301,7 +310,7 @@ def _size(path: Path) -> int:
     return 0 if _dangling(path) else path.stat().st_size
 
 
-def _files_read_here(known: list[tuple[str, Path, str]], workers: int) -> set[str]:
+def _files_read_here(known: list[tuple[str, Path, str]], workers: int) -> set[Path]:
     """The files this process reads itself while the workers read the others: its share when the files are
     dealt, costliest first, to whichever of the workers and this process has the least to read so far."""
     load = [0] * (workers + 1)    # the last is this process
@@ -310,7 +319,7 @@ def _files_read_here(known: list[tuple[str, Path, str]], workers: int) -> set[st
         lane = min(range(len(load)), key=lambda i: (load[i], -i))   # this process first among equals
         load[lane] += _read_cost(file)
         if lane == workers:
-            here.add(file[2])
+            here.add(file[1])
     return here
 
 
@@ -343,10 +352,11 @@ def _result(future: Future | None, path: Path, rel: str, source: Source) -> tupl
 def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) -> IngestResult:
     """Every landed file of the night read and mapped, in the order of landed_files. On a large night the
     files are read in worker processes, the largest first, so a big export and the small ones overlap."""
-    files = [(file_label(name), path, file_label(path.relative_to(landing).as_posix()))
-             for name, path in landed_files(landing, partition)]
-    nested = {rel for name, path, rel in files if path.parent != landing / name / partition}
-    known = [(name, path, rel) for name, path, rel in files if name in sources and rel not in nested]
+    landed = landed_files(landing, partition)
+    nested = {path for name, path in landed if path.parent != landing / name / partition}
+    labels = _labels([path.relative_to(landing).as_posix() for _, path in landed])
+    files = [(file_label(name), path, label) for (name, path), label in zip(landed, labels)]
+    known = [(name, path, rel) for name, path, rel in files if name in sources and path not in nested]
     parallel = len(known) > 1 and sum(_size(path) for _, path, _ in known) >= PARALLEL_BYTES
     frames, entries = [], []
     with workers.pool() if parallel else nullcontext():
@@ -355,16 +365,16 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
         if executor is not None:
             here = _files_read_here(known, workers.count())
             for name, path, rel in sorted(known, key=_read_cost, reverse=True):
-                if rel not in here:
-                    started[rel] = executor.submit(read_landed_file, path, rel, sources[name])
+                if path not in here:
+                    started[path] = executor.submit(read_landed_file, path, rel, sources[name])
             for name, path, rel in known:   # meanwhile, instead of waiting for the workers
-                if rel in here:
-                    done[rel] = read_landed_file(path, rel, sources[name])
+                if path in here:
+                    done[path] = read_landed_file(path, rel, sources[name])
         for name, path, rel in files:
-            if name not in sources or rel in nested:
+            if name not in sources or path in nested:
                 entries.append(_unknown_source(name, rel) if name not in sources else _in_subfolder(name, rel))
                 continue
-            frame, file_entries = done.pop(rel, None) or _result(started.get(rel), path, rel, sources[name])
+            frame, file_entries = done.pop(path, None) or _result(started.get(path), path, rel, sources[name])
             frames.append(frame)
             entries.extend(file_entries)
     frames = [f for f in frames if f is not None and f.num_rows]

@@ -174,19 +174,27 @@ def test_a_workbook_with_one_sheet_of_records_keeps_its_plain_name(tmp_path, rul
 
 def test_a_file_name_in_gbk_is_read_and_named_in_chinese(tmp_path, rules):
     """A zip made on Chinese Windows unpacks GBK file names: the file is read (the night's other files too), and
-    named as a steward sees it (客户.csv); a name that is no GB18030 either keeps its bytes escaped."""
+    named as a steward sees it (客户.csv); a name that is no GB18030 either, or that reads as another file's
+    UTF-8 name, keeps its bytes escaped: two files stay two."""
     import os
 
     folder = tmp_path / "salesforce" / NIGHT
     folder.mkdir(parents=True)
-    for name in ("客户".encode("gbk") + b".csv", b"\xff\xfe.csv"):
+    for i, name in enumerate(("客户".encode("gbk") + b".csv", b"\xff\xfe.csv")):
         with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
-            fh.write(f'{HEADER}\n"P1","Zhang","z@example.com"\n'.encode())
-    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+            fh.write(f'{HEADER}\n"P{i}","Zhang","z@example.com"\n'.encode())
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P9","Li","li@example.com"\n')
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     assert sorted(result.files["source_file"]) == sorted(
         [f"salesforce/{NIGHT}/客户.csv", f"salesforce/{NIGHT}/\\xff\\xfe.csv", f"salesforce/{NIGHT}/plain.csv"])
     assert set(result.files["status"]) == {"read"} and result.raw.num_rows == 3
+    _land(tmp_path, "客户.csv", f'{HEADER}\n"P2","Wu","wu@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert sorted(result.files["source_file"]) == sorted(
+        [f"salesforce/{NIGHT}/" + ("客户".encode("gbk") + b".csv").decode("utf-8", "backslashreplace"),
+         f"salesforce/{NIGHT}/\\xff\\xfe.csv",
+         f"salesforce/{NIGHT}/客户.csv", f"salesforce/{NIGHT}/plain.csv"])
+    assert sorted(result.raw.column("source_record_id").to_pylist()) == ["P0", "P1", "P2", "P9"]
 
 
 def test_a_link_to_a_missing_file_is_a_rejected_file(tmp_path, rules):
