@@ -102,7 +102,7 @@ def mapping_sql(source: Source, headers: list[str], rows: int = 0) -> tuple[str,
     # the JSON object of the non-empty values, written as text: concat_ws skips the null members (a quarter
     # of the cost of building a map of them and converting it)
     members = [f"case when {v} is not null then {literal(json.dumps(k, ensure_ascii=False) + ':')} "
-               f"|| to_json({v}) end" for k, v in extra_entries] + (["_wide_members"] if wide else [])
+               f"|| to_json({v}) end" for k, v in extra_entries] + (["_w._wide_members"] if wide else [])
     extra = f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')::json" if members else "'{}'::json"
     if id_header:
         # a numeric id a spreadsheet wrote as a float (8102.0) is the id 8102
@@ -115,7 +115,8 @@ def mapping_sql(source: Source, headers: list[str], rows: int = 0) -> tuple[str,
         record_id = (f"case when \"__error\" is null then 'sk-' || substr(sha256({literal(source.name)} || {SEP} || "
                      f"{parts}), 1, 20) end")
     final_id = salesforce_18("record_id") if source.record_id_format == "salesforce" else "record_id"
-    rows = '_file left join _wide_extra on "__line" = _wide_line' if wide else "_file"
+    # qualified: a file may have columns of any name, _wide_line among them
+    rows = '_file left join _wide_extra as _w on _file."__line" = _w._wide_line' if wide else "_file"
     return sql("map_source_columns").format(
         fields=",\n        ".join(fields), extra=extra, record_id=record_id, final_id=final_id,
         surrogate="false" if source.record_id else "true", rows=rows,

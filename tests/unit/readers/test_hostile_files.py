@@ -224,14 +224,15 @@ def test_a_line_of_many_delimiters_is_read_as_any_other(tmp_path, rules):
 def test_a_very_wide_file_keeps_the_same_extra_json(tmp_path, rules, monkeypatch):
     """A file of thousands of columns has its unmapped ones unpivoted into the extra JSON (one expression per
     column costs DuckDB's planning the square of their number): the same keys, values and order as the
-    expressions give, hostile names and values, a second phone column kept when the first won, included."""
+    expressions give, hostile names and values (one named as the unpivot's own column), a second phone column
+    kept when the first won, included."""
     import pipelines.ingest as ingest
 
     header = ('"Id","LastName","Email","Phone","MobilePhone","Note ""quoted""","备注","Tab\tName","空",'
-              '"Ünïcode \\ back","Last"')
-    rows = ['"P1","Li","li@example.com","13800138000","13900139000","say ""hi""","客户\\n","\t x ","  ","é\u0001",""',
-            '"P2","Wu","wu@example.com","","13700137000","","","","","",""',
-            '"P3","Ma","ma@example.com","","","<script>","=HYPERLINK(1)","a,b","","","z"']
+              '"Ünïcode \\ back","Last","_wide_line"')
+    rows = ['"P1","Li","li@example.com","13800138000","13900139000","say ""hi""","客户\\n","\t x ","  ","é\u0001","","w"',
+            '"P2","Wu","wu@example.com","","13700137000","","","","","","",""',
+            '"P3","Ma","ma@example.com","","","<script>","=HYPERLINK(1)","a,b","","","z",""']
     _land(tmp_path, "wide.csv", header + "\n" + "\n".join(rows) + "\n")
     narrow = ingest_partition(tmp_path, NIGHT, rules.sources).raw
     monkeypatch.setattr(ingest, "WIDE_EXTRA", 1)
