@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,27 @@ class _Number(float):
 _INTEGRAL = re.compile(r"-?[0-9]+\.0+")
 
 
+def _dumps(value: object) -> str:
+    """A nested JSON value as JSON text, its numbers as the file wrote them (json.dumps writes a float's value:
+    1.38001E+10 would become 13800100000.0)."""
+    marked: list[str] = []
+    nonce = uuid.uuid4().hex   # no value of the file holds it
+
+    def mark(v: object) -> object:
+        if isinstance(v, _Number):
+            marked.append(v.text)
+            return f"{nonce}{len(marked) - 1}{nonce}"
+        if isinstance(v, dict):
+            return {k: mark(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [mark(x) for x in v]
+        return v
+    text = json.dumps(mark(value), ensure_ascii=False, default=str)
+    if not marked:
+        return text
+    return re.sub(f'"{nonce}([0-9]+){nonce}"', lambda m: marked[int(m.group(1))], text)
+
+
 def _text(value: object) -> str | None:
     if isinstance(value, _Number):   # as written; 8102.0 is the id 8102, every digit written
         return value.text.split(".")[0] if _INTEGRAL.fullmatch(value.text) else value.text
@@ -36,7 +58,7 @@ def _text(value: object) -> str | None:
     if isinstance(value, np.ndarray):  # a Parquet list column
         value = value.tolist()
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _dumps(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):   # as a spreadsheet cell is read (excel.cell_text): no digits made up

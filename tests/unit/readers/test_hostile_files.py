@@ -603,11 +603,13 @@ def test_json_and_parquet_numbers_are_read_as_written_never_with_digits_made_up(
     path.write_text('{"id": 8102.0, "phone": 1.38001E+10}\n'
                     '{"id": 12345678901234567890.0, "phone": 13800138000}\n'
                     + '{"id": ' + "[" * 5000 + "]" * 5000 + '}\n'
-                    '{"id": 3, "score": 1.50}\n', encoding="utf-8")
+                    '{"id": 3, "score": 1.50, "phones": [1.38001E+10, 8102.0, {"x": 2.50}, "\\u0000"]}\n',
+                    encoding="utf-8")
     table = read_file(path, "jsonl")
     assert table.frame["id"].to_pylist() == ["8102", "12345678901234567890", None, "3"]
     assert table.frame["phone"].to_pylist() == ["1.38001E+10", "13800138000", None, None]
     assert table.frame["score"].to_pylist()[3] == "1.50"
+    assert table.frame["phones"].to_pylist()[3] == '[1.38001E+10, 8102.0, {"x": 2.50}, "\\u0000"]'   # nested too
     errors = table.frame["__error"].to_pylist()
     assert errors[2] == "invalid JSON: nested too deeply to be a record" and errors.count(None) == 3
     parquet = tmp_path / "a.parquet"
