@@ -30,9 +30,16 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _named(grid: list[list], expected: set[str]) -> int:
-    """How many mapped columns the sheet's header row (the first rows' best) names."""
-    return naming_count([[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH]], expected)[1]
+def _mapped_headers(book: CalamineWorkbook, shown: list[int], expected: set[str]) -> tuple[dict[int, set[str]], int]:
+    """Per sheet, the mapped columns (their delimited.header_key) its header row names (the first rows' row
+    naming the most), and the sheet naming the most (the first among equals)."""
+    wanted = {header_key(e) for e in expected}
+    named = {}
+    for i in shown:
+        rows = [[cell_text(v) for v in row] for row in book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH)]
+        index = naming_count(rows, expected)[0]
+        named[i] = set() if index is None else wanted & {header_key(c) for c in rows[index] if c is not None}
+    return named, max(shown, key=lambda i: (len(named[i]), -i))
 
 
 def _visible(book: CalamineWorkbook) -> list[int]:
@@ -58,8 +65,7 @@ def _sheet(book: CalamineWorkbook, sheet: str | int, expected: set[str], header_
     shown = _visible(book)
     if len(shown) == 1:
         return book.get_sheet_by_index(shown[0])
-    named = {i: _named(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected) for i in shown}
-    return book.get_sheet_by_index(max(shown, key=lambda i: (named[i], -i)))
+    return book.get_sheet_by_index(_mapped_headers(book, shown, expected)[1])
 
 
 def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: set[str],
@@ -78,32 +84,21 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
         shown = _visible(book)
         if len(shown) < 2:
             return [], []
-        headers = {i: _header_keys(book.get_sheet_by_index(i).to_python(nrows=HEADER_SEARCH), expected)
-                   for i in shown}
+        named, best = _mapped_headers(book, shown, expected)
     except Exception:  # an unreadable workbook: read_xlsx names the problem
         return [], []
-    wanted = {header_key(e) for e in expected}
-    named = {i: len(keys & wanted) for i, keys in headers.items()}
-    best = max(shown, key=lambda i: (named[i], -i))
-    enough = max(2, -(-named[best] // 2))
+    enough = max(2, -(-len(named[best]) // 2))
     chosen, notes = [], []
     for i in shown:
+        # the required columns are among the expected ones (ingest._expected_headers), so among those named
         missing = [" or ".join(options) for options in required
-                   if not any(header_key(c) in headers[i] for c in options)]
-        if i == best or named[i] >= enough and not missing:
+                   if not any(header_key(c) in named[i] for c in options)]
+        if i == best or len(named[i]) >= enough and not missing:
             chosen.append(book.sheet_names[i])
-        elif named[i] >= enough:
-            notes.append(f"sheet {book.sheet_names[i]} not read: it names {named[i]} mapped columns but not "
+        elif len(named[i]) >= enough:
+            notes.append(f"sheet {book.sheet_names[i]} not read: it names {len(named[i])} mapped columns but not "
                          f"{', '.join(missing)}")
     return (chosen, notes) if len(chosen) > 1 else ([], notes)
-
-
-def _header_keys(grid: list[list], expected: set[str]) -> set[str]:
-    """The header keys (delimited.header_key) of the sheet's header row: the first rows' naming the most mapped
-    columns."""
-    rows = [[cell_text(v) for v in row] for row in grid[:HEADER_SEARCH]]
-    index = naming_count(rows, expected)[0]
-    return set() if index is None else {header_key(c) for c in rows[index] if c is not None}
 
 
 def _what_it_is(path: Path) -> str:
