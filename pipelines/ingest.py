@@ -254,7 +254,12 @@ def file_label(name: str) -> str:
     try:
         return raw.decode("gb18030")
     except UnicodeDecodeError:
-        return raw.decode("utf-8", "backslashreplace")
+        return _escaped(name)
+
+
+def _escaped(name: str) -> str:
+    """The name with the bytes UTF-8 cannot read written escaped (\\xbf)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _labels(names: list[str]) -> list[str]:
@@ -262,8 +267,7 @@ def _labels(names: list[str]) -> list[str]:
     escaped, so the two stay two files in the ledger and the lineage."""
     labels = [file_label(n) for n in names]
     taken = {label for n, label in zip(names, labels) if label == n}
-    return [label if label == n or label not in taken else os.fsencode(n).decode("utf-8", "backslashreplace")
-            for n, label in zip(names, labels)]
+    return [label if label == n or label not in taken else _escaped(n) for n, label in zip(names, labels)]
 
 
 def _dangling(path: Path) -> bool:
