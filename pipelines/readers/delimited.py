@@ -179,38 +179,58 @@ def _quote_inside_a_field(data: pa.Buffer, delim: str) -> bool:
     return bool(pc.any(pc.match_substring_regex(_whole_text(data), _inside_pattern(delim, "\\n"))).as_py())
 
 
-def _quoting_to_check(data: pa.Buffer, delim: str) -> tuple[bool, list[int]]:
+def _lines(data: pa.Buffer) -> pa.Array:
+    """The text's physical lines (data: UTF-8), split at each '\n' by Arrow (a line keeps its '\r'; after a final
+    line break comes one empty string that is no line)."""
+    return pc.list_flatten(pc.split_pattern(_whole_text(data), "\n"))
+
+
+def _quoting_to_check(lines: pa.Array, delim: str) -> tuple[bool, list[int]]:
     """(some line has an odd number of quotes, the 0-based numbers of the lines holding a quote after a
     character other than a delimiter: '"ab"c', '""x', 'a"b', '=HYPERLINK("x")'), found by Arrow over the whole
-    text (data: UTF-8). Those lines are where the csv module may refuse a line or read it otherwise than
+    text's lines (_lines). Those lines are where the csv module may refuse a line or read it otherwise than
     Arrow; a file usually has none."""
-    lines = pc.list_flatten(pc.split_pattern(_whole_text(data), "\n"))
     quotes = pc.count_substring(lines, '"')
     odd = pc.any(pc.equal(pc.bit_wise_and(quotes, 1), 1)).as_py()
     return bool(odd), np.flatnonzero(matches(lines, _inside_pattern(delim))).tolist()
+
+
+def _invalid_lines(lines: pa.Array, texts: list[str], first: int, physical: int) -> list[tuple[int, str]] | None:
+    """The (line number, text) of the lines Arrow could not read as a row, in order: the lines from `first` on
+    whose text (a final '\r' aside) is one of theirs. Arrow reads each line on its own here (no value spans
+    lines), so equal lines read alike and every line found is one it refused; None when the count differs."""
+    if not texts:
+        return []
+    trimmed = pc.utf8_rtrim(lines.slice(first - 1, physical - first + 1), "\r")
+    found = np.flatnonzero(pc.is_in(trimmed, value_set=pa.array({t.rstrip("\r") for t in texts}, pa.string()))
+                           .to_numpy(zero_copy_only=False))
+    if len(found) != len(texts):
+        return None
+    return [(first + int(i), trimmed[int(i)].as_py()) for i in found]
 
 
 def _line_read(text: str, delim: str, header_index: int, headers: list[str],
                data: pa.Buffer | None = None) -> pa.Table | None:
     """The same rows as _exact_read when no record spans two lines but some lines are blank or have the wrong
     number of fields (one such line in a million would send _fast_read's whole file to Python's csv module).
-    Arrow reads every line as one row, on one thread so that it numbers the lines it cannot read; Python's csv
-    module counts the fields of those lines only, each becoming an error row on its own line number. None when
-    such a line might open a multi-line value or its quoting is broken: then _exact_read decides."""
+    Arrow reads every line as one row, on all cores (a thread does not number the rows it refuses: their lines
+    are found by their text, _invalid_lines); Python's csv module counts the fields of those lines only, each
+    becoming an error row on its own line number. None when such a line might open a multi-line value or its
+    quoting is broken: then _exact_read decides."""
     if text.count("\r") != text.count("\r\n"):
         return None
     width = len(headers)
     names = [f"c{i}" for i in range(width)]
-    invalid: list[tuple[int, str]] = []
+    refused: list[str] = []
 
     def on_invalid(row) -> str:
-        invalid.append((row.number, row.text))
+        refused.append(row.text)
         return "skip"
     data = data if data is not None else pa.py_buffer(text.encode("utf-8"))
     try:
         table = pacsv.read_csv(
             data,
-            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=names, use_threads=False),
+            read_options=pacsv.ReadOptions(skip_rows=header_index + 1, column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=False, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -219,24 +239,28 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
         return None
     first = header_index + 2
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if physical != first - 1 + table.num_rows + len(invalid) or any(n is None for n, _ in invalid):
+    if physical != first - 1 + table.num_rows + len(refused):
+        return None
+    lines = _lines(data)
+    invalid = _invalid_lines(lines, refused, first, physical)
+    if invalid is None:
         return None
     # a value holding a line break: a quote left open ran past its line (at the end of the file, say)
     if any(pc.any(pc.match_substring(column, "\n")).as_py() for column in table.columns):
         return None
     bad = {number for number, _ in invalid}
-    numbers = np.array([n for n in range(first, physical + 1) if n not in bad], dtype=np.int64) if bad \
-        else np.arange(first, physical + 1, dtype=np.int64)   # the line of each row Arrow read
-    odd, inside = _quoting_to_check(data, delim)
+    numbers = np.arange(first, physical + 1, dtype=np.int64)   # the line of each row Arrow read
+    if bad:
+        numbers = np.delete(numbers, np.array(sorted(bad), dtype=np.int64) - first)
+    odd, inside = _quoting_to_check(lines, delim)
     if odd:
         return None
-    texts = text.split("\n") if inside else []
     for index in inside:
         number = index + 1
         if number < first or number in bad:
             continue
         try:
-            fields = next(csv.reader([texts[index].rstrip("\r")], delimiter=delim, strict=True), [])
+            fields = next(csv.reader([lines[index].as_py().rstrip("\r")], delimiter=delim, strict=True), [])
         except csv.Error:
             return None
         row = int(np.searchsorted(numbers, number))

@@ -33,6 +33,7 @@ def test_chunks_give_the_same_tables(tmp_path, monkeypatch):
         assert tables(con) == one_pass
         # the night's shared pool of worker processes, the next chunk's work started before this one ends
         monkeypatch.setattr(distinct, "PARALLEL_FROM", 50)
+        monkeypatch.setattr(distinct, "SHARED_FROM", 50)
         con.execute("delete from value_cache")
         pooled = cleanse.cleanse_night(con, NIGHT, rules, "r", DuckDBValueStore(con), chunk_rows=1500)
         assert tables(con) == one_pass and pooled.clean == whole.clean

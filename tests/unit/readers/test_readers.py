@@ -132,6 +132,30 @@ def test_broken_lines_read_by_arrow_as_the_exact_reader_reads_them(tmp_path, new
     assert read_file(path, "csv").frame.to_pylist() == exact.to_pylist()
 
 
+def test_line_reader_on_many_blocks_finds_each_refused_line(tmp_path):
+    """Arrow reads a big file in blocks on several threads and does not number the lines it refuses; they are
+    found by their text. Equal bad lines in several blocks, blank lines and a bad last line without a line
+    break: the rows, line numbers and errors are the exact reader's."""
+    import random
+
+    from pipelines.readers import delimited
+
+    rng = random.Random(5)
+    lines = ["Id,Name,Note"]
+    for i in range(150_000):
+        shape = rng.random()
+        lines.append("" if shape < 0.001 else "x,too,many,fields" if shape < 0.002 else f"{i},short" if shape < 0.003
+                     else f'{i},"王伟 {i % 97}",note {i}')
+    lines.append("last,bad")
+    text = "\n".join(lines)
+    assert len(text.encode()) > 3 * 2**20   # several of Arrow's 1 MiB blocks
+    fast = delimited._line_read(text, ",", 0, ["Id", "Name", "Note"])
+    exact = delimited._exact_read(tmp_path / "big.csv", text, ",", None, {"Id"}, []).frame
+    assert fast is not None
+    assert fast.to_pylist() == exact.to_pylist()
+    assert sum(e is not None for e in fast[ERROR].to_pylist()) > 100
+
+
 def test_a_line_that_may_open_a_multiline_value_is_left_to_the_exact_reader():
     from pipelines.readers import delimited
 
