@@ -15,16 +15,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.standardize.arrow_text import matches
-from pipelines.standardize.distinct import apply_each_later, as_rows, rows_of
+from pipelines.standardize.distinct import apply_each_later, rows_of
 
 
 class ValueStore(Protocol):
     def lookup(self, kind: str, version: str, keys: pa.Array, flags: Sequence[bool]) -> tuple[np.ndarray, list]:
         """The keys the store knows: their positions in keys, and their results' fields as columns (one array per
         field, in the positions' order; flags tells which fields are bool, the others are text or None)."""
-    def put(self, kind: str, version: str, keys: list[str], results: list[tuple]) -> None:
-        """Remember each new key's result (a tuple of JSON scalars): keys the store did not hold at look-up,
-        each put once."""
+    def put(self, kind: str, version: str, keys: pa.Array, results: np.ndarray) -> None:
+        """Remember each new key's result (a row of JSON scalars; results holds one row per key, as_rows): keys
+        the store did not hold at look-up, each put once."""
 
 
 def code_version(module_file: str) -> str:
@@ -77,7 +77,7 @@ def cached(kind: str, version: str, store: ValueStore | None, fields: Sequence[s
 @dataclass
 class _Computing:
     """The keys one call computes (encoded), and the function giving their results."""
-    keys: pd.Index
+    keys: pa.Array
     results: Callable[[], np.ndarray]
 
 
@@ -96,28 +96,29 @@ def cached_apply_later(keys: pd.DataFrame, fn: Callable[[tuple], tuple], kind: s
     from the calling thread). Known results are read as columns, never decoded one by one."""
     width = len(flags)
     if store is None:
-        plain = apply_each_later(fn, rows_of(keys), parallel=True)
-        return lambda: as_rows(plain(), width)
+        return apply_each_later(fn, rows_of(keys), parallel=True, width=width)
     encoded = encode_keys(keys)
     known_at, known = store.lookup(kind, version, encoded, flags)
     todo = np.ones(len(keys), dtype=bool)
     todo[known_at] = False
     todo = np.flatnonzero(todo)
-    todo_keys = pd.Index(encoded.take(pa.array(todo)).to_pylist() if len(todo) else [], dtype=object)
+    todo_keys = encoded.take(pa.array(todo, pa.int64()))
     computing = _computing.setdefault(store, {})
     previous = computing.get((kind, version))
-    in_previous = previous.keys.get_indexer(todo_keys) if previous is not None else np.full(len(todo), -1)
+    in_previous = (pc.fill_null(pc.index_in(todo_keys, value_set=previous.keys), -1).to_numpy()
+                   if previous is not None and len(todo) else np.full(len(todo), -1))
     mine = in_previous < 0
+    mine_keys = todo_keys.filter(pa.array(mine))
     compute, borrowed, borrowed_at = todo[mine], todo[~mine], in_previous[~mine]
-    pending = apply_each_later(fn, rows_of(keys, compute), parallel=True)
-    computing[(kind, version)] = _Computing(todo_keys[mine], lambda: fresh_rows())
+    pending = apply_each_later(fn, rows_of(keys, compute), parallel=True, width=width)
+    computing[(kind, version)] = _Computing(mine_keys, lambda: fresh_rows())
     done: list = []
 
     def fresh_rows() -> np.ndarray:
         if not done:
             fresh = pending()
-            store.put(kind, version, todo_keys[mine].tolist(), fresh)
-            done.append(as_rows(fresh, width))
+            store.put(kind, version, mine_keys, fresh)
+            done.append(fresh)
         return done[0]
 
     def results() -> np.ndarray:

@@ -16,38 +16,47 @@ PARALLEL_FROM = 20_000
 SHARED_FROM = 1_000
 
 
-def _run_chunk(fn: Callable, chunk: Sequence) -> list:
-    return [fn(v) for v in chunk]
+def _run_chunk(fn: Callable, chunk: Sequence, width: int | None = None) -> list | np.ndarray:
+    results = [fn(v) for v in chunk]
+    return results if width is None else as_rows(results, width)
 
 
-def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False) -> Callable[[], list]:
-    """Starts fn(v) for every v and returns the function that gives the results. With parallel and a long list
-    the work runs in a process pool (fn must pickle) while the caller goes on with other columns: the main
-    process then uses the core the pool's workers leave idle (chunk hand-over, the last chunk's tail)."""
+def _joined(parts: list, width: int | None) -> list | np.ndarray:
+    if width is None:
+        return [r for part in parts for r in part]
+    return np.concatenate(parts) if parts else np.empty((0, width), dtype=object)
+
+
+def apply_each_later(fn: Callable, values: Sequence, parallel: bool = False,
+                     width: int | None = None) -> Callable[[], list | np.ndarray]:
+    """Starts fn(v) for every v and returns the function that gives the results: a list, or with width (fn gives
+    tuples of width fields, or None) a 2-D object array of them (as_rows), built where they are computed. With
+    parallel and a long list the work runs in a process pool (fn must pickle) while the caller goes on with
+    other columns: the main process then uses the core the pool's workers leave idle."""
     n = workers.count()
     shared = workers.current()
     if not parallel or len(values) < (PARALLEL_FROM if shared is None else SHARED_FROM) or n == 1:
-        done = [fn(v) for v in values]
+        done = _run_chunk(fn, values, width)
         return lambda: done
     size = -(-len(values) // (n * 4))
     chunks = [values[i:i + size] for i in range(0, len(values), size)]
     if shared is not None:
-        started = [shared.submit(_run_chunk, fn, chunk) for chunk in chunks]
-        return lambda: [r for future in started for r in future.result()]
+        started = [shared.submit(_run_chunk, fn, chunk, width) for chunk in chunks]
+        return lambda: _joined([future.result() for future in started], width)
     pool = ProcessPoolExecutor(max_workers=n)
     # The workers are forked while submitting. Frozen, the parent's objects (a night's frames) are left out of
     # the workers' garbage collections, which would otherwise write to every object and so copy the pages
     # the workers share with the parent: gigabytes per worker at a million rows.
     try:
         with collector.frozen():
-            futures = [pool.submit(_run_chunk, fn, chunk) for chunk in chunks]
+            futures = [pool.submit(_run_chunk, fn, chunk, width) for chunk in chunks]
     except BaseException:
         pool.shutdown(cancel_futures=True)
         raise
 
-    def results() -> list:
+    def results() -> list | np.ndarray:
         try:
-            return [r for future in futures for r in future.result()]
+            return _joined([future.result() for future in futures], width)
         finally:
             pool.shutdown(cancel_futures=True)
     return results
@@ -93,11 +102,13 @@ def rows_of(keys: pd.DataFrame, positions: np.ndarray | None = None) -> list[tup
 
 
 def as_rows(results: list, width: int) -> np.ndarray:
-    """A function's results (tuples, None for no result) as a 2-D object array of `width` columns."""
-    out = np.full((len(results), width), None, dtype=object)
-    for i, r in enumerate(results):
-        if r is not None:
-            out[i] = r
+    """A function's results (tuples, None for no result) as a 2-D object array of `width` columns, filled column
+    by column."""
+    empty = (None,) * width
+    rows = [empty if r is None else r for r in results]
+    out = np.empty((len(rows), width), dtype=object)
+    for j in range(width):
+        out[:, j] = [r[j] for r in rows]
     return out
 
 
@@ -117,8 +128,7 @@ def map_distinct_rows_later(frame: pd.DataFrame, fn: Callable[[tuple], tuple], f
     if apply:
         pending = apply(fn, sample)
     else:
-        plain = apply_each_later(fn, rows_of(sample), parallel)
-        pending = lambda: as_rows(plain(), len(fields))  # noqa: E731
+        pending = apply_each_later(fn, rows_of(sample), parallel, width=len(fields))
     index = frame.index
 
     def mapped() -> pd.DataFrame:

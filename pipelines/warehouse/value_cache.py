@@ -28,23 +28,44 @@ class DuckDBValueStore:
                    c.to_numpy(zero_copy_only=False).astype(object) for c in found.columns[1:]]
         return found.column(0).to_numpy(), columns
 
-    def put(self, kind: str, version: str, keys: np.ndarray, results: list[tuple]) -> None:
-        """New keys' results written as JSON arrays by DuckDB (json_array over their columns), not one by one; a
-        column holding values of several types (DuckDB would read them all as text) is written by Python's json."""
+    def put(self, kind: str, version: str, keys: pa.Array | list[str], results: list[tuple] | np.ndarray) -> None:
+        """New keys' results (tuples, or a 2-D object array of them) written as JSON arrays by DuckDB (json_array
+        over their columns, handed over as Arrow: DuckDB reads it without Python's lock), not one by one; a
+        column holding values of several types (DuckDB would read them all as text) is written by Python's
+        json."""
         if not len(keys):
             return
-        values = pd.DataFrame(results, dtype=object)
-        columns = [f"v{i}" for i in range(values.shape[1])]
-        plain = all(infer_dtype(values[c], skipna=True) in _ONE_TYPE for c in values.columns)
-        result = f"json_array({', '.join(columns)})" if plain else "result::json"
-        frame = values.set_axis(columns, axis=1) if plain else pd.DataFrame(
-            {"result": [json.dumps(r, ensure_ascii=False) for r in results]})
-        _crm_cache_fresh = frame.assign(kind=kind, key=keys, version=version)  # noqa: F841 - read by the SQL below
+        listed = not isinstance(results, np.ndarray)
+        rows = pd.DataFrame(results, dtype=object).to_numpy() if listed else results
+        # a list's missing result (None) is stored as JSON null, not as a row of nulls
+        columns = None if listed and any(r is None for r in results) else _typed_columns(rows)
+        if columns is None:
+            result = "result::json"
+            texts = [json.dumps(r, ensure_ascii=False) for r in (results if listed else rows.tolist())]
+            columns = {"result": pa.array(texts, pa.string())}
+        else:
+            result = f"json_array({', '.join(columns)})"
+        key = keys if isinstance(keys, pa.Array) else pa.array(keys, pa.string())
+        _crm_cache_fresh = pa.table({"key": key, **columns})  # noqa: F841 - read below
         # The keys are new: cache.cached_apply_later puts only keys the store did not hold at look-up, and takes
         # those another call is still computing from it (tests/integration/test_chunked_cleanse.py holds it).
         # No anti join against the whole table: it cost a scan and hash of every stored key per put.
-        self.con.execute(f"insert into value_cache by name select kind, key, {result} as result, version "
-                         "from _crm_cache_fresh")
+        self.con.execute(f"insert into value_cache by name select $kind as kind, key, {result} as result, "
+                         "$version as version from _crm_cache_fresh", {"kind": kind, "version": version})
+
+
+def _typed_columns(rows: np.ndarray) -> dict[str, pa.Array] | None:
+    """The result columns as Arrow arrays of one type each (v0, v1, ...), or None when a column mixes types."""
+    out = {}
+    for j in range(rows.shape[1]):
+        column = rows[:, j]
+        if infer_dtype(column, skipna=True) not in _ONE_TYPE:
+            return None
+        try:
+            out[f"v{j}"] = pa.array(column, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):   # an integer beyond 64 bits, say
+            return None
+    return out
 
 
 # Columns pandas finds to hold one type of value (nulls aside): DuckDB reads them as that type.

@@ -24,7 +24,7 @@ class DictStore:
 
     def put(self, kind, version, keys, results):
         self.puts.append(len(results))
-        self.data.update({(kind, version, k): json.dumps(v) for k, v in zip(keys, results)})
+        self.data.update({(kind, version, k): json.dumps(list(v)) for k, v in zip(keys.to_pylist(), results)})
 
 
 def test_second_night_calls_no_library_and_gives_the_same_values():
