@@ -390,10 +390,11 @@ def review_command(args, parser) -> int:
         if field_name not in GOLDEN_FIELDS:
             parser.error(f"FIELD must be one of {', '.join(GOLDEN_FIELDS)}")
         from pipelines.matching.decisions import override_text, typed_override
-        from pipelines.rules import RulesError
+        from pipelines.rules import RulesError, load_standardization
 
         try:   # recorded in its standard form (a phone as E.164): what the golden record will hold
-            value = override_text(typed_override(Path("--override"), 0, field_name, value))
+            markers = load_standardization(settings.rules).phone_extension_markers if field_name == "phone" else ()
+            value = override_text(typed_override(Path("--override"), 0, field_name, value, markers))
         except RulesError as exc:
             parser.error(str(exc).split(": ", 1)[-1])
         record_decision(settings.decisions, "override", master_id=master_id, field_name=field_name, value=value,

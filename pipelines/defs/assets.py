@@ -135,10 +135,12 @@ def customer_master_tables(context: AssetExecutionContext, config: MasterConfig,
                            pipeline: PipelineConfig):
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
-        sources = pipeline.load_rules().sources.values()
+        rules = pipeline.load_rules()
         result = build_masters(con, pipeline.load_matching(), pipeline.load_survivorship(),
                                Path(pipeline.model), Path(pipeline.decisions), full=config.full_rebuild,
-                               salesforce_sources=frozenset(s.name for s in sources if s.record_id_format == "salesforce"))
+                               salesforce_sources=frozenset(s.name for s in rules.sources.values()
+                                                            if s.record_id_format == "salesforce"),
+                               extension_markers=tuple(rules.standardization.phone_extension_markers))
     context.log.info(f"{'full rebuild' if result.full else 'incremental'}: {result.scored} of {result.records} "
                      "records scored")
     if result.trained:

@@ -8,7 +8,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
+
+import pandas as pd
 
 from pipelines.reporting.mask import FORMULA_LEADS, csv_safe
 from pipelines.rules import GOLDEN_FIELDS, RulesError
@@ -25,8 +27,10 @@ class Decisions:
     overrides: list[tuple[str, str, str]] = field(default_factory=list)  # master_id, field, value
 
 
-def load_decisions(path: Path) -> Decisions:
-    """Every decision; a malformed line is an error naming the file and line (decisions always win)."""
+def load_decisions(path: Path, extension_markers: Sequence[str] = ()) -> Decisions:
+    """Every decision; a malformed line is an error naming the file and line (decisions always win).
+    extension_markers (转, 分机: rules/standardization.yaml) are read in a phone override as the nightly
+    standardisation reads them."""
     out = Decisions()
     if not path.exists():
         return out
@@ -38,7 +42,7 @@ def load_decisions(path: Path) -> Decisions:
             if not row.get("master_id") or row.get("field") not in GOLDEN_FIELDS:
                 raise RulesError(f"{path}:{line}: an override needs master_id and a golden field name")
             out.overrides.append((row["master_id"], row["field"], typed_override(
-                path, line, row["field"], _unquoted(row.get("value") or ""))))
+                path, line, row["field"], _unquoted(row.get("value") or ""), extension_markers)))
             continue
         a, b = (row.get("record_a") or "").strip(), (row.get("record_b") or "").strip()
         if not a or not b or ":" not in a or ":" not in b:
@@ -74,8 +78,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
         yield start, record
 
 
-def typed_override(path: Path, line: int, field_name: str, value: str):
-    """The override's value as its golden column's type; a value that does not fit names the file and line."""
+def typed_override(path: Path, line: int, field_name: str, value: str, extension_markers: Sequence[str] = ()):
+    """The override's value as its golden column's type; a value that does not fit names the file and line. A
+    phone is read as the nightly standardisation reads a cell (phones.standardize_phones: its extension
+    written ext. 8001, 转 8001 with the rules' markers, or after a CN landline's second dash)."""
     if field_name == "birth_date":
         try:
             return dt.date.fromisoformat(value.strip())
@@ -90,7 +96,9 @@ def typed_override(path: Path, line: int, field_name: str, value: str):
     # that has none is refused (it would fail the masters' expectations on every later run)
     text = " ".join(unicodedata.normalize("NFKC", value).split())
     if field_name == "phone":
-        number, valid, _kind, extension = phones.standardize_phone((text, None))[:4]
+        read = phones.standardize_phones(pd.Series([text], dtype=object), pd.Series([None], dtype=object),
+                                         None, list(extension_markers)).iloc[0]
+        number, valid, extension = read["phone"], bool(read["phone_valid"]), read["phone_extension"]
         if not valid:
             raise RulesError(f"{path}:{line}: phone override must be a valid number written with its country code, "
                              "e.g. +86 138 0013 8000")

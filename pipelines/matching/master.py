@@ -394,7 +394,8 @@ def _score(con: duckdb.DuckDBPyConnection, matching: Matching, model_path: Path,
 
 def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorship: Survivorship,
                   model_path: Path, decisions_path: Path, now: dt.datetime | None = None,
-                  full: bool = False, salesforce_sources: frozenset[str] = frozenset()) -> MasterResult:
+                  full: bool = False, salesforce_sources: frozenset[str] = frozenset(),
+                  extension_markers: tuple[str, ...] = ()) -> MasterResult:
     """Match customers_clean into customer masters. Incremental unless full: only new or changed records (and
     the masters they touch) are scored, against every record, and only touched masters are rebuilt. Both give
     the same clusters; full is the explicit rebuild, and what a backfill gets (records.backfilled)."""
@@ -408,7 +409,7 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
         trained = True
     version = fingerprint(model_path, matching)
     merged_into = _merged_into(con)
-    loaded = _salesforce_ids(con, load_decisions(decisions_path), salesforce_sources)
+    loaded = _salesforce_ids(con, load_decisions(decisions_path, extension_markers), salesforce_sources)
     origins = _origins(con, {m for m, _f, _v in loaded.overrides})
     last_masters = _xref_masters(con, set(origins.values()))
     decisions: Decisions = _current_overrides(

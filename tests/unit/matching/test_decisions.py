@@ -28,8 +28,23 @@ def test_an_override_takes_the_form_the_golden_record_holds(field_name, value, t
     assert typed_override(tmp_path / "d.csv", 2, field_name, override_text(typed)) == typed
 
 
+@pytest.mark.parametrize("value", ["+86 755-2688 8888 转 8001", "+86 755 2688 8888 分机8001", "+86-755-26888888-8001",
+                                   "+86 (755) 2688 8888 x8001", "+86 755 2688 8888 ext: 8001"])
+def test_a_phone_override_reads_its_extension_as_the_nightly_standardisation_does(value, tmp_path):
+    """转 and 分机 (the rules' extension markers), a CN landline's second dash, x and ext: all give the extension."""
+    from pipelines.rules import load_standardization
+    from tests.conftest import REPO
+
+    markers = load_standardization(REPO / "rules").phone_extension_markers
+    assert typed_override(tmp_path / "d.csv", 2, "phone", value, markers) == "+8675526888888 ext. 8001"
+    path = tmp_path / "decisions.csv"
+    path.write_text(f"decision,master_id,field,value\noverride,CM-1,phone,{value}\n", encoding="utf-8")
+    assert load_decisions(path, markers).overrides == [("CM-1", "phone", "+8675526888888 ext. 8001")]
+
+
 @pytest.mark.parametrize("field_name, value", [
     ("phone", "138 1234 5678"),   # no country code: which country's number is it?
+    ("phone", "0755-26888888-8001"),
     ("phone", "12345"),
     ("email", "not an address"),
     ("gender", "male"),
