@@ -44,7 +44,11 @@ class _Doc:
         except FileNotFoundError:
             raise RulesError(f"{path}: rules file not found") from None
         except yaml.YAMLError as exc:
-            raise RulesError(f"{path}: not valid YAML: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            if mark is None:
+                raise RulesError(f"{path}: not valid YAML: {exc}") from None
+            what = "; ".join(str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
+            raise RulesError(f"{path}:{mark.line + 1}: not valid YAML (column {mark.column + 1}): {what}") from None
         self._no_repeated_keys(self.node)
 
     def _no_repeated_keys(self, node) -> None:

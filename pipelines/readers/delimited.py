@@ -16,6 +16,7 @@ from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable
                                    unique_headers)
 from pipelines.readers.encoding import decode
 from pipelines.standardize.arrow_text import matches
+from pipelines.standardize.text import visible
 
 _CANDIDATES = ",;\t|"
 # A cell may be long (notes, pasted mails): the csv module's default limit of 128 KiB would reject the record.
@@ -23,8 +24,9 @@ csv.field_size_limit(2**31 - 1)
 
 
 def header_key(text: str) -> str:
-    """How headers are compared: NFKC, case-folded, trimmed."""
-    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
+    """How headers are compared: NFKC, case-folded, trimmed, without invisible characters (a BOM or a zero-width
+    space inside a header, left by exports pasted together)."""
+    return visible(unicodedata.normalize("NFKC", str(text))).strip().casefold()
 
 
 def first_lines(text: str, n: int) -> str:

@@ -150,12 +150,15 @@ def _lines_matching(text: str, pattern: re.Pattern, stop: int, skip: set[int] = 
 
 def utf8_damage(data: bytes) -> dict[int, int] | None:
     """{line: offset of its first byte UTF-8 rejects} when the file is UTF-8 with a few damaged lines (a row
-    cut mid-character, a row pasted from a GBK or Latin-1 file); None when it is not UTF-8 at all."""
+    cut mid-character, a row pasted from a GBK or Latin-1 file); None when it is not UTF-8 at all. A file that
+    opens with UTF-8's byte order mark says it is UTF-8: its other lines need not show UTF-8 text (a file of
+    English rows and one pasted GBK row)."""
     text = data.decode("utf-8", errors="surrogateescape")
     damaged = _lines_matching(text, _ESCAPED, MAX_DAMAGED_LINES + 1)
     if not damaged or len(damaged) > MAX_DAMAGED_LINES:
         return None
-    if len(_lines_matching(text, _UTF8_TEXT, 2 * len(damaged) + 1, damaged)) <= 2 * len(damaged):
+    if not data.startswith(codecs.BOM_UTF8) and len(
+            _lines_matching(text, _UTF8_TEXT, 2 * len(damaged) + 1, damaged)) <= 2 * len(damaged):
         return None
     starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]
     offsets = {}

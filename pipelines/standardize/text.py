@@ -20,6 +20,11 @@ _EXTRA = str.maketrans({
     "。": ".", "、": ",", "\u00a0": " "})
 
 
+def visible(text: str) -> str:
+    """text without its invisible format characters (a BOM, zero-width spaces), control characters as spaces."""
+    return text.translate(_EXTRA)
+
+
 def clean_text(value: str, null_tokens: frozenset[str] = frozenset()) -> str | None:
     text = _SPACE.sub(" ", unicodedata.normalize("NFKC", str(value)).translate(_EXTRA)).strip()
     return None if text.casefold() in null_tokens or not text else text

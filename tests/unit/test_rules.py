@@ -22,6 +22,16 @@ def test_typo_names_file_line_and_key(tmp_path, rules):
     assert "sources.yaml:" in message and "fromat" in message and "sources.wukong" in message
 
 
+def test_a_yaml_syntax_error_names_its_line(tmp_path, rules):
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.folder, folder)
+    text = (folder / "sources.yaml").read_text(encoding="utf-8").splitlines()
+    text.insert(4, "\tbad: 1")   # a tab where YAML wants spaces
+    (folder / "sources.yaml").write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=r"sources\.yaml:5: not valid YAML \(column 1\)"):
+        load_rules(folder)
+
+
 def test_unknown_mapped_field_rejected(tmp_path, rules):
     folder = tmp_path / "rules"
     shutil.copytree(rules.folder, folder)

@@ -365,6 +365,12 @@ def test_a_utf8_file_with_a_few_damaged_lines_is_read_as_utf8_and_only_those_row
         errors = [(line, e) for line, e in zip(frame[LINE].to_pylist(), frame["__error"].to_pylist()) if e]
         assert len(errors) == 1 and errors[0][0] == 22 and errors[0][1].startswith("bytes not valid UTF-8 on line 22")
         assert frame["LastName"][20].as_py() is None   # the damaged row's text is not passed on garbled
+    # a BOM says UTF-8 though no other line shows UTF-8 text: English rows and one pasted GBK row
+    english = read_file(_land(tmp_path, "english.csv", b"\xef\xbb\xbfId,LastName,Email\n1,Lee,a@x.com\n2,Li,b@x.com\n"
+                              + "3,张,c@x.com\n".encode("gbk")), "csv", expected={"Id"}).frame
+    assert english["LastName"].to_pylist()[:2] == ["Lee", "Li"]
+    assert english["__error"].to_pylist()[:2] == [None, None] and english["__error"][2].as_py().startswith(
+        "bytes not valid UTF-8 on line 4")
     assert detect("Id,名字\n1,欧阳娜娜\n2,张伟\n".encode("gbk")) == "gb18030"   # a GBK file is still GBK
     jsonl = read_file(_land(tmp_path, "j.jsonl", '{"id": "1", "n": "张"}\n{"id": "2", "n": "王"}\n{"id": "3", "n": "李"}\n'
                             .encode() + '{"id": "4", "n": "赵"}\n'.encode("gbk")), "jsonl")
@@ -617,6 +623,14 @@ def test_json_and_parquet_numbers_are_read_as_written_never_with_digits_made_up(
     table = read_file(parquet, "parquet")
     assert table.frame["id"].to_pylist() == ["1.2345678901234568e+16", "8102"]
     assert table.frame["phone"].to_pylist() == ["13800138000", "1.5"]
+
+
+def test_a_bom_or_zero_width_space_inside_a_header_is_no_part_of_its_name(tmp_path, rules):
+    """Exports pasted together leave a BOM before a later header; a zero-width space hides in a copied one."""
+    _land(tmp_path, "bom.csv", 'Id,LastName,\ufeffEmail,No\u200bte\n"P1","Li","li@example.com","vip"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"]
+    assert result.raw.to_pylist()[0]["email"] == "li@example.com"
 
 
 def test_a_nul_in_a_header_is_no_part_of_its_name(tmp_path, rules):
