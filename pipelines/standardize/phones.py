@@ -45,9 +45,19 @@ def excel_repair(text: str) -> tuple[str | None, str | None]:
     return lead + frac[:exp], None
 
 
+# A number typed with the letter O for some zeros (138OO138OOO): only O's among digits and separators. A vanity
+# number (1-800-FLOWERS) spells words with other letters too; phonenumbers reads letters on a phone keypad, where
+# O is 6, so 138OO138OOO would pass as another valid number, +86 138 6613 8666.
+_DIGITS_AND_OS = re.compile(r"[0-9Oo\s\-().+]*[0-9][0-9Oo\s\-().+]*")
+_O_AS_ZERO = str.maketrans("Oo", "00")
+
+
 def precompact(text: str) -> str:
-    """Excel's '13800138000.0' tail dropped, then separators (spaces, dashes, dots, brackets) removed from a
-    value made only of digits and separators: many spellings of one number become one distinct value."""
+    """Excel's '13800138000.0' tail dropped, letter O's typed for zeros read as zeros, then separators (spaces,
+    dashes, dots, brackets) removed from a value made only of digits and separators: many spellings of one
+    number become one distinct value."""
+    if ("O" in text or "o" in text) and _DIGITS_AND_OS.fullmatch(text):
+        text = text.translate(_O_AS_ZERO)
     tail = _FLOAT_TAIL.match(text)
     text = tail.group(1) if tail else text
     return _SEPARATORS.sub("", text) if _PLAIN.match(text) else text
@@ -182,6 +192,9 @@ _NOTE = r"[^\p{Nd} +\-().·/#xXeEtTnsio,;|]"
 _LIST = (r"(?:\d[ \-().·]*){10,}/\s*\+?(?:\d[ \-().·]*){7,}"
          r"|(?:\d[ \-().·]*){7,}[,;|]\s*\+?(?:\d[ \-().·]*){7,}")
 _FIRST_OF_LIST = r"^\s*(?P<v>[^/,;|]*\d)"
+# two whole numbers with only a space between them (13800138000 13900139000): no number is written as two runs of
+# ten digits or more; its first is read
+_SPACED_LIST = r"^\s*(?P<v>\+?\d{10,})\s+\+?\d{10,}\s*$"
 # an extension's marker: ext, ext., extension, x, ×, #, RFC 3966's ';ext=', with ':' or '=' (EXT:23, ext=99)
 _EXT = r"\s*;?\s*(?i:ext\.?|extension|x|×|#)\s*[:=]?\s*"
 _FIRST_NUMBER = rf"(?P<v>\+?\d[\d \-().·/]{{5,}}\d(?:{_EXT}\d{{1,6}})?)"
@@ -208,10 +221,13 @@ def first_number(raw: pd.Series, region: pd.Series | None = None) -> pd.Series:
     in_cn = (region.eq("CN").to_numpy(bool) if region is not None else np.zeros(len(raw), bool)) | matches(
         text, r"^\s*\+86")
     dashed = matches(text, _DASH_EXTENSION) & in_cn
-    todo = np.flatnonzero(matches(text, _NOTE) | matches(text, "[/,;|]") | dashed | matches(text, _EXT_DANGLING))
+    todo = np.flatnonzero(matches(text, _NOTE) | matches(text, "[/,;|]") | dashed | matches(text, _EXT_DANGLING)
+                          | matches(text, _SPACED_LIST))
     if not len(todo):
         return raw
     cells = text.take(pa.array(todo))
+    spaced = _group(cells, _SPACED_LIST)
+    cells = pc.if_else(pc.is_valid(spaced), spaced, cells)
     listed = pa.array(matches(cells, _LIST))
     cells = pc.if_else(listed, _group(cells, _FIRST_OF_LIST), cells)   # the list's first number
     first = _group(cells, _FIRST_NUMBER)

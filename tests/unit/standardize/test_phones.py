@@ -20,6 +20,9 @@ from pipelines.standardize.phones import standardize_phone, standardize_phones
     ("6462675097", "CN", None, "invalid"),                  # 10 digits: not read as +64 (a lost '+' needs 11+)
     ("12345", "CN", None, "invalid"),
     ("call me", "CN", None, "unparseable"),
+    ("138OO138OOO", "CN", "+8613800138000", None),         # letter O typed for zero: not keypad 6 (+86 138 6613 8666)
+    ("400-8oo-1234", "CN", "+864008001234", None),
+    ("1-800-FLOWERS", "US", "+18003569377", None),           # a vanity number spells words: keypad letters
 ])
 def test_standardize_phone(raw, region, expected, issue):
     phone, valid, _type, _extension, got_issue = standardize_phone((raw, region))
@@ -153,6 +156,9 @@ def test_00_is_read_as_plus_in_a_region_that_dials_another_prefix():
     ("0049 6221/1234567", "DE", "+4962211234567"),
     ("089/1234567 privat", "DE", "+49891234567"),      # a note after it
     ("138 0013 8000/139 0013 9000", "CN", "+8613800138000"),
+    ("13800138000 13900139000", "CN", "+8613800138000"),   # two whole numbers with a space between: the first
+    ("6175550101  6175550102", "US", "+16175550101"),
+    ("138 0013 8000", "CN", "+8613800138000"),             # spaces inside one number are its own
 ])
 def test_a_slash_inside_a_number_is_not_a_list(cell, region, expected):
     assert standardize_phones(pd.Series([cell]), pd.Series([region]))["phone"].tolist() == [expected]
