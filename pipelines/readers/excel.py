@@ -206,22 +206,23 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     shown = _visible(book)
     hidden = [n for i, n in enumerate(book.sheet_names) if i not in shown and n != ws.name]
     notes += [f"hidden sheet(s) not read: {', '.join(hidden)}"] if hidden else []
-    notes += [f"{merged} merged cell range(s) below the header: each cell of a range read as its first"] if merged else []
+    notes += [f"{merged} merged cell range(s) below the header: each row of a range read as its first cell, in its first column"] if merged else []
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1, notes)
 
 
 def _fill_merged(ws, cells: list[list], h_index: int) -> int:
     """Cells merged below the header (one 省市区 over three customers' rows) hold their value in the first cell
-    only: every cell of such a range gets it, as a reader of the sheet sees it. Ranges in or above the header (a
-    title merged across the columns) are left. The number of ranges filled."""
+    only: each row of such a range gets it, in the range's first column. A range merged across columns (one
+    address over Street, City and State) is one value of its first column, as a reader of the sheet sees it: the
+    other columns stay empty, never copies of it (a street read as the city and the province). Ranges in or
+    above the header (a title merged across the columns) are left. The number of ranges filled."""
     filled = 0
-    for (top, left), (bottom, right) in ws.merged_cell_ranges or []:
+    for (top, left), (bottom, _right) in ws.merged_cell_ranges or []:
         if top <= h_index or top >= len(cells) or left >= len(cells[top]):
             continue
         value = cells[top][left]
         for r in range(top, min(bottom, len(cells) - 1) + 1):
-            row = cells[r]
-            for c in range(left, min(right, len(row) - 1) + 1):
-                row[c] = value
+            if left < len(cells[r]):
+                cells[r][left] = value
         filled += 1
     return filled

@@ -299,7 +299,10 @@ def test_cells_merged_over_several_customers_rows_are_read_in_each_row(tmp_path)
     ws.append(["李四", None, "13900139000"])
     ws.append(["王五", None, "13700137000"])
     ws.merge_cells("B3:B5")
+    ws.append(["赵六", "1 Main St", None, None])
+    ws.merge_cells("B6:D6")   # one address over three columns: a value of the first, not of each
     wb.save(tmp_path / "m.xlsx")
     table = read_file(tmp_path / "m.xlsx", "xlsx", expected={"客户名称", "省市区"})
-    assert table.header_line == 2 and table.frame["省市区"].to_pylist() == ["北京市海淀区"] * 3
-    assert "1 merged cell range(s) below the header" in "; ".join(table.notes)
+    assert table.header_line == 2 and table.frame["省市区"].to_pylist() == ["北京市海淀区"] * 3 + ["1 Main St"]
+    assert table.frame["手机"].to_pylist() == ["13800138000", "13900139000", "13700137000", None]
+    assert "2 merged cell range(s) below the header" in "; ".join(table.notes)
