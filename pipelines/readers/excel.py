@@ -206,7 +206,8 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     shown = _visible(book)
     hidden = [n for i, n in enumerate(book.sheet_names) if i not in shown and n != ws.name]
     notes += [f"hidden sheet(s) not read: {', '.join(hidden)}"] if hidden else []
-    notes += [f"{merged} merged cell range(s) below the header: each row of a range read as its first cell, in its first column"] if merged else []
+    notes += [f"{merged} merged cell range(s) below the header: each row of a range read as its first cell, in "
+              "its first column"] if merged else []
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1, notes)
 
 
