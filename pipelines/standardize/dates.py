@@ -1,4 +1,4 @@
-"""Dates and timestamps in the formats real exports use (ISO, US, 年月日, Excel serials, epoch ms)."""
+"""Dates and timestamps in the formats real exports use (ISO, US, 年月日, Excel serials, epoch s and ms)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,6 +15,7 @@ _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
 _NO_YEAR = dt.datetime(1, 1, 1)
+EPOCH_END = 4_102_444_800   # 2100-01-01 in seconds since 1970
 
 
 def _unreadable(text: str, day_first: bool) -> bool:
@@ -38,14 +39,21 @@ def _year(digits: str) -> str:
     return digits
 
 
+# a Chinese time (10时20分, 10点20分30秒) as 10:20 / 10:20:30; a weekday (星期二, 周二, 礼拜二) dropped
+_CJK_TIME = re.compile(r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分(?:\s*(\d{1,2})\s*秒)?")
+_CJK_WEEKDAY = re.compile(r"[(（]?(?:星期|周|礼拜|禮拜)[一二三四五六日天][)）]?")
 # Chinese half-day words before a time (2024/03/05 下午3:30): written as AM / PM after it
 _HALF_DAY = re.compile(r"(上午|早上|凌晨|中午|下午|晚上)\s*(\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)")
 _AFTER_NOON = ("中午", "下午", "晚上")
 
 
 def _prepare(text: str) -> str:
-    """年月日 as 2024-01-05 (12年3月5日 is 2012), and 下午3:30 as 3:30 PM."""
+    """年月日 as 2024-01-05 (12年3月5日 is 2012), 10时20分 as 10:20, 下午3:30 as 3:30 PM; a weekday dropped."""
     text = _CJK_DATE.sub(lambda m: f"{_year(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", text)
+    text = _CJK_WEEKDAY.sub(" ", text)
+    text = _CJK_TIME.sub(lambda m: f"{m.group(1)}:{int(m.group(2)):02d}"
+                         + (f":{int(m.group(3)):02d}" if m.group(3) else ""), text)
+    text = re.sub(r"\s+", " ", text)
     text = _HALF_DAY.sub(lambda m: f"{m.group(2).replace('：', ':')} {'PM' if m.group(1) in _AFTER_NOON else 'AM'}",
                          text)
     return text.strip()
@@ -60,7 +68,7 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     if not len(uniques):
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), pd.Series(False, index=raw.index)
     prepared = pd.Series(uniques, dtype=object).str.strip()
-    cjk = prepared.str.contains("[年午上晨晚]", regex=True).fillna(False).to_numpy(bool)
+    cjk = prepared.str.contains("[年午上晨晚时時点點星周礼禮]", regex=True).fillna(False).to_numpy(bool)
     if cjk.any():
         prepared[cjk] = prepared[cjk].map(_prepare)
     parsed = pd.Series(pd.NaT, index=prepared.index, dtype="datetime64[ns]")
@@ -78,8 +86,14 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
             serial = values[values.between(*excel_range)]
             # to the second: a time cell's fraction is a binary float (45356.4166666667 is 10:00, not 10:00:00.000003)
             parsed[serial.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D").dt.round("s")
-            epoch = values[values.between(1e11, 1e13)]  # milliseconds since 1970, as API exports write them
-            parsed[epoch.index] = pd.to_datetime(epoch, unit="ms")
+            # seconds or milliseconds since 1970, as API exports write them: from 1973-03 to 2099 (a longer
+            # number is no date pandas holds)
+            for unit, scale in (("s", 1), ("ms", 1000)):
+                epoch = values[values.between(1e8 * scale, EPOCH_END * scale)]
+                parsed[epoch.index] = pd.to_datetime(epoch, unit=unit, errors="coerce")
+            # fourteen digits: a timestamp written YYYYMMDDhhmmss (database dumps, 19900102000000)
+            stamp = prepared[numeric][prepared[numeric].str.len().eq(14)]
+            parsed[stamp.index] = pd.to_datetime(stamp, format="%Y%m%d%H%M%S", errors="coerce")
         rest = number[~number].index
         if len(rest):
             with warnings.catch_warnings():   # their messages quote the value (PII): never printed

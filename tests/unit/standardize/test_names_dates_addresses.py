@@ -140,6 +140,21 @@ def test_chinese_dates_with_two_digit_years_and_half_day_words(rules):
     assert not bad.any()
 
 
+def test_chinese_times_weekdays_epoch_seconds_and_fourteen_digit_stamps(rules):
+    """10时20分, a weekday after the date, seconds since 1970 (API exports) and YYYYMMDDhhmmss (database dumps)."""
+    import pandas as pd
+
+    from pipelines.standardize.dates import parse_timestamps
+
+    values = ["2023年05月06日 10时20分", "1990年1月2日 星期二", "2023年5月6日(周六) 8点05分30秒", "19900102000000",
+              "1683331200", "1683331200000", "99999999999999", "12345678901"]
+    parsed, bad = parse_timestamps(pd.Series(values), rules.standardization.date_formats, False, (10000, 73051))
+    assert [str(t) for t in parsed] == ["2023-05-06 10:20:00", "1990-01-02 00:00:00", "2023-05-06 08:05:30",
+                                        "1990-01-02 00:00:00", "2023-05-06 00:00:00", "2023-05-06 00:00:00",
+                                        "NaT", "NaT"]
+    assert bad.tolist() == [False] * 6 + [True, True]
+
+
 def test_gender_spellings_of_other_languages_and_salesforce(rules):
     import pandas as pd
 
