@@ -20,10 +20,30 @@ def is_cjk(text: str | None) -> bool:
     return bool(text) and bool(_CJK.search(text))
 
 
+# What a Chinese name cell holds besides the name: a note in brackets (李娜（客户）, 李娜(VIP)), a note after a
+# separator (李娜-销售部, 张伟/138…), a title before it (Mr. 王), emoji, symbols and digits (😀钱七, 张伟 13800138000)
+_BRACKETED = re.compile(r"[（(【\[〔<《][^）)】\]〕>》]*[）)】\]〕>》]")
+_TITLE_FIRST = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof)\.?\s+|^(?:mr|mrs|ms|dr)\.", re.I)
+_SEPARATOR = re.compile(r"[-－—–_/|,，、;；:：]")
+_NOT_LETTER = re.compile(r"[^\w·•]|[\d_]")
+
+
+def _cjk_core(name: str) -> str:
+    """The name a Chinese name cell holds without the notes, titles, emoji and digits around it; its Latin
+    letters stay (Tony 王 is not cut to 王)."""
+    core = _TITLE_FIRST.sub("", _BRACKETED.sub(" ", name).strip())
+    parts = [p for p in _SEPARATOR.split(core) if _CJK.search(p)]
+    return _NOT_LETTER.sub("", parts[0] if parts else core)
+
+
 def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[str, str | None, str | None]:
     """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王); a name
-    written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts."""
-    core = name.replace(" ", "")
+    written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts; a
+    note, title, emoji or number around it dropped (李娜（客户）, Mr. 王, 😀钱七 -> 李娜, 王, 钱七); a single
+    character is a family name (王)."""
+    core = _cjk_core(name)
+    if core != name.replace(" ", "") and _CJK_NAME.match(core):
+        name = core
     for title in prefixes:
         if core.endswith(title) and len(core) > len(title):
             rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name
@@ -31,8 +51,10 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
                 _, given, family = split_cjk(rest, compound, ())
                 return name, given, family
             return name, None, rest
-    if not _CJK_NAME.match(core) or len(core) < 2:
+    if not _CJK_NAME.match(core):
         return name, None, None
+    if len(core) == 1:
+        return core, None, core
     parts = [p for p in re.split(r"[·•]", core) if p]
     if len(parts) >= 2:
         return core, parts[0], parts[-1]

@@ -20,6 +20,17 @@ from pipelines.standardize.names import standardize_name
     (("Xiaoming WANG", None, None), ("Xiaoming WANG", "Xiaoming", "WANG")),
     (("Dr. John SMITH", None, None), ("Dr. John SMITH", "John", "SMITH")),
     (("JOHN SMITH", None, None), ("JOHN SMITH", "JOHN", "SMITH")),
+    # a Chinese name with a note, title, emoji or number in its cell: the name alone, split
+    (("李娜（客户）", None, None), ("李娜", "娜", "李")),
+    (("王小明(已离职)", None, None), ("王小明", "小明", "王")),
+    (("【VIP】欧阳娜娜", None, None), ("欧阳娜娜", "娜娜", "欧阳")),
+    (("李娜-销售部", None, None), ("李娜", "娜", "李")),
+    (("😀钱七", None, None), ("钱七", "七", "钱")),
+    (("钱七 ❤", None, None), ("钱七", "七", "钱")),
+    (("张伟 13800138000", None, None), ("张伟", "伟", "张")),
+    (("Mr. 王", None, None), ("王", None, "王")),
+    (("王", None, None), ("王", None, "王")),                    # one character: a family name
+    (("Tony 王", None, None), ("Tony 王", None, None)),          # Latin letters stay: not cut to 王
 ])
 def test_names(rules, key, expected):
     std = rules.standardization
