@@ -180,7 +180,7 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
                                                    std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),
                    addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases, store,
-                                                         std.address_divisions_added))
+                                                         std.address_divisions_added, std.address_ethnic_groups))
 
 
 def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:

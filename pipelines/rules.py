@@ -218,6 +218,7 @@ class Standardization:
     names_among_null_tokens: set[str] = field(default_factory=set)
     organisation_words: list[str] = field(default_factory=list)
     address_divisions_added: dict[str, str] = field(default_factory=dict)   # adcode -> name
+    address_ethnic_groups: list[str] = field(default_factory=list)   # 苗, 侗 …: cut from autonomous divisions' names
 
     def null_tokens_of(self, field_name: str) -> set[str]:
         """The null tokens of a field: a name field keeps the ones that are also names."""
@@ -396,7 +397,7 @@ def load_standardization(folder: Path) -> Standardization:
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
                                                       "names_among_null_tokens", "organisation_words"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
-    addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added"})
+    addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added", "ethnic_groups"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
     return Standardization(
         null_tokens={t.casefold() for t in _str_list(doc, ("null_tokens",), raw["null_tokens"])},
@@ -415,6 +416,7 @@ def load_standardization(folder: Path) -> Standardization:
         address_suffixes=_str_list(doc, ("addresses", "suffixes"), addr.get("suffixes")),
         address_aliases={str(k): str(v) for k, v in (addr.get("aliases") or {}).items()},
         address_divisions_added=_divisions(doc, ("addresses", "divisions_added"), addr.get("divisions_added")),
+        address_ethnic_groups=_str_list(doc, ("addresses", "ethnic_groups"), addr.get("ethnic_groups")),
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
         summary_labels=_str_list(doc, ("names", "summary_labels"), names.get("summary_labels")),
         # a rules folder from before the key still keeps Li Na's given name

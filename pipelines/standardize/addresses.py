@@ -58,12 +58,37 @@ class Gazetteer:
     district_names: set[str] = field(default_factory=set)  # every name and short form of a district or county
 
 
-def _short_forms(name: str, suffixes: list[str]) -> set[str]:
+def _short_forms(name: str, suffixes: list[str], ethnic: tuple[str, ...] = ()) -> set[str]:
     forms = set()
     for suffix in suffixes:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             forms.add(name[: -len(suffix)])
-    return forms
+    return forms | _autonomous_forms(name, ethnic)
+
+
+_AUTONOMOUS = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
+
+
+def _autonomous_forms(name: str, ethnic: tuple[str, ...]) -> set[str]:
+    """An autonomous division's place name without its ethnic groups, alone and with the short suffix addresses
+    write: 黔东南苗族侗族自治州 -> 黔东南, 黔东南州. A group is cut with 族 after it, or without when it is two
+    characters or more (伊犁哈萨克自治州); nothing when no place name of two characters is left (东乡族自治县)."""
+    suffix = next((s for s in _AUTONOMOUS if name.endswith(s)), None)
+    if suffix is None or not ethnic:
+        return set()
+    stem, cut = name[: -len(suffix)], True
+    while cut:
+        cut = False
+        for group in sorted(ethnic, key=len, reverse=True):
+            for written in (group + "族",) + ((group,) if len(group) >= 2 else ()):
+                if stem.endswith(written) and len(stem) > len(written):
+                    stem, cut = stem[: -len(written)], True
+                    break
+            if cut:
+                break
+    if len(stem) < 2 or stem == name[: -len(suffix)]:
+        return set()
+    return {stem, stem + _AUTONOMOUS[suffix]}
 
 
 def _adcode_rows() -> list[tuple[str, str]]:
@@ -73,7 +98,7 @@ def _adcode_rows() -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=8)
 def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...],
-                    added: tuple[tuple[str, str], ...] = ()) -> Gazetteer:
+                    added: tuple[tuple[str, str], ...] = (), ethnic: tuple[str, ...] = ()) -> Gazetteer:
     """The division list (cpca's adcodes) with the rules' divisions added since: each replaces the division of
     its province with a short name in common (新津县 -> 新津区)."""
     gaz = Gazetteer()
@@ -91,7 +116,7 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
     alias_of = {full: short for short, full in aliases}
     for div in gaz.by_code.values():
         parents = [""] if div.level == 1 else [div.province_code] + ([div.city_code] if div.level == 3 else [])
-        names = {div.name} | _short_forms(div.name, list(suffixes)) | former.get(div.code, set())
+        names = {div.name} | _short_forms(div.name, list(suffixes), ethnic) | former.get(div.code, set())
         if div.name in alias_of:
             names.add(alias_of[div.name])
         gaz.forms[div.code] = tuple(sorted(names, key=len, reverse=True))
@@ -208,6 +233,19 @@ def _skip_repeat(gaz: Gazetteer, text: str, pos: int, division: Division | None)
     return pos
 
 
+# A district's short name written with another suffix than the list's (临安区 where the list still has 临安市, a
+# county made a district or a city since): the suffix is the division's, not the start of the street.
+_OTHER_SUFFIXES = tuple("区县市旗")
+
+
+def _past_other_suffix(text: str, start: int, end: int, division: Division | None) -> int:
+    """end, or past one suffix character written after a short name matched at start:end (not 市场, a market)."""
+    if (division is None or text[start:end] == division.name or text[end:end + 1] not in _OTHER_SUFFIXES
+            or text[end:end + 2] == "市场"):
+        return end
+    return end + 1
+
+
 def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) -> int:
     """_skip_repeat, unless a division under this one starts at pos (吉林 吉林市: the province, then its city)."""
     if division is None or _match(gaz, text, pos, division.code)[0] is not None:
@@ -260,8 +298,10 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
         city, pos = _match(gaz, compact, pos, province.code, level=2)
         pos = _repeat_end(gaz, compact, pos, city)
     if district is None:
+        before = pos
         district, pos = _match(gaz, compact, pos, city.code if city and city is not province else province.code,
                                level=3)
+        pos = _past_other_suffix(compact, before, pos, district)
     if district is not None:
         city = _city_of(gaz, district)
     elif city is None or city.name in _PLACEHOLDER_CITIES:
@@ -281,10 +321,10 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
 
 
 def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], ...],
-                       added: tuple[tuple[str, str], ...] = ()) -> tuple:
+                       added: tuple[tuple[str, str], ...] = (), ethnic: tuple[str, ...] = ()) -> tuple:
     """parse_address of key's text with the gazetteer of these rules, built once per process (build_gazetteer is
     cached): what the worker processes are sent is the rules, not the half-megabyte gazetteer with every batch."""
-    return parse_address(key[0], build_gazetteer(suffixes, aliases, added))
+    return parse_address(key[0], build_gazetteer(suffixes, aliases, added, ethnic))
 
 
 VERSION = f"cpca {metadata.version('cpca')}; addresses {code_version(__file__)}"
@@ -298,13 +338,13 @@ def version(rules: dict) -> str:
 
 
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str],
-                                store: ValueStore | None = None, added: dict[str, str] | None = None
-                                ) -> Callable[[], pd.DataFrame]:
+                                store: ValueStore | None = None, added: dict[str, str] | None = None,
+                                ethnic: list[str] = ()) -> Callable[[], pd.DataFrame]:
     """frame has province, city, district, street, address (text); rows with Chinese text are parsed once per
     distinct text ever seen (the value cache remembers them across chunks and nights), in the background; the
     returned function gives the frame."""
     rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items())),
-             "added": tuple(sorted((added or {}).items()))}
+             "added": tuple(sorted((added or {}).items())), "ethnic": tuple(ethnic)}
     # the address columns joined and searched for Chinese by Arrow, over the whole columns
     parts = [pc.fill_null(to_arrow(frame[c]), "") for c in ("province", "city", "district", "address", "street")]
     text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, ""))

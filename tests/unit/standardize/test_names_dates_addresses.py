@@ -218,6 +218,35 @@ def test_districts_set_up_after_the_shipped_list_are_read(rules, text, district)
     assert parse_address(text, gaz)[2] == district
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("贵州省黔东南州凯里市北京路1号", ("贵州省", "黔东南苗族侗族自治州", "凯里市", "北京路1号")),
+    ("四川省凉山州西昌市", ("四川省", "凉山彝族自治州", "西昌市", None)),
+    ("湖南湘西州吉首市", ("湖南省", "湘西土家族苗族自治州", "吉首市", None)),
+    ("恩施州恩施市", ("湖北省", "恩施土家族苗族自治州", "恩施市", None)),   # no province written
+    ("云南省大理州大理市", ("云南省", "大理白族自治州", "大理市", None)),     # no 州 left in the street
+    ("伊犁州伊宁市", ("新疆维吾尔自治区", "伊犁哈萨克自治州", "伊宁市", None)),  # 哈萨克 without 族
+    ("青海省海南州共和县", ("青海省", "海南藏族自治州", "共和县", None)),       # not the province 海南
+    ("湖北长阳县龙舟坪镇", ("湖北省", "宜昌市", "长阳土家族自治县", "龙舟坪镇")),
+    ("浙江省杭州市临安区锦城街道", ("浙江省", "杭州市", "临安区", "锦城街道")),  # 临安市 became 临安区 in 2017
+    ("黑龙江大兴安岭地区漠河市北极村", ("黑龙江省", "大兴安岭地区", "漠河市", "北极村")),
+])
+def test_autonomous_prefectures_by_their_short_names_and_renamed_districts(rules, text, expected):
+    """rules: addresses.ethnic_groups gives 黔东南州 / 黔东南 for 黔东南苗族侗族自治州; divisions_added the
+    districts renamed since the shipped list."""
+    std = rules.standardization
+    gaz = build_gazetteer(tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())),
+                          tuple(sorted(std.address_divisions_added.items())), tuple(std.address_ethnic_groups))
+    assert parse_address(text, gaz)[:4] == expected
+
+
+def test_a_district_written_with_another_suffix_than_the_list_keeps_it_out_of_the_street(rules):
+    """A county made a district since the division list (临安市 -> 临安区) and not yet in divisions_added: the
+    district is the list's, and 区 is no part of the street."""
+    std = rules.standardization
+    gaz = build_gazetteer(tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())))
+    assert parse_address("浙江省杭州市临安区锦城街道", gaz)[2:4] == ("临安市", "锦城街道")
+
+
 def test_a_word_after_a_time_is_no_time_zone_and_no_value_reaches_the_console(rules, recwarn, capfd):
     """'10:00 WANG' (initials, a name after the time) is not a date pandas may read by dropping the word; its
     warnings, which quote the value, are never shown."""
