@@ -70,6 +70,8 @@ def _one(key: tuple) -> tuple[str | None, bool]:
 _LABEL = re.compile(r"^[^@]*[:：]\s*")
 _PIECE = re.compile(r"^(?:\.[a-z0-9.\-]*|[a-z][a-z0-9._\-]*)$")   # a lower-case piece of an address
 _AROUND = " ;,.、，；。:："
+# before an address, a dot is no punctuation around it but a character of it ('.li@x.cn' is invalid, not li@x.cn)
+_BEFORE = " ;,、，；:："
 # A bare address (most cells): one @, nothing address_part or _WRAPPING would take off, so neither runs
 _BARE = re.compile(r"[^\s<>()@;,:：、，；。]+@[^\s<>()@;,:：、，；。]+")
 
@@ -92,13 +94,13 @@ def address_part(text: str) -> str:
     pieces = all(_PIECE.match(w) for w in words if w not in at)
     if len(at) == 1 and not pieces and at[0].strip(_AROUND)[:1] != "@" and at[0].strip(_AROUND)[-1:] != "@":
         text = at[0]
-    return _LABEL.sub("", text.strip(_AROUND)).strip(_AROUND)
+    return _LABEL.sub("", text.lstrip(_BEFORE).rstrip(_AROUND)).lstrip(_BEFORE).rstrip(_AROUND)
 
 
 def standardize_email(raw: str) -> tuple[str | None, bool]:
     """(normalised address or None, valid). Text is already NFKC, so a full-width ＠ is an @ here."""
     text = str(raw)
-    if not (_BARE.fullmatch(text) and text.strip(_AROUND) == text):
+    if not (_BARE.fullmatch(text) and text.rstrip(_AROUND) == text and text.lstrip(_BEFORE) == text):
         text = _WRAPPING.sub("", address_part(text)).replace(" ", "")
     try:
         info = validate_email(text, check_deliverability=False, allow_smtputf8=True)

@@ -130,6 +130,14 @@ def test_an_email_cell_with_words_labels_or_punctuation_gives_its_address(cell):
     assert standardize_email(cell) == ("zs@qq.com", True)
 
 
+@pytest.mark.parametrize("cell", [".li@x.cn", "Email: .li@x.cn", "; .li@x.cn"])
+def test_a_dot_before_an_address_is_part_of_it_not_punctuation(cell):
+    """email-validator refuses a local part starting with a dot: it is not cut off into another, valid address."""
+    from pipelines.standardize.emails import standardize_email
+
+    assert standardize_email(cell) == (None, False)
+
+
 @pytest.mark.parametrize("cell, expected", [("zs@qq .com", "zs@qq.com"), ("zhang san@163.com", "zhangsan@163.com")])
 def test_an_address_typed_with_spaces_is_joined_not_cut(cell, expected):
     from pipelines.standardize.emails import standardize_email
