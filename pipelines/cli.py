@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from pipelines.settings import REPO_ROOT, load_settings
+from pipelines.settings import problems as settings_problems
 
 # Stage errors are summarised by this command; Dagster's own console log would print tracebacks.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -318,6 +319,11 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"{rows:>9} rows  {path}")
         return 0
     settings = load_settings()
+    wrong = settings_problems(settings)
+    for problem in wrong:
+        print(problem, file=sys.stderr)
+    if wrong:
+        return 2
     if args.seed_samples and seed_landing(settings.landing, settings.samples):
         print(f"copied the sample exports from {settings.samples} into {settings.landing}")
     if args.date:

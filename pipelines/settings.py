@@ -35,3 +35,19 @@ def load_settings() -> Settings:
         model=_path("CRM_MODEL", "data/models/splink_model.json"),
         decisions=_path("CRM_DECISIONS", "data/stewardship/decisions.csv"),
     )
+
+
+def problems(settings: Settings) -> list[str]:
+    """Settings that would fail a run midway (after its data is written): a folder that is a file, a file that is
+    a folder. Each names the variable to fix."""
+    out = []
+    for var, folder in (("CRM_REPORTS", settings.reports), ("CRM_LANDING", settings.landing)):
+        if folder.exists() and not folder.is_dir():
+            out.append(f"{var} is {folder}, a file: it must be a folder")
+    if settings.warehouse.is_dir():
+        out.append(f"CRM_WAREHOUSE is {settings.warehouse}, a folder: it must be the DuckDB file to write")
+    else:
+        nearest = next((p for p in settings.warehouse.parents if p.exists()), None)   # what its folder is made in
+        if nearest is not None and not nearest.is_dir():
+            out.append(f"CRM_WAREHOUSE is {settings.warehouse}, below the file {nearest}: its folder cannot be made")
+    return out
