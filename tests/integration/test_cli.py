@@ -82,7 +82,7 @@ def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
         **env, "CRM_LANDING": str(small_landing), "CRM_DAGSTER_STORAGE": str(tmp_path / "dagster"),
         "CRM_DAGSTER_LOGS": str(tmp_path / "logs"), "DAGSTER_HOME": str(REPO)}, capture_output=True, text=True,
         cwd=tmp_path, timeout=600)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "CRM_WAREHOUSE" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     for home in (str(tmp_path / "no-such-folder"), "", "relative/folder"):
         env = {**os.environ, "DAGSTER_HOME": home, "CRM_LANDING": str(small_landing),
                "CRM_WAREHOUSE": str(tmp_path / "w.duckdb")}
