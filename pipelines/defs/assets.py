@@ -6,6 +6,7 @@ from pathlib import Path
 from dagster import (AssetExecutionContext, AssetKey, AssetSpec, Config, Failure, MaterializeResult, asset,
                      multi_asset)
 import pandas as pd
+import pyarrow.compute as pc
 from dagster_duckdb import DuckDBResource
 
 from pipelines import cleanse as cleansing
@@ -38,7 +39,8 @@ def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pip
     ensure_tables(warehouse)
     with warehouse.get_connection() as con:
         _refuse_to_empty(con, context.partition_key, pipeline.landing,
-                         set(files["source_system"]) if len(files) else set())
+                         set(files["source_system"]) if len(files) else set(),
+                         set(pc.unique(raw.column("source_system")).to_pylist()) if result.raw is not None else set())
         replace_partition(con, context.partition_key, {"raw_customers": raw, "ingest_files": files})
     rejected = files[files["status"] == "rejected"] if len(files) else files
     for error in rejected.get("error", []):
@@ -49,16 +51,19 @@ def raw_customers(context: AssetExecutionContext, warehouse: DuckDBResource, pip
     })
 
 
-def _refuse_to_empty(con, night: str, landing: str, landed: set[str]) -> None:
-    """A source with no file landed for a night the warehouse holds rows of (a moved or unmounted landing folder,
-    a rerun before the files are back) would have that night's rows replaced with nothing, and its customers
-    would leave the masters: refused, naming the sources. A source that never delivered that night is fine."""
+def _refuse_to_empty(con, night: str, landing: str, landed: set[str], read: set[str]) -> None:
+    """A source with no row read for a night the warehouse holds rows of would have that night's rows replaced
+    with nothing, and its customers would leave the masters: refused, naming the sources. No file landed (a
+    moved or unmounted landing folder, a rerun before the files are back), or its files were all rejected or
+    empty (a re-delivery cut off or still being copied). A source that never delivered that night is fine."""
     held = con.execute("select source_system, count(*) from raw_customers where partition_date = ? "
                        "group by all order by 1", [night]).fetchall()
-    gone = [(source, rows) for source, rows in held if source not in landed]
+    gone = [(source, rows) for source, rows in held if source not in read]
     if gone:
-        which = ", ".join(f"{source} ({rows} rows)" for source, rows in gone)
-        raise Failure(description=f"no file landed for {night} under {landing} from {which}, which the warehouse "
+        which = ", ".join(f"{source} ({rows} rows; "
+                          + ("its files landed for the night were all rejected or held no row)" if source in landed
+                             else "no file landed)") for source, rows in gone)
+        raise Failure(description=f"no row read for {night} under {landing} from {which}, which the warehouse "
                                   "holds rows of: a run would delete them. Land the night's files again and rerun it.")
 
 

@@ -59,6 +59,12 @@ def test_run_one_night_prints_summary(small_landing, tmp_path):
     shutil.rmtree(partial / "wukong" / "2026-11-21")
     proc = cli(["run", "--date", "2026-11-21"], tmp_path, partial)
     assert proc.returncode == 1 and "from wukong (" in proc.stdout + proc.stderr, proc.stderr
+    emptied = tmp_path / "emptied-landing"   # a re-delivery cut off: the source's files landed, empty
+    shutil.copytree(small_landing, emptied)
+    for export in (emptied / "salesforce" / "2026-11-21").iterdir():
+        export.write_bytes(b"")
+    proc = cli(["run", "--date", "2026-11-21"], tmp_path, emptied)
+    assert proc.returncode == 1 and "all rejected or held no row" in proc.stdout + proc.stderr, proc.stderr
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("select count(*) from customer_xref").fetchone()[0] == clean
     con.close()
