@@ -231,6 +231,26 @@ def test_a_blocked_night_stays_out_of_the_masters_until_a_rerun_passes(small_lan
     assert set(_query(tmp_path, "select source_system, source_record_id from customer_xref")) == _records(tmp_path)
 
 
+def test_rows_written_without_their_checks_are_held_until_the_checks_pass(small_landing, tmp_path):
+    """The checks are ops of their own: a run that writes customers_clean and stops before them (a check that
+    raises, an interrupted run, the asset materialised alone) leaves the night held on each check."""
+    from pipelines.defs.checks import HELD_CHECKS
+
+    resources = _resources(small_landing, tmp_path)
+    assert materialize(NIGHTLY_ASSETS, partition_key=NIGHT, resources=resources,
+                       instance=DagsterInstance.ephemeral()).success
+    held = _query(tmp_path, "select check_name from night_holds where partition_date = ? order by 1", [NIGHT])
+    assert [c for c, in held] == HELD_CHECKS == ["customers_clean:expectations", "customers_clean:required_fields",
+                                                 "customers_clean:unique_record_key"]
+    assert materialize(MASTER_ASSETS + MASTER_CHECKS, resources=resources, instance=DagsterInstance.ephemeral()).success
+    assert _query(tmp_path, "select count(*) from customer_xref") == [(0,)]   # unchecked rows: not in the masters
+    assert materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=NIGHT, resources=resources,
+                       instance=DagsterInstance.ephemeral()).success   # a rerun with its checks
+    assert _query(tmp_path, "select count(*) from night_holds") == [(0,)]
+    assert materialize(MASTER_ASSETS + MASTER_CHECKS, resources=resources, instance=DagsterInstance.ephemeral()).success
+    assert set(_query(tmp_path, "select source_system, source_record_id from customer_xref")) == _records(tmp_path)
+
+
 def test_the_jobs_run_the_checks():
     from pipelines.definitions import defs
 
