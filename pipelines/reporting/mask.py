@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipelines.standardize.text import visible
+
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _NON_DIGIT = re.compile(r"\D")
 # A domain shown as it is: labels of letters, digits and hyphens (any script), dot-separated, the last one all
@@ -23,7 +25,9 @@ def _cjk(text: str) -> bool:
 
 
 def mask_phone(value: str | None) -> str | None:
-    """+8613812348000 -> 138****8000: three first and four last digits of the national number."""
+    """+8613812348000 -> 138****8000: three first and four last digits of a national number of eleven digits or
+    more; a shorter one shows at most its last four and never more than half its digits (6688 1234 -> ****1234,
+    1234567 -> ****567)."""
     if value is None:
         return None
     digits = _NON_DIGIT.sub("", unicodedata.normalize("NFKC", str(value)))
@@ -34,6 +38,9 @@ def mask_phone(value: str | None) -> str | None:
         digits = digits[1:]
     if len(digits) < 7:
         return _stars(len(digits)) or "***"
+    if len(digits) < 11:
+        shown = min(4, len(digits) // 2)
+        return _stars(len(digits) - shown) + digits[-shown:]
     return digits[:3] + _stars(len(digits) - 7) + digits[-4:]
 
 
@@ -70,17 +77,26 @@ def mask_name(value: str | None) -> str | None:
 
 
 MASKERS = {"full_name": mask_name, "name": mask_name, "phone": mask_phone, "email": mask_email}
-# Fields shown as they are: codes and places no one is identified by.
+# Fields shown as they are: codes and places no one is identified by, and the ids a steward finds a record by.
 PLAIN = {"gender", "country", "province", "city", "district", "created_at", "updated_at", "last_activity_at",
          "source_record_id", "record_id"}
+IDS = {"source_record_id", "record_id"}
+# A code or place is short and holds no e-mail or number: text that is long or does (an export whose columns
+# shifted puts a name, phone or e-mail in the gender or city column) is masked as text.
+_LOOKS_PERSONAL = re.compile(r"@|\d{5,}")
+MAX_PLAIN = 40
 
 
 def mask_field(field: str, value) -> str | None:
-    """The masked form of `value` for a canonical field; unknown fields are masked as text."""
+    """The masked form of `value` for a canonical field; unknown fields are masked as text. A plain field's text
+    is shown without invisible characters (a right-to-left override would make it display reversed)."""
     if value is None:
         return None
     if field in PLAIN:
-        return str(value)[:60]
+        text = visible(str(value)).strip()
+        if field in IDS:
+            return text[:60]
+        return mask_text(text) if len(text) > MAX_PLAIN or _LOOKS_PERSONAL.search(text) else text
     return MASKERS.get(field, mask_text)(str(value))
 
 

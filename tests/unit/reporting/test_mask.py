@@ -8,8 +8,10 @@ from pipelines.reporting.mask import csv_safe, mask_email, mask_field, mask_name
     ("+8613812348000", "138****8000"),
     ("13812348000", "138****8000"),
     ("１３８１２３４８０００", "138****8000"),         # full-width digits
-    ("+14152463733", "415***3733"),
+    ("+14152463733", "******3733"),
     ("12345", "*****"),
+    ("6688 1234", "****1234"),                        # a short number: never more than half its digits shown
+    ("1234567", "****567"),
     ("<script>", "***"),                              # no digit of it survives, no markup either
     ("1" * 1_000_000, "111" + "*" * 12 + "…1111"),     # a pasted megabyte is a short mask
     (None, None),
@@ -77,3 +79,14 @@ def test_the_dagster_preview_shows_values_as_literal_markdown():
     text = preview([], rules)
     row = text.splitlines()[2]
     assert "](" not in row.replace("\\](", "") and "\\[U\\*\\*\\*" in row and row.count(" | ") == 2
+
+
+@pytest.mark.parametrize("field, value, shown", [
+    ("city", "北京市", "北京市"), ("gender", "Female", "Female"),
+    ("gender", "Zebedee\u202eyelxuuQ", "ZebedeeyelxuuQ"),          # no right-to-left override reaches the page
+    ("city", "13800138000", "1***"), ("gender", "li@example.com", "l***"),   # columns shifted: personal text
+    ("province", "Z" * 41, "Z***"),
+    ("source_record_id", "0031234567", "0031234567"),               # the id a steward finds the record by
+])
+def test_plain_fields_show_codes_and_places_not_personal_text(field, value, shown):
+    assert mask_field(field, value) == shown
