@@ -294,6 +294,8 @@ def _main(argv: list[str] | None = None) -> int:
                         help="set a golden field of a master; wins over survivorship on every run")
     review.add_argument("--by", default=os.environ.get("USER", ""), help="who decides (kept in the file)")
     review.add_argument("--note", default="")
+    review.add_argument("--show-values", action="store_true",
+                        help="show the pairs' values unmasked (personal data: only on a steward's own terminal)")
     gen = sub.add_parser("generate", help="write synthetic exports of the three presets (seeded)")
     gen.add_argument("--out", required=True, type=Path)
     gen.add_argument("--people", type=int, default=3000)
@@ -422,13 +424,18 @@ def review_command(args, parser) -> int:
         total = con.execute("select count(*) from match_review").fetchone()[0]
     print(f"{total} open pairs (showing {len(rows)}); decide with: crm-quality review --decide "
           "must_link|cannot_link A B")
+    from pipelines.reporting.mask import mask_field
+
+    def shown(field: str, value) -> str:   # masked as in the reports unless asked for
+        return "(empty)" if value is None else str(value) if args.show_values else mask_field(field, str(value))
+    if rows and not args.show_values:
+        print("values masked; --show-values shows them (personal data)")
     for left, right, probability, evidence in rows:
         values = json.loads(evidence)["values"]
         print(f"\n{probability:.3f}  {left}  <->  {right}")
         for field, (a, b) in values.items():
             mark = "?" if a is None or b is None else "=" if a == b else "≠"   # a missing value agrees with nothing
-            print(f"    {field:<12}{_padded('(empty)' if a is None else str(a), 32)}{mark} "
-                  f"{'(empty)' if b is None else b}")
+            print(f"    {field:<12}{_padded(shown(field, a), 32)}{mark} {shown(field, b)}")
     return 0
 
 
