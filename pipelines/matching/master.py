@@ -241,8 +241,9 @@ def _all_mine(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _taken(con: duckdb.DuckDBPyConnection):
-    """Which of some candidate ids are issued already or were retired by a merge or because their records
-    left (a new id must be neither: an id never comes back)."""
+    """Which of some candidate ids are issued already or were retired by a merge (a new id must be neither). An
+    id retired because its records left is free again for the record it was made from: when that record comes
+    back (delivered again, restored in its source), its person gets the id back ('reissued')."""
     def taken(ids: list[str]) -> set[str]:
         if not ids:
             return set()
@@ -250,8 +251,7 @@ def _taken(con: duckdb.DuckDBPyConnection):
         try:
             return {r[0] for r in con.execute(
                 "select id from _candidates semi join customer_master on master_id = id union "
-                "select id from _candidates semi join master_id_history on old_id = id "
-                "and change in ('merge', 'retired')"
+                "select id from _candidates semi join master_id_history on old_id = id and change = 'merge'"
             ).fetchall()}
         finally:
             con.unregister("_candidates")
@@ -315,6 +315,13 @@ def _write(con: duckdb.DuckDBPyConnection, full: bool, review: pd.DataFrame, his
                 from (select distinct master_id from _prev
                       except select master_id from customer_master
                       except select old_id from master_id_history where change = 'merge')""", [now])
+            # retired ids issued again: the record they were made from came back
+            con.execute("""insert into master_id_history by name
+                select master_id as old_id, master_id as new_id, 'reissued' as change,
+                       'the record it was made from is in customers_clean again' as reason, ? as changed_at
+                from (select master_id from customer_master except select master_id from _prev)
+                semi join (select old_id from master_id_history group by old_id
+                           having arg_max(change, changed_at) = 'retired') on old_id = master_id""", [now])
             for table in ("customer_name_history", "customer_address_history"):
                 if full:
                     con.execute(f"insert into {table} by name {sql(table)}")

@@ -144,9 +144,12 @@ create table if not exists match_review (
 );
 
 create table if not exists master_id_history (
-    old_id varchar not null,           -- merge: the retired id; split: the id the records left; retired: the id
-    new_id varchar,                    -- merge: the surviving id; split: the id they now have; retired: null
-    change varchar not null,           -- merge | split | retired (its records left customers_clean)
+    old_id varchar not null,           -- merge: the retired id; split: the id the records left; retired,
+                                       -- reissued: the id
+    new_id varchar,                    -- merge: the surviving id; split: the id they now have; retired: null;
+                                       -- reissued: the id
+    change varchar not null,           -- merge | split | retired (its records left customers_clean) | reissued
+                                       -- (a retired id back with the record it was made from)
     reason varchar not null,
     changed_at timestamp not null
 );

@@ -295,7 +295,11 @@ def test_a_master_whose_records_all_left_is_retired_in_the_id_history(landing, t
     _night(resources, NIGHTS[0])
     _masters(resources)
     back = {m for r, m in _master_of(warehouse).items() if r.startswith("salesforce:PL-")}
-    assert len(back) == len(planted) and not back & planted   # new ids: a retired id never comes back
+    assert back == planted   # each person back under the id retired when their records left
+    reissued = _query(warehouse, "select old_id, new_id from master_id_history where change = 'reissued'")
+    assert sorted(old for old, _ in reissued) == sorted(planted) and all(old == new for old, new in reissued)
+    _masters(resources)   # a rerun reissues nothing again
+    assert _query(warehouse, "select count(*) from master_id_history where change = 'reissued'") == [(len(planted),)]
 
 
 def test_a_stewards_survivorship_change_reaches_every_master_on_the_next_run(landing, tmp_path):
