@@ -10,7 +10,8 @@ import pytest
 from dagster import DagsterInstance, materialize
 
 from pipelines.defs.assets import MASTER_ASSETS, NIGHTLY_ASSETS
-from pipelines.defs.resources import PipelineConfig, warehouse_resource
+from pipelines.defs.checks import NIGHTLY_CHECKS
+from pipelines.defs.resources import PipelineConfig, expectations_resource, warehouse_resource
 from pipelines.matching.decisions import record_decision
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,11 +73,13 @@ def landing(small_landing, tmp_path_factory) -> Path:
 def _resources(landing: Path, warehouse: Path, decisions: Path) -> dict:
     return {"warehouse": warehouse_resource(str(warehouse)),
             "pipeline": PipelineConfig(landing=str(landing), rules=str(REPO / "rules"),
-                                       model=str(REPO / "data/models/splink_model.json"), decisions=str(decisions))}
+                                       model=str(REPO / "data/models/splink_model.json"), decisions=str(decisions)),
+            "expectations": expectations_resource(warehouse, warehouse.parent / "reports")}
 
 
 def _night(resources: dict, date: str) -> None:
-    assert materialize(NIGHTLY_ASSETS, partition_key=date, resources=resources,
+    """A night with its checks, as the schedule runs it: rows no check has passed stay out of the masters."""
+    assert materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=date, resources=resources,
                        instance=DagsterInstance.ephemeral()).success
 
 
