@@ -36,6 +36,31 @@ def _cjk_core(name: str) -> str:
     return _NOT_LETTER.sub("", parts[0] if parts else core)
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*\.?")
+
+
+def _with_latin_name(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]
+                     ) -> tuple[str, str | None, str | None] | None:
+    """A Chinese name written with an English given name (Tony 王, 王 Tony, Tony 王大明: Hong Kong and Singapore
+    usage): the Chinese part gives the family name (and its own given name when it is a whole name), the Latin
+    words the given name when the Chinese part is a family name alone. None for other text."""
+    words = name.split()
+    latin = [w for w in words if _LATIN_WORD.fullmatch(w)]
+    chinese = [w for w in words if _CJK_NAME.match(w)]
+    if not latin or len(chinese) != 1 or len(latin) + 1 != len(words) or len(latin) > 2:
+        return None
+    if any(w.rstrip(".").lower() in _TITLES for w in latin):   # Mr. 王: a title, no given name
+        return None
+    cjk = chinese[0]
+    if len(cjk) == 1 or cjk in compound:
+        return name, " ".join(latin), cjk
+    _, given, family = split_cjk(cjk, compound, prefixes)
+    return name, given, family
+
+
+_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof"}
+
+
 def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[str, str | None, str | None]:
     """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王); a name
     written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts; a
@@ -44,6 +69,9 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
     core = _cjk_core(name)
     if core != name.replace(" ", "") and _CJK_NAME.match(core):
         name = core
+    mixed = _with_latin_name(name, compound, prefixes)
+    if mixed is not None:
+        return mixed
     for title in prefixes:
         if core.endswith(title) and len(core) > len(title):
             rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name

@@ -30,7 +30,11 @@ from pipelines.standardize.names import standardize_name
     (("张伟 13800138000", None, None), ("张伟", "伟", "张")),
     (("Mr. 王", None, None), ("王", None, "王")),
     (("王", None, None), ("王", None, "王")),                    # one character: a family name
-    (("Tony 王", None, None), ("Tony 王", None, None)),          # Latin letters stay: not cut to 王
+    # an English given name with a Chinese family name (Hong Kong, Singapore)
+    (("Tony 王", None, None), ("Tony 王", "Tony", "王")),
+    (("王 Tony", None, None), ("王 Tony", "Tony", "王")),
+    (("Mary Ann 欧阳", None, None), ("Mary Ann 欧阳", "Mary Ann", "欧阳")),
+    (("Tony 王大明", None, None), ("Tony 王大明", "大明", "王")),   # a whole Chinese name: its own split
 ])
 def test_names(rules, key, expected):
     std = rules.standardization
