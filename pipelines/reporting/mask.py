@@ -80,7 +80,7 @@ MASKERS = {"full_name": mask_name, "name": mask_name, "phone": mask_phone, "emai
 # Fields shown as they are: codes and places no one is identified by, and the ids a steward finds a record by.
 PLAIN = {"gender", "country", "province", "city", "district", "created_at", "updated_at", "last_activity_at",
          "source_record_id", "record_id"}
-IDS = {"source_record_id", "record_id"}
+SHOWN = {"source_record_id", "record_id", "created_at", "updated_at", "last_activity_at"}   # ids and timestamps
 # A code or place is short and holds no e-mail or number: text that is long or does (an export whose columns
 # shifted puts a name, phone or e-mail in the gender or city column) is masked as text.
 _LOOKS_PERSONAL = re.compile(r"@|\d{5,}")
@@ -94,7 +94,7 @@ def mask_field(field: str, value) -> str | None:
         return None
     if field in PLAIN:
         text = visible(str(value)).strip()
-        if field in IDS:
+        if field in SHOWN:
             return text[:60]
         return mask_text(text) if len(text) > MAX_PLAIN or _LOOKS_PERSONAL.search(text) else text
     return MASKERS.get(field, mask_text)(str(value))

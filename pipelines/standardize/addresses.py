@@ -70,9 +70,10 @@ _AUTONOMOUS = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
 
 
 def _autonomous_forms(name: str, ethnic: tuple[str, ...]) -> set[str]:
-    """An autonomous division's place name without its ethnic groups, alone and with the short suffix addresses
-    write: 黔东南苗族侗族自治州 -> 黔东南, 黔东南州. A group is cut with 族 after it, or without when it is two
-    characters or more (伊犁哈萨克自治州); nothing when no place name of two characters is left (东乡族自治县)."""
+    """An autonomous division's place name without its ethnic groups, with the short suffix addresses write:
+    黔东南苗族侗族自治州 -> 黔东南州. A group is cut with 族 after it, or without when it is two characters or
+    more (伊犁哈萨克自治州); nothing when no place name of two characters is left (东乡族自治县). The place name
+    alone (楚雄, 大理) is not a form of the prefecture: it is its seat's (楚雄市, 大理市)."""
     suffix = next((s for s in _AUTONOMOUS if name.endswith(s)), None)
     if suffix is None or not ethnic:
         return set()
@@ -88,7 +89,7 @@ def _autonomous_forms(name: str, ethnic: tuple[str, ...]) -> set[str]:
                 break
     if len(stem) < 2 or stem == name[: -len(suffix)]:
         return set()
-    return {stem, stem + _AUTONOMOUS[suffix]}
+    return {stem + _AUTONOMOUS[suffix]}
 
 
 def _adcode_rows() -> list[tuple[str, str]]:
@@ -233,19 +234,6 @@ def _skip_repeat(gaz: Gazetteer, text: str, pos: int, division: Division | None)
     return pos
 
 
-# A district's short name written with another suffix than the list's (临安区 where the list still has 临安市, a
-# county made a district or a city since): the suffix is the division's, not the start of the street.
-_OTHER_SUFFIXES = tuple("区县市旗")
-
-
-def _past_other_suffix(text: str, start: int, end: int, division: Division | None) -> int:
-    """end, or past one suffix character written after a short name matched at start:end (not 市场, a market)."""
-    if (division is None or text[start:end] == division.name or text[end:end + 1] not in _OTHER_SUFFIXES
-            or text[end:end + 2] == "市场"):
-        return end
-    return end + 1
-
-
 def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) -> int:
     """_skip_repeat, unless a division under this one starts at pos (吉林 吉林市: the province, then its city)."""
     if division is None or _match(gaz, text, pos, division.code)[0] is not None:
@@ -298,10 +286,8 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
         city, pos = _match(gaz, compact, pos, province.code, level=2)
         pos = _repeat_end(gaz, compact, pos, city)
     if district is None:
-        before = pos
         district, pos = _match(gaz, compact, pos, city.code if city and city is not province else province.code,
                                level=3)
-        pos = _past_other_suffix(compact, before, pos, district)
     if district is not None:
         city = _city_of(gaz, district)
     elif city is None or city.name in _PLACEHOLDER_CITIES:

@@ -1,4 +1,4 @@
-"""Dates and timestamps in the formats real exports use (ISO, US, 年月日, Excel serials, epoch s and ms)."""
+"""Dates and timestamps in the formats real exports use (ISO, US, 年月日, Excel serials, epoch ms)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -49,7 +49,7 @@ _AFTER_NOON = ("中午", "下午", "晚上")
 
 def _prepare(text: str) -> str:
     """年月日 as 2024-01-05 (12年3月5日 is 2012), 10时20分 as 10:20, 下午3:30 as 3:30 PM; a weekday dropped."""
-    text = _CJK_DATE.sub(lambda m: f"{_year(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", text)
+    text = _CJK_DATE.sub(lambda m: f"{_year(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ", text)
     text = _CJK_WEEKDAY.sub(" ", text)
     text = _CJK_TIME.sub(lambda m: f"{m.group(1)}:{int(m.group(2)):02d}"
                          + (f":{int(m.group(3)):02d}" if m.group(3) else ""), text)
@@ -86,13 +86,13 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
             serial = values[values.between(*excel_range)]
             # to the second: a time cell's fraction is a binary float (45356.4166666667 is 10:00, not 10:00:00.000003)
             parsed[serial.index] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D").dt.round("s")
-            # seconds or milliseconds since 1970, as API exports write them: from 1973-03 to 2099 (a longer
-            # number is no date pandas holds)
-            for unit, scale in (("s", 1), ("ms", 1000)):
-                epoch = values[values.between(1e8 * scale, EPOCH_END * scale)]
-                parsed[epoch.index] = pd.to_datetime(epoch, unit=unit, errors="coerce")
+            # milliseconds since 1970, as API exports write them, up to 2099 (a longer number is no date pandas
+            # holds). Seconds are not read: a nine- or ten-digit number in a date column is as often a phone
+            # number or a mistyped date, which would pass for a day in 1973-2099.
+            epoch = values[values.between(1e11, EPOCH_END * 1000, inclusive="left")]
+            parsed[epoch.index] = pd.to_datetime(epoch, unit="ms", errors="coerce")
             # fourteen digits: a timestamp written YYYYMMDDhhmmss (database dumps, 19900102000000)
-            stamp = prepared[numeric][prepared[numeric].str.len().eq(14)]
+            stamp = prepared[numeric][prepared[numeric].str.fullmatch(r"\d{14}")]
             parsed[stamp.index] = pd.to_datetime(stamp, format="%Y%m%d%H%M%S", errors="coerce")
         rest = number[~number].index
         if len(rest):

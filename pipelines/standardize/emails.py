@@ -72,6 +72,7 @@ _PIECE = re.compile(r"^(?:\.[a-z0-9.\-]*|[a-z][a-z0-9._\-]*)$")   # a lower-case
 _AROUND = " ;,.、，；。:："
 # before an address, a dot is no punctuation around it but a character of it ('.li@x.cn' is invalid, not li@x.cn)
 _BEFORE = " ;,、，；:："
+_STRAY_DOT = re.compile(r"^\s*[.。]+\s+")   # '. li@x.cn': a dot apart from the address is punctuation
 # A bare address (most cells): one @, nothing address_part or _WRAPPING would take off, so neither runs
 _BARE = re.compile(r"[^\s<>()@;,:：、，；。]+@[^\s<>()@;,:：、，；。]+")
 
@@ -83,6 +84,7 @@ def address_part(text: str) -> str:
     angle = _ANGLE.search(text)
     if angle:
         return angle.group(1)
+    text = _STRAY_DOT.sub("", text)
     text = _NOTE.sub(" ", text)
     if text.count("@") > 1:
         parts = [p for p in _LIST.split(text) if p.count("@") == 1]

@@ -20,58 +20,35 @@ def is_cjk(text: str | None) -> bool:
     return bool(text) and bool(_CJK.search(text))
 
 
-# What a Chinese name cell holds besides the name: a note in brackets (李娜（客户）, 李娜(VIP)), a note after a
-# separator (李娜-销售部, 张伟/138…), a title before it (Mr. 王), emoji, symbols and digits (😀钱七, 张伟 13800138000)
+# What a Chinese name cell holds besides the name: a note in brackets (李娜（客户）, 李娜(VIP)), a label before a
+# colon (姓名：王小明), a second person after a list separator (李娜/王芳: the first is read), a title before it
+# (Mr. 王), emoji, symbols and digits (😀钱七, 张伟 13800138000). A dash or dot between Chinese characters is no
+# note: it joins the parts of a transliterated name (阿卜杜拉-艾则孜), which is left as written.
 _BRACKETED = re.compile(r"[（(【\[〔<《][^）)】\]〕>》]*[）)】\]〕>》]")
-_TITLE_FIRST = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof)\.?\s+|^(?:mr|mrs|ms|dr)\.", re.I)
-_SEPARATOR = re.compile(r"[-－—–_/|,，、;；:：]")
-_NOT_LETTER = re.compile(r"[^\w·•]|[\d_]")
+_TITLE_FIRST = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|madam|mdm|sir)\.?\s+|^(?:mr|mrs|ms|dr|mdm)\.", re.I)
+_LABEL = re.compile(r"^[^:：]*[:：]\s*(?=\S)")
+_LIST_SEPARATOR = re.compile(r"[/|,，、;；]")
+_NOT_LETTER = re.compile(r"[^\w·•\-－—–.・‧=]|\d")
 
 
-def _cjk_core(name: str) -> str:
-    """The name a Chinese name cell holds without the notes, titles, emoji and digits around it; its Latin
-    letters stay (Tony 王 is not cut to 王)."""
-    core = _TITLE_FIRST.sub("", _BRACKETED.sub(" ", name).strip())
-    parts = [p for p in _SEPARATOR.split(core) if _CJK.search(p)]
-    return _NOT_LETTER.sub("", parts[0] if parts else core)
-
-
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*\.?")
-
-
-def _with_latin_name(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]
-                     ) -> tuple[str, str | None, str | None] | None:
-    """A Chinese name written with an English given name (Tony 王, 王 Tony, Tony 王大明: Hong Kong and Singapore
-    usage): the Chinese part gives the family name (and its own given name when it is a whole name), the Latin
-    words the given name when the Chinese part is a family name alone. None for other text."""
-    words = name.split()
-    latin = [w for w in words if _LATIN_WORD.fullmatch(w)]
-    chinese = [w for w in words if _CJK_NAME.match(w)]
-    if not latin or len(chinese) != 1 or len(latin) + 1 != len(words) or len(latin) > 2:
-        return None
-    if any(w.rstrip(".").lower() in _TITLES for w in latin):   # Mr. 王: a title, no given name
-        return None
-    cjk = chinese[0]
-    if len(cjk) == 1 or cjk in compound:
-        return name, " ".join(latin), cjk
-    _, given, family = split_cjk(cjk, compound, prefixes)
-    return name, given, family
-
-
-_TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof"}
+def _cjk_core(name: str) -> tuple[str, bool]:
+    """(the name a Chinese name cell holds without the notes, label, title, emoji and digits around it, whether a
+    title stood before it); its Latin letters stay (Tony 王 is not cut to 王)."""
+    core = _LABEL.sub("", _BRACKETED.sub(" ", name).strip())
+    titled = _TITLE_FIRST.match(core) is not None
+    core = _TITLE_FIRST.sub("", core)
+    parts = [p for p in _LIST_SEPARATOR.split(core) if _CJK.search(p)]
+    return _NOT_LETTER.sub("", parts[0] if parts else core), titled
 
 
 def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[str, str | None, str | None]:
     """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王); a name
     written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts; a
-    note, title, emoji or number around it dropped (李娜（客户）, Mr. 王, 😀钱七 -> 李娜, 王, 钱七); a single
-    character is a family name (王)."""
-    core = _cjk_core(name)
+    note, label, title, emoji or number around it dropped (李娜（客户）, 姓名：王小明, 😀钱七 -> 李娜, 王小明, 钱七);
+    a single character after a title is a family name (Mr. 王)."""
+    core, titled = _cjk_core(name)
     if core != name.replace(" ", "") and _CJK_NAME.match(core):
         name = core
-    mixed = _with_latin_name(name, compound, prefixes)
-    if mixed is not None:
-        return mixed
     for title in prefixes:
         if core.endswith(title) and len(core) > len(title):
             rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name
@@ -79,9 +56,9 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
                 _, given, family = split_cjk(rest, compound, ())
                 return name, given, family
             return name, None, rest
-    if not _CJK_NAME.match(core):
+    if not _CJK_NAME.match(core) or len(core) < 2 and not titled:
         return name, None, None
-    if len(core) == 1:
+    if len(core) == 1 or titled and core in compound:   # Mr. 王, Dr. 欧阳: a family name
         return core, None, core
     parts = [p for p in re.split(r"[·•]", core) if p]
     if len(parts) >= 2:

@@ -49,6 +49,7 @@ def excel_repair(text: str) -> tuple[str | None, str | None]:
 # number (1-800-FLOWERS) spells words with other letters too; phonenumbers reads letters on a phone keypad, where
 # O is 6, so 138OO138OOO would pass as another valid number, +86 138 6613 8666.
 _DIGITS_AND_OS = re.compile(r"[0-9Oo\s\-().+]*[0-9][0-9Oo\s\-().+]*")
+_LONE_O = re.compile(r"(?<![0-9Oo])[Oo]+(?![0-9Oo])")   # an o standing alone (13800138000 (o): office), no zero
 _O_AS_ZERO = str.maketrans("Oo", "00")
 
 
@@ -56,7 +57,7 @@ def precompact(text: str) -> str:
     """Excel's '13800138000.0' tail dropped, letter O's typed for zeros read as zeros, then separators (spaces,
     dashes, dots, brackets) removed from a value made only of digits and separators: many spellings of one
     number become one distinct value."""
-    if ("O" in text or "o" in text) and _DIGITS_AND_OS.fullmatch(text):
+    if ("O" in text or "o" in text) and _DIGITS_AND_OS.fullmatch(text) and not _LONE_O.search(text):
         text = text.translate(_O_AS_ZERO)
     tail = _FLOAT_TAIL.match(text)
     text = tail.group(1) if tail else text

@@ -87,6 +87,7 @@ def test_the_dagster_preview_shows_values_as_literal_markdown():
     ("city", "13800138000", "1***"), ("gender", "li@example.com", "l***"),   # columns shifted: personal text
     ("province", "Z" * 41, "Z***"),
     ("source_record_id", "0031234567", "0031234567"),               # the id a steward finds the record by
+    ("created_at", "2024-03-05 10:20:30.123456", "2024-03-05 10:20:30.123456"),   # a timestamp is no number
 ])
 def test_plain_fields_show_codes_and_places_not_personal_text(field, value, shown):
     assert mask_field(field, value) == shown

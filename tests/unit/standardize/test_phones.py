@@ -22,6 +22,7 @@ from pipelines.standardize.phones import standardize_phone, standardize_phones
     ("call me", "CN", None, "unparseable"),
     ("138OO138OOO", "CN", "+8613800138000", None),         # letter O typed for zero: not keypad 6 (+86 138 6613 8666)
     ("400-8oo-1234", "CN", "+864008001234", None),
+    ("13800138000 (o)", "CN", "+8613800138000", None),      # an o standing alone is a note (office), no zero
     ("1-800-FLOWERS", "US", "+18003569377", None),           # a vanity number spells words: keypad letters
 ])
 def test_standardize_phone(raw, region, expected, issue):

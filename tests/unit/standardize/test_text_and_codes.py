@@ -119,7 +119,7 @@ def test_countries_in_any_iso_spelling_and_the_rules_own(rules):
     assert unknown.tolist() == [False] * 11 + [True, False]
 
 
-@pytest.mark.parametrize("cell", ["zs@qq.com 微信同号", "Zhang San zs@qq.com", "张三 zs@qq.com", "zs@qq.com;",
+@pytest.mark.parametrize("cell", [". zs@qq.com", "zs@qq.com 微信同号", "Zhang San zs@qq.com", "张三 zs@qq.com", "zs@qq.com;",
                                   "zs@qq.com,", "zs@qq.com.", "zs@qq.com、", "邮箱:zs@qq.com", "Email: zs@qq.com",
                                   "zs @ qq.com", "zs@qq.com 13800138000"])
 def test_an_email_cell_with_words_labels_or_punctuation_gives_its_address(cell):
