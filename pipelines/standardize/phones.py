@@ -195,7 +195,7 @@ _LIST = (r"(?:\d[ \-().·]*){10,}/\s*\+?(?:\d[ \-().·]*){7,}"
 _FIRST_OF_LIST = r"^\s*(?P<v>[^/,;|]*\d)"
 # two whole numbers with only a space between them (13800138000 13900139000): no number is written as two runs of
 # ten digits or more; its first is read
-_SPACED_LIST = r"^\s*(?P<v>\+?\d{10,})\s+\+?\d{10,}\s*$"
+_SPACED_LIST = r"^\s*(?P<v>(?:\+\d{1,3}\s+)?\+?\d{10,})\s+\+?\d{10,}\s*$"   # a country code before the first too
 # an extension's marker: ext, ext., extension, x, ×, #, RFC 3966's ';ext=', with ':' or '=' (EXT:23, ext=99)
 _EXT = r"\s*;?\s*(?i:ext\.?|extension|x|×|#)\s*[:=]?\s*"
 _FIRST_NUMBER = rf"(?P<v>\+?\d[\d \-().·/]{{5,}}\d(?:{_EXT}\d{{1,6}})?)"

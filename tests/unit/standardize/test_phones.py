@@ -159,6 +159,7 @@ def test_00_is_read_as_plus_in_a_region_that_dials_another_prefix():
     ("138 0013 8000/139 0013 9000", "CN", "+8613800138000"),
     ("13800138000 13900139000", "CN", "+8613800138000"),   # two whole numbers with a space between: the first
     ("6175550101  6175550102", "US", "+16175550101"),
+    ("+86 13800138000 13900139000", "CN", "+8613800138000"),
     ("138 0013 8000", "CN", "+8613800138000"),             # spaces inside one number are its own
 ])
 def test_a_slash_inside_a_number_is_not_a_list(cell, region, expected):
