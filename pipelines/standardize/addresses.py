@@ -258,6 +258,18 @@ _POSTCODE = re.compile(r"\d{6}(?=[\u4e00-\u9fff])")
 _COUNTRY_PREFIXES = ("中华人民共和国", "中國", "中国")
 
 
+def _longer_city_elsewhere(gaz: Gazetteer, text: str, start: int, end: int, province: Division) -> bool:
+    """Whether a province's short name matched at start:end is the start of a longer short name of one city in
+    another province (海南州: 青海's 海南藏族自治州)."""
+    for length in gaz.city_short_lengths:
+        if length <= end - start:
+            return False
+        cities = gaz.city_short.get(text[start:start + length], [])
+        if len(cities) == 1 and cities[0].province_code != province.code:
+            return True
+    return False
+
+
 def parse_address(text: str, gaz: Gazetteer) -> tuple:
     """-> (province, city, district, street, ambiguous, resolved_to_district). The divisions are read from the
     text without separators; the street is the rest of the text as written (3-1201, Science Park Rd. 5)."""
@@ -269,6 +281,8 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
     city = district = None
     ambiguous = False
     province, pos = _match(gaz, compact, start, "", level=1)
+    if province is not None and _longer_city_elsewhere(gaz, compact, start, pos, province):
+        province, pos = None, start   # 海南州共和县: 青海's 海南藏族自治州, not the province 海南
     if province is not None and compact[pos:pos + 1] == "市":   # 吉林市: the city named like its province
         named = [d for d in gaz.national.get(compact[start:pos + 1], ()) if d.level == 2
                  and d.province_code == province.code]
