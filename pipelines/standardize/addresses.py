@@ -259,14 +259,15 @@ _COUNTRY_PREFIXES = ("中华人民共和国", "中國", "中国")
 
 
 def _longer_city_elsewhere(gaz: Gazetteer, text: str, start: int, end: int, province: Division) -> bool:
-    """Whether a province's short name matched at start:end is the start of a longer short name of one city in
-    another province (海南州: 青海's 海南藏族自治州)."""
-    for length in gaz.city_short_lengths:
-        if length <= end - start:
-            return False
-        cities = gaz.city_short.get(text[start:start + length], [])
-        if len(cities) == 1 and cities[0].province_code != province.code:
-            return True
+    """Whether a province's short name matched at start:end is the start of a longer name of one division in
+    another province: a city's short name (海南州: 青海's 海南藏族自治州) or a full name (河北区 of 天津)."""
+    for names, lengths in ((gaz.city_short, gaz.city_short_lengths), (gaz.national, gaz.national_lengths)):
+        for length in lengths:
+            if length <= end - start:
+                break
+            found = names.get(text[start:start + length], [])
+            if len(found) == 1 and found[0].province_code != province.code:
+                return True
     return False
 
 

@@ -233,6 +233,7 @@ def test_districts_set_up_after_the_shipped_list_are_read(rules, text, district)
     ("伊犁州伊宁市", ("新疆维吾尔自治区", "伊犁哈萨克自治州", "伊宁市", None)),  # 哈萨克 without 族
     ("青海省海南州共和县", ("青海省", "海南藏族自治州", "共和县", None)),       # not the province 海南
     ("海南州共和县1号", ("青海省", "海南藏族自治州", "共和县", "1号")),
+    ("河北区中山路1号", ("天津市", "天津市", "河北区", "中山路1号")),     # 天津's district, not the province 河北
     ("湖北长阳县龙舟坪镇", ("湖北省", "宜昌市", "长阳土家族自治县", "龙舟坪镇")),
     ("浙江省杭州市临安区锦城街道", ("浙江省", "杭州市", "临安区", "锦城街道")),  # 临安市 became 临安区 in 2017
     # a prefecture's seat keeps its own short name (楚雄 is 楚雄市, not 楚雄州); a street starting with 市 stays whole
