@@ -10,8 +10,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from pipelines.settings import REPO_ROOT, load_settings
-from pipelines.settings import problems as settings_problems
+from pipelines.settings import REPO_ROOT, load_settings, problems as settings_problems
 
 # Stage errors are summarised by this command; Dagster's own console log would print tracebacks.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}

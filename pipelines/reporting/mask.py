@@ -77,10 +77,11 @@ def mask_name(value: str | None) -> str | None:
 
 
 MASKERS = {"full_name": mask_name, "name": mask_name, "phone": mask_phone, "email": mask_email}
-# Fields shown as they are: codes and places no one is identified by, and the ids a steward finds a record by.
-PLAIN = {"gender", "country", "province", "city", "district", "created_at", "updated_at", "last_activity_at",
-         "source_record_id", "record_id"}
-SHOWN = {"source_record_id", "record_id", "created_at", "updated_at", "last_activity_at"}   # ids and timestamps
+# Fields shown as they are: the ids a steward finds a record by and timestamps (SHOWN), and codes and places no
+# one is identified by (PLACES, unless their text looks personal).
+SHOWN = {"source_record_id", "record_id", "created_at", "updated_at", "last_activity_at"}
+PLACES = {"gender", "country", "province", "city", "district"}
+PLAIN = SHOWN | PLACES
 # A code or place is short and holds no e-mail or number: text that is long or does (an export whose columns
 # shifted puts a name, phone or e-mail in the gender or city column) is masked as text.
 _LOOKS_PERSONAL = re.compile(r"@|\d{5,}")

@@ -77,16 +77,10 @@ def _autonomous_forms(name: str, ethnic: tuple[str, ...]) -> set[str]:
     suffix = next((s for s in _AUTONOMOUS if name.endswith(s)), None)
     if suffix is None or not ethnic:
         return set()
-    stem, cut = name[: -len(suffix)], True
-    while cut:
-        cut = False
-        for group in sorted(ethnic, key=len, reverse=True):
-            for written in (group + "族",) + ((group,) if len(group) >= 2 else ()):
-                if stem.endswith(written) and len(stem) > len(written):
-                    stem, cut = stem[: -len(written)], True
-                    break
-            if cut:
-                break
+    written = sorted({g + "族" for g in ethnic} | {g for g in ethnic if len(g) >= 2}, key=len, reverse=True)
+    stem = name[: -len(suffix)]
+    while cut := next((w for w in written if stem.endswith(w) and len(stem) > len(w)), None):
+        stem = stem[: -len(cut)]
     if len(stem) < 2 or stem == name[: -len(suffix)]:
         return set()
     return {stem + _AUTONOMOUS[suffix]}

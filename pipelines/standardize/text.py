@@ -21,12 +21,13 @@ _EXTRA = str.maketrans({
 
 
 def visible(text: str) -> str:
-    """text without its invisible format characters (a BOM, zero-width spaces), control characters as spaces."""
+    """text without its invisible format characters (a BOM, zero-width spaces), control characters as spaces, and
+    the CJK punctuation _EXTRA maps (。、) as ASCII."""
     return text.translate(_EXTRA)
 
 
 def clean_text(value: str, null_tokens: frozenset[str] = frozenset()) -> str | None:
-    text = _SPACE.sub(" ", unicodedata.normalize("NFKC", str(value)).translate(_EXTRA)).strip()
+    text = _SPACE.sub(" ", visible(unicodedata.normalize("NFKC", str(value)))).strip()
     return None if text.casefold() in null_tokens or not text else text
 
 
