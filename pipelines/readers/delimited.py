@@ -203,12 +203,13 @@ def _invalid_lines(lines: pa.Array, texts: list[str], first: int, physical: int)
     lines), so equal lines read alike and every line found is one it refused; None when the count differs."""
     if not texts:
         return []
-    trimmed = pc.utf8_rtrim(lines.slice(first - 1, physical - first + 1), "\r")
-    found = np.flatnonzero(pc.is_in(trimmed, value_set=pa.array({t.rstrip("\r") for t in texts}, pa.string()))
-                           .to_numpy(zero_copy_only=False))
+    read = lines.slice(first - 1, physical - first + 1)
+    wanted = {t.rstrip("\r") for t in texts}   # a line ends in one '\r' at most here (_line_read's first test)
+    found = np.flatnonzero(pc.is_in(read, value_set=pa.array(sorted(wanted | {t + "\r" for t in wanted}),
+                                                             pa.string())).to_numpy(zero_copy_only=False))
     if len(found) != len(texts):
         return None
-    return [(first + int(i), trimmed[int(i)].as_py()) for i in found]
+    return [(first + int(i), read[int(i)].as_py().rstrip("\r")) for i in found]
 
 
 def _line_read(text: str, delim: str, header_index: int, headers: list[str],

@@ -30,20 +30,30 @@ def _line_of(data: bytes, offset: int, codec: str) -> int:
 
 
 def detect(data: bytes) -> str:
+    return _detect(data)[0]
+
+
+def _detect(data: bytes) -> tuple[str, str | None]:
+    """The encoding detect gives, and the text when that is plain UTF-8 (read once: the reader needs it too)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
+        return "utf-16", None
     head = data[:4096]
     if head.count(b"\x00") > len(head) // 20:  # UTF-16 without a BOM: each ASCII character has a NUL byte
         best = from_bytes(data[:_SAMPLE]).best()
         if best is not None:
-            return best.encoding
+            return best.encoding, None
     try:
         text = data.decode("utf-8")
-        return "gb18030" if _gbk_passing_for_utf8(data, text) else "utf-8"
+        return ("gb18030", None) if _gbk_passing_for_utf8(data, text) else ("utf-8", text)
     except UnicodeDecodeError as exc:
         first_bad = exc.start
+    return _legacy(data, first_bad), None
+
+
+def _legacy(data: bytes, first_bad: int) -> str:
+    """The encoding of a file that is not UTF-8 (its first undecodable byte at first_bad)."""
     sample = _non_ascii_sample(data, first_bad)
     matches = list(from_bytes(sample))
     if not matches:
@@ -186,7 +196,9 @@ def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
     those lines are reported (the reader makes each record holding one an error row), rather than the whole file
     as the legacy codec detection would guess from the damaged lines; otherwise a byte sequence the encoding
     cannot decode is a FileError naming its line."""
-    codec = detect(data) if encoding == "auto" else encoding
+    codec, text = _detect(data) if encoding == "auto" else (encoding, None)
+    if text is not None:
+        return Decoded(text, codec, {})
     try:
         legacy = encoding == "auto" and not codecs.lookup(codec).name.startswith(("utf-8", "utf-16", "utf-32"))
     except LookupError:
