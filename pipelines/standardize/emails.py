@@ -15,8 +15,15 @@ from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
 _ANGLE = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE)
-_NOTE = re.compile(r"\([^()]*\)")
-_LIST = re.compile(r"[;,\s]+")
+_NOTE = re.compile(r"\([^()@]*\)")   # a note in brackets (工作); brackets around the address are no note
+# the address in brackets, after a name or alone: 'Zhang San (zs@qq.com)', '张三(zs@qq.com)', '[zs@qq.com]'
+_BRACKETED = re.compile(r"[(\[【]\s*([^()\[\]【】\s@]+@[^()\[\]【】\s@]+)\s*[)\]】]")
+_TAG = re.compile(r"</?[a-zA-Z][^<>@]*>")   # HTML pasted with the address: zs@qq.com<br>, <b>zs@qq.com</b>
+_LIST = re.compile(r"[;,/|、\s]+")   # between the addresses of a cell holding several (zs@qq.com/ls@163.com)
+# a quoted local part that needs no quotes ("zs"@qq.com is zs@qq.com, RFC 5321 4.1.2)
+_QUOTED_ATOM = re.compile(r'^"([A-Za-z0-9!#$%&\'*+/=?^_`{|}~.\-]+)"@')
+# Excel's mark of a cell typed as text ('zs@qq.com), or quotes around the address
+_QUOTES = "'‘’"
 FIELDS = ("email", "email_valid")
 FLAGS = ("email_valid",)   # the bool fields
 
@@ -74,16 +81,20 @@ _AROUND = " ;,.、，；。:："
 _BEFORE = " ;,、，；:："
 _STRAY_DOT = re.compile(r"^\s*[.。]+\s+")   # '. li@x.cn': a dot apart from the address is punctuation
 # A bare address (most cells): one @, nothing address_part or _WRAPPING would take off, so neither runs
-_BARE = re.compile(r"[^\s<>()@;,:：、，；。]+@[^\s<>()@;,:：、，；。]+")
+_BARE = re.compile(r"[^\s<>()\[\]【】@;,:：、，；。]+@[^\s<>()\[\]【】@;,:：、，；。]+")
 
 
 def address_part(text: str) -> str:
     """The address in what an export cell holds: '"Zhang San" <zs@qq.com>' (a display name), 'zs@qq.com (工作)'
     (a note), 'a@x.com; b@y.com' (several addresses: the first is the primary one), 'zs@qq.com 微信同号' or
     'Zhang San zs@qq.com' (words beside it), '邮箱:zs@qq.com' (a label), 'zs@qq.com;' (a separator left over)."""
+    text = _TAG.sub(" ", text)
     angle = _ANGLE.search(text)
     if angle:
         return angle.group(1)
+    bracketed = _BRACKETED.search(text)
+    if bracketed and text.count("@") == 1:
+        return bracketed.group(1)
     text = _STRAY_DOT.sub("", text)
     text = _NOTE.sub(" ", text)
     if text.count("@") > 1:
@@ -101,7 +112,8 @@ def address_part(text: str) -> str:
 
 def standardize_email(raw: str) -> tuple[str | None, bool]:
     """(normalised address or None, valid). Text is already NFKC, so a full-width ＠ is an @ here."""
-    text = str(raw)
+    text = str(raw).strip().strip(_QUOTES)
+    text = _QUOTED_ATOM.sub(r"\1@", text)
     if not (_BARE.fullmatch(text) and text.rstrip(_AROUND) == text and text.lstrip(_BEFORE) == text):
         text = _WRAPPING.sub("", address_part(text)).replace(" ", "")
     try:

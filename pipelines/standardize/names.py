@@ -7,6 +7,7 @@ from typing import Callable
 
 import pandas as pd
 from nameparser import HumanName
+from nameparser.config import CONSTANTS
 
 from pipelines.standardize.arrow_text import matches, to_arrow
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
@@ -49,11 +50,13 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
     core, titled = _cjk_core(name)
     if core != name.replace(" ", "") and _CJK_NAME.match(core):
         name = core
-    for title in prefixes:
+    for title in sorted(prefixes, key=len, reverse=True):   # 总经理 before 经理 before 总
         if core.endswith(title) and len(core) > len(title):
             rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name
+            if len(title) == 1 and len(rest) > 1 and rest not in compound:
+                continue   # a one-character title (王总, 李工) only after a family name: 张建工 is a whole name
             if len(rest) >= 2 and _CJK_NAME.match(rest) and rest not in compound:   # 欧阳先生: a family name
-                _, given, family = split_cjk(rest, compound, ())
+                _, given, family = split_cjk(rest, compound, prefixes)   # 王总经理: 王总 is Wang the manager
                 return name, given, family
             return name, None, rest
     if not _CJK_NAME.match(core) or len(core) < 2 and not titled:
@@ -71,12 +74,20 @@ def split_western(name: str) -> tuple[str, str | None, str | None]:
     """Via nameparser; one word in capitals among capitalised ones is the family name, whatever its place
     ('WANG Xiaoming', 'Xiaoming WANG': the passport and pinyin convention)."""
     words = name.split()
-    caps = [w for w in words if len(w) > 1 and w.isalpha() and w.isupper()]
-    if len(words) >= 2 and len(caps) == 1 and all(w.isalpha() and w.istitle() for w in words if w is not caps[0]):
-        return name, " ".join(w for w in words if w is not caps[0]), caps[0]
+    suffixes = [w for w in words[1:] if _is_suffix(w)]   # III, MD, PhD: neither the family nor a given name
+    caps = [w for w in words if len(w) > 1 and w.isalpha() and w.isupper() and w not in suffixes]
+    others = [w for w in words if w not in caps and w not in suffixes]
+    if len(caps) == 1 and others and all(w.isalpha() and w.istitle() for w in others):
+        return name, " ".join(others), caps[0]
     parsed = HumanName(name)
     given = " ".join(p for p in (parsed.first, parsed.middle) if p) or None
     return name, given, parsed.last or None
+
+
+def _is_suffix(word: str) -> bool:
+    """A name's suffix in nameparser's lists: generational (Jr, III) or a degree or title (MD, PhD, CPA, MBA)."""
+    key = word.lower().rstrip(".")
+    return key in CONSTANTS.suffix_acronyms or key in CONSTANTS.suffix_not_acronyms
 
 
 def is_organisation(name: str | None, words: tuple[str, ...]) -> bool:

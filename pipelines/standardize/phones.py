@@ -209,6 +209,48 @@ _EXT_DANGLING = rf"(?:{_EXT}|\s*[;,])$"
 _DASH_EXTENSION = r"^((?:\+86[\s-]?0?|\(?0)[1-9]\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{4})-(\d{1,5})$"
 
 
+# Dashes of other kinds, read as '-': a Chinese input method types 0755—26888888 (破折号, often doubled), word
+# processors en dashes and minus signs. phonenumbers reads them, but first_number would take them for a note.
+_DASHES = "[\u2010-\u2015\u2212\u2043\ufe58\u30fc]+"
+# Sixteen digits or more are two numbers at least: E.164 holds fifteen. An extension's digits are the number's.
+_SEVERAL = r"^(?:\D*\d){16}"
+_TOKEN_BREAK = re.compile(r"[\s,;|/]+")
+
+
+def _first_of_several(cell: str, region: str | None) -> str | None:
+    """The first number of a cell holding several, split where they are written apart (010-65529988
+    13800138000, +86 138 0013 8000 +86 139 0013 9000, (212) 555-1234, (212) 555-9876): the shortest run of its
+    first words that phonenumbers finds valid, with seven digits or more left after it; None when there is none."""
+    words = [w for w in _TOKEN_BREAK.split(cell.strip()) if w]
+    for i in range(1, len(words)):
+        head = " ".join(words[:i])
+        if sum(c.isdigit() for c in head) < 7 or sum(c.isdigit() for c in "".join(words[i:])) < 7:
+            continue
+        try:
+            number = phonenumbers.parse(head, region or "ZZ")
+        except NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return head
+    return None
+
+
+def _split_several(text: pa.Array, region: pd.Series | None) -> pa.Array:
+    """Cells of sixteen digits or more (_SEVERAL) without an extension as their first number (_first_of_several),
+    once per distinct cell and region; such cells are rare."""
+    several = np.flatnonzero(matches(text, _SEVERAL) & ~matches(text, _EXT_SPELLED))
+    if not len(several):
+        return text
+    cells = text.take(pa.array(several)).to_pylist()
+    regions = region.iloc[several].tolist() if region is not None else [None] * len(several)
+    found = {key: _first_of_several(*key) for key in set(zip(cells, regions))}
+    out = text.to_numpy(zero_copy_only=False).astype(object)
+    for at, key in zip(several, zip(cells, regions)):
+        if found[key] is not None:
+            out[at] = found[key]
+    return pa.array(out, pa.string())
+
+
 def first_number(raw: pd.Series, region: pd.Series | None = None) -> pd.Series:
     """The number a phone cell means: its first number where it holds more (a list, a note, labels), and a CN
     landline's dash-written extension as an extension (in rows of region CN, or written with +86: elsewhere the
@@ -218,6 +260,12 @@ def first_number(raw: pd.Series, region: pd.Series | None = None) -> pd.Series:
         text = to_arrow(raw)
     except (pa.ArrowInvalid, pa.ArrowTypeError):   # not text (a caller's numbers): read as written
         text = to_arrow(raw.where(raw.isna(), raw.astype(str)))
+    if matches(text, _DASHES).any():
+        text = pc.replace_substring_regex(text, _DASHES, "-")
+        raw = to_series(text, raw.index)
+    split = _split_several(text, region)
+    if split is not text:
+        text, raw = split, to_series(split, raw.index)
     # only the cells that may hold more than a number go through the costlier patterns
     in_cn = (region.eq("CN").to_numpy(bool) if region is not None else np.zeros(len(raw), bool)) | matches(
         text, r"^\s*\+86")

@@ -264,3 +264,25 @@ def test_a_word_after_a_time_is_no_time_zone_and_no_value_reaches_the_console(ru
     assert not [w for w in recwarn if "WANG" in str(w.message) or "JOHNS" in str(w.message)]
     out, err = capfd.readouterr()
     assert "WANG" not in out + err and "JOHNS" not in out + err
+
+
+@pytest.mark.parametrize("key, expected", [
+    (("王总经理", None, None), ("王总经理", None, "王")),     # the longest title first, then 总 after it
+    (("李工", None, None), ("李工", None, "李")),             # a one-character title after a family name
+    (("赵董", None, None), ("赵董", None, "赵")),
+    (("张建工", None, None), ("张建工", "建工", "张")),       # ... but 建工 is a given name
+    (("王太太", None, None), ("王太太", None, "王")),
+    (("王夫人", None, None), ("王夫人", None, "王")),
+    (("张主任", None, None), ("张主任", None, "张")),
+    (("李教授", None, None), ("李教授", None, "李")),
+    (("陳總", None, None), ("陳總", None, "陳")),             # traditional characters
+    (("歐陽娜娜", None, None), ("歐陽娜娜", "娜娜", "歐陽")),
+    (("司馬懿", None, None), ("司馬懿", "懿", "司馬")),
+    (("歐陽先生", None, None), ("歐陽先生", None, "歐陽")),
+    (("John Smith III", None, None), ("John Smith III", "John", "Smith")),   # a suffix in capitals is no family name
+    (("Jane Doe MD", None, None), ("Jane Doe MD", "Jane", "Doe")),
+    (("WANG Xiaoming PhD", None, None), ("WANG Xiaoming PhD", "Xiaoming", "WANG")),
+])
+def test_titles_traditional_surnames_and_suffixes(rules, key, expected):
+    std = rules.standardization
+    assert standardize_name(key, tuple(std.compound_surnames), tuple(std.name_prefixes)) == expected

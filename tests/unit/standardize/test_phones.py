@@ -164,3 +164,37 @@ def test_00_is_read_as_plus_in_a_region_that_dials_another_prefix():
 ])
 def test_a_slash_inside_a_number_is_not_a_list(cell, region, expected):
     assert standardize_phones(pd.Series([cell]), pd.Series([region]))["phone"].tolist() == [expected]
+
+
+@pytest.mark.parametrize("cell, region, expected", [
+    ("0755—26888888", "CN", "+8675526888888"),      # a Chinese input method's dash (破折号)
+    ("010——65529988", "CN", "+861065529988"),
+    ("138—0013—8000", "CN", "+8613800138000"),
+    ("0755–26888888-8001", "CN", "+8675526888888"),   # an en dash, then the extension's own dash
+])
+def test_dashes_of_other_kinds_are_dashes(cell, region, expected):
+    assert standardize_phones(pd.Series([cell]), pd.Series([region]))["phone"].tolist() == [expected]
+
+
+@pytest.mark.parametrize("cell, region, expected", [
+    ("010-65529988 13800138000", "CN", "+861065529988"),
+    ("13800138000 0755-26888888", "CN", "+8613800138000"),
+    ("138-0013-8000 139-0013-9000", "CN", "+8613800138000"),
+    ("+86 138 0013 8000 +86 139 0013 9000", "CN", "+8613800138000"),
+    ("010 65529988 010 65529989", "CN", "+861065529988"),
+    ("(010)65529988;(010)65529989", "CN", "+861065529988"),
+    ("(010) 6552 9988/(010) 6552 9989", "CN", "+861065529988"),
+    ("(212) 555-1234, (212) 555-9876", "US", "+12125551234"),
+    ("(212) 555-1234 / (212) 555-9876", "US", "+12125551234"),
+    ("030 1234567 030 7654321", "DE", "+49301234567"),
+])
+def test_two_numbers_written_apart_in_one_cell_give_the_first(cell, region, expected):
+    """Sixteen digits or more cannot be one number (E.164 holds fifteen): the first valid run of words."""
+    assert standardize_phones(pd.Series([cell]), pd.Series([region]))["phone"].tolist() == [expected]
+
+
+def test_a_long_number_with_its_extension_is_one_number():
+    out = standardize_phones(pd.Series(["+86 755 2688 8888 转 8001", "12345678901234567890"]),
+                             pd.Series(["CN", "CN"]), extension_markers=["转"])
+    assert out["phone"].tolist() == ["+8675526888888", None]
+    assert out["phone_extension"].tolist() == ["8001", None]

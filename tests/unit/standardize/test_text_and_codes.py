@@ -121,7 +121,12 @@ def test_countries_in_any_iso_spelling_and_the_rules_own(rules):
 
 @pytest.mark.parametrize("cell", [". zs@qq.com", "zs@qq.com 微信同号", "Zhang San zs@qq.com", "张三 zs@qq.com", "zs@qq.com;",
                                   "zs@qq.com,", "zs@qq.com.", "zs@qq.com、", "邮箱:zs@qq.com", "Email: zs@qq.com",
-                                  "zs @ qq.com", "zs@qq.com 13800138000"])
+                                  "zs @ qq.com", "zs@qq.com 13800138000",
+                                  # the address in brackets after a name, several with a slash, Excel's text mark,
+                                  # a quoted local part that needs no quotes, HTML pasted with it
+                                  "Zhang San (zs@qq.com)", "张三(zs@qq.com)", "[zs@qq.com]", "【zs@qq.com】",
+                                  "zs@qq.com/ls@163.com", "'zs@qq.com", '"zs"@qq.com', "zs@qq.com<br>",
+                                  "<b>zs@qq.com</b>", "zs@qq.com (zs@163.com)"])
 def test_an_email_cell_with_words_labels_or_punctuation_gives_its_address(cell):
     """Words beside the address were glued to it (zs@qq.com微信同号, zhangsanzs@qq.com: valid and wrong), and a
     label or a left-over separator made it invalid."""
