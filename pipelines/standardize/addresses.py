@@ -137,6 +137,29 @@ def _longest_first(lengths: set[int]) -> tuple[int, ...]:
     return tuple(sorted((n for n in lengths if n >= 2), reverse=True))
 
 
+class Written(str):
+    """An address's text without its separators, knowing where they were (cuts: the positions, in this text,
+    where a space, comma, dash or a column's end stood)."""
+    cuts: frozenset[int]
+
+    def __new__(cls, text: str, cuts: frozenset[int] = frozenset()) -> Written:
+        out = super().__new__(cls, text)
+        out.cuts = cuts
+        return out
+
+    def after(self, start: int) -> Written:
+        """The text from start on, with its cuts."""
+        return Written(self[start:], frozenset(c - start for c in self.cuts if c > start))
+
+
+def _crosses(text: str, start: int, end: int) -> bool:
+    """Whether a name read at start:end runs over a place where the text was written apart: 山东 青岛 市南区 (three
+    columns) is 青岛 and 市南区, not 青岛市 and 南区; 杭州 市民中心 keeps its street's 市. A suffix written as a
+    word of its own (上海 市 浦东新区) is read with its name."""
+    cuts = getattr(text, "cuts", ())
+    return any(start < c < end and not (end - c <= 3 and (end == len(text) or end in cuts)) for c in cuts)
+
+
 # A short form followed by one of these starts a street name, not a division: 西安市长安街 is not 长安区.
 _STREET_STARTS = tuple("街路道巷里弄胡")
 
@@ -145,7 +168,7 @@ def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None =
     """Longest name under parent starting at pos; (None, pos) when none or when it is ambiguous."""
     left = len(text) - pos
     for length in gaz.lengths.get(parent, ()):
-        if length > left:
+        if length > left or _crosses(text, pos, pos + length):
             continue
         name = text[pos:pos + length]
         found = [d for d in gaz.children.get((parent, name), ()) if level in (None, d.level)]
@@ -162,7 +185,8 @@ def _national(gaz: Gazetteer, text: str, pos: int) -> tuple[list[Division], int]
     """Full names (with suffix) at any level, when no parent is known."""
     left = len(text) - pos
     for length in gaz.national_lengths:
-        found = gaz.national.get(text[pos:pos + length]) if length <= left else None
+        found = gaz.national.get(text[pos:pos + length]) if length <= left and not _crosses(text, pos, pos + length) \
+            else None
         if found:
             return found, pos + length
     return [], pos
@@ -192,7 +216,7 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
         return (_city_of(gaz, division), division if division.level == 3 else None, end, False)
     alone = None
     for length in gaz.city_short_lengths:
-        if length > len(text):
+        if length > len(text) or _crosses(text, 0, length):
             continue
         confirmed = []
         cities = gaz.city_short.get(text[:length], [])
@@ -240,6 +264,11 @@ def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) 
 _NAMES_A_PLACE = tuple("东西南北中大")
 
 
+# After a province's short name, a street (西藏中路, 北京西路, 四川路) or a place (北京大学, 四川大厦) named after it:
+# Shanghai's streets bear the names of provinces. (北京中关村 is in Beijing.)
+_NAMED_AFTER = re.compile(r"[东西南北中]?[路街道巷弄]|大[学厦街道桥楼]")
+
+
 # Divisions of the list that are countries of their own for phones and ISO 3166 (a +852 number, country HK).
 _OWN_COUNTRY = {"香港特别行政区": "HK", "澳门特别行政区": "MO", "台湾省": "TW"}
 
@@ -259,7 +288,7 @@ def _longer_city_elsewhere(gaz: Gazetteer, text: str, start: int, end: int, prov
         for length in lengths:
             if length <= end - start:
                 break
-            found = names.get(text[start:start + length], [])
+            found = names.get(text[start:start + length], []) if not _crosses(text, start, start + length) else []
             if len(found) == 1 and found[0].province_code != province.code:
                 return True
     return False
@@ -269,7 +298,8 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
     """-> (province, city, district, street, ambiguous, resolved_to_district). The divisions are read from the
     text without separators; the street is the rest of the text as written (3-1201, Science Park Rd. 5)."""
     kept = [i for i, ch in enumerate(text) if ch not in _SEPARATORS]
-    compact = "".join(text[i] for i in kept)
+    compact = Written("".join(text[i] for i in kept), frozenset(
+        n for n, (i, j) in enumerate(zip(kept, kept[1:]), start=1) if j > i + 1))
     start = postcode.end() if (postcode := _POSTCODE.match(compact)) else 0   # 100020 北京市…
     start += next((len(p) for p in _COUNTRY_PREFIXES if compact.startswith(p, start) and len(compact) > start + len(p)),
                   0)
@@ -278,13 +308,16 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
     province, pos = _match(gaz, compact, start, "", level=1)
     if province is not None and _longer_city_elsewhere(gaz, compact, start, pos, province):
         province, pos = None, start   # 海南州共和县: 青海's 海南藏族自治州, not the province 海南
+    if (province is not None and _NAMED_AFTER.match(compact, pos) and compact[start:pos] != province.name
+            and _match(gaz, compact, pos, province.code)[0] is None):
+        province, pos = None, start   # 西藏中路, 北京大学: a street or place named after the province (北京东城区 is not)
     if province is not None and compact[pos:pos + 1] == "市":   # 吉林市: the city named like its province
         named = [d for d in gaz.national.get(compact[start:pos + 1], ()) if d.level == 2
                  and d.province_code == province.code]
         if len(named) == 1:
             city, pos = named[0], pos + 1
     if province is None:
-        city, district, pos, ambiguous = _without_province(gaz, compact[start:])
+        city, district, pos, ambiguous = _without_province(gaz, compact.after(start))
         pos += start
         anchor = district or city
         province = gaz.by_code.get(anchor.province_code) if anchor else None
@@ -295,8 +328,11 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
         city, pos = _match(gaz, compact, pos, province.code, level=2)
         pos = _repeat_end(gaz, compact, pos, city)
     if district is None:
-        district, pos = _match(gaz, compact, pos, city.code if city and city is not province else province.code,
-                               level=3)
+        parent = city.code if city and city is not province else province.code
+        district, pos = _match(gaz, compact, pos, parent, level=3)
+        if district is None and city is not None and compact[pos - 1:pos] == "市":   # 青岛市南区: 青岛's 市南区
+            district, after = _match(gaz, compact, pos - 1, parent, level=3)
+            pos = after if district is not None else pos
     if district is not None:
         city = _city_of(gaz, district)
     elif city is None or city.name in _PLACEHOLDER_CITIES:
@@ -340,9 +376,10 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     returned function gives the frame."""
     rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items())),
              "added": tuple(sorted((added or {}).items())), "ethnic": tuple(ethnic)}
-    # the address columns joined and searched for Chinese by Arrow, over the whole columns
+    # the address columns joined (a space where one ends: a name is not read across it, see _crosses) and searched
+    # for Chinese by Arrow, over the whole columns
     parts = [pc.fill_null(to_arrow(frame[c]), "") for c in ("province", "city", "district", "address", "street")]
-    text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, ""))
+    text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, " "))
     joined = to_series(text, frame.index)
     chinese = to_series(pc.match_substring_regex(text, "[\u4e00-\u9fff]"), frame.index, bool)
     out = pd.DataFrame({
@@ -366,5 +403,9 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         # text the parser places nowhere (Singapore + 乌节路1号, 香港 …) keeps its columns as they were given
         unplaced = chinese & done["province"].isna()
         done.loc[unplaced, parts] = as_given.loc[unplaced[chinese].to_numpy()].to_numpy()
+        # the list has no cities or districts in Hong Kong, Macau and Taiwan: those given in columns are kept
+        given = as_given[["city", "district"]].notna().any(axis=1).reindex(done.index, fill_value=False)
+        own = chinese & done["province"].isin(list(_OWN_COUNTRY)) & given
+        done.loc[own, parts[1:]] = as_given.loc[own[chinese].to_numpy(), parts[1:]].to_numpy()
         return done
     return parsed

@@ -139,15 +139,17 @@ def test_addresses_are_parsed_once_ever_and_again_when_their_rules_change():
                           "address": ["北京朝阳建国路88号", None, "广州天河区体育西路1号", None]}, dtype=object)
     store = DictStore()
     first = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, store)()
-    assert store.puts == [2]          # one distinct Chinese text (rows 0 and 1 join to the same) and one more
+    # three distinct Chinese texts: row 1's columns join with a space where each ends (北京 朝阳 建国路88号)
+    assert store.puts == [3]
     assert first.loc[0, ["province", "city", "district", "street"]].tolist() == ["北京市", "北京市", "朝阳区", "建国路88号"]
     assert first.loc[2, ["province", "city", "district"]].tolist() == ["广东省", "广州市", "天河区"]
     again = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, store)()
-    assert store.puts == [2, 0]       # nothing parsed twice
+    assert first.loc[1, ["province", "city", "district", "street"]].tolist() == ["北京市", "北京市", "朝阳区", "建国路88号"]
+    assert store.puts == [3, 0]       # nothing parsed twice
     pd.testing.assert_frame_equal(first, again)
     changed = {**std.address_aliases, "羊城": "广州市"}
     standardize_addresses_later(frame, std.address_suffixes, changed, store)()
-    assert store.puts == [2, 0, 2]    # a steward's new alias: every address is parsed again under the new rules
+    assert store.puts == [3, 0, 3]    # a steward's new alias: every address is parsed again under the new rules
 
 
 def test_a_change_to_a_standardisers_code_computes_its_values_again(tmp_path):

@@ -73,6 +73,20 @@ def test_names(rules, key, expected):
     ("北京市朝阳区北京市第八十中学", "北京市", "北京市", "朝阳区", "北京市第八十中学", False),
     ("南京东路100号", None, None, None, "南京东路100号", False),
     ("厦门大学", None, None, None, "厦门大学", False),
+    # columns (joined with a space) or words written apart: no name is read across them
+    ("山东 青岛 市南区 香港中路10号", "山东省", "青岛市", "市南区", "香港中路10号", False),
+    ("四川,乐山,市中区", "四川省", "乐山市", "市中区", None, False),
+    ("浙江省 杭州 市民中心", "浙江省", "杭州市", None, "市民中心", False),
+    ("广东 中山 市场路1号", "广东省", "中山市", None, "市场路1号", False),
+    ("上海 市 浦东新区 张江路88号", "上海市", "上海市", "浦东新区", "张江路88号", False),   # a suffix apart
+    ("山东青岛市南区香港中路10号", "山东省", "青岛市", "市南区", "香港中路10号", False),   # 青岛's 市南区
+    # streets and places named after a province (Shanghai's 西藏中路), not addresses in it
+    ("西藏中路268号", None, None, None, "西藏中路268号", False),
+    ("北京西路1号", None, None, None, "北京西路1号", False),
+    ("四川路", None, None, None, "四川路", False),
+    ("北京大学", None, None, None, "北京大学", False),
+    ("北京东城区东直门", "北京市", "北京市", "东城区", "东直门", False),
+    ("北京中关村", "北京市", "北京市", None, "中关村", False),
 ])
 def test_addresses(rules, text, province, city, district, street, ambiguous):
     std = rules.standardization
@@ -286,3 +300,19 @@ def test_a_word_after_a_time_is_no_time_zone_and_no_value_reaches_the_console(ru
 def test_titles_traditional_surnames_and_suffixes(rules, key, expected):
     std = rules.standardization
     assert standardize_name(key, tuple(std.compound_surnames), tuple(std.name_prefixes)) == expected
+
+
+def test_cities_and_districts_given_in_hong_kong_macau_and_taiwan_are_kept(rules):
+    """The division list stops at their province level: the columns as given, not emptied into the street."""
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    std = rules.standardization
+    frame = pd.DataFrame([("台湾省", "台北市", "信义区", None, "信义路五段7号"), ("香港", "九龙", "油尖旺区", None, "弥敦道1号"),
+                          ("山东", "青岛", "市南区", None, "香港中路10号")],
+                         columns=["province", "city", "district", "address", "street"], dtype=object)
+    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, None,
+                                      std.address_divisions_added, std.address_ethnic_groups)()
+    assert out[["province", "city", "district", "street"]].values.tolist() == [
+        ["台湾省", "台北市", "信义区", "信义路五段7号"], ["香港特别行政区", "九龙", "油尖旺区", "弥敦道1号"],
+        ["山东省", "青岛市", "市南区", "香港中路10号"]]
+    assert out["address_country"].tolist() == ["TW", "HK", "CN"]
