@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gettext
+import re
 from functools import lru_cache
 
 import pandas as pd
@@ -12,10 +13,23 @@ _REGIONS = {r.casefold(): r for r in phonenumbers.SUPPORTED_REGIONS}
 
 
 def standardize_gender(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """(gender M/F/U, unknown flag): values not in the list become U and are flagged."""
+    """(gender M/F/U, unknown flag): values not in the list become U and are flagged. A value written in two
+    spellings (男(M), M/男) is read when both give the same answer."""
     mapped = raw.str.casefold().map(synonyms)
+    unmapped = raw.notna() & mapped.isna()
+    if unmapped.any():
+        mapped[unmapped] = raw[unmapped].map({v: _agreeing(v, synonyms) for v in raw[unmapped].unique()})
     unknown = raw.notna() & mapped.isna()
     return mapped.fillna("U").astype(object), unknown
+
+
+_SPELLINGS = re.compile(r"[()（）/|,，、\s]+")
+
+
+def _agreeing(value: str, synonyms: dict[str, str]) -> str | None:
+    """The answer every spelling in a value gives (男(M): M), or None."""
+    answers = {synonyms.get(part) for part in _SPELLINGS.split(str(value).casefold()) if part}
+    return answers.pop() if len(answers) == 1 and None not in answers else None
 
 
 def standardize_boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:

@@ -76,6 +76,9 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
         todo = parsed.isna()
         if not todo.any():
             break
+        width = compact_width(fmt)
+        if width:
+            todo &= prepared.str.len().eq(width)
         parsed[todo] = pd.to_datetime(prepared[todo], format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
     todo = parsed.isna()
     if todo.any():
@@ -118,11 +121,24 @@ _SQL_FORMAT = re.compile(f"(?:[^%]|%[{SQL_DIRECTIVES}])*", re.S)
 SQL_RANGE = ("1677-09-22", "2262-04-11")
 
 
+_COMPACT = re.compile(r"(?:%[YmdHMS])+")
+
+
+def compact_width(fmt: str) -> int | None:
+    """The length of a value a format without separators (%Y%m%d) reads, or None for another format. Such a format
+    reads only values of that length: strptime also takes 1990111 (1990-11-01 or 1990-01-11?) and 201212 (a
+    month, 2012-12) as days."""
+    if not _COMPACT.fullmatch(fmt):
+        return None
+    return sum(4 if d == "Y" else 2 for d in fmt[1::2])
+
+
 def sql_formats(formats: list[str]) -> list[str]:
-    """The leading formats of the list that DuckDB's strptime reads as pandas does."""
+    """The leading formats of the list that DuckDB's strptime reads as pandas does. A format without separators
+    ends the list (DuckDB's strptime takes shorter values too: parse_timestamps reads it, see compact_width)."""
     out = []
     for fmt in formats:
-        if not _SQL_FORMAT.fullmatch(fmt):   # another directive, or a '%' ending the format
+        if not _SQL_FORMAT.fullmatch(fmt) or compact_width(fmt):   # another directive, or a '%' ending the format
             break
         out.append(fmt)
     return out

@@ -316,3 +316,28 @@ def test_cities_and_districts_given_in_hong_kong_macau_and_taiwan_are_kept(rules
         ["台湾省", "台北市", "信义区", "信义路五段7号"], ["香港特别行政区", "九龙", "油尖旺区", "弥敦道1号"],
         ["山东省", "青岛市", "市南区", "香港中路10号"]]
     assert out["address_country"].tolist() == ["TW", "HK", "CN"]
+
+
+def test_dates_without_separators_are_read_only_at_their_full_width(rules):
+    """1990111 is 1990-11-01 or 1990-01-11: unparseable, not guessed; 201212 is a month. Both readers agree."""
+    import duckdb
+
+    from pipelines.standardize.dates import sql_formats
+
+    std = rules.standardization
+    values = pd.Series(["1990111", "201212", "2024035", "20240305", "19900102000000"])
+    out, bad = parse_timestamps(values, std.date_formats, False, (std.excel_date_min, std.excel_date_max))
+    assert bad.tolist() == [True, True, True, False, False]
+    assert out.iloc[3] == pd.Timestamp("2024-03-05")
+    assert "%Y%m%d" not in sql_formats(std.date_formats)   # DuckDB's strptime would take 1990111 too
+    assert duckdb.connect().execute("select try_strptime('1990111', '%Y%m%d')").fetchone()[0] is not None
+
+
+def test_gender_in_two_spellings_and_more_words(rules):
+    """男(M), M/男: read when both spellings agree; 男/F disagrees and is flagged."""
+    from pipelines.standardize.codes import standardize_gender
+
+    values = ["男(M)", "M（男）", "f/女", "女的", "Hombre", "Mujer", "其它", "Mx", "男/F"]
+    codes, unknown = standardize_gender(pd.Series(values), rules.standardization.gender)
+    assert codes.tolist() == ["M", "M", "F", "F", "M", "F", "U", "U", "U"]
+    assert unknown.tolist() == [False] * 8 + [True]
