@@ -59,6 +59,16 @@ def _prepare(text: str) -> str:
     return text.strip()
 
 
+# An offset written after UTC or GMT (UTC+8, GMT+08:00, JavaScript's GMT+0800 (China Standard Time)): dateutil reads
+# the sign the POSIX way, inverted, so 10:00 UTC+8 became 18:00 UTC. Written as +08:00, it is read as meant. A
+# zone's name in brackets after it is dropped.
+_NAMED_OFFSET = re.compile(r"\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d\d))?(?:\s*\([^()]*\))?\s*$", re.I)
+
+
+def _offset(match: re.Match) -> str:
+    return f" {match.group(1)}{int(match.group(2)):02d}:{match.group(3) or '00'}"
+
+
 def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
                      excel_range: tuple[float, float]) -> tuple[pd.Series, pd.Series]:
     """(timestamps, unparseable flag). Each distinct value is tried against the formats in order, then
@@ -71,6 +81,9 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     cjk = prepared.str.contains("[年午上晨晚时時点點星周礼禮]", regex=True).fillna(False).to_numpy(bool)
     if cjk.any():
         prepared[cjk] = prepared[cjk].map(_prepare)
+    zoned = prepared.str.contains(r"(?i)(?:UTC|GMT)\s*[+-]\d", regex=True).fillna(False).to_numpy(bool)
+    if zoned.any():
+        prepared[zoned] = prepared[zoned].str.replace(_NAMED_OFFSET, _offset, regex=True)
     parsed = pd.Series(pd.NaT, index=prepared.index, dtype="datetime64[ns]")
     for fmt in formats:
         todo = parsed.isna()

@@ -341,3 +341,18 @@ def test_gender_in_two_spellings_and_more_words(rules):
     codes, unknown = standardize_gender(pd.Series(values), rules.standardization.gender)
     assert codes.tolist() == ["M", "M", "F", "F", "M", "F", "U", "U", "U"]
     assert unknown.tolist() == [False] * 8 + [True]
+
+
+def test_an_offset_after_utc_or_gmt_is_read_as_written(rules):
+    """10:00 UTC+8 is 02:00 UTC (dateutil alone reads the sign inverted, the POSIX way: 18:00); JavaScript's
+    Date text with its zone's name in brackets; a birth date keeps its day whatever offset follows it."""
+    from pipelines.cleanse import _UTC_OFFSET
+
+    std = rules.standardization
+    values = pd.Series(["2024-03-05 10:00 UTC+08:00", "2024-03-05 10:00 GMT+8", "2024-03-05 10:00 +0800",
+                        "Tue Mar 05 2024 10:00:00 GMT+0800 (China Standard Time)", "2024-03-05 10:00 utc-5"])
+    out, bad = parse_timestamps(values, std.date_formats, False, (std.excel_date_min, std.excel_date_max))
+    assert [str(t) for t in out] == ["2024-03-05 02:00:00"] * 4 + ["2024-03-05 15:00:00"]
+    assert not bad.any()
+    births = pd.Series(["1990-03-05 00:00 UTC+8", "1990-03-05 00:00 GMT+0800 (中国标准时间)"])
+    assert births.str.replace(_UTC_OFFSET, r"\1", regex=True).tolist() == ["1990-03-05 00:00"] * 2
