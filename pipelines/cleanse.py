@@ -19,7 +19,9 @@ from pipelines import collector, workers
 from pipelines.rules import MAPPABLE_FIELDS, NAME_FIELDS, Rules, Source, Standardization
 from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
+from pipelines.warehouse.serial import Serial
 from pipelines.warehouse.store import append, clear_partition, read_arrow, to_frame, transaction
+from pipelines.warehouse.value_cache import DuckDBValueStore
 
 # Rows standardised at a time (CRM_CHUNK_ROWS): pandas holds one chunk of object columns, not the whole night.
 # All versions of a record are in one chunk (see read_raw_for_cleansing.sql). Measured at 1,000,000 rows
@@ -46,7 +48,8 @@ CLEAN_COLUMNS = ["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flag
 
 
 # An offset after a time (T00:00:00+08:00, 00:00 GMT); a date's own dashes (05-03-1990) are not one
-_UTC_OFFSET = r"(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(?:Z|[+-]\d\d:?\d\d|UTC|GMT)$"
+_UTC_OFFSET = (r"(?i)(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(?:Z|[+-]\d\d:?\d\d|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)"
+               r"(?:\s*\([^()]*\))?$")
 
 
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
@@ -320,9 +323,13 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
 
     # The cleansing SQL of the chunk after next runs in a thread of its own, on its own connection (DuckDB works
     # without the GIL), while this chunk's Python work goes on; raw_customers is committed, so it sees the rows.
+    # Inside, the connection's statements run in order on a thread of their own (Serial): a chunk's rows and the
+    # value cache's new results are written while the next chunk's Python work goes on.
     with closing(con.cursor()) as cursor, ThreadPoolExecutor(1) as reader, transaction(con), workers.pool(), \
-            collector.paused():
-        clear_partition(con, partition, ["customers_clean", "quarantine"])
+            collector.paused(), Serial() as serial:
+        if isinstance(store, DuckDBValueStore):
+            store = store.through(serial)
+        serial.run(clear_partition, con, partition, ["customers_clean", "quarantine"])
         upcoming = begin(query(cursor, 0))
         pending = reader.submit(query, cursor, 1) if chunks > 1 else None
         for chunk in range(chunks):
@@ -333,8 +340,8 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
                 continue
             out = finish_cleanse(current, rules)
             del current
-            append(con, "customers_clean", out.rows, columns=CLEAN_COLUMNS, where="_clean")
-            append(con, "quarantine", out.quarantine)
+            serial.later(append, con, "customers_clean", out.rows, columns=CLEAN_COLUMNS, where="_clean")
+            serial.later(append, con, "quarantine", out.quarantine)
             summary.clean += out.clean
             summary.quarantined += len(out.quarantine)
             for rule, n in out.quarantine["rule"].value_counts().items():

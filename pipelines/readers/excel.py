@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
@@ -77,7 +78,7 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
     instructions and summary sheets name fewer; a lookup list (Country, State) lacks the required columns, and a
     note names it. No sheets: read the one sheet read_xlsx picks (a single sheet, a configured one, or a
     workbook calamine cannot open)."""
-    if not _default_sheet(sheet, header_row, expected):
+    if not _default_sheet(sheet, header_row, expected) or oversized_sheets(path):   # read_xlsx refuses it
         return [], []
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -157,11 +158,77 @@ def uncomputed_formulas(path: Path, sheet_name: str) -> dict[int, str]:
     return out
 
 
+# A sheet's cells are read into one rectangle, from its first used cell to its last: a stray value far from the
+# data (XFD100000 in a sheet of 2 rows) would make it billions of cells, and the reader's allocation fails by
+# aborting the process, not by an error Python can catch. Such a sheet is refused first: above this many cells
+# when fewer than one in _SPARSE of them holds anything, and above _MAX_CELLS always.
+_SPARSE = 20
+_WIDE_CELLS = 20_000_000
+_MAX_CELLS = 200_000_000
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _extent(data: bytes) -> tuple[int, int, int]:
+    """(last row, last column, cells written) of a sheet's XML, by a few searches: the last row from the last row
+    tags; the columns beyond Z looked at only when the sheet has any."""
+    rows = [int(m.group(1)) for m in _ROW_TAG.finditer(data[-65536:])] or [
+        int(m.group(1)) for m in _ROW_TAG.finditer(data)]
+    last_row = max(rows, default=0)
+    last_column = 26
+    for letters in (3, 2):
+        if re.search(rb' r="[A-Z]{%d}[0-9]' % letters, data):
+            last_column = max(_column_number(m) for m in set(re.findall(rb' r="([A-Z]{%d})[0-9]' % letters, data)))
+            break
+    return last_row, last_column, data.count(b"<c ") + data.count(b":c ")
+
+
+def oversized_sheets(path: Path) -> list[str]:
+    """What is wrong with each sheet too large to read (see _SPARSE): its name, where its cells end and how
+    many hold anything. A file that is no readable workbook gives none (the reader names its problem)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return []
+    return list(_oversized(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=16)
+def _oversized(path: str, _mtime: int, _size: int) -> tuple[str, ...]:
+    """oversized_sheets of a file as it is (its time and size in the key): data_sheets and read_xlsx ask both."""
+    out = []
+    try:
+        with zipfile.ZipFile(path) as book:
+            workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+            for name in [s.get("name") for s in workbook.iter(f"{_MAIN}sheet")]:
+                member = _sheet_xml(book, name)
+                if member is None or member not in book.namelist():
+                    continue
+                rows, columns, written = _extent(book.read(member))
+                cells = rows * columns
+                if cells > _MAX_CELLS or cells > _WIDE_CELLS and cells > _SPARSE * max(written, 1):
+                    out.append(f"sheet {name} spans {cells:,} cells (to row {rows:,}, column {columns:,}) of which "
+                               f"{written:,} are written: a value far from the data? Delete the rows and columns "
+                               "beyond the data, save it again")
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return ()
+    return tuple(out)
+
+
 def _unreadable(path: Path, exc: Exception) -> FileError:
     return FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): {_what_it_is(path)}")
 
 
 def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
+    oversized = oversized_sheets(path)
+    if oversized:
+        raise FileError(path, None, "; ".join(oversized))
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files

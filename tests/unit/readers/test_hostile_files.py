@@ -638,3 +638,25 @@ def test_a_nul_in_a_header_is_no_part_of_its_name(tmp_path, rules):
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     assert result.files["status"].tolist() == ["read"]
     assert json.loads(result.raw.to_pylist()[0]["extra"]) == {"Note": "vip"}
+
+
+def test_a_workbook_with_a_stray_cell_far_from_its_data_is_refused_not_read(tmp_path, rules):
+    """Its reader would build one rectangle of every cell up to XFD100000 (1.6 billion) and abort the process;
+    the file is refused with where its cells end, and the night's other files are read."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户名称", "手机"])
+    sheet.append(["王小明", "13800138000"])
+    sheet["XFD100000"] = "x"
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    book.save(folder / "far.xlsx")
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    files = result.files.set_index("source_file")
+    far = files.loc[f"wukong/{NIGHT}/far.xlsx"]
+    assert far["status"] == "rejected" and "column 16,384" in far["error"] and "row 100,000" in far["error"]
+    assert files.loc[f"salesforce/{NIGHT}/plain.csv", "status"] == "read"
+    assert result.raw.num_rows == 1
