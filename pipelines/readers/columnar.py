@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +105,14 @@ def _columns(record: _Object) -> list[tuple[tuple[str, int], str, object]]:
     return out
 
 
+# Columns a JSON Lines file is read into at most: the keys of nested objects are spread out (address.city), and a
+# file whose records each hold keys of their own (custom.field_<id>) would otherwise make a table of rows x keys
+# cells (15,000 lines: 5.5 GB). Beyond it, the keys held by the fewest records (one record's own always) go to
+# one column, as a JSON object per record.
+MAX_COLUMNS = 500
+OTHER_KEYS = "other keys"
+
+
 def read_jsonl(path: Path, encoding: str) -> RawTable:
     text, codec, damaged = decode(path, path.read_bytes(), encoding)
     records, lines, errors = [], [], []
@@ -136,19 +145,36 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
         raise FileError(path, None, f"no line is a JSON object{first}: deliver JSON Lines, one object per line, "
                         "not a JSON array or pretty-printed JSON" if lines else "the file is empty")
     spelling: dict[tuple[str, int], str] = {}
+    used: Counter = Counter()
     for record in records:
         for column, key, _ in record:
             spelling.setdefault(column, key)   # a column is named as its key is first spelled
+            used[column] += 1
+    notes = [f"encoding {codec}"]
     columns = list(spelling)
-    headers = unique_headers(list(spelling.values()))
+    rare: set = set()
+    if len(columns) > MAX_COLUMNS:   # keys of their own per record: a column each would be rows x keys cells
+        kept = {column for column, n in used.most_common(MAX_COLUMNS - 1) if n > 1}
+        rare = set(columns) - kept
+        columns = [c for c in columns if c in kept]
+        notes.append(f"{len(rare):,} keys held by few records kept together in the column '{OTHER_KEYS}' "
+                     f"(the file has {len(spelling):,} distinct keys; a column each for the {len(kept):,} most "
+                     "held by two records or more)")
+    headers = unique_headers([spelling[c] for c in columns] + ([OTHER_KEYS] if rare else []))
     at = {column: i for i, column in enumerate(columns)}
     rows = []
     for record in records:
-        row: list = [None] * len(columns)
-        for column, _, value in record:
-            row[at[column]] = _text(value)
+        row: list = [None] * len(headers)
+        others = {}
+        for column, key, value in record:
+            if column in rare:
+                others[key] = _text(value)
+            else:
+                row[at[column]] = _text(value)
+        if others:
+            row[-1] = json.dumps(others, ensure_ascii=False)
         rows.append(row)
-    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), 0, [f"encoding {codec}"])
+    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), 0, notes)
 
 
 def _encodable(record: list) -> bool:

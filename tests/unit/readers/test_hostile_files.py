@@ -660,3 +660,19 @@ def test_a_workbook_with_a_stray_cell_far_from_its_data_is_refused_not_read(tmp_
     assert far["status"] == "rejected" and "column 16,384" in far["error"] and "row 100,000" in far["error"]
     assert files.loc[f"salesforce/{NIGHT}/plain.csv", "status"] == "read"
     assert result.raw.num_rows == 1
+
+
+def test_jsonl_records_with_keys_of_their_own_share_one_column_not_a_column_each(tmp_path):
+    """A column per key would make a table of rows x keys cells (15,000 lines of one custom key each: 5.5 GB).
+    Beyond MAX_COLUMNS, the keys one record holds go to 'other keys' as JSON; the shared keys keep columns."""
+    from pipelines.readers.columnar import MAX_COLUMNS, OTHER_KEYS
+
+    n = 2 * MAX_COLUMNS
+    path = tmp_path / "custom.jsonl"
+    path.write_text("\n".join(json.dumps({"Record ID": str(i), "Email": f"a{i}@x.com",
+                                          "custom": {f"field_{i:x}": f"v{i}"}}) for i in range(n)), encoding="utf-8")
+    table = read_file(path, "jsonl")
+    assert table.headers == ["Record ID", "Email", OTHER_KEYS]
+    assert table.frame.num_rows == n
+    assert json.loads(table.frame[OTHER_KEYS][7].as_py()) == {"custom.field_7": "v7"}
+    assert any(OTHER_KEYS in note for note in table.notes)
