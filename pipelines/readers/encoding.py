@@ -167,8 +167,10 @@ def utf8_damage(data: bytes) -> dict[int, int] | None:
     damaged = _lines_matching(text, _ESCAPED, MAX_DAMAGED_LINES + 1)
     if not damaged or len(damaged) > MAX_DAMAGED_LINES:
         return None
+    # As many lines of UTF-8 text (Chinese, accented letters) as damaged ones at least: a legacy file's lines are
+    # almost never valid UTF-8 with such text by chance
     if not data.startswith(codecs.BOM_UTF8) and len(
-            _lines_matching(text, _UTF8_TEXT, 2 * len(damaged) + 1, damaged)) <= 2 * len(damaged):
+            _lines_matching(text, _UTF8_TEXT, len(damaged), damaged)) < len(damaged):
         return None
     starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]
     offsets = {}

@@ -73,10 +73,10 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
                 required: list[tuple[str, ...]]) -> tuple[list[str], list[str]]:
     """The sheets of a workbook that each hold records, when there are several, and notes on the sheets left
     out. Read as the source's default (the first sheet, header found by name): the sheet naming the most mapped
-    columns, and every other visible sheet whose header row names at least half as many, two or more, and has
-    each required column (a workbook split into one sheet per region or owner, or at Excel's row limit). Cover,
-    instructions and summary sheets name fewer; a lookup list (Country, State) lacks the required columns, and a
-    note names it. No sheets: read the one sheet read_xlsx picks (a single sheet, a configured one, or a
+    columns, and every other visible sheet whose header row names two or more and has each required column (a
+    workbook split into one sheet per region or owner, or at Excel's row limit; a later sheet may hold fewer
+    columns). Cover, instructions and summary sheets name fewer; a lookup list (Country, State) lacks the required
+    columns, and a note names it. No sheets: read the one sheet read_xlsx picks (a single sheet, a configured one, or a
     workbook calamine cannot open)."""
     if not _default_sheet(sheet, header_row, expected) or oversized_sheets(path):   # read_xlsx refuses it
         return [], []
@@ -88,15 +88,14 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
         named, best = _mapped_headers(book, shown, expected)
     except Exception:  # an unreadable workbook: read_xlsx names the problem
         return [], []
-    enough = max(2, -(-len(named[best]) // 2))
     chosen, notes = [], []
     for i in shown:
         # the required columns are among the expected ones (ingest._expected_headers), so among those named
         missing = [" or ".join(options) for options in required
                    if not any(header_key(c) in named[i] for c in options)]
-        if i == best or len(named[i]) >= enough and not missing:
+        if i == best or len(named[i]) >= 2 and not missing:
             chosen.append(book.sheet_names[i])
-        elif len(named[i]) >= enough:
+        elif len(named[i]) >= 2:
             notes.append(f"sheet {book.sheet_names[i]} not read: it names {len(named[i])} mapped columns but not "
                          f"{', '.join(missing)}")
     return (chosen, notes) if len(chosen) > 1 else ([], notes)

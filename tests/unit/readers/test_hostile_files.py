@@ -676,3 +676,31 @@ def test_jsonl_records_with_keys_of_their_own_share_one_column_not_a_column_each
     assert table.frame.num_rows == n
     assert json.loads(table.frame[OTHER_KEYS][7].as_py()) == {"custom.field_7": "v7"}
     assert any(OTHER_KEYS in note for note in table.notes)
+
+
+def test_a_later_sheet_with_fewer_columns_but_the_required_ones_is_read(tmp_path, rules):
+    """A workbook continued on a sheet that holds fewer columns (an export split at Excel's row limit by hand): its
+    rows were left out silently when it named less than half the first sheet's mapped columns."""
+    base = _land_workbook(tmp_path, {
+        "客户": [["客户名称", "手机", "邮箱", "省份", "城市", "区县", "详细地址"],
+                ["张三", "13800138000", "z3@example.com", "北京", "北京", "朝阳区", "建国路1号"]],
+        "客户 (2)": [["客户名称", "手机"], ["李四", "13900139000"], ["王五", "13700137000"]]})
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    files = result.files.set_index("source_file")
+    assert list(files.index) == [f"{base}#客户", f"{base}#客户 (2)"]
+    assert files["rows_read"].tolist() == [1, 2]
+
+
+def test_a_utf8_file_with_as_many_damaged_lines_as_chinese_ones_is_utf8(tmp_path):
+    """500 English rows, one Chinese row in UTF-8 and one pasted from a GBK (or Latin-1) file: the file was read
+    in the legacy codec whole (张伟 became mojibake in a clean row) or refused with the wrong line named. It is
+    UTF-8 with the pasted line reported."""
+    head = "Id,FirstName,LastName,Email\n" + "".join(f"003{i:015d},Ann,Lee,a{i}@x.com\n" for i in range(500))
+    for pasted in ("003000000000000900,娜,李,l@x.com\n".encode("gbk"),
+                   "003000000000000900,José,Muñoz,j@x.com\n".encode("cp1252")):
+        path = tmp_path / "mixed.csv"
+        path.write_bytes(head.encode() + "003000000000000800,伟,张,z@x.com\n".encode() + pasted)
+        table = read_file(path, "csv", expected={"Id", "Email"})
+        rows = table.frame.to_pylist()
+        assert rows[500]["FirstName"] == "伟" and rows[500]["__error"] is None
+        assert rows[501]["__line"] == 503 and "not valid UTF-8 on line 503" in rows[501]["__error"]
