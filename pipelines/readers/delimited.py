@@ -75,17 +75,28 @@ def naming_row(rows: list[list[str | None]], expected: set[str]) -> int | None:
 
 
 def fit_width(header: list[str], rows: list[list[str]]) -> list[str]:
-    """The header, fitted to rows that all end with one delimiter more than it (an empty last field: an export
-    writing a delimiter after every field but not after the header's last, or the other way round). Only when
-    every sampled row agrees; otherwise each row that does not fit is an error of its own."""
+    """The header, fitted to rows that all end with as many empty fields more or fewer than it (an export writing
+    delimiters after the last field of the rows but not of the header, or the other way round: Excel pads a
+    header with ',,' where a column below was ever used). Only when every sampled row agrees; otherwise each row
+    that does not fit is an error of its own."""
     rows = [r for r in rows if r and any(c.strip() for c in r)]
-    if not rows or not header:
+    if not rows or not header or len({len(r) for r in rows}) != 1:
         return header
-    if not header[-1].strip() and all(len(r) == len(header) - 1 for r in rows):
-        return header[:-1]
-    if header[-1].strip() and all(len(r) == len(header) + 1 and not r[-1].strip() for r in rows):
-        return header + [""]
+    width = len(rows[0])
+    blank_tail = len(header) - len(_rstripped(header))
+    if width < len(header) and len(header) - width <= blank_tail:
+        return header[:width]
+    if width > len(header) and all(not c.strip() for r in rows for c in r[len(header):]):
+        return header + [""] * (width - len(header))
     return header
+
+
+def _rstripped(cells: list[str]) -> list[str]:
+    """The cells without the empty ones at the end."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
 
 
 def find_header(rows: list[list[str]], expected: set[str], header_row: int | None) -> int:

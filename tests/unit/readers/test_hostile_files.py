@@ -704,3 +704,14 @@ def test_a_utf8_file_with_as_many_damaged_lines_as_chinese_ones_is_utf8(tmp_path
         rows = table.frame.to_pylist()
         assert rows[500]["FirstName"] == "伟" and rows[500]["__error"] is None
         assert rows[501]["__line"] == 503 and "not valid UTF-8 on line 503" in rows[501]["__error"]
+
+
+def test_a_header_and_rows_differing_by_several_empty_trailing_fields_fit(tmp_path):
+    """Excel pads a header with ',,,' where a column below was ever used, or the rows: every row became an error
+    ("5 fields where the header has 8") and its values were lost."""
+    for text in ("Id,FirstName,LastName,Email,MobilePhone,,,\n003000000000000AAA,Ann,Smith,a@example.com,1\n",
+                 "Id,FirstName,LastName,Email,MobilePhone\n003000000000000AAA,Ann,Smith,a@example.com,1,,\n"):
+        path = tmp_path / "padded.csv"
+        path.write_text(text, encoding="utf-8")
+        rows = read_file(path, "csv", expected={"Id", "Email"}).frame.to_pylist()
+        assert len(rows) == 1 and rows[0]["__error"] is None and rows[0]["Email"] == "a@example.com"
