@@ -334,11 +334,26 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
         data = path.read_bytes()
     except OSError as exc:
         raise FileError(path, None, f"cannot read file: {exc.strerror}") from None
+    kind = _binary_kind(data)
+    if kind:
+        raise FileError(path, None, f"not a text file: {kind} under a delimited file's name; deliver the CSV export "
+                                    "itself (or name the workbook .xlsx)")
     text, codec, damaged = decode(path, data, encoding)
     if not text.strip():
         raise FileError(path, 1, "file is empty")
     utf8 = text.encode("utf-8") if damaged else data   # a damaged file's text holds U+FFFD where its bytes did not
     return mark_damaged(path, _read_text(path, utf8, text, codec, delimiter, header_row, expected), damaged)
+
+
+# The first bytes of files that are no text: a workbook or archive renamed .csv would be read as legacy-encoded
+# text and refused for a byte somewhere, with the advice to set an encoding.
+_MAGIC = {b"PK\x03\x04": "a ZIP archive (an XLSX workbook?)", b"\x1f\x8b": "a gzip-compressed file",
+          b"\xd0\xcf\x11\xe0": "an OLE file (an old .xls workbook?)",
+          b"%PDF": "a PDF document", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive"}
+
+
+def _binary_kind(data: bytes) -> str | None:
+    return next((kind for magic, kind in _MAGIC.items() if data.startswith(magic)), None)
 
 
 def _read_text(path: Path, data: bytes, text: str, codec: str, delimiter: str, header_row: int | None,

@@ -715,3 +715,19 @@ def test_a_header_and_rows_differing_by_several_empty_trailing_fields_fit(tmp_pa
         path.write_text(text, encoding="utf-8")
         rows = read_file(path, "csv", expected={"Id", "Email"}).frame.to_pylist()
         assert len(rows) == 1 and rows[0]["__error"] is None and rows[0]["Email"] == "a@example.com"
+
+
+def test_a_workbook_or_archive_under_a_csv_name_says_what_it_is(tmp_path):
+    """Read as text it was refused for a byte with the advice to set an encoding."""
+    import gzip
+
+    import pytest
+
+    from pipelines.readers.base import FileError
+
+    for name, data, said in (("book.csv", b"PK\x03\x04" + b"\x00" * 40, "ZIP archive"),
+                             ("dump.csv", gzip.compress(b"Id,Email\n1,a@x.com\n"), "gzip")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(FileError, match=said):
+            read_file(path, "csv", expected={"Id", "Email"})
