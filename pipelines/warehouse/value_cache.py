@@ -10,13 +10,32 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api.types import infer_dtype
 
+from pipelines.warehouse.serial import Serial
+
 
 class DuckDBValueStore:
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection, serial: Serial | None = None):
         self.con = con
+        self.serial = serial
+
+    def through(self, serial: Serial) -> DuckDBValueStore:
+        """This store with its statements run by serial (in order with the caller's other writes): a look-up
+        waits for them, a put does not."""
+        return DuckDBValueStore(self.con, serial)
+
+    def lookup(self, kind: str, version: str, keys: pa.Array, flags: Sequence[bool]) -> tuple[np.ndarray, list]:
+        if self.serial is None:
+            return self._lookup(kind, version, keys, flags)
+        return self.serial.run(self._lookup, kind, version, keys, flags)
+
+    def put(self, kind: str, version: str, keys: pa.Array | list[str], results: list[tuple] | np.ndarray) -> None:
+        if self.serial is None:
+            self._put(kind, version, keys, results)
+        else:
+            self.serial.later(self._put, kind, version, keys, results)
 
     # Frames are read through local names (replacement scans), not con.register: see store.append.
-    def lookup(self, kind: str, version: str, keys: pa.Array, flags: Sequence[bool]) -> tuple[np.ndarray, list]:
+    def _lookup(self, kind: str, version: str, keys: pa.Array, flags: Sequence[bool]) -> tuple[np.ndarray, list]:
         """Known keys' positions and their results' fields as columns, taken out of the JSON by DuckDB (text
         fields with ->>, bool fields cast), not decoded one by one in Python."""
         _crm_cache_keys = pa.table({"i": pa.array(np.arange(len(keys), dtype=np.int64)), "key": keys})  # noqa: F841
@@ -28,7 +47,7 @@ class DuckDBValueStore:
                    c.to_numpy(zero_copy_only=False).astype(object) for c in found.columns[1:]]
         return found.column(0).to_numpy(), columns
 
-    def put(self, kind: str, version: str, keys: pa.Array | list[str], results: list[tuple] | np.ndarray) -> None:
+    def _put(self, kind: str, version: str, keys: pa.Array | list[str], results: list[tuple] | np.ndarray) -> None:
         """New keys' results (tuples, or a 2-D object array of them) written as JSON arrays by DuckDB (json_array
         over their columns, handed over as Arrow: DuckDB reads it without Python's lock), not one by one; a
         column holding values of several types (DuckDB would read them all as text) is written by Python's
