@@ -63,7 +63,7 @@ def _legacy(data: bytes, first_bad: int) -> str:
     # Short samples fit several codecs equally well: the likely one wins. A Chinese codec only when it reads
     # the sample as common Chinese text (GB18030 also "decodes" Latin-1 bytes, pairing é with the next byte).
     for preferred in _PREFERRED:
-        if preferred in fitting and _mostly_common_chinese(sample, preferred):
+        if preferred in fitting and (_mostly_common_chinese(sample, preferred) or _all_chinese(sample, preferred)):
             return preferred
     if "cp1252" in fitting or _mostly_single_high_bytes(sample):  # Latin-1 text: é between ASCII letters
         try:
@@ -95,6 +95,27 @@ def _mostly_common_chinese(sample: bytes, codec: str) -> bool:
     else:
         common = sum(len(b) == 2 and 0xA1 <= b[0] <= 0xC6 for b in wide)
     return bool(wide) and common >= 0.8 * len(wide)
+
+
+_CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _all_chinese(sample: bytes, codec: str) -> bool:
+    """Whether the sample reads in codec as Chinese text only (ideographs, CJK punctuation, full-width forms),
+    some of it common characters: a few rows of names with a rare character (喆 王, 昇 王) that the frequency
+    test above leaves to Korean or Latin-1 codecs. Latin-1 text reads so only by chance: an accented letter
+    before an ASCII one makes a character whose second byte is ASCII, which no common one has here."""
+    try:
+        text = sample.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if ord(c) > 127]
+    if not wide or not all(_CHINESE.match(c) for c in wide):
+        return False
+    encoded = [c.encode(codec) for c in wide]
+    if codec == "gb18030":
+        return any(len(b) == 2 and b[0] >= 0xA1 and b[1] >= 0xA1 for b in encoded)
+    return any(len(b) == 2 and 0xA4 <= b[0] <= 0xC6 and b[1] >= 0xA1 for b in encoded)
 
 
 # Characters GBK's two-byte pairs become when they happen to be valid UTF-8 (lead 0xC2-0xDF, trail 0x80-0xBF)
@@ -134,8 +155,8 @@ def _non_ascii_sample(data: bytes, first_bad: int) -> bytes:
     return b"\n".join(lines)
 
 
-# A file is read as UTF-8 with damaged lines when at most this many lines hold bytes UTF-8 rejects and more than
-# twice as many lines hold text only UTF-8 writes that way: a character of three or more bytes (CJK and the
+# A file is read as UTF-8 with damaged lines when at most this many lines hold bytes UTF-8 rejects and at least
+# as many lines hold text only UTF-8 writes that way: a character of three or more bytes (CJK and the
 # rest beyond U+0800) or an accented Latin-1 letter (é, ü, ñ: U+00C0-U+00FF). A GBK file has next to none: its
 # characters are invalid UTF-8, and the few byte pairs that are valid (女 = C5 AE) read as two-byte characters
 # outside those ranges (Ů).

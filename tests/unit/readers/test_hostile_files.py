@@ -731,3 +731,13 @@ def test_a_workbook_or_archive_under_a_csv_name_says_what_it_is(tmp_path):
         path.write_bytes(data)
         with pytest.raises(FileError, match=said):
             read_file(path, "csv", expected={"Id", "Email"})
+
+
+def test_a_few_gbk_rows_with_a_rare_character_are_gbk_not_korean_or_latin1():
+    """喆, 堃, 昇, 玥, 翀 are outside GB2312's common rows: one such name beside a common family name was read as
+    Korean (넺 珙), Latin-1 or Big5, and stored so in a clean row. Latin-1 text stays Latin-1."""
+    for name in ("喆", "堃", "昇", "玥", "翀"):
+        data = f"Id,FirstName,LastName,Email\n003000000000001AAA,{name},王,a@x.com\n".encode("gbk")
+        assert detect(data) == "gb18030", name
+    for text in ("Id,Name\n1,José Muñoz\n2,Ana Pérez\n", "Id,Name\n1,Müller\n2,Søren\n"):
+        assert detect(text.encode("cp1252")) == "cp1252"
