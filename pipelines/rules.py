@@ -243,6 +243,7 @@ class Matching:
     blocking_rules: list[str]
     m_floor: float = 0.01
     max_records_for_training: int = 200_000
+    birth_years_apart: int | None = 10
 
 
 @dataclass(frozen=True)
@@ -473,7 +474,8 @@ def load_matching(folder: Path) -> Matching:
     doc = _Doc(Path(folder) / "matching.yaml")
     top = {"thresholds", "training", "blocking_rules"}
     raw = _mapping(doc, (), doc.data, top, top)
-    th = _mapping(doc, ("thresholds",), raw["thresholds"], {"merge", "review_low"}, {"merge", "review_low"})
+    th = _mapping(doc, ("thresholds",), raw["thresholds"], {"merge", "review_low", "birth_years_apart"},
+                  {"merge", "review_low"})
     tr = _mapping(doc, ("training",), raw["training"], {"seed", "max_pairs_for_u", "deterministic_rules",
                                                           "recall_of_deterministic_rules", "em_blocks", "m_floor",
                                                           "max_records_for_training"},
@@ -491,6 +493,8 @@ def load_matching(folder: Path) -> Matching:
         m_floor=_m_floor(doc, tr.get("m_floor", 0.01)),
         max_records_for_training=_positive_int(doc, ("training", "max_records_for_training"),
                                                tr.get("max_records_for_training", 200_000)),
+        birth_years_apart=(None if th.get("birth_years_apart", 10) is None else
+                           _positive_int(doc, ("thresholds", "birth_years_apart"), th.get("birth_years_apart", 10))),
     )
 
 

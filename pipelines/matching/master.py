@@ -61,7 +61,8 @@ def _full_pending(con: duckdb.DuckDBPyConnection, wanted: bool) -> bool:
 def fingerprint(model_path: Path, matching: Matching) -> str:
     """Changes when the model or the matching rules change: then every record is scored again."""
     digest = hashlib.sha256(model_path.read_bytes() if model_path.exists() else b"")
-    digest.update(json.dumps([matching.merge_threshold, matching.review_low, list(matching.blocking_rules)]).encode())
+    digest.update(json.dumps([matching.merge_threshold, matching.review_low, list(matching.blocking_rules),
+                              matching.birth_years_apart]).encode())
     return digest.hexdigest()[:16]
 
 
@@ -396,7 +397,7 @@ def _score(con: duckdb.DuckDBPyConnection, matching: Matching, model_path: Path,
                     + ("left join _dirty as d using (unique_id)" if incremental else "")).to_arrow_table()
     dirty = table.column("_dirty").to_numpy(zero_copy_only=False) if incremental else None
     return scoring.score(table.drop_columns(["_dirty"]), model_path, matching.review_low, matching.merge_threshold,
-                         list(matching.blocking_rules), dirty)
+                         list(matching.blocking_rules), dirty, matching.birth_years_apart)
 
 
 def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorship: Survivorship,

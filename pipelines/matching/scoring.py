@@ -49,16 +49,34 @@ def _evidence_sql(columns: set[str]) -> str:
     return f"json_object('levels', json_object({levels}), 'values', json_object({values}))"
 
 
-def _collect(db: DuckDBAPI, tables: list[str], merge: float) -> Scored:
+# Below the merge threshold: a pair held back from merging goes to review with this probability at most.
+HELD_BACK = 1e-6
+
+
+def _probability(columns: set[str], merge: float, birth_years_apart: int | None) -> str:
+    """The pair's match probability, held just below the merge threshold (to review, never merged on its own)
+    when both birth dates are given and that many years apart or more: a parent and a child of one name at one
+    address with one home phone outweigh a clear birth-date mismatch in the model (1955 and 1985 even read as
+    one mistyped digit)."""
+    if not birth_years_apart or not {"birth_date_l", "birth_date_r"} <= columns:
+        return "match_probability"
+    apart = (f"abs(datediff('day', birth_date_l::date, birth_date_r::date)) >= {int(birth_years_apart) * 365}")
+    return (f"case when {apart} then least(match_probability, {float(merge) - HELD_BACK!r}) "
+            "else match_probability end")
+
+
+def _collect(db: DuckDBAPI, tables: list[str], merge: float, birth_years_apart: int | None = None) -> Scored:
     con = db._con
     links, review = [], []
     for table in tables:
         columns = {c[0] for c in con.execute(f"describe {table}").fetchall()}
-        links.append(con.sql(f"select least(unique_id_l, unique_id_r) as id_l, greatest(unique_id_l, unique_id_r)"
-                             f" as id_r, match_probability from {table}").df())
+        con.execute(f"create or replace temp view _held as select * replace ("
+                    f"{_probability(columns, merge, birth_years_apart)} as match_probability) from {table}")
+        links.append(con.sql("select least(unique_id_l, unique_id_r) as id_l, greatest(unique_id_l, unique_id_r)"
+                             " as id_r, match_probability from _held").df())
         review.append(con.sql(f"select least(unique_id_l, unique_id_r) as id_l, greatest(unique_id_l, unique_id_r)"
                               f" as id_r, match_probability, {_evidence_sql(columns)}::varchar as evidence "
-                              f"from {table} where match_probability < {float(merge)!r}").df())
+                              f"from _held where match_probability < {float(merge)!r}").df())
     return Scored(pd.concat(links, ignore_index=True)[LINKS], pd.concat(review, ignore_index=True)[REVIEW])
 
 
@@ -90,12 +108,12 @@ def _reachable(con, blocking_rules: list[str]) -> None:
 
 
 def score(records: pa.Table, model_path: Path, review_low: float, merge: float, blocking_rules: list[str],
-          dirty: np.ndarray | None = None) -> Scored:
+          dirty: np.ndarray | None = None, birth_years_apart: int | None = None) -> Scored:
     """records: the model's input columns (unique_id first). Candidate pairs come from blocking_rules (those
     of rules/matching.yaml, not the ones saved with the model: a steward's edit applies at once). With dirty
     (a boolean mask over records), only pairs touching a dirty record are scored: dirty with dirty, and dirty
     with the known records some blocking rule reaches; term frequencies still come from every record, as in
-    a full run."""
+    a full run. A pair whose birth dates are birth_years_apart or more is held back from merging (_probability)."""
     if records.num_rows < 2 or (dirty is not None and not dirty.any()):
         return empty()
     db = DuckDBAPI()
@@ -112,7 +130,7 @@ def score(records: pa.Table, model_path: Path, review_low: float, merge: float, 
         con.unregister("_input")
         link = Linker(db.register("customers", dataset_display_name="customers"), settings, log_level=logging.ERROR)
         predicted = link.inference.predict(threshold_match_probability=review_low)
-        return _collect(db, [predicted.physical_name], merge)
+        return _collect(db, [predicted.physical_name], merge, birth_years_apart)
     # the dirty records copied once; the known ones and every record (for term frequencies) are views over
     # the Arrow input, scanned in place
     con.register("_input", records.append_column("_dirty", pa.array(dirty, pa.bool_())))
@@ -129,4 +147,4 @@ def score(records: pa.Table, model_path: Path, review_low: float, merge: float, 
         known = db.register("known_candidates", table_name="known")
         tables.append(link.inference.predict_between(new, known, threshold_match_probability=review_low)
                       .physical_name)
-    return _collect(db, tables, merge)
+    return _collect(db, tables, merge, birth_years_apart)

@@ -37,6 +37,11 @@ PLANTED_SALESFORCE = [
     ["PL-M1", "Emily", "Johnson", "Emily Johnson", "Female", "1988-04-12", "+1 415 736 2671", "",
      "emily.j.writes@gmail.com", "12 Oak St", "San Francisco", "CA", "94110", "US", "",
      "2025-03-01T08:00:00Z", "2025-03-01T08:00:00Z"],
+    # a father and his son: one name, one home phone, one address, birth dates 30 years apart
+    ["PL-P1", "Robert", "Brown", "Robert Brown", "Male", "1955-01-01", "", "+1 617 555 0299",
+     "", "30 Pine St", "Boston", "MA", "02108", "US", "", "2026-01-08T08:00:00Z", "2026-01-08T08:00:00Z"],
+    ["PL-P2", "Robert", "Brown", "Robert Brown", "Male", "1985-01-01", "", "+1 617 555 0299",
+     "", "30 Pine St", "Boston", "MA", "02108", "US", "", "2026-01-09T08:00:00Z", "2026-01-09T08:00:00Z"],
     # one name, spelt two ways (case, word order) by two systems
     ["PL-V1", "Wei", "Zhang", "Zhang Wei", "Male", "1979-10-03", "+86 135 0246 8135", "", "zhang.wei79@163.com",
      "人民路5号", "广州市", "广东省", "510000", "CN", "", "2026-01-07T08:00:00Z", "2026-01-07T08:00:00Z"],
@@ -153,6 +158,14 @@ def test_spellings_of_one_name_are_not_former_names(built):
     names = _query(warehouse, "select full_name, is_current, sources from customer_name_history where master_id = ?",
                    [master])
     assert names == [(golden, True, ["hubspot", "salesforce"])]
+
+
+def test_a_parent_and_child_of_one_name_and_home_stay_apart(built):
+    """Birth dates ten years apart or more are never merged on their own (rules/matching.yaml
+    birth_years_apart): 1955 and 1985 differ by one digit, which the model reads as a typo."""
+    warehouse, _, _ = built
+    master_of = _master_of(warehouse)
+    assert master_of["salesforce:PL-P1"] != master_of["salesforce:PL-P2"]
 
 
 def test_every_clean_record_has_exactly_one_master(built):
