@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -272,6 +273,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _count(text: str) -> int:
+    """A command-line count: a whole number of at least 1 (argparse says so in one line otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text}")
+    return value
+
+
+def _day(text: str) -> str:
+    """A command-line day written YYYY-MM-DD that exists."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or len(text) != 10:   # fromisoformat also takes 20261120
+        raise argparse.ArgumentTypeError(f"not a day written YYYY-MM-DD: {text!r}")
+    return text
+
+
 def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm-quality", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -286,7 +309,7 @@ def _main(argv: list[str] | None = None) -> int:
                        help="score every record again (default: only new and changed records)")
     sub.add_parser("train", help="retrain the matching model on the warehouse's clean records and save it")
     review = sub.add_parser("review", help="list open match-review pairs, or record a steward decision")
-    review.add_argument("--limit", type=int, default=20)
+    review.add_argument("--limit", type=_count, default=20)
     review.add_argument("--decide", choices=["must_link", "cannot_link"], help="record a decision for a pair")
     review.add_argument("records", nargs="*", help="with --decide: the two records, as source:record_id")
     review.add_argument("--override", nargs=3, metavar=("MASTER_ID", "FIELD", "VALUE"),
@@ -297,9 +320,9 @@ def _main(argv: list[str] | None = None) -> int:
                         help="show the pairs' values unmasked (personal data: only on a steward's own terminal)")
     gen = sub.add_parser("generate", help="write synthetic exports of the three presets (seeded)")
     gen.add_argument("--out", required=True, type=Path)
-    gen.add_argument("--people", type=int, default=3000)
-    gen.add_argument("--nights", type=int, default=3)
-    gen.add_argument("--start", default="2026-11-20")
+    gen.add_argument("--people", type=_count, default=3000)
+    gen.add_argument("--nights", type=_count, default=3)
+    gen.add_argument("--start", type=_day, default="2026-11-20")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--truth", type=Path, help="also write who each line really is, for accuracy figures")
     report_p = sub.add_parser("report", help="rebuild a night's quality metrics, alerts and steward report "
@@ -327,7 +350,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 2
     if args.seed_samples and seed_landing(settings.landing, settings.samples):
         print(f"copied the sample exports from {settings.samples} into {settings.landing}")
-    if args.date:
+    if args.date is not None:   # an empty --date "" (an unset variable) is a bad night, not --all
         if _bad_night(args.date):
             return 2
         if not Path(settings.landing).is_dir():

@@ -39,11 +39,15 @@ def load_settings() -> Settings:
 
 def problems(settings: Settings) -> list[str]:
     """Settings that would fail a run midway (after its data is written): a folder that is a file, a file that is
-    a folder. Each names the variable to fix."""
+    a folder, a reports folder that cannot be written. Each names the variable to fix."""
     out = []
     for var, folder in (("CRM_REPORTS", settings.reports), ("CRM_LANDING", settings.landing)):
         if folder.exists() and not folder.is_dir():
             out.append(f"{var} is {folder}, a file: it must be a folder")
+    if settings.reports.is_dir() and not os.access(settings.reports, os.W_OK | os.X_OK):
+        # the expectation checks write their Data Docs there: failing, they would hold the night
+        out.append(f"CRM_REPORTS is {settings.reports}, a folder this user cannot write: the night's quality "
+                   "reports and Data Docs are written there")
     if settings.warehouse.is_dir():
         out.append(f"CRM_WAREHOUSE is {settings.warehouse}, a folder: it must be the DuckDB file to write")
     else:

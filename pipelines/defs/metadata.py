@@ -5,6 +5,8 @@ import duckdb
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableColumnConstraints, TableRecord, TableSchema
 
+from pipelines.reporting.mask import PLACES, mask_field
+
 # Columns that say nothing about a person: shown in the UI preview. Names, phones, e-mails, addresses below
 # the province, ids and free text never are.
 PREVIEW_COLUMNS = ("source_system", "source_file", "source_line", "gender", "country", "province", "phone_type",
@@ -35,7 +37,9 @@ def _cell(value):
 def preview(frame: pd.DataFrame) -> MetadataValue:
     cols = [c for c in PREVIEW_COLUMNS if c in frame.columns]
     head = frame[cols].head(PREVIEW_ROWS)
-    records = [TableRecord({c: _cell(v) for c, v in zip(cols, row)}) for row in head.itertuples(index=False)]
+    # a place column holds what the export wrote when it was not understood: masked as the reports mask it
+    records = [TableRecord({c: _cell(mask_field(c, v) if c in PLACES and isinstance(v, str) else v)
+                            for c, v in zip(cols, row)}) for row in head.itertuples(index=False)]
     schema = TableSchema(columns=[TableColumn(c, "string") for c in cols])
     return MetadataValue.table(records=records, schema=schema)
 

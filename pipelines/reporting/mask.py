@@ -84,7 +84,7 @@ PLACES = {"gender", "country", "province", "city", "district"}
 PLAIN = SHOWN | PLACES
 # A code or place is short and holds no e-mail or number: text that is long or does (an export whose columns
 # shifted puts a name, phone or e-mail in the gender or city column) is masked as text.
-_LOOKS_PERSONAL = re.compile(r"@|\d{5,}")
+_LOOKS_PERSONAL = re.compile(r"@|\d{5,}|(?:\d[\s\-().+/]*){7,}")   # an e-mail, a number (138 1234 5678 too)
 MAX_PLAIN = 40
 
 

@@ -1,6 +1,8 @@
 """The CLI refuses settings that would fail a run midway, and shows the review queue masked unless asked."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipelines.cli import main
 from pipelines.settings import load_settings, problems
 
@@ -41,3 +43,36 @@ def test_the_review_queue_is_masked_unless_the_steward_asks(tmp_path, monkeypatc
     assert main(["review", "--show-values"]) == 0
     out = capsys.readouterr().out
     assert "张三丰" in out and "+8613812348000" in out and "zsf@example.com" in out
+
+
+def test_a_reports_folder_that_cannot_be_written_is_refused_before_the_run(tmp_path, monkeypatch, capsys):
+    """The expectation checks write Data Docs there: failing midway, they held the night out of the masters. (A
+    read-only mount or another owner's folder; os.access tells, for root too on a read-only mount.)"""
+    import os
+
+    from pipelines import settings as settings_module
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    real = os.access
+    monkeypatch.setattr(settings_module.os, "access",
+                        lambda path, mode: False if Path(path) == reports else real(path, mode))
+    monkeypatch.setenv("CRM_REPORTS", str(reports))
+    monkeypatch.setenv("CRM_LANDING", str(tmp_path / "landing"))
+    assert main(["run", "--date", "2026-11-20"]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert not (tmp_path / "landing").exists()   # nothing was started
+
+
+def test_bad_command_line_values_are_one_line_errors_not_tracebacks(capsys):
+    import pytest
+
+    for argv in (["run", "--date", ""], ["generate", "--out", "x", "--start", "2026-13-45"],
+                 ["generate", "--out", "x", "--people", "-5"], ["review", "--limit", "-1"]):
+        try:
+            code = main(argv)
+        except SystemExit as exc:   # argparse's own exit for a bad value
+            code = exc.code
+        assert code == 2, argv
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and err.strip(), argv

@@ -91,3 +91,23 @@ def test_the_dagster_preview_shows_values_as_literal_markdown():
 ])
 def test_plain_fields_show_codes_and_places_not_personal_text(field, value, shown):
     assert mask_field(field, value) == shown
+
+
+def test_numbers_written_with_separators_in_place_columns_are_masked():
+    """A phone typed into a gender or country column (138 1234 5678, +1 (415) 555-0123) was shown as written."""
+    from pipelines.reporting.mask import mask_field
+
+    for field, value in (("gender", "138 1234 5678"), ("gender", "+1 (415) 555-0123"), ("country", "139-8765-4321")):
+        assert mask_field(field, value).endswith("***"), value
+    assert mask_field("country", "2024") == "2024" and mask_field("province", "北京市") == "北京市"
+
+
+def test_the_dagster_preview_masks_place_text_like_the_reports():
+    import pandas as pd
+
+    from pipelines.defs.metadata import preview
+
+    frame = pd.DataFrame({"source_system": ["hubspot"], "gender": ["M"], "province": ["zzprov.leak@evil-example.com"],
+                          "country": ["137 5555 4433"]})
+    shown = preview(frame).value.records[0].data
+    assert shown["gender"] == "M" and "evil" not in shown["province"] and "5555" not in shown["country"]
