@@ -9,7 +9,9 @@ import shutil
 import socket
 import sys
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from pipelines.settings import REPO_ROOT, load_settings, problems as settings_problems
 
@@ -203,6 +205,32 @@ def _master_summary(warehouse: Path) -> None:
 
 
 def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> int:
+    with _one_run_at_a_time(load_settings().warehouse):
+        return _run(dates, masters, full_rebuild)
+
+
+@contextmanager
+def _one_run_at_a_time(warehouse: Path) -> Iterator[None]:
+    """Runs on one warehouse one after the other: a second run waits for the first to end. Interleaved, a run's
+    master build read a night another run was rewriting (its new rows held until their checks passed), retired
+    that night's masters and the other run reissued them: false history and masters missing meanwhile. The lock
+    is the operating system's (fcntl) on a file beside the warehouse: a run that dies releases it."""
+    import fcntl
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with open(warehouse.with_name(warehouse.name + ".run.lock"), "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"another crm-quality run is using {warehouse}: waiting for it to end", file=sys.stderr, flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
     dagster_home()
     from dagster import materialize
 

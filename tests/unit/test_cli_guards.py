@@ -76,3 +76,26 @@ def test_bad_command_line_values_are_one_line_errors_not_tracebacks(capsys):
         assert code == 2, argv
         err = capsys.readouterr().err
         assert "Traceback" not in err and err.strip(), argv
+
+
+def test_runs_on_one_warehouse_wait_for_each_other(tmp_path):
+    """A second run waits for the first (a lock beside the warehouse); the lock goes with the run."""
+    import threading
+    import time
+
+    from pipelines.cli import _one_run_at_a_time
+
+    warehouse = tmp_path / "w.duckdb"
+    order = []
+
+    def second():
+        with _one_run_at_a_time(warehouse):
+            order.append("second")
+
+    with _one_run_at_a_time(warehouse):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.3)
+        order.append("first done")
+    waiting.join(timeout=10)
+    assert order == ["first done", "second"]
