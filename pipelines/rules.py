@@ -21,7 +21,7 @@ MAPPABLE_FIELDS = (
 )
 
 
-STRATEGIES = ("most_recent", "most_trusted", "most_frequent", "valid_first")
+STRATEGIES = ("most_recent", "most_trusted", "most_frequent", "valid_first", "true_first")
 # The golden address's parts: they survive together, from one record (matching/golden.py).
 ADDRESS_FIELDS = ("province", "city", "district", "street", "postcode")
 GOLDEN_FIELDS = ("full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email", "country",

@@ -22,6 +22,7 @@ def _key(field: str, strategy: str) -> str:
         "most_trusted": "trust_rank",
         "most_frequent": f"-{field}__n",
         "valid_first": f"case when {validity} then 0 when not {validity} then 1 else 2 end" if validity else None,
+        "true_first": f"case when {field} then 0 else 1 end",
     }[strategy]
     return f"({first})::bigint * 4294967296 + recency" if first else "recency"
 

@@ -46,10 +46,14 @@ def test_a_phone_keeps_the_extension_of_the_record_it_comes_from():
     assert (newest["phone"], newest["phone_extension"]) == ("+8613800138000", None)
 
 
-def test_the_most_recent_opt_out_wins():
-    golden = _golden([{"source_system": "salesforce", "email_opt_out": False},
-                      {"source_system": "hubspot", "email_opt_out": True}])
-    assert golden["email_opt_out"] is True
+def test_an_opt_out_in_any_source_wins_over_a_newer_default_no():
+    """Salesforce's HasOptedOutOfEmail is false unless set: a newer Salesforce record must not undo HubSpot's
+    unsubscribe in the golden record (a compliance matter)."""
+    golden = _golden([{"source_system": "hubspot", "email_opt_out": True},
+                      {"source_system": "salesforce", "email_opt_out": False}])   # newer
+    assert (golden["email_opt_out"], golden["email_opt_out_source"]) == (True, "hubspot")
+    assert _golden([{"source_system": "salesforce", "email_opt_out": False},
+                    {"source_system": "hubspot", "email_opt_out": False}])["email_opt_out"] is False
 
 
 def test_an_address_survives_whole_from_one_record():
