@@ -199,9 +199,14 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
                          & f["email_raw"].isna())
     f[list(names.FIELDS)] = started.names()
     f["_bad_dates"] = False
+    # a timestamp after its night (more than a day past it: time zones) was made up or mistyped (2031 for 2021):
+    # flagged and emptied, or it would be the newest forever and win every most_recent golden value
+    latest = pd.to_datetime(f["partition_date"]) + FUTURE_SLACK
     for field in DATE_FIELDS:
         f[field], bad = _source_dates(f, field, rules)
-        f["_bad_dates"] |= bad
+        future = f[field] > latest
+        f[field] = f[field].where(~future)
+        f["_bad_dates"] |= bad | future
     f["birth_date"], bad_birth = _source_dates(f, "birth_date", rules)
     # a birth date after the row's night is in the future: raw_customers rows carry their night (partition_date)
     f["_bad_birth_date"] = bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min, f["partition_date"])
@@ -214,6 +219,10 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f[PHONE_COLUMNS] = _phones_in_inferred_country(f, started.phones()[PHONE_COLUMNS], inferred, rules)
     f[["email", "email_valid"]] = started.emails()
     return f
+
+
+# how far after the start of its night (UTC) a row's timestamps may be: the night's day in time zones ahead of UTC
+FUTURE_SLACK = pd.Timedelta(days=2)
 
 
 # the phone fields customers_clean takes from phones.standardize_phones

@@ -102,3 +102,13 @@ def test_a_record_id_a_spreadsheet_rounded_is_quarantined(rules):
     assert out.quarantine["rule"].tolist() == ["rounded_record_id", "rounded_record_id"]
     assert "scientific notation" in out.quarantine["reason"][0]
     assert out.rows["_clean"].tolist() == [False, False, True, True]
+
+
+def test_a_timestamp_after_its_night_is_flagged_and_emptied(rules):
+    """A Last Modified of 2031 would be the newest record forever and win every most_recent golden value. A day
+    past the night is time zones' slack."""
+    raw = _raw("2026-11-07")
+    raw["updated_at"] = ["2031-01-01 00:00:00", "2026-11-08 20:00:00", "2026-11-07 09:00:00", None]
+    out = cleanse.standardize(raw, rules)
+    assert out["updated_at"].isna().tolist() == [True, False, False, True]
+    assert out["_bad_dates"].tolist() == [True, False, False, False]
