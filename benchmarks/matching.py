@@ -472,7 +472,7 @@ def accuracy_bench(title: str, folder: Path, rules: Path, truth_of, plain_input,
         predicted = our_clusters(con)
         raw = plain_input(con)
         records = records_module.latest_versions(con)
-        model_input = con.sql(f"select {', '.join(model.INPUT_COLUMNS)} from ({sql('match_records')})").to_arrow_table()
+        model_input = con.sql(f"select {model.input_sql('r')} from ({sql('match_records')}) as r").to_arrow_table()
     calc = duckdb.connect()
     scores = pairwise_scores(predicted, truth, calc)
     settings, training = plain_settings

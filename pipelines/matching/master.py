@@ -62,7 +62,7 @@ def fingerprint(model_path: Path, matching: Matching) -> str:
     """Changes when the model or the matching rules change: then every record is scored again."""
     digest = hashlib.sha256(model_path.read_bytes() if model_path.exists() else b"")
     digest.update(json.dumps([matching.merge_threshold, matching.review_low, list(matching.blocking_rules),
-                              matching.birth_years_apart]).encode())
+                              matching.birth_years_apart, list(model.FOLDED)]).encode())
     return digest.hexdigest()[:16]
 
 
@@ -391,7 +391,7 @@ def _score(con: duckdb.DuckDBPyConnection, matching: Matching, model_path: Path,
     """Links and review pairs from the saved model: every record in a full run, else the _dirty ones."""
     if not model_path.exists():
         return scoring.empty()
-    columns = ", ".join(f"r.{c}" for c in model.INPUT_COLUMNS)
+    columns = model.input_sql("r")
     flag = "d.unique_id is not null" if incremental else "true"
     table = con.sql(f"select {columns}, {flag} as _dirty from {RECORDS} as r "
                     + ("left join _dirty as d using (unique_id)" if incremental else "")).to_arrow_table()

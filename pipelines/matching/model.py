@@ -152,8 +152,20 @@ def settings(rules: Matching) -> SettingsCreator:
     )
 
 
+# Compared without case: one system writes MARY JONES or Xiaoming WANG where another writes Mary Jones; the golden
+# record keeps the names as written (only the model's input is folded).
+FOLDED = ("full_name", "given_name", "family_name")
+
+
+def input_sql(alias: str = "r") -> str:
+    """The model's input columns selected from a records table (alias), the names folded to lower case."""
+    return ", ".join(f"lower({alias}.{c}) as {c}" if c in FOLDED else f"{alias}.{c}" for c in INPUT_COLUMNS)
+
+
 def prepare(records: pd.DataFrame) -> pd.DataFrame:
     out = records[INPUT_COLUMNS].copy()
+    for column in FOLDED:
+        out[column] = out[column].str.lower()
     out["birth_date"] = pd.to_datetime(out["birth_date"], errors="coerce").dt.date
     return out.astype(object).where(out.notna(), None)
 
