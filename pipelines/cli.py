@@ -66,13 +66,21 @@ def release_dead_runs(instance) -> list[str]:
 
 
 def dagster_home() -> None:
-    """Runs are kept in the repo's .dagster_home, not a temporary folder, so `make ui` shows them."""
+    """Runs are kept in the repo's .dagster_home, not a temporary folder, so `make ui` shows them; with another
+    DAGSTER_HOME, in that folder, under the repo's dagster.yaml."""
     home = os.path.expanduser(os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT)))
     if not (home and os.path.isabs(home) and os.path.isdir(home)):
         raise SystemExit(f"DAGSTER_HOME is set to '{home}', which is not the absolute path of a folder: create "
                          "it, or unset DAGSTER_HOME to keep the runs in this repository")
-    storage = Path(os.environ.setdefault("CRM_DAGSTER_STORAGE", str(REPO_ROOT / ".dagster_home" / "storage")))
-    logs = Path(os.environ.setdefault("CRM_DAGSTER_LOGS", str(REPO_ROOT / ".dagster_home" / "logs")))
+    # Another home gets the repo's instance settings (telemetry off, one warehouse writer at a time, storage
+    # paths), which Dagster would otherwise replace by its defaults, and keeps its runs inside itself.
+    base = REPO_ROOT / ".dagster_home" if Path(home).resolve() == REPO_ROOT else Path(home)
+    config = Path(home) / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", config)
+        print(f"wrote the repository's dagster.yaml into DAGSTER_HOME ({home})", file=sys.stderr)
+    storage = Path(os.environ.setdefault("CRM_DAGSTER_STORAGE", str(base / "storage")))
+    logs = Path(os.environ.setdefault("CRM_DAGSTER_LOGS", str(base / "logs")))
     storage.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
 

@@ -99,3 +99,18 @@ def test_runs_on_one_warehouse_wait_for_each_other(tmp_path):
         order.append("first done")
     waiting.join(timeout=10)
     assert order == ["first done", "second"]
+
+
+def test_another_dagster_home_gets_the_repos_settings_and_keeps_the_runs(tmp_path, monkeypatch):
+    """Without a dagster.yaml there, Dagster's defaults applied (telemetry on, no writer pool) and the runs went
+    into the repo's .dagster_home all the same."""
+    import os
+
+    from pipelines.cli import REPO_ROOT, dagster_home
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.delenv("CRM_DAGSTER_STORAGE", raising=False)
+    monkeypatch.delenv("CRM_DAGSTER_LOGS", raising=False)
+    dagster_home()
+    assert (tmp_path / "dagster.yaml").read_text() == (REPO_ROOT / "dagster.yaml").read_text()
+    assert os.environ["CRM_DAGSTER_STORAGE"] == str(tmp_path / "storage") and (tmp_path / "logs").is_dir()
