@@ -138,3 +138,38 @@ def test_names_differing_only_in_case_are_one_name_to_the_model():
                               ["l.street = r.street"]).links
         return float(links["match_probability"].max()) if len(links) else 0.0
     assert best(folded) > 40 * best(records) > 0   # 0.44 against 0.0085 (the rest of the evidence is equal)
+
+
+def test_an_equal_national_id_is_evidence_for_a_match_not_against():
+    """No export of the samples has one, so training left it m 0.5 and no u: an equal id lowered the weight.
+    Its odds are fixed (NATIONAL_ID_M / NATIONAL_ID_U)."""
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from pipelines.matching import model, scoring
+    from pipelines.rules import load_matching
+
+    repo = Path(__file__).resolve().parents[3]
+    saved = json.loads((repo / "data/models/splink_model.json").read_text(encoding="utf-8"))
+    levels = next(c for c in saved["comparisons"] if c["output_column_name"] == "national_id")["comparison_levels"]
+    assert levels[1]["m_probability"] == model.NATIONAL_ID_M and levels[1]["u_probability"] == model.NATIONAL_ID_U
+
+    def records(national_id) -> pa.Table:
+        rows = []
+        for uid, street in (("salesforce:1", "30 Pine St"), ("hubspot:2", "48 Oak Ave")):
+            row = dict.fromkeys(model.INPUT_COLUMNS)
+            row.update(unique_id=uid, source_system=uid.split(":")[0], full_name="ann lee", given_name="ann",
+                       family_name="lee", birth_date=dt.date(1980, 5, 6), city="Boston", street=street,
+                       national_id=national_id)
+            rows.append(row)
+        return pa.Table.from_pylist(rows)
+
+    def best(table: pa.Table) -> float:
+        rules = load_matching(repo / "rules")
+        links = scoring.score(table, repo / "data/models/splink_model.json", 0.0001, rules.merge_threshold,
+                              ["l.full_name = r.full_name"]).links
+        return float(links["match_probability"].max()) if len(links) else 0.0
+    assert best(records("110101198005060023")) > max(best(records(None)), 0.5)
