@@ -147,12 +147,15 @@ def run_ours(landing: Path, warehouse: Path | None = None) -> dict:
         finally:
             for label, name in steps.items():
                 setattr(cleanse, name, originals[label])
-        # the other chunks' SQL runs in a thread beside the main one's work: timed apart, not part of the sum
+        # the other chunks' SQL runs in a thread beside the main one's work, and the writes in the warehouse's
+        # writer thread (warehouse/serial.py): timed apart, not part of the sum
         overlapped = spent.pop("read: SQL text cleaning (first chunk)")
+        written = spent.pop("write customers_clean + quarantine")
         for label, seconds in spent.items():
             times[f"cleanse: {label}"] = seconds
         times["cleanse: other (chunks, commit, waiting for the SQL)"] = total - sum(spent.values())
-        overlapping = {"cleanse: the cleansing SQL, all chunks (in a thread from the second on)": overlapped}
+        overlapping = {"cleanse: the cleansing SQL, all chunks (in a thread from the second on)": overlapped,
+                       "cleanse: write customers_clean + quarantine (writer thread)": written}
     return {"rows": rows, "clean": night.clean, "quarantined": night.quarantined, "times": times,
             "overlapping": overlapping}
 
