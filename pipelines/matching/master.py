@@ -66,6 +66,16 @@ def fingerprint(model_path: Path, matching: Matching) -> str:
     return digest.hexdigest()[:16]
 
 
+def _with_links(version: str, decisions: Decisions) -> str:
+    """The scoring version with the steward's must-link and cannot-link pairs folded in: a pair added or
+    withdrawn scores every record again on the next run, as a model change does. (An incremental run undid
+    nothing when a decision was withdrawn: only a full rebuild did, and a later backfill then changed the
+    clusters silently.)"""
+    pairs = json.dumps([sorted(sorted(p) for p in decisions.must_link),
+                        sorted(sorted(p) for p in decisions.cannot_link)])
+    return hashlib.sha256(f"{version}|{pairs}".encode()).hexdigest()[:16]
+
+
 def _merged_into(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """old id -> the id it was merged into, from master_id_history."""
     return dict(con.execute("select old_id, new_id from master_id_history where change = 'merge'").fetchall())
@@ -415,9 +425,9 @@ def build_masters(con: duckdb.DuckDBPyConnection, matching: Matching, survivorsh
     if not model_path.exists() and n_records > 1:
         model.train(con.sql(f"select * from {RECORDS} order by unique_id").df(), matching, model_path)
         trained = True
-    version = fingerprint(model_path, matching)
     merged_into = _merged_into(con)
     loaded = _salesforce_ids(con, load_decisions(decisions_path, extension_markers), salesforce_sources)
+    version = _with_links(fingerprint(model_path, matching), loaded)
     origins = _origins(con, {m for m, _f, _v in loaded.overrides})
     last_masters = _xref_masters(con, set(origins.values()))
     decisions: Decisions = _current_overrides(

@@ -227,6 +227,13 @@ def test_cannot_link_splits_the_cluster_on_the_next_run(built):
                                  "'salesforce:PL-A2') and unique_id_r in ('salesforce:PL-A1', 'salesforce:PL-A2')")
     _masters(resources)
     assert _master_of(warehouse) == master_of
+    # withdrawn (its line deleted from the file), the decision no longer splits them: on the next run, not only
+    # after a full rebuild
+    lines = decisions.read_text(encoding="utf-8").splitlines(keepends=True)
+    decisions.write_text("".join(line for line in lines if "cannot_link" not in line), encoding="utf-8")
+    _masters(resources)
+    again = _master_of(warehouse)
+    assert again["salesforce:PL-A1"] == again["salesforce:PL-A2"]
 
 
 def test_steward_override_wins_over_survivorship(built):
