@@ -476,6 +476,9 @@ def review_command(args, parser) -> int:
         print(f"recorded {args.decide} {args.records[0]} {args.records[1]} in {settings.decisions}; "
               "it applies from the next run")
         return 0
+    if not settings.warehouse.exists():   # connect would make an empty warehouse and list no pair
+        print(f"no warehouse at {settings.warehouse} (CRM_WAREHOUSE): run the pipeline first", file=sys.stderr)
+        return 1
     with connect(settings.warehouse) as con:
         rows = con.execute("select unique_id_l, unique_id_r, match_probability, evidence from match_review "
                            "order by match_probability desc limit ?", [args.limit]).fetchall()
@@ -492,7 +495,9 @@ def review_command(args, parser) -> int:
         values = json.loads(evidence)["values"]
         print(f"\n{probability:.3f}  {left}  <->  {right}")
         for field, (a, b) in values.items():
-            mark = "?" if a is None or b is None else "=" if a == b else "≠"   # a missing value agrees with nothing
+            # a missing value (or gender U, which the model reads as unknown) agrees with nothing
+            unknown = a is None or b is None or field == "gender" and "U" in (a, b)
+            mark = "?" if unknown else "=" if a == b else "≠"
             print(f"    {field:<12}{_padded(shown(field, a), 32)}{mark} {shown(field, b)}")
     return 0
 

@@ -1,5 +1,6 @@
 """The nightly partition: one per landing-folder date."""
 import datetime as dt
+import re
 
 from dagster import DailyPartitionsDefinition
 
@@ -12,11 +13,12 @@ nightly = DailyPartitionsDefinition(start_date="2024-01-01", end_offset=1)
 
 def not_a_night(date: str) -> str | None:
     """Why a date (a landing folder's name, a --date) is not a nightly partition; None when it is one."""
-    try:
-        if dt.date.fromisoformat(date).isoformat() != date:
-            raise ValueError(date)
-    except ValueError:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         return "not a date written YYYY-MM-DD"
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        return "no such day"
     first, last = nightly.get_first_partition_key(), nightly.get_last_partition_key()
     if date < first:
         return f"before the first night, {first}"

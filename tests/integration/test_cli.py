@@ -76,7 +76,7 @@ def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
     proc = cli(["run", "--all"], tmp_path, tmp_path / "empty")
     assert proc.returncode == 1 and "nothing landed" in proc.stderr and "Traceback" not in proc.stderr
     for date, why in (("2099-12-31", "in the future: the last night is"), ("2023-12-31", "before the first night"),
-                      ("2026-02-30", "not a date written YYYY-MM-DD")):
+                      ("2026-02-30", "no such day")):
         for command in ("run", "report"):
             proc = cli([command, "--date", date], tmp_path, small_landing)
             line = proc.stderr.strip()  # one line, no traceback

@@ -32,7 +32,7 @@ def test_the_review_queue_is_masked_unless_the_steward_asks(tmp_path, monkeypatc
     warehouse = tmp_path / "w.duckdb"
     with connect(warehouse) as con:
         evidence = {"values": {"full_name": ["张三丰", "张三丰"], "phone": ["+8613812348000", "+8613812348001"],
-                               "email": ["zsf@example.com", None]}}
+                               "email": ["zsf@example.com", None], "gender": ["M", "U"]}}
         con.execute("insert into match_review values ('salesforce:1', 'hubspot:2', 'CM-1', 'CM-2', 0.7, ?)",
                     [json.dumps(evidence, ensure_ascii=False)])
     monkeypatch.setenv("CRM_WAREHOUSE", str(warehouse))
@@ -40,9 +40,16 @@ def test_the_review_queue_is_masked_unless_the_steward_asks(tmp_path, monkeypatc
     out = capsys.readouterr().out
     assert "张**" in out and "138****8000" in out and "z***@example.com" in out and "(empty)" in out
     assert "张三丰" not in out and "13812348000" not in out and "zsf@" not in out and "--show-values" in out
+    assert [line.split()[2] for line in out.splitlines() if line.strip().startswith("gender")] == ["?"]   # U: unknown
     assert main(["review", "--show-values"]) == 0
     out = capsys.readouterr().out
     assert "张三丰" in out and "+8613812348000" in out and "zsf@example.com" in out
+
+
+def test_review_without_a_warehouse_says_so_and_makes_none(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CRM_WAREHOUSE", str(tmp_path / "missing" / "w.duckdb"))
+    assert main(["review"]) == 1
+    assert "no warehouse at" in capsys.readouterr().err and not (tmp_path / "missing").exists()
 
 
 def test_a_reports_folder_that_cannot_be_written_is_refused_before_the_run(tmp_path, monkeypatch, capsys):

@@ -18,7 +18,7 @@ def _utc_day(offset: int) -> str:
     (_utc_day(0), None),                          # today in UTC: its export may already have landed
     (_utc_day(1), "in the future"),               # tomorrow in UTC (stamped in China time): waits for its day
     ("2023-12-31", "before the first night, 2024-01-01"),
-    ("2026-02-30", "not a date written YYYY-MM-DD"),
+    ("2026-02-30", "no such day"),
     ("20261120", "not a date written YYYY-MM-DD"),  # fromisoformat reads it; a folder name is never it
     ("2026-W47-5", "not a date written YYYY-MM-DD"),
 ])
