@@ -1,11 +1,18 @@
 """The Splink model's comparisons, training sample, m floor and training without e-mails."""
 import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from pipelines.matching import model
+from pipelines.matching import model, scoring
+from pipelines.rules import load_matching
+
+REPO = Path(__file__).resolve().parents[3]
 
 PAIRS = [
     # (level label, left record, right record): one row per comparison level worth pinning down
@@ -58,11 +65,7 @@ def _level(comparison: str, left: dict, right: dict) -> str:
 
 
 def _matching():
-    from pathlib import Path
-
-    from pipelines.rules import load_matching
-
-    return load_matching(Path(__file__).resolve().parents[3] / "rules")
+    return load_matching(REPO / "rules")
 
 
 @pytest.mark.parametrize("comparison, label, left, right", PAIRS, ids=[p[1] for p in PAIRS])
@@ -107,69 +110,47 @@ def test_train_skips_an_em_block_without_pairs(tmp_path):
     assert path.exists()
 
 
+def _pair(**both) -> list[dict]:
+    """Two model-input records (salesforce:1, hubspot:2) of Ann Lee, born 1980-05-06 in Boston; `both` gives
+    each side's own values as (left, right) pairs."""
+    rows = []
+    for side, uid in enumerate(("salesforce:1", "hubspot:2")):
+        row = dict.fromkeys(model.INPUT_COLUMNS)
+        row.update(unique_id=uid, source_system=uid.split(":")[0], full_name="ann lee", given_name="ann",
+                   family_name="lee", birth_date=dt.date(1980, 5, 6), city="Boston")
+        row.update({column: values[side] for column, values in both.items()})
+        rows.append(row)
+    return rows
+
+
+def _best(table: pa.Table, blocking: str) -> float:
+    """The highest match probability the saved model gives a pair of the table (0 when none is scored)."""
+    links = scoring.score(table, REPO / "data/models/splink_model.json", 0.0001,
+                          load_matching(REPO / "rules").merge_threshold, [blocking]).links
+    return float(links["match_probability"].max()) if len(links) else 0.0
+
+
 def test_names_differing_only_in_case_are_one_name_to_the_model():
     """MARY JONES (one export's capitals) and Mary Jones fell to the names' 'else' level (-6.7 bits): the model's
     input folds them (input_sql), the records keep them as written."""
-    import datetime as dt
-    from pathlib import Path
-
-    import duckdb
-    import pyarrow as pa
-
-    from pipelines.matching import model, scoring
-    from pipelines.rules import load_matching
-
-    repo = Path(__file__).resolve().parents[3]
-    rules = load_matching(repo / "rules")
-
-    def record(uid: str, given: str, family: str, phone, email) -> dict:
-        row = dict.fromkeys(model.INPUT_COLUMNS)
-        row.update(unique_id=uid, source_system=uid.split(":")[0], full_name=f"{given} {family}", given_name=given,
-                   family_name=family, birth_date=dt.date(1980, 5, 6), city="Boston", street="30 Pine St",
-                   postcode="02108", gender="F", phone=phone, email=email)
-        return row
-    records = pa.Table.from_pylist([record("salesforce:1", "Mary", "Jones", "+16175550101", None),
-                                    record("hubspot:2", "MARY", "JONES", None, "mj@example.com")])
+    records = pa.Table.from_pylist(_pair(
+        full_name=("Mary Jones", "MARY JONES"), given_name=("Mary", "MARY"), family_name=("Jones", "JONES"),
+        street=("30 Pine St", "30 Pine St"), postcode=("02108", "02108"), gender=("F", "F"),
+        phone=("+16175550101", None), email=(None, "mj@example.com")))
     folded = duckdb.connect().sql(f"select {model.input_sql('r')} from records as r").to_arrow_table()
     assert folded.column("full_name").to_pylist() == ["mary jones", "mary jones"]
-
-    def best(table: pa.Table) -> float:
-        links = scoring.score(table, repo / "data/models/splink_model.json", 0.001, rules.merge_threshold,
-                              ["l.street = r.street"]).links
-        return float(links["match_probability"].max()) if len(links) else 0.0
-    assert best(folded) > 40 * best(records) > 0   # 0.44 against 0.0085 (the rest of the evidence is equal)
+    # 0.44 against 0.0085: the rest of the evidence is equal
+    assert _best(folded, "l.street = r.street") > 40 * _best(records, "l.street = r.street") > 0
 
 
 def test_an_equal_national_id_is_evidence_for_a_match_not_against():
     """No export of the samples has one, so training left it m 0.5 and no u: an equal id lowered the weight.
     Its odds are fixed (NATIONAL_ID_M / NATIONAL_ID_U)."""
-    import datetime as dt
-    import json
-    from pathlib import Path
-
-    import pyarrow as pa
-
-    from pipelines.matching import model, scoring
-    from pipelines.rules import load_matching
-
-    repo = Path(__file__).resolve().parents[3]
-    saved = json.loads((repo / "data/models/splink_model.json").read_text(encoding="utf-8"))
+    saved = json.loads((REPO / "data/models/splink_model.json").read_text(encoding="utf-8"))
     levels = next(c for c in saved["comparisons"] if c["output_column_name"] == "national_id")["comparison_levels"]
     assert levels[1]["m_probability"] == model.NATIONAL_ID_M and levels[1]["u_probability"] == model.NATIONAL_ID_U
 
     def records(national_id) -> pa.Table:
-        rows = []
-        for uid, street in (("salesforce:1", "30 Pine St"), ("hubspot:2", "48 Oak Ave")):
-            row = dict.fromkeys(model.INPUT_COLUMNS)
-            row.update(unique_id=uid, source_system=uid.split(":")[0], full_name="ann lee", given_name="ann",
-                       family_name="lee", birth_date=dt.date(1980, 5, 6), city="Boston", street=street,
-                       national_id=national_id)
-            rows.append(row)
-        return pa.Table.from_pylist(rows)
-
-    def best(table: pa.Table) -> float:
-        rules = load_matching(repo / "rules")
-        links = scoring.score(table, repo / "data/models/splink_model.json", 0.0001, rules.merge_threshold,
-                              ["l.full_name = r.full_name"]).links
-        return float(links["match_probability"].max()) if len(links) else 0.0
-    assert best(records("110101198005060023")) > max(best(records(None)), 0.5)
+        return pa.Table.from_pylist(_pair(street=("30 Pine St", "48 Oak Ave"), national_id=(national_id, national_id)))
+    same_id = _best(records("110101198005060023"), "l.full_name = r.full_name")
+    assert same_id > max(_best(records(None), "l.full_name = r.full_name"), 0.5)
