@@ -69,7 +69,30 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
                 values.loc[rows], _formats(source, rules), bool(source and source.day_first),
                 (std.excel_date_min, std.excel_date_max))
         return out, bad
-    return dates.fill_unparsed(raw.get(f"_parsed_{field}"), raw[field], parse)
+    out, bad = dates.fill_unparsed(raw.get(f"_parsed_{field}"), raw[field], parse)
+    return (out if field == "birth_date" else _in_utc(out, raw, field, rules)), bad
+
+
+# A time written with its offset or zone (…Z, +08:00, UTC+8, GMT): parse_timestamps has it in UTC already
+_ZONED = r"(?i)(?:z|[+-]\d\d:?\d\d|\b(?:utc|gmt)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)\s*(?:\([^()]*\))?\s*$"
+
+
+def _in_utc(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd.Series:
+    """Times of sources whose exports write local time without an offset (sources.yaml timezone: 悟空CRM's China
+    time) moved to UTC, as the times written with an offset are: otherwise a WukongCRM update at 15:00 China
+    time (07:00 UTC) sorts after a Salesforce one at 10:00 UTC, and most_recent picks the older value."""
+    local = {name: s.timezone for name, s in rules.sources.items() if s.timezone != "UTC"}
+    if not local or not times.notna().any():
+        return times
+    out = times.copy()
+    for name, zone in local.items():
+        rows = (raw["source_system"] == name) & times.notna()
+        if not rows.any():
+            continue
+        rows &= ~raw[field].astype(str).str.contains(_ZONED, regex=True)
+        moved = times[rows].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
+        out[rows] = moved.dt.tz_convert("UTC").dt.tz_localize(None)
+    return out
 
 
 # Text made only of printable ASCII, tab/newline and CJK unified ideographs (basic block and extension A) is

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -177,6 +178,7 @@ class Source:
     columns: dict[str, list[str]]
     record_id_format: str | None = None   # salesforce: 15-character ids written in their 18-character form
     footer_lines: list[str] = field(default_factory=list)   # patterns of the lines an export ends with
+    timezone: str = "UTC"   # the IANA zone of the export's times written without an offset
 
     def required_headers(self) -> list[tuple[str, ...]]:
         """Each column a file must have, as its accepted headers (one of them is enough), the record id's
@@ -257,7 +259,7 @@ class Rules:
 _SOURCE_KEYS = {
     "description", "file_pattern", "format", "encoding", "delimiter", "sheet", "record_id",
     "surrogate_key", "phone_region", "date_formats", "day_first", "required_columns", "columns", "trust",
-    "header_row", "record_id_format", "footer_lines",
+    "header_row", "record_id_format", "footer_lines", "timezone",
 }
 
 
@@ -318,7 +320,18 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         columns=columns,
         record_id_format=_record_id_format(doc, keys + ("record_id_format",), raw.get("record_id_format")),
         footer_lines=_patterns(doc, keys + ("footer_lines",), raw.get("footer_lines")),
+        timezone=_timezone(doc, keys + ("timezone",), raw.get("timezone")),
     )
+
+
+def _timezone(doc: _Doc, keys: tuple, value: Any) -> str:
+    """An IANA time zone name (Asia/Shanghai, America/New_York); UTC when not given."""
+    name = _text(doc, keys, value, "UTC")
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise doc.fail(keys, f"'{name}' is not a time zone: an IANA name such as Asia/Shanghai or UTC") from None
+    return name
 
 
 def _one_or_several(doc: _Doc, keys: tuple, value: Any, empty: str, one: Callable) -> tuple[str, ...]:

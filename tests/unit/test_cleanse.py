@@ -112,3 +112,33 @@ def test_a_timestamp_after_its_night_is_flagged_and_emptied(rules):
     out = cleanse.standardize(raw, rules)
     assert out["updated_at"].isna().tolist() == [True, False, False, True]
     assert out["_bad_dates"].tolist() == [True, False, False, False]
+
+
+def test_times_of_a_source_in_local_time_are_stored_in_utc(rules):
+    """悟空CRM writes China time without an offset (sources.yaml timezone: Asia/Shanghai): 15:00 there is 07:00
+    UTC, and sorts before a Salesforce 10:00 UTC. Times written with an offset were in UTC already."""
+    raw = _raw("2026-11-08")
+    raw["updated_at"] = ["2026-11-07 15:00:00", "2026-11-07 15:00:00", "2026-11-07T15:00:00+08:00",
+                         "2026-11-07 15:00 UTC"]
+    raw["source_system"] = ["wukong", "salesforce", "wukong", "wukong"]
+    out = cleanse.standardize(raw, rules)
+    assert [str(t) for t in out["updated_at"]] == ["2026-11-07 07:00:00", "2026-11-07 15:00:00",
+                                                   "2026-11-07 07:00:00", "2026-11-07 15:00:00"]
+    assert [str(t) for t in out["birth_date"]][:3] == ["NaT", "NaT", "2026-11-07 00:00:00"]   # a day stays its day
+
+
+def test_a_source_time_zone_must_be_one(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    from pipelines.rules import RulesError, load_rules
+
+    folder = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "rules", folder)
+    text = (folder / "sources.yaml").read_text(encoding="utf-8").replace("timezone: Asia/Shanghai",
+                                                                        "timezone: China/Beijing")
+    (folder / "sources.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError, match="sources.yaml:[0-9]+.*not a time zone"):
+        load_rules(folder)
