@@ -124,16 +124,23 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _sheet_xml(book: zipfile.ZipFile, name: str) -> str | None:
-    """The path inside the workbook of the sheet called name (workbook.xml names it, its relationships file
-    says where it is)."""
+def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str | None]:
+    """The path inside the workbook of each sheet, by name (workbook.xml names them, its relationships file says
+    where each is); None for a sheet whose relationship is missing."""
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-    rel = next((s.get(_REL) for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == name), None)
     rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    target = next((r.get("Target") for r in rels if r.get("Id") == rel), None)
-    if target is None:
-        return None
-    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(_REL))
+        out[sheet.get("name")] = None if target is None else (
+            target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target))
+    return out
+
+
+def _sheet_xml(book: zipfile.ZipFile, name: str) -> str | None:
+    """The path inside the workbook of the sheet called name."""
+    return _sheet_paths(book).get(name)
 
 
 def uncomputed_formulas(path: Path, sheet_name: str) -> dict[int, str]:
@@ -204,10 +211,9 @@ def _oversized(path: str, _mtime: int, _size: int) -> tuple[str, ...]:
     out = []
     try:
         with zipfile.ZipFile(path) as book:
-            workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-            for name in [s.get("name") for s in workbook.iter(f"{_MAIN}sheet")]:
-                member = _sheet_xml(book, name)
-                if member is None or member not in book.namelist():
+            members = set(book.namelist())
+            for name, member in _sheet_paths(book).items():
+                if member not in members:
                     continue
                 rows, columns, written = _extent(book.read(member))
                 cells = rows * columns
