@@ -47,9 +47,12 @@ class Cleansed:
 CLEAN_COLUMNS = ["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]
 
 
-# An offset after a time (T00:00:00+08:00, 00:00 GMT); a date's own dashes (05-03-1990) are not one
-_UTC_OFFSET = (r"(?i)(\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(?:Z|[+-]\d\d:?\d\d|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)"
-               r"(?:\s*\([^()]*\))?$")
+# A time's zone at the end of its text: Z, +08:00, UTC, UTC+8, GMT+0800 (China Standard Time)
+_ZONE = r"(?:Z|[+-]\d\d:?\d\d|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)(?:\s*\([^()]*\))?\s*$"
+# A zone counts after a time (T00:00:00+08:00, 00:00 GMT): a date's own dashes (05-03-1990) are none
+_TIME = r"\d:\d\d(?::\d\d(?:\.\d+)?)?"
+_UTC_OFFSET = rf"(?i)({_TIME})\s*{_ZONE}"   # the time kept, its zone dropped (a birth date keeps its day)
+_ZONED = rf"(?i){_TIME}\s*{_ZONE}"   # a time written with its zone: parse_timestamps has it in UTC already
 
 
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
@@ -71,10 +74,6 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
         return out, bad
     out, bad = dates.fill_unparsed(raw.get(f"_parsed_{field}"), raw[field], parse)
     return (out if field == "birth_date" else _in_utc(out, raw, field, rules)), bad
-
-
-# A time written with its offset or zone (…Z, +08:00, UTC+8, GMT): parse_timestamps has it in UTC already
-_ZONED = r"(?i)(?:z|[+-]\d\d:?\d\d|\b(?:utc|gmt)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)\s*(?:\([^()]*\))?\s*$"
 
 
 def _in_utc(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd.Series:

@@ -142,3 +142,13 @@ def test_a_source_time_zone_must_be_one(tmp_path):
     (folder / "sources.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(RulesError, match="sources.yaml:[0-9]+.*not a time zone"):
         load_rules(folder)
+
+
+def test_a_date_without_a_time_is_local_to_its_source_too(rules):
+    """05-03-1990's own dashes end like an offset (-1990): only a zone after a time is one."""
+    raw = _raw("2026-11-08")
+    raw["created_at"] = ["2026-11-07", "11-07-2026", "2026-11-07", None]
+    raw["source_system"] = ["wukong", "wukong", "salesforce", "wukong"]
+    out = cleanse.standardize(raw, rules)
+    assert [str(t) for t in out["created_at"]][:3] == ["2026-11-06 16:00:00", "2026-11-06 16:00:00",
+                                                      "2026-11-07 00:00:00"]
