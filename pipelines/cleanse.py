@@ -17,7 +17,7 @@ from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_
 from checks.triage import Triage, triage
 from pipelines import collector, workers
 from pipelines.rules import MAPPABLE_FIELDS, NAME_FIELDS, Rules, Source, Standardization
-from pipelines.standardize import addresses, codes, dates, emails, names, phones, text
+from pipelines.standardize import addresses, arrow_text, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
 from pipelines.warehouse.serial import Serial
 from pipelines.warehouse.store import append, clear_partition, read_arrow, to_frame, transaction
@@ -85,12 +85,14 @@ def _in_utc(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd
         return times
     out = times.copy()
     for name, zone in local.items():
-        rows = (raw["source_system"] == name) & times.notna()
-        if not rows.any():
+        rows = times.index[(raw["source_system"] == name).to_numpy() & times.notna().to_numpy()]
+        if not len(rows):
             continue
-        rows &= ~raw[field].astype(str).str.contains(_ZONED, regex=True)
-        moved = times[rows].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
-        out[rows] = moved.dt.tz_convert("UTC").dt.tz_localize(None)
+        # only the source's rows are searched (a whole-column pandas search cost 5 s a night at 1,000,000 rows)
+        text = raw.loc[rows, field]
+        rows = rows[~arrow_text.matches(arrow_text.to_arrow(text.where(text.notna(), "").astype(str)), _ZONED)]
+        moved = times.loc[rows].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
+        out.loc[rows] = moved.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     return out
 
 
