@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import gettext
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import pandas as pd
 import phonenumbers
 import pycountry
+
+from pipelines.standardize.distinct import by_distinct
 
 _REGIONS = {r.casefold(): r for r in phonenumbers.SUPPORTED_REGIONS}
 
@@ -15,6 +17,10 @@ _REGIONS = {r.casefold(): r for r in phonenumbers.SUPPORTED_REGIONS}
 def standardize_gender(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """(gender M/F/U, unknown flag): values not in the list become U and are flagged. A value written in two
     spellings (男(M), M/男) is read when both give the same answer."""
+    return by_distinct(raw, partial(_gender, synonyms=synonyms))
+
+
+def _gender(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     mapped = raw.str.casefold().map(synonyms)
     unmapped = raw.notna() & mapped.isna()
     if unmapped.any():
@@ -33,6 +39,10 @@ def _agreeing(value: str, synonyms: dict[str, str]) -> str | None:
 
 
 def standardize_boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
+    return by_distinct(raw, partial(_boolean, values=values))
+
+
+def _boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
     return raw.str.casefold().map(values).astype(object).where(lambda s: s.notna(), None)
 
 
@@ -64,6 +74,10 @@ def country_names() -> dict[str, str]:
 def standardize_country(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """(ISO alpha-2 or None, unknown flag): names from the rules' list first (a steward's word wins), then any
     region code phonenumbers knows, then ISO 3166 codes and names in English and other languages."""
+    return by_distinct(raw, partial(_country, synonyms=synonyms))
+
+
+def _country(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     folded = raw.str.casefold()
     mapped = folded.map(synonyms).astype(object)
     mapped = mapped.where(mapped.notna(), folded.map(_REGIONS))

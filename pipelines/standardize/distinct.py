@@ -85,6 +85,19 @@ def map_distinct_later(series: pd.Series, fn: Callable[[Hashable], object],
     return mapped
 
 
+def by_distinct(series: pd.Series, fn: Callable[[pd.Series], pd.Series | tuple[pd.Series, ...]]
+                ) -> pd.Series | tuple[pd.Series, ...]:
+    """fn, a function of a whole column, run on the distinct values of series (nulls as one more value) and its
+    result (a column or a tuple of columns) spread back to every row: for columns of few distinct values (codes,
+    yes/no, countries), where a million rows would repeat the same few look-ups."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    result = fn(pd.Series(uniques, dtype=series.dtype))
+
+    def spread(column: pd.Series) -> pd.Series:
+        return pd.Series(column.to_numpy()[codes], index=series.index, dtype=column.dtype)
+    return tuple(spread(c) for c in result) if isinstance(result, tuple) else spread(result)
+
+
 def row_codes(frame: pd.DataFrame) -> np.ndarray:
     """One integer per row, equal for equal rows (nulls equal to nulls), numbered in order of first appearance:
     the columns' codes combined pairwise, each pair factorised again so the numbers stay below the row count."""
