@@ -138,30 +138,27 @@ def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str | None]:
     return out
 
 
-def _sheet_xml(book: zipfile.ZipFile, name: str) -> str | None:
-    """The path inside the workbook of the sheet called name."""
-    return _sheet_paths(book).get(name)
-
-
 def uncomputed_formulas(path: Path, sheet_name: str) -> dict[int, str]:
     """{Excel row: first cell} of the cells holding a formula without a stored value: files written by a program
     (openpyxl, some exporters) rather than saved by Excel. calamine reads such a cell as empty, so a value would
-    be lost silently; the rows are errors instead. A sheet without formulas costs one search."""
-    try:
-        with zipfile.ZipFile(path) as book:
-            member = _sheet_xml(book, sheet_name)
-            data = book.read(member) if member else b""
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
-        return {}
-    if not _FORMULA.search(data):
-        return {}
+    be lost silently; the rows are errors instead. Found in the same reading of the sheet's XML as its size
+    (_sheet_facts)."""
+    facts = _facts_of(path).get(sheet_name)
+    return dict(facts[3]) if facts else {}
+
+
+def _formulas(data: bytes) -> tuple[tuple[int, str], ...]:
+    """(Excel row, first cell) of a sheet's uncomputed formulas (uncomputed_formulas). A sheet without formulas
+    costs two substring searches ('<f' or a prefixed ':f' must be there for any)."""
+    if not (b"<f" in data or b":f" in data) or not _FORMULA.search(data):
+        return ()
     out: dict[int, str] = {}
     for cell in _CELL.finditer(data):
         body = cell.group(2) or b""
         ref = _REF.search(cell.group(1))
         if ref and _FORMULA.search(body) and not _COMPUTED.search(body):
             out.setdefault(int(ref.group(2)), (ref.group(1) + ref.group(2)).decode())
-    return out
+    return tuple(out.items())
 
 
 # A sheet's cells are read into one rectangle, from its first used cell to its last: a stray value far from the
@@ -198,32 +195,40 @@ def _extent(data: bytes) -> tuple[int, int, int]:
 def oversized_sheets(path: Path) -> list[str]:
     """What is wrong with each sheet too large to read (see _SPARSE): its name, where its cells end and how
     many hold anything. A file that is no readable workbook gives none (the reader names its problem)."""
+    out = []
+    for name, (rows, columns, written, _) in _facts_of(path).items():
+        cells = rows * columns
+        if cells > _MAX_CELLS or cells > _WIDE_CELLS and cells > _SPARSE * max(written, 1):
+            out.append(f"sheet {name} spans {cells:,} cells (to row {rows:,}, column {columns:,}) of which "
+                       f"{written:,} are written: a value far from the data? Delete the rows and columns "
+                       "beyond the data, save it again")
+    return out
+
+
+def _facts_of(path: Path) -> dict[str, tuple[int, int, int, tuple[tuple[int, str], ...]]]:
     try:
         stat = path.stat()
     except OSError:
-        return []
-    return list(_oversized(str(path), stat.st_mtime_ns, stat.st_size))
+        return {}
+    return _sheet_facts(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=16)
-def _oversized(path: str, _mtime: int, _size: int) -> tuple[str, ...]:
-    """oversized_sheets of a file as it is (its time and size in the key): data_sheets and read_xlsx ask both."""
-    out = []
+def _sheet_facts(path: str, _mtime: int, _size: int) -> dict[str, tuple[int, int, int, tuple[tuple[int, str], ...]]]:
+    """Per sheet: its extent (last row, last column, cells written) and its uncomputed formulas, from one reading
+    of its XML, for the file as it is (its time and size in the key): data_sheets, read_xlsx and
+    uncomputed_formulas all ask. Empty for a file that is no readable workbook."""
+    out = {}
     try:
         with zipfile.ZipFile(path) as book:
             members = set(book.namelist())
             for name, member in _sheet_paths(book).items():
-                if member not in members:
-                    continue
-                rows, columns, written = _extent(book.read(member))
-                cells = rows * columns
-                if cells > _MAX_CELLS or cells > _WIDE_CELLS and cells > _SPARSE * max(written, 1):
-                    out.append(f"sheet {name} spans {cells:,} cells (to row {rows:,}, column {columns:,}) of which "
-                               f"{written:,} are written: a value far from the data? Delete the rows and columns "
-                               "beyond the data, save it again")
+                if member in members:
+                    data = book.read(member)
+                    out[name] = (*_extent(data), _formulas(data))
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
-        return ()
-    return tuple(out)
+        return {}
+    return out
 
 
 def _unreadable(path: Path, exc: Exception) -> FileError:
