@@ -5,6 +5,8 @@ Beside our pipeline it measures, on the same files and in fresh processes:
   obvious  - what a user would write instead: pandas read_csv/read_excel, then phonenumbers and
              email-validator once per distinct value on a pool of 2 processes.
 Usage: python benchmarks/ingest_cleanse.py --rows 1000000   (data is generated once under benchmarks/data/)
+       --repeat 3 runs the children in turn three times (this machine's speed drifts by a fifth within minutes)
+       and prints each run's total and, at the end, each kind's best and median.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -244,6 +247,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--child", choices=["ours", "floor", "obvious", "ours-warm"])
+    parser.add_argument("--repeat", type=int, default=1, help="run the four children in turn this many times")
     args = parser.parse_args()
     landing = args.data / f"landing-{args.rows}"
     if args.child:
@@ -251,22 +255,35 @@ def main() -> None:
         return
     print(f"machine: {os.cpu_count()} cores; data: {landing}", flush=True)
     make_data(args.rows, landing)
-    for kind in ("floor", "obvious", "ours", "ours-warm"):
-        proc = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--data", str(args.data),
-                               "--child", kind], capture_output=True, text=True)
-        if proc.returncode:
-            print(proc.stderr[-3000:])
-            raise SystemExit(f"{kind} failed")
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"\n== {kind}: {r['rows']:,} rows, {r['total']:.1f} s total, {r['rows'] / r['total']:,.0f} rows/s, "
-              f"peak {r['peak_pss_mb']:,.0f} MB held (PSS of process + workers; max RSS sum {r['peak_mb']:,.0f} MB), "
-              f"CPU: main process {r['main_cpu_s']:.1f} s, workers {r['worker_cpu_s']:.1f} s")
-        for stage, seconds in r["times"].items():
-            print(f"   {stage:<36}{seconds:>7.1f} s")
-        for stage, seconds in r.get("overlapping", {}).items():
-            print(f"   {stage:<36}{seconds:>7.1f} s (beside the stages above, not added to them)")
-        if kind.startswith("ours"):
-            print(f"   clean {r['clean']:,}  quarantined {r['quarantined']:,}")
+    totals: dict[str, list[float]] = {}
+    for _ in range(max(1, args.repeat)):
+        for kind in ("floor", "obvious", "ours", "ours-warm"):
+            totals.setdefault(kind, []).append(run_child(kind, args))
+    if args.repeat > 1:
+        print("\n== totals over the runs (best / median / all)")
+        for kind, seconds in totals.items():
+            print(f"   {kind:<10}{min(seconds):>7.1f} s {statistics.median(seconds):>7.1f} s   "
+                  + ", ".join(f"{t:.1f}" for t in seconds))
+
+
+def run_child(kind: str, args: argparse.Namespace) -> float:
+    """Run one kind in a fresh process, print its figures; its total in seconds."""
+    proc = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--data", str(args.data),
+                           "--child", kind], capture_output=True, text=True)
+    if proc.returncode:
+        print(proc.stderr[-3000:])
+        raise SystemExit(f"{kind} failed")
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"\n== {kind}: {r['rows']:,} rows, {r['total']:.1f} s total, {r['rows'] / r['total']:,.0f} rows/s, "
+          f"peak {r['peak_pss_mb']:,.0f} MB held (PSS of process + workers; max RSS sum {r['peak_mb']:,.0f} MB), "
+          f"CPU: main process {r['main_cpu_s']:.1f} s, workers {r['worker_cpu_s']:.1f} s", flush=True)
+    for stage, seconds in r["times"].items():
+        print(f"   {stage:<36}{seconds:>7.1f} s")
+    for stage, seconds in r.get("overlapping", {}).items():
+        print(f"   {stage:<36}{seconds:>7.1f} s (beside the stages above, not added to them)")
+    if kind.startswith("ours"):
+        print(f"   clean {r['clean']:,}  quarantined {r['quarantined']:,}")
+    return r["total"]
 
 
 if __name__ == "__main__":
