@@ -379,30 +379,89 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
     """Python's csv module, tracking the physical line where each record starts (quoted newlines, blank
     lines and malformed rows included). A record whose quoting is broken is its first line alone: reading
     starts again on the next line, so a stray quote cannot swallow the records after it (the csv module would
-    read on to the next quote, or to the end of the file, as one value)."""
-    records: list[tuple[int, list[str] | None, str | None]] = []
+    read on to the next quote, or to the end of the file, as one value). A stray quote that a later stray quote
+    closes (O"Brien on one line, Smith" three lines down) reads as one value over lines that are each a record
+    of the header's width: such a record is read again as its first line broken (_stray_quotes)."""
     starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]  # offset of each physical line
+    broken: set[int] = set()
+    while True:
+        records = _records(text, delim, starts, broken)
+        h, headers = _header(path, records, header_row, expected)
+        stray = _stray_quotes(text, starts, records[h + 1:], delim, len(headers))
+        if not stray or stray <= broken:
+            break
+        broken |= stray
+    header_line = records[h][0]
+    width = len(headers)
+    rows, lines, errors = [], [], []
+    for line, row, err, _ in records[h + 1:]:
+        if err is None and len(row) != width:
+            err = f"{len(row)} fields where the header has {width}"
+        rows.append(row if err is None else short_row(row or [], width))
+        lines.append(line)
+        errors.append(err)
+    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), header_line, notes)
+
+
+def _records(text: str, delim: str, starts: list[int], broken: set[int]
+             ) -> list[tuple[int, list[str] | None, str | None, int]]:
+    """(first line, fields or None, error, last line) of each record the csv module reads, restarting on the
+    line after a record whose quoting is broken; a record starting on a line of `broken` is that line alone."""
+    records: list[tuple[int, list[str] | None, str | None, int]] = []
     base, start = 0, 1     # lines before the reader's text; the line the next record starts on
     buffer = io.StringIO(text, newline="")   # one buffer: a restart seeks in it, copying nothing
     reader = csv.reader(buffer, delimiter=delim, strict=True)
     while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            detail = "a quote opened on this line is never closed" if "end of data" in str(exc) else exc
-            records.append((start, None, f"broken quoting: {detail}"))
+        error = STRAY_QUOTE if start in broken else None
+        if error is None:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                error = f"broken quoting: {'a quote opened on this line is never closed' if 'end of data' in str(exc) else exc}"
+        if error is not None:
+            records.append((start, None, error, start))
             base = start
             buffer.seek(starts[start] if start < len(starts) else len(text))
             reader = csv.reader(buffer, delimiter=delim, strict=True)
             start = base + 1
             continue
         if row and any(c.strip() for c in row):
-            records.append((start, row, None))
+            records.append((start, row, None, base + reader.line_num))
         start = base + reader.line_num + 1
+    return records
+
+
+STRAY_QUOTE = ("broken quoting: a quote opened on this line closes lines further down, over lines that each read "
+               "as a record of their own (a stray quote)")
+
+
+def _stray_quotes(text: str, starts: list[int], records: list, delim: str, width: int) -> set[int]:
+    """The first lines of the records read over several lines whose every line, read alone, is a record of
+    the header's width (its quotes read as quotes or as plain characters): two stray quotes, not a value
+    holding line breaks. A real multi-line value (an address over two lines) leaves a line of other width."""
+    def line(n: int) -> str:
+        return text[starts[n - 1]:starts[n] if n < len(starts) else len(text)].rstrip("\r\n")
+    return {first for first, row, err, last in records
+            if err is None and last > first and all(_reads_as_record(line(n), delim, width)
+                                                    for n in range(first, last + 1))}
+
+
+def _reads_as_record(line: str, delim: str, width: int) -> bool:
+    for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+        try:
+            if len(next(csv.reader([line], delimiter=delim, quoting=quoting), [])) == width:
+                return True
+        except csv.Error:
+            pass
+    return False
+
+
+def _header(path: Path, records: list, header_row: int | None, expected: set[str]) -> tuple[int, list[str]]:
+    """The header's position among the records, and its unique names fitted to the rows' width."""
     # the header among the records read whole (a broken title line above it is no candidate)
-    good = [i for i, (_, r, _) in enumerate(records[:HEADER_SEARCH]) if r is not None]
+    good = [i for i, (_, r, _, _) in enumerate(records[:HEADER_SEARCH]) if r is not None]
     if header_row is not None:
         found = [i for i in good if records[i][0] == header_row]
     else:
@@ -411,15 +470,5 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
     if not found:
         raise FileError(path, header_row or 1, "no header row found")
     h = found[0]
-    header_line = records[h][0]
-    sample = [r for line, r, _ in records[h + 1:] if r is not None and line <= HEADER_SEARCH]  # as read_csv's
-    headers = unique_headers(fit_width(records[h][1], sample))
-    width = len(headers)
-    rows, lines, errors = [], [], []
-    for line, row, err in records[h + 1:]:
-        if err is None and len(row) != width:
-            err = f"{len(row)} fields where the header has {width}"
-        rows.append(row if err is None else short_row(row or [], width))
-        lines.append(line)
-        errors.append(err)
-    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), header_line, notes)
+    sample = [r for line, r, _, _ in records[h + 1:] if r is not None and line <= HEADER_SEARCH]  # as read_csv's
+    return h, unique_headers(fit_width(records[h][1], sample))

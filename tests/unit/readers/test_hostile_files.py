@@ -319,6 +319,35 @@ def test_a_stray_quote_costs_its_own_line_not_the_records_after_it(tmp_path):
     assert len(got) == 10
 
 
+def test_two_stray_quotes_do_not_merge_the_records_between_them(tmp_path):
+    """A quote typed at a value's start (line 4) and one typed at a value's end three lines down read, to the
+    csv module, as one value holding line breaks: three customers in one clean row. Each line between them is a
+    record of the header's width, so it is a stray quote: line 4 is broken, the others are records."""
+    rows = _rows(10)
+    rows[2] = '003,"Brien,p3@example.com'   # line 4
+    rows[5] = '006,Smith",p6@example.com'   # line 7
+    got = _records(_land(tmp_path, "stray2.csv", "\n".join(["Id,LastName,Email"] + rows) + "\n"))
+    assert [line for line, _, _ in got] == list(range(2, 12))
+    assert [(line, error.split(":")[0]) for line, _, error in got if error] == [(4, "broken quoting")]
+    assert [i for line, i, _ in got if line != 4] == ["001", "002", "004", "005", "006", "007", "008", "009", "010"]
+    rows[5] = _rows(10)[5]
+    rows[3] = '004,Name4",p4@example.com'   # closed on the very next line
+    got = _records(_land(tmp_path, "stray3.csv", "\n".join(["Id,LastName,Email"] + rows) + "\n"))
+    assert [(line, error is not None) for line, _, error in got][:4] == [(2, False), (3, False), (4, True), (5, False)]
+    assert len(got) == 10
+
+
+def test_a_value_over_several_lines_stays_one_record(tmp_path):
+    """A quoted address or note over lines (Excel's Alt+Enter) is one value: its lines are not records."""
+    rows = _rows(6)
+    rows[1] = '002,"Room 1\nBuilding 2, Gate 3",p2@example.com'    # the second line holds a comma, not two
+    rows[3] = '"004\nsecond line",Name4,p4@example.com'            # a first column over two lines
+    got = _records(_land(tmp_path, "multi.csv", "\n".join(["Id,LastName,Email"] + rows) + "\n"))
+    assert [(line, i, error) for line, i, error in got] == [
+        (2, "001", None), (3, "002", None), (5, "003", None), (6, "004\nsecond line", None), (8, "005", None),
+        (9, "006", None)]
+
+
 def test_blank_lines_anywhere_are_not_records(tmp_path):
     rows = _rows(15)
     text = "\r\n".join(["Id,LastName,Email"] + rows[:11] + [""] + rows[11:]) + "\r\n\r\n"
