@@ -70,6 +70,10 @@ def _unknown_gender(f: pd.DataFrame) -> pd.Series:
     return ~f["_unknown_gender"]
 
 
+def _unknown_opt_out(f: pd.DataFrame) -> pd.Series:
+    return ~f["_unknown_opt_out"]
+
+
 def _unknown_country(f: pd.DataFrame) -> pd.Series:
     return ~f["_unknown_country"]
 
@@ -91,6 +95,7 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "invalid_birth_date": _invalid_birth_date,
     "invalid_date": _invalid_date,
     "unknown_gender": _unknown_gender,
+    "unknown_opt_out": _unknown_opt_out,
     "unknown_country": _unknown_country,
     "ambiguous_address": _ambiguous_address,
 }

@@ -216,7 +216,9 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f = started.frame
     _clean_text(f, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std)
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
-    f["email_opt_out"] = codes.standardize_boolean(f["email_opt_out"], std.booleans)
+    opt_out = f["email_opt_out"]
+    f["email_opt_out"] = codes.standardize_boolean(opt_out, std.booleans)
+    f["_unknown_opt_out"] = opt_out.notna() & f["email_opt_out"].isna()   # maybe, on: no answer, flagged
     f["deleted"] = codes.standardize_boolean(f["deleted"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
     f["_summary_row"] = (names.summary_rows(f["full_name"], std.summary_labels) & f["phone_raw"].isna()

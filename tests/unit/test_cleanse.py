@@ -152,3 +152,15 @@ def test_a_date_without_a_time_is_local_to_its_source_too(rules):
     out = cleanse.standardize(raw, rules)
     assert [str(t) for t in out["created_at"]][:3] == ["2026-11-06 16:00:00", "2026-11-06 16:00:00",
                                                       "2026-11-07 00:00:00"]
+
+
+def test_an_opt_out_that_is_neither_yes_nor_no_is_flagged_and_left_empty(rules):
+    """HasOptedOutOfEmail = maybe is no answer: empty (not known to have opted out) and flagged for a steward."""
+    raw = _raw("2026-11-08")
+    raw["email_opt_out"] = ["maybe", "Yes", "否", None]
+    out = cleanse.standardize(raw, rules)
+    assert out["email_opt_out"].tolist() == [None, True, False, None]
+    verdict = cleanse.validate(out, rules)
+    flagged = verdict.flagged
+    assert flagged.loc[flagged["rule"] == "unknown_opt_out", "row"].tolist() == [out.index[0]]
+    assert verdict.quarantined.empty
