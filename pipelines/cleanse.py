@@ -53,6 +53,7 @@ _ZONE = r"(?:Z|[+-]\d\d:?\d\d|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)(?:\s*\(
 _TIME = r"\d:\d\d(?::\d\d(?:\.\d+)?)?"
 _UTC_OFFSET = rf"(?i)({_TIME})\s*{_ZONE}"   # the time kept, its zone dropped (a birth date keeps its day)
 _ZONED = rf"(?i){_TIME}\s*{_ZONE}"   # a time written with its zone: parse_timestamps has it in UTC already
+_EPOCH_MS = r"^\s*\d{12,13}(?:\.\d*)?\s*$"   # milliseconds since 1970 (dates.parse_timestamps): an instant, in UTC
 
 
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
@@ -90,7 +91,8 @@ def _in_utc(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd
             continue
         # only the source's rows are searched (a whole-column pandas search cost 5 s a night at 1,000,000 rows)
         text = raw.loc[rows, field]
-        rows = rows[~arrow_text.matches(arrow_text.to_arrow(text.where(text.notna(), "").astype(str)), _ZONED)]
+        text = arrow_text.to_arrow(text.where(text.notna(), "").astype(str))
+        rows = rows[~(arrow_text.matches(text, _ZONED) | arrow_text.matches(text, _EPOCH_MS))]
         moved = times.loc[rows].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
         out.loc[rows] = moved.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     return out

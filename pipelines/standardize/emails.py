@@ -117,7 +117,8 @@ def standardize_email(raw: str) -> tuple[str | None, bool]:
     if not (_BARE.fullmatch(text) and text.rstrip(_AROUND) == text and text.lstrip(_BEFORE) == text):
         text = _WRAPPING.sub("", address_part(text)).replace(" ", "")
     try:
-        info = validate_email(text, check_deliverability=False, allow_smtputf8=True)
+        # strict: a local part over 64 octets (RFC 5321) is invalid; mail servers refuse it
+        info = validate_email(text, check_deliverability=False, allow_smtputf8=True, strict=True)
     except EmailNotValidError:
         return None, False
     return info.normalized.lower(), True

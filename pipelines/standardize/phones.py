@@ -134,7 +134,9 @@ def _candidates(text: str, region: str) -> list[str]:
     if text.isdigit():
         if text.startswith("00") and len(text) >= 10:   # 00 dialled abroad from a region whose IDD is another (US: 011)
             out.append("+" + text[2:])
-        if len(text) >= 11:
+        # not '1' and ten digits in a Chinese row: the shape of a CN mobile, mistyped or a placeholder
+        # (12345678901), never a US number that lost its '+' (+1 234 567 8901 would pass for valid)
+        if len(text) >= 11 and not (region == "CN" and len(text) == 11 and text[0] == "1"):
             out.append("+" + text)
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if meta is not None and meta.national_prefix == "0" and not text.startswith("0"):
@@ -143,8 +145,8 @@ def _candidates(text: str, region: str) -> list[str]:
 
 
 _CN_MOBILE = r"^1[3-9]\d{9}$"
-# '1' and a NANPA number (area code and exchange not starting with 0 or 1): in a CN row such a value may be a
-# US number that lost its '+', which the direct call finds; it is not keyed as a CN mobile.
+# '1' and a NANPA number (area code and exchange not starting with 0 or 1): not keyed as a CN mobile; the direct
+# call reads it in CN (_candidates: in a CN row, '1' and ten digits are never a US number that lost its '+').
 _NANPA_WITH_1 = r"^1[2-9]\d\d[2-9]\d{6}$"
 _NANPA = r"^1?(?P<v>[2-9]\d{9})$"
 _INTERNATIONAL = r"^\+[1-9]"   # '+0…' is read through the region's IDD: it keeps its region

@@ -164,3 +164,12 @@ def test_an_opt_out_that_is_neither_yes_nor_no_is_flagged_and_left_empty(rules):
     flagged = verdict.flagged
     assert flagged.loc[flagged["rule"] == "unknown_opt_out", "row"].tolist() == [out.index[0]]
     assert verdict.quarantined.empty
+
+
+def test_epoch_milliseconds_of_a_local_time_source_are_not_moved(rules):
+    """1709632800000 ms since 1970 is 2024-03-05 10:00 UTC wherever it was written: an instant, not China time."""
+    raw = _raw("2026-11-08")
+    raw["created_at"] = ["1709632800000", "2024-03-05 18:00:00", None, None]
+    raw["source_system"] = "wukong"
+    out = cleanse.standardize(raw, rules)
+    assert [str(t) for t in out["created_at"]][:2] == ["2024-03-05 10:00:00", "2024-03-05 10:00:00"]

@@ -24,6 +24,8 @@ from pipelines.standardize.phones import standardize_phone, standardize_phones
     ("400-8oo-1234", "CN", "+864008001234", None),
     ("13800138000 (o)", "CN", "+8613800138000", None),      # an o standing alone is a note (office), no zero
     ("1-800-FLOWERS", "US", "+18003569377", None),           # a vanity number spells words: keypad letters
+    ("12345678901", "CN", None, "invalid"),                 # a CN placeholder, not +1 234 567 8901
+    ("128 1234 5678", "CN", None, "invalid"),               # a mistyped CN mobile, not +1 281 234 5678
 ])
 def test_standardize_phone(raw, region, expected, issue):
     phone, valid, _type, _extension, got_issue = standardize_phone((raw, region))

@@ -23,6 +23,7 @@ def test_clean_text(rules, raw, expected):
 @pytest.mark.parametrize("raw, expected, unknown", [
     ("男", "M", False), ("女士", "F", False), ("Male", "M", False), ("f", "F", False), ("先生", "M", False),
     ("未知", "U", False), ("?", "U", True), (None, "U", False),
+    ("Mx.", "U", False), ("m.", "M", False), ("Feminine", "F", False), ("남", "M", False), ("여성", "F", False),
 ])
 def test_gender(rules, raw, expected, unknown):
     gender, flag = codes.standardize_gender(pd.Series([raw], dtype=object), rules.standardization.gender)
@@ -32,6 +33,9 @@ def test_gender(rules, raw, expected, unknown):
 
 @pytest.mark.parametrize("raw, expected", [
     ("中国", "CN"), ("China", "CN"), ("USA", "US"), ("united states", "US"), ("de", "DE"), ("Narnia", None),
+    # names ISO changed or never used, still common in exports
+    ("Turkey", "TR"), ("U.K.", "GB"), ("Northern Ireland", "GB"), ("The Netherlands", "NL"), ("Burma", "MM"),
+    ("Ivory Coast", "CI"), ("中國大陸", "CN"), ("한국", "KR"),
 ])
 def test_country(rules, raw, expected):
     country, unknown = codes.standardize_country(pd.Series([raw], dtype=object), rules.standardization.countries)
@@ -52,6 +56,8 @@ def test_country(rules, raw, expected):
     ("a@b.com; c@d.com", "a@b.com"),  # several addresses: the first is the primary one
     ("a@b.com,c@d.com", "a@b.com"),
     ("zs @ qq.com", "zs@qq.com"),
+    ("a" * 64 + "@qq.com", "a" * 64 + "@qq.com"),
+    ("a" * 65 + "@qq.com", None),   # a local part over 64 octets (RFC 5321): refused by mail servers
 ])
 def test_email(raw, expected):
     email, valid = emails.standardize_email(raw)
