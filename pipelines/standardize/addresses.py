@@ -177,7 +177,7 @@ def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None =
             found = [d for d in found if d.level == level]
         if not found or _crosses(text, pos, pos + length):
             continue
-        if found and all(d.name != name for d in found) and text[pos + length:pos + length + 1] in _STREET_STARTS:
+        if found and all(d.name != name for d in found) and _starts_street(text, pos + length, named=bool(parent)):
             return None, pos
         if len(found) == 1:
             return found[0], pos + length
@@ -235,7 +235,7 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
         # a short city name with no district after it (武汉 解放大道1号): taken when it names one city and no
         # district anywhere (朝阳 may be 朝阳区 of Beijing) and does not start a street (中山路)
         if (alone is None and len(cities) == 1 and text[:length] not in gaz.district_names
-                and text[length:length + 1] not in _STREET_STARTS + _NAMES_A_PLACE):
+                and not _starts_street(text, length)):
             alone = (cities[0], None, length, False)
     return alone or (None, None, 0, False)
 
@@ -263,14 +263,19 @@ def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) 
     return _skip_repeat(gaz, text, pos, division)
 
 
-# After a city's short name, these start the name of a street or place named after it (南京东路 in Shanghai,
-# 厦门大学), not an address in that city.
-_NAMES_A_PLACE = tuple("东西南北中大")
 
 
 # After a province's short name, a street (西藏中路, 北京西路, 四川路) or a place (北京大学, 四川大厦) named after it:
 # Shanghai's streets bear the names of provinces. (北京中关村 is in Beijing.)
 _NAMED_AFTER = re.compile(r"[东西南北中]?[路街道巷弄]|大[学厦街道桥楼]")
+
+
+def _starts_street(text: str, at: int, named: bool = True) -> bool:
+    """Whether a short name ending at `at` is the start of a street's or place's name rather than a division: a
+    street character follows (西安市长安街 is not 长安区), or with named a street or place named after it (南山大道 and
+    朝阳北路 are streets, not 南山区 and 朝阳区 with 大道 and 北路 left; 南京东路 is in Shanghai, 厦门大学 a university;
+    南京中山路 is in Nanjing)."""
+    return text[at:at + 1] in _STREET_STARTS or named and _NAMED_AFTER.match(text, at) is not None
 
 
 # Divisions of the list that are countries of their own for phones and ISO 3166 (a +852 number, country HK).

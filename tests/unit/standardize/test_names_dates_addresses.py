@@ -87,6 +87,16 @@ def test_names(rules, key, expected):
     ("北京大学", None, None, None, "北京大学", False),
     ("北京东城区东直门", "北京市", "北京市", "东城区", "东直门", False),
     ("北京中关村", "北京市", "北京市", None, "中关村", False),
+    # a district's short name that starts a street's name (南山大道, 朝阳北路): the street is kept whole
+    ("深圳市南山大道1号", "广东省", "深圳市", None, "南山大道1号", False),
+    ("北京市朝阳北路1号", "北京市", "北京市", None, "朝阳北路1号", False),
+    ("广东省 深圳市 南山大道1号", "广东省", "深圳市", None, "南山大道1号", False),
+    # a city's short name before a street of its own, which starts with a direction or 中 (南京东路 is Shanghai's)
+    ("南京中山路1号", "江苏省", "南京市", None, "中山路1号", False),
+    ("成都东大街1号", "四川省", "成都市", None, "东大街1号", False),
+    ("广州北京路1号", "广东省", "广州市", None, "北京路1号", False),
+    ("上海市南京东路1号", "上海市", "上海市", None, "南京东路1号", False),
+    ("厦门大学", None, None, None, "厦门大学", False),
 ])
 def test_addresses(rules, text, province, city, district, street, ambiguous):
     std = rules.standardization
