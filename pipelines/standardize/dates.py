@@ -14,22 +14,25 @@ _CJK_DATE = re.compile(r"(\d{2,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
-_NO_YEAR = dt.datetime(1, 1, 1)
+# two defaults that differ in year, month and day: a part a value lacks is taken from the default
+_DEFAULTS = (dt.datetime(1, 1, 1), dt.datetime(2, 2, 2))
 EPOCH_END = 4_102_444_800   # 2100-01-01 in seconds since 1970
 
 
 def _unreadable(text: str, day_first: bool) -> bool:
     """Whether a value pandas' mixed reader parsed is no date after all. Without a year: dateutil, under it, takes
     the missing year and month from today ('10:30', an Excel time cell, becomes today at 10:30), so a rerun on
-    another day would read another date. With a word it took for an unknown time zone ('2026-11-01 10:00 WANG':
-    initials, a name) and dropped: the value is not the date it reads as."""
+    another day would read another date. Without a day (1985-07, Jul 1985): it makes up the 1st, a birthday no
+    one has. With a word it took for an unknown time zone ('2026-11-01 10:00 WANG': initials, a name) and
+    dropped: the value is not the date it reads as."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            no_year = dateutil_parser.parse(text, default=_NO_YEAR, dayfirst=day_first).year == 1
+            first, second = (dateutil_parser.parse(text, default=d, dayfirst=day_first) for d in _DEFAULTS)
         except (ValueError, OverflowError):
             return False
-    return no_year or any(issubclass(w.category, UnknownTimezoneWarning) for w in caught)
+    partial = first.date() != second.date()   # a year, month or day came from the default
+    return partial or any(issubclass(w.category, UnknownTimezoneWarning) for w in caught)
 
 
 def _year(digits: str) -> str:

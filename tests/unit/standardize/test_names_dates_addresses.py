@@ -119,12 +119,12 @@ def test_dates(rules):
 
 def test_a_time_without_a_date_is_unparseable_not_today(rules):
     """'10:30' (an Excel time cell, a time column mapped by mistake) was dated the day the night ran: after the
-    night, and another date on a rerun. A date without a day still reads as the first of its month."""
+    night, and another date on a rerun. A date without a day is no date either (see the test below)."""
     std = rules.standardization
     raw = pd.Series(["10:30", "10:30:00", "3:45 PM", "1990-05", "20/11/2026 10:30"], dtype=object)
     parsed, bad = parse_timestamps(raw, std.date_formats, True, (std.excel_date_min, std.excel_date_max))
-    assert bad.tolist() == [True, True, True, False, False] and parsed[:3].isna().all()
-    assert parsed[3] == pd.Timestamp("1990-05-01") and parsed[4] == pd.Timestamp("2026-11-20 10:30")
+    assert bad.tolist() == [True, True, True, True, False] and parsed[:4].isna().all()
+    assert parsed[4] == pd.Timestamp("2026-11-20 10:30")
 
 
 def test_dates_all_empty(rules):
@@ -366,3 +366,13 @@ def test_an_offset_after_utc_or_gmt_is_read_as_written(rules):
     assert not bad.any()
     births = pd.Series(["1990-03-05 00:00 UTC+8", "1990-03-05 00:00 GMT+0800 (中国标准时间)"])
     assert births.str.replace(_UTC_OFFSET, r"\1", regex=True).tolist() == ["1990-03-05 00:00"] * 2
+
+
+@pytest.mark.parametrize("text", ["1985-07", "1985/07", "07/1985", "Jul 1985", "1990-3"])
+def test_a_year_and_month_alone_is_no_date(rules, text):
+    """pandas' mixed reader makes up the 1st for a value without a day: a birthday no one has."""
+    std = rules.standardization
+    out, bad = parse_timestamps(pd.Series([text, "5 Jul 1985"]), std.date_formats, False,
+                                (std.excel_date_min, std.excel_date_max))
+    assert pd.isna(out[0]) and bool(bad[0])
+    assert str(out[1]) == "1985-07-05 00:00:00" and not bool(bad[1])
