@@ -16,6 +16,7 @@ from functools import lru_cache, partial
 from importlib import metadata, resources
 from typing import Callable
 
+import opencc
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -303,9 +304,11 @@ def _longer_city_elsewhere(gaz: Gazetteer, text: str, start: int, end: int, prov
     return False
 
 
-def parse_address(text: str, gaz: Gazetteer) -> tuple:
+def parse_address(text: str, gaz: Gazetteer, written: str | None = None) -> tuple:
     """-> (province, city, district, street, ambiguous, resolved_to_district). The divisions are read from the
-    text without separators; the street is the rest of the text as written (3-1201, Science Park Rd. 5)."""
+    text without separators; the street is the rest of the text as written (3-1201, Science Park Rd. 5): of
+    `written` when given (the text as written, of which `text` is a conversion of the same length)."""
+    written = text if written is None else written
     kept = [i for i, ch in enumerate(text) if ch not in _SEPARATORS]
     compact = Written("".join(text[i] for i in kept), frozenset(
         n for n, (i, j) in enumerate(zip(kept, kept[1:]), start=1) if j > i + 1))
@@ -331,7 +334,7 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
         anchor = district or city
         province = gaz.by_code.get(anchor.province_code) if anchor else None
     if province is None:
-        return None, None, None, text.strip(_SEPARATORS) or None, ambiguous, False
+        return None, None, None, written.strip(_SEPARATORS) or None, ambiguous, False
     pos = _repeat_end(gaz, compact, pos, province)
     if city is None and district is None:
         city, pos = _match(gaz, compact, pos, province.code, level=2)
@@ -355,7 +358,7 @@ def parse_address(text: str, gaz: Gazetteer) -> tuple:
         if len(repeat) > 3 and compact.startswith(repeat, pos):
             pos += len(repeat)
             break
-    street = text[kept[pos]:].strip(_SEPARATORS) if pos < len(kept) else ""
+    street = written[kept[pos]:].strip(_SEPARATORS) if pos < len(kept) else ""
     return (province.name, city.name if city else None, district.name if district else None,
             street or None, ambiguous, district is not None)
 
@@ -364,10 +367,34 @@ def parse_address_with(key: tuple[str], suffixes: tuple[str, ...], aliases: tupl
                        added: tuple[tuple[str, str], ...] = (), ethnic: tuple[str, ...] = ()) -> tuple:
     """parse_address of key's text with the gazetteer of these rules, built once per process (build_gazetteer is
     cached): what the worker processes are sent is the rules, not the half-megabyte gazetteer with every batch."""
-    return parse_address(key[0], build_gazetteer(suffixes, aliases, added, ethnic))
+    gaz = build_gazetteer(suffixes, aliases, added, ethnic)
+    parsed = parse_address(key[0], gaz)
+    if parsed[5]:
+        return parsed
+    # the division list is in simplified characters: an address it does not place as written is read again in
+    # simplified ones (廣東省深圳市南山區 and 北京市朝陽區 from Hong Kong or Taiwan keyboards), its street kept as written
+    simplified = _to_simplified(key[0])
+    if simplified == key[0] or len(simplified) != len(key[0]):
+        return parsed
+    again = parse_address(simplified, gaz, written=key[0])
+    return again if _placed(again) > _placed(parsed) else parsed
 
 
-VERSION = f"cpca {metadata.version('cpca')}; addresses {code_version(__file__)}"
+def _placed(parsed: tuple) -> tuple[bool, int, int]:
+    """How far a parse placed its address: down to a district, how many divisions, how little street is left."""
+    return parsed[5], sum(d is not None for d in parsed[:3]), -len(parsed[3] or "")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+VERSION = f"cpca {metadata.version('cpca')}; opencc {metadata.version('opencc')}; addresses {code_version(__file__)}"
 
 
 def version(rules: dict) -> str:

@@ -376,3 +376,19 @@ def test_a_year_and_month_alone_is_no_date(rules, text):
                                 (std.excel_date_min, std.excel_date_max))
     assert pd.isna(out[0]) and bool(bad[0])
     assert str(out[1]) == "1985-07-05 00:00:00" and not bool(bad[1])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("廣東省深圳市南山區科技園1號", ("广东省", "深圳市", "南山区", "科技園1號")),   # the street as written
+    ("北京市朝陽區建國路88號", ("北京市", "北京市", "朝阳区", "建國路88號")),
+    ("北京市朝阳区建国路88号", ("北京市", "北京市", "朝阳区", "建国路88号")),
+    ("陕西省咸阳市乾县城关镇", ("陕西省", "咸阳市", "乾县", "城关镇")),   # a simplified name t2s would change
+])
+def test_a_mainland_address_in_traditional_characters_is_placed(rules, text, expected):
+    from pipelines.standardize.addresses import parse_address_with
+
+    std = rules.standardization
+    got = parse_address_with((text,), tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())),
+                             tuple(sorted((std.address_divisions_added or {}).items())),
+                             tuple(std.address_ethnic_groups))
+    assert got[:4] == expected
