@@ -384,7 +384,7 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
     of the header's width: such a record is read again as its first line broken (_stray_quotes)."""
     starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]  # offset of each physical line
     broken: set[int] = set()
-    while True:
+    for _ in range(_STRAY_ROUNDS):   # each round reads the whole text again; a round finds every stray pair it sees
         records = _records(text, delim, starts, broken)
         h, headers = _header(path, records, header_row, expected)
         stray = _stray_quotes(text, starts, records[h + 1:], delim, len(headers))
@@ -433,6 +433,9 @@ def _records(text: str, delim: str, starts: list[int], broken: set[int]
     return records
 
 
+# Rounds of reading again after stray quotes (a pair found can uncover another it hid): a file is read at most
+# this many times, and the last reading stands.
+_STRAY_ROUNDS = 5
 STRAY_QUOTE = ("broken quoting: a quote opened on this line closes lines further down, over lines that each read "
                "as a record of their own (a stray quote)")
 
