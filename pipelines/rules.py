@@ -12,6 +12,8 @@ import pandas as pd
 import phonenumbers
 import yaml
 
+from pipelines.readers.delimited import header_key
+
 FORMATS = ("csv", "xlsx", "jsonl", "parquet", "auto")
 ACTIONS = ("quarantine", "flag")
 # Canonical input fields a source may map its headers to (see checks/schemas.py for the output schema).
@@ -271,9 +273,15 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         raise doc.fail(keys + ("format",), f"'{fmt}' is not one of {', '.join(FORMATS)}")
     columns_raw = _mapping(doc, keys + ("columns",), raw["columns"], set(MAPPABLE_FIELDS))
     columns = {k: _str_list(doc, keys + ("columns", k), v) for k, v in columns_raw.items()}
+    mapped: dict[str, str] = {}
     for k, headers in columns.items():
         if not headers:
             raise doc.fail(keys + ("columns", k), "give the header (or headers) this field is read from")
+        for header in headers:   # one column read as two fields: an e-mail field full of phone numbers
+            other = mapped.setdefault(header_key(header), k)
+            if other != k:
+                raise doc.fail(keys + ("columns", k), f"header '{header}' is already mapped to {other}: a column "
+                                                      "is read as one field")
     surrogate = _str_list(doc, keys + ("surrogate_key",), raw.get("surrogate_key"))
     for f in surrogate:
         if f not in columns:

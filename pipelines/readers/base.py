@@ -193,7 +193,7 @@ def _read(path: Path, fmt: str, encoding: str, delimiter: str, sheet: str | int,
     if fmt == "xlsx":
         return mark_repeated_headers(excel.read_xlsx(path, sheet, header_row, expected or set()))
     if fmt == "jsonl":
-        return columnar.read_jsonl(path, encoding)
+        return columnar.read_jsonl(path, encoding, expected or set())
     if fmt == "parquet":
         return columnar.read_parquet(path)
     raise FileError(path, None, f"unknown format '{fmt}'")

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.readers.base import ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.delimited import header_key
+from pipelines.readers.delimited import binary_kind, header_key
 from pipelines.readers.encoding import damage_message, decode
 
 
@@ -113,8 +113,15 @@ MAX_COLUMNS = 500
 OTHER_KEYS = "other keys"
 
 
-def read_jsonl(path: Path, encoding: str) -> RawTable:
-    text, codec, damaged = decode(path, path.read_bytes(), encoding)
+def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> RawTable:
+    """A JSON Lines file's records, a column per key (nested keys as parent.child); `expected` (the source's
+    mapped and required headers) keep their own column however many keys the file has."""
+    data = path.read_bytes()
+    kind = binary_kind(data)
+    if kind:
+        raise FileError(path, None, f"not a text file: {kind} under a JSON Lines file's name; deliver the JSON Lines "
+                                    "export itself")
+    text, codec, damaged = decode(path, data, encoding)
     records, lines, errors = [], [], []
     for n, line in enumerate(LINE_BREAK.split(text), start=1):  # a JSON string may hold U+2028 unescaped
         if not line.strip():
@@ -125,7 +132,8 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
             errors.append(damage_message(n, damaged[n]))
             continue
         try:
-            obj = json.loads(line, object_pairs_hook=_Object, parse_float=_Number)
+            # NaN and Infinity (not JSON, but Python's and JavaScript's writers emit them) kept as written
+            obj = json.loads(line, object_pairs_hook=_Object, parse_float=_Number, parse_constant=_Number)
             if not isinstance(obj, _Object):
                 raise ValueError("not a JSON object")
             record = _columns(obj)
@@ -154,7 +162,9 @@ def read_jsonl(path: Path, encoding: str) -> RawTable:
     columns = list(spelling)
     rare: set = set()
     if len(columns) > MAX_COLUMNS:   # keys of their own per record: a column each would be rows x keys cells
-        kept = {column for column, n in used.most_common(MAX_COLUMNS - 1) if n > 1}
+        wanted = {header_key(h) for h in expected}
+        kept = {column for column in columns if header_key(spelling[column]) in wanted}
+        kept |= {column for column, n in used.most_common(max(0, MAX_COLUMNS - 1 - len(kept))) if n > 1}
         rare = set(columns) - kept
         columns = [c for c in columns if c in kept]
         notes.append(f"{len(rare):,} keys held by few records kept together in the column '{OTHER_KEYS}' "
@@ -198,6 +208,12 @@ def _is_exact(kind: pa.DataType) -> bool:
             or pa.types.is_null(kind))
 
 
+def _short_float(value: np.floating) -> str | None:
+    if np.isnan(value):
+        return None
+    return np.format_float_positional(value, unique=True, trim="-") if abs(float(value)) < 1e16 else str(value)
+
+
 def _text_column(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     """A Parquet column as text: cast by Arrow where that is exact, else each value by _text (floats without a
     trailing .0, timestamps as pandas writes them, nested values as JSON, binary as text or hex)."""
@@ -205,6 +221,9 @@ def _text_column(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
         column = column.cast(column.type.value_type)
     if _is_exact(column.type):
         return column.cast(pa.string())
+    if pa.types.is_floating(column.type) and column.type.bit_width < 64:
+        # a float32 as the shortest text that is the same float32 (0.1, not the float64 0.10000000149011612)
+        return pa.array([_short_float(v) for v in column.to_pandas().to_numpy()], pa.string())
     values = column.to_pandas() if pa.types.is_timestamp(column.type) or pa.types.is_floating(column.type) \
         else column.to_pylist()
     return pa.array([_text(v) for v in values], pa.string())

@@ -334,7 +334,7 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
         data = path.read_bytes()
     except OSError as exc:
         raise FileError(path, None, f"cannot read file: {exc.strerror}") from None
-    kind = _binary_kind(data)
+    kind = binary_kind(data)
     if kind:
         raise FileError(path, None, f"not a text file: {kind} under a delimited file's name; deliver the CSV export "
                                     "itself (or name the workbook .xlsx)")
@@ -349,10 +349,11 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
 # text and refused for a byte somewhere, with the advice to set an encoding.
 _MAGIC = {b"PK\x03\x04": "a ZIP archive (an XLSX workbook?)", b"\x1f\x8b": "a gzip-compressed file",
           b"\xd0\xcf\x11\xe0": "an OLE file (an old .xls workbook?)",
-          b"%PDF": "a PDF document", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive"}
+          b"%PDF": "a PDF document", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive",
+          b"PAR1": "a Parquet file (set the source's format: parquet)"}
 
 
-def _binary_kind(data: bytes) -> str | None:
+def binary_kind(data: bytes) -> str | None:
     return next((kind for magic, kind in _MAGIC.items() if data.startswith(magic)), None)
 
 

@@ -69,6 +69,8 @@ def test_a_bad_date_format_names_file_line_and_format(tmp_path, rules):
     ('    file_pattern: "*.csv"\n', "    file_pattern:\n", "sources.salesforce.file_pattern: give a value"),
     ("      full_name: [Name, Full Name]\n", "      full_name:\n", "sources.salesforce.columns.full_name: give the header"),
     ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    record_id: Contact ID\n", "key 'record_id' is given twice"),
+    ("      full_name: [Name, Full Name]\n", "      full_name: [Name, Full Name, email]\n",
+     "header 'Email' is already mapped to full_name"),
 ])
 def test_a_mistyped_source_value_fails_at_load_naming_file_line_and_key(tmp_path, rules, old, new, said):
     folder = tmp_path / "rules"

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
 from pipelines.ingest import ingest_partition
 from pipelines.readers import read_file
-from pipelines.readers.base import LINE, REPEATED_HEADER
+from pipelines.readers.base import LINE, REPEATED_HEADER, FileError
 from pipelines.readers.encoding import detect
 
 NIGHT = "2026-11-25"
@@ -705,6 +706,50 @@ def test_jsonl_records_with_keys_of_their_own_share_one_column_not_a_column_each
     assert table.frame.num_rows == n
     assert json.loads(table.frame[OTHER_KEYS][7].as_py()) == {"custom.field_7": "v7"}
     assert any(OTHER_KEYS in note for note in table.notes)
+
+
+def test_a_mapped_jsonl_key_keeps_its_column_however_rare(tmp_path):
+    """Beyond MAX_COLUMNS, a key the source maps (an e-mail one record in a thousand holds) keeps its own column:
+    in 'other keys' it was left unmapped and the customer's e-mail lost."""
+    from pipelines.readers.columnar import MAX_COLUMNS, OTHER_KEYS
+
+    path = tmp_path / "wide.jsonl"
+    path.write_text("\n".join(json.dumps({"customer_id": i, f"k{i}": 1, **({"EMAIL": "a@b.cn"} if i == 0 else {})})
+                              for i in range(MAX_COLUMNS + 1)), encoding="utf-8")
+    table = read_file(path, "jsonl", expected={"customer_id", "email"})
+    assert table.headers == ["customer_id", "EMAIL", OTHER_KEYS]
+    assert table.frame["EMAIL"][0].as_py() == "a@b.cn"
+
+
+def test_jsonl_nan_and_infinity_are_kept_as_written(tmp_path):
+    path = tmp_path / "nan.jsonl"
+    path.write_text('{"customer_id": "1", "score": NaN, "limit": Infinity, "low": -Infinity}\n', encoding="utf-8")
+    frame = read_file(path, "jsonl").frame
+    assert [frame[c][0].as_py() for c in ("score", "limit", "low")] == ["NaN", "Infinity", "-Infinity"]
+
+
+def test_a_compressed_or_parquet_file_named_jsonl_says_what_it_is(tmp_path):
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    zipped = tmp_path / "a.jsonl"
+    zipped.write_bytes(gzip.compress(b'{"id": 1}\n'))
+    parquet = tmp_path / "b.jsonl"
+    pq.write_table(pa.table({"id": [1]}), parquet)
+    for path, kind in ((zipped, "gzip"), (parquet, "Parquet")):
+        with pytest.raises(FileError, match=f"not a text file: a {kind}"):
+            read_file(path, "jsonl")
+
+
+def test_parquet_float32_values_are_written_as_the_file_holds_them(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "f32.parquet"
+    pq.write_table(pa.table({"cust_no": [1, 2, 3], "price": pa.array([0.1, 19.99, None], pa.float32())}), path)
+    assert read_file(path, "parquet").frame["price"].to_pylist() == ["0.1", "19.99", None]
 
 
 def test_a_later_sheet_with_fewer_columns_but_the_required_ones_is_read(tmp_path, rules):
