@@ -420,7 +420,8 @@ def _records(text: str, delim: str, starts: list[int], broken: set[int]
             except StopIteration:
                 break
             except csv.Error as exc:
-                error = f"broken quoting: {'a quote opened on this line is never closed' if 'end of data' in str(exc) else exc}"
+                detail = "a quote opened on this line is never closed" if "end of data" in str(exc) else exc
+                error = f"broken quoting: {detail}"
         if error is not None:
             records.append((start, None, error, start))
             base = start

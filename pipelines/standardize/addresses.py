@@ -178,7 +178,7 @@ def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None =
             found = [d for d in found if d.level == level]
         if not found or _crosses(text, pos, pos + length):
             continue
-        if found and all(d.name != name for d in found) and _starts_street(text, pos + length, named=bool(parent)):
+        if all(d.name != name for d in found) and _starts_street(text, pos + length, named=bool(parent)):
             return None, pos
         if len(found) == 1:
             return found[0], pos + length
@@ -262,8 +262,6 @@ def _repeat_end(gaz: Gazetteer, text: str, pos: int, division: Division | None) 
     if division is None or _match(gaz, text, pos, division.code)[0] is not None:
         return pos
     return _skip_repeat(gaz, text, pos, division)
-
-
 
 
 # After a province's short name, a street (西藏中路, 北京西路, 四川路) or a place (北京大学, 四川大厦) named after it:

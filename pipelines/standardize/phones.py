@@ -144,10 +144,8 @@ def _candidates(text: str, region: str) -> list[str]:
     return out
 
 
+# in a CN row, keyed +86 (_candidates never reads '1' and ten digits there as a US number that lost its '+')
 _CN_MOBILE = r"^1[3-9]\d{9}$"
-# '1' and a NANPA number (area code and exchange not starting with 0 or 1): not keyed as a CN mobile; the direct
-# call reads it in CN (_candidates: in a CN row, '1' and ten digits are never a US number that lost its '+').
-_NANPA_WITH_1 = r"^1[2-9]\d\d[2-9]\d{6}$"
 _NANPA = r"^1?(?P<v>[2-9]\d{9})$"
 _INTERNATIONAL = r"^\+[1-9]"   # '+0…' is read through the region's IDD: it keeps its region
 _NANPA_REGIONS = {"US", "CA"}
@@ -178,7 +176,7 @@ def phone_keys(raw: pd.Series, region: pd.Series) -> pd.DataFrame:
     dials_00 = regions.map({r: _dials_00(r) for r in regions.dropna().unique()}).eq(True).to_numpy(bool)
     idd = _group(text, _IDD_00)
     idd_rows = dials_00 & pc.is_valid(idd).to_numpy(zero_copy_only=False)
-    cn = ~idd_rows & (regions == "CN").to_numpy(bool) & matches(text, _CN_MOBILE) & ~matches(text, _NANPA_WITH_1)
+    cn = ~idd_rows & (regions == "CN").to_numpy(bool) & matches(text, _CN_MOBILE)
     nanpa_digits = _group(text, _NANPA)
     nanpa = (~idd_rows & ~cn & regions.isin(_NANPA_REGIONS).to_numpy(bool)
              & pc.is_valid(nanpa_digits).to_numpy(zero_copy_only=False))

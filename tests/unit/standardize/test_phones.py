@@ -46,7 +46,7 @@ def test_one_call_per_distinct_value_and_nulls_kept():
     ("+86 138 0013 8000", "CN"), ("0086-138-0013-8000", "CN"), ("13800138000", "CN"), ("(415) 555-2671", "US"),
     ("1-415-555-2671", "US"), ("011 44 20 7946 0958", "US"), ("00 44 20 7946 0958", "GB"), ("7911 123456", "GB"),
     ("1.38001E+10", "CN"), ("12345", "US"),
-    ("14155552671", "CN"),          # a US number without its '+' in a CN row: not a CN mobile
+    ("14155552671", "CN"),          # NANPA-shaped in a CN row: read in CN, keyed +86
     ("+0044 7911 123456", "GB"),    # '+00…' read through the region's IDD
     ("+00657322", "IT"), ("13812345678", "CN"), ("000612345678", "FR"),
 ])
