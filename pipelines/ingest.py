@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from pipelines import collector, workers
 from pipelines.readers import FileError, RawTable, read_file
-from pipelines.readers.base import ERROR, LINE, file_format
+from pipelines.readers.base import AS_READ, ERROR, LINE, UNPLACED, file_format
 from pipelines.readers.excel import data_sheets
 from pipelines.readers.delimited import HEADER_SEARCH, header_key
 from pipelines.rules import MAPPABLE_FIELDS, Source
@@ -79,9 +79,10 @@ def wide_extra_sql(headers: list[str]) -> str:
     """
 
 
-def mapping_sql(source: Source, headers: list[str], rows: int = 0) -> tuple[str, list[str]]:
+def mapping_sql(source: Source, headers: list[str], rows: int = 0, unplaced: bool = False) -> tuple[str, list[str]]:
     """The SQL mapping a file (_file) of so many rows to raw_customers' columns, and the unmapped columns whose
-    extra JSON comes from _wide_extra (wide_extra_sql) when there are many (WIDE_EXTRA, WIDE_ROWS), else none."""
+    extra JSON comes from _wide_extra (wide_extra_sql) when there are many (WIDE_EXTRA, WIDE_ROWS), else none.
+    With unplaced, the file has an UNPLACED column: a malformed record's content as read goes to its extra."""
     by_key = {header_key(h): h for h in reversed(headers)}
     used: set[str] = set()
     fields, extra_entries = [], []
@@ -103,6 +104,9 @@ def mapping_sql(source: Source, headers: list[str], rows: int = 0) -> tuple[str,
     # of the cost of building a map of them and converting it)
     members = [f"case when {v} is not null then {literal(json.dumps(k, ensure_ascii=False) + ':')} "
                f"|| to_json({v}) end" for k, v in extra_entries] + (["_w._wide_members"] if wide else [])
+    if unplaced:   # JSON text already (base.as_read)
+        members.append(f"case when {ident(UNPLACED)} is not null then "
+                       f"{literal(json.dumps(AS_READ, ensure_ascii=False) + ':')} || {ident(UNPLACED)} end")
     extra = f"('{{' || concat_ws(',', {', '.join(members)}) || '}}')::json" if members else "'{}'::json"
     if id_header:
         # a numeric id a spreadsheet wrote as a float (8102.0) is the id 8102
@@ -172,7 +176,7 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
 
 
 def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) -> pa.Table:
-    query, wide = mapping_sql(source, table.headers, table.frame.num_rows)
+    query, wide = mapping_sql(source, table.headers, table.frame.num_rows, UNPLACED in table.frame.column_names)
     con.register("_file", table.frame)
     try:
         if wide:

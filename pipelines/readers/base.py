@@ -1,6 +1,7 @@
 """The shared shape of a read file (text cells + line numbers) and the dispatch by format."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,11 @@ import pyarrow.compute as pc
 
 LINE = "__line"
 ERROR = "__error"
+# A malformed record's content as read, when its cells cannot be placed under the headers (a row of the wrong
+# number of fields, broken quoting, a line that is not JSON): JSON text, kept in raw_customers' extra under
+# AS_READ, so the record's values are in the warehouse and not only in the landed file.
+UNPLACED = "__unplaced"
+AS_READ = "(row as read)"
 # A physical line break, as the csv module and a text editor count them (str.splitlines also breaks at U+2028,
 # U+0085 and form feeds, which are ordinary characters inside a cell or a JSON string).
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -43,7 +49,7 @@ def unique_headers(headers: list[str]) -> list[str]:
     """Blank headers become column_N, repeated ones get __2, __3 so no column is lost. Repeats are found
     ignoring case (DuckDB's column names are case-insensitive), and a header spelled like one of the reader's
     own columns (LINE, ERROR) counts as a repeat of it, so an export cannot overwrite a record's line."""
-    taken = {LINE, ERROR}
+    taken = {LINE, ERROR, UNPLACED}
     out = []
     for i, h in enumerate(headers, start=1):
         h = _CONTROL.sub("", h or "").strip() or f"column_{i}"
@@ -56,12 +62,30 @@ def unique_headers(headers: list[str]) -> list[str]:
     return out
 
 
-def frame_from_rows(headers: list[str], rows: list[list], lines: list[int], errors: list[str | None]) -> pa.Table:
+def frame_from_rows(headers: list[str], rows: list[list], lines: list[int], errors: list[str | None],
+                    unplaced: list[str | None] | None = None) -> pa.Table:
+    """The rows' cells under their headers, with LINE and ERROR, and UNPLACED when a row has content as read
+    (as_read) that its cells do not hold."""
     frame = pd.DataFrame(rows, columns=headers, dtype=object) if rows else pd.DataFrame(columns=headers, dtype=object)
     schema = pa.schema([(h, pa.string()) for h in headers])
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     table = table.append_column(LINE, pa.array(lines, pa.int64()))
-    return table.append_column(ERROR, pa.array(errors, pa.string()))
+    table = table.append_column(ERROR, pa.array(errors, pa.string()))
+    if unplaced and any(u is not None for u in unplaced):
+        table = table.append_column(UNPLACED, pa.array(unplaced, pa.string()))
+    return table
+
+
+# Characters of a malformed record kept as read at most (a line of megabytes is cut, its length said)
+AS_READ_MAX = 65_536
+
+
+def as_read(content: list[str] | str) -> str:
+    """A malformed record's fields (or, unparsed, its text) as the JSON text of UNPLACED."""
+    written = json.dumps(content, ensure_ascii=False)
+    if len(written) <= AS_READ_MAX:
+        return written
+    return json.dumps(f"{written[:AS_READ_MAX]}… (cut: {len(written):,} characters in all)", ensure_ascii=False)
 
 
 REPEATED_HEADER = "the header row again (exports joined into one file?)"

@@ -12,7 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.readers.base import ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, unique_headers
+from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, as_read, frame_from_rows,
+                                    unique_headers)
 from pipelines.readers.delimited import binary_kind, header_key
 from pipelines.readers.encoding import damage_message, decode
 
@@ -122,14 +123,16 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
         raise FileError(path, None, f"not a text file: {kind} under a JSON Lines file's name; deliver the JSON Lines "
                                     "export itself")
     text, codec, damaged = decode(path, data, encoding)
-    records, lines, errors = [], [], []
+    records, lines, errors, unread = [], [], [], []
     for n, line in enumerate(LINE_BREAK.split(text), start=1):  # a JSON string may hold U+2028 unescaped
         if not line.strip():
             continue
         lines.append(n)
+        unread.append(None)
         if n in damaged:
             records.append([])
             errors.append(damage_message(n, damaged[n]))
+            unread[-1] = as_read(line)
             continue
         try:
             # NaN and Infinity (not JSON, but Python's and JavaScript's writers emit them) kept as written
@@ -145,9 +148,11 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
         except ValueError as exc:
             records.append([])
             errors.append(f"invalid JSON: {exc}")
+            unread[-1] = as_read(line)
         except RecursionError:
             records.append([])
             errors.append("invalid JSON: nested too deeply to be a record")
+            unread[-1] = as_read(line)
     if all(e is not None for e in errors):   # not one line read: a file error, not a quarantine of every line
         first = f" (line {lines[0]}: {errors[0]})" if lines else ""
         raise FileError(path, None, f"no line is a JSON object{first}: deliver JSON Lines, one object per line, "
@@ -184,7 +189,7 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
         if others:
             row[-1] = json.dumps(others, ensure_ascii=False)
         rows.append(row)
-    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), 0, notes)
+    return RawTable(headers, frame_from_rows(headers, rows, lines, errors, unread), 0, notes)
 
 
 def _encodable(record: list) -> bool:

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, frame_from_rows, mark_damaged,
-                                   unique_headers)
+from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, as_read, frame_from_rows,
+                                    mark_damaged, unique_headers)
 from pipelines.readers.encoding import decode
 from pipelines.standardize.arrow_text import matches
 from pipelines.standardize.text import visible
@@ -282,7 +282,7 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
             return None
     keep = ~_blank_rows(table)
     parts = [_with_lines(table.filter(keep), headers, numbers[keep])] if keep.any() else []
-    bad_lines, bad_errors, bad_rows = [], [], []
+    bad_lines, bad_errors, bad_rows, bad_unplaced = [], [], [], []
     for number, line in invalid:
         line = line[:-1] if line.endswith("\r") else line
         if '"' in line:
@@ -303,18 +303,29 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
         bad_lines.append(number)
         bad_errors.append(f"{len(fields)} fields where the header has {width}")
         bad_rows.append(short_row(fields, width))
+        bad_unplaced.append(unplaced(fields, width))
     if bad_lines:
-        parts.append(frame_from_rows(headers, bad_rows, bad_lines, bad_errors))
+        parts.append(frame_from_rows(headers, bad_rows, bad_lines, bad_errors, bad_unplaced))
     if not parts:
         return None
-    table = pa.concat_tables(parts)
+    table = pa.concat_tables(parts, promote_options="default")
     return table.take(pc.sort_indices(table.column(LINE))) if len(parts) > 1 else table
 
 
 def short_row(fields: list[str], width: int) -> list[str | None]:
     """The cells of a row with the wrong number of fields: a lone field is kept in the first column (a title or
-    a report's footer line, which base.drop_footer recognises); the fields of other such rows cannot be placed."""
-    return [fields[0]] + [None] * (width - 1) if len(fields) == 1 and width else [None] * width
+    a report's footer line, which base.drop_footer recognises); the fields of other such rows cannot be placed
+    (unplaced keeps them)."""
+    return [fields[0]] + [None] * (width - 1) if _lone(fields, width) else [None] * width
+
+
+def unplaced(fields: list[str], width: int) -> str | None:
+    """The UNPLACED content of a row with the wrong number of fields: its fields, unless short_row placed them."""
+    return None if _lone(fields, width) or not fields else as_read(fields)
+
+
+def _lone(fields: list[str], width: int) -> bool:
+    return len(fields) == 1 and bool(width)
 
 
 def _preamble(text: str, delim: str) -> list[list[str]]:
@@ -394,14 +405,17 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
         broken |= stray
     header_line = records[h][0]
     width = len(headers)
-    rows, lines, errors = [], [], []
+    rows, lines, errors, content = [], [], [], []
     for line, row, err, _ in records[h + 1:]:
         if err is None and len(row) != width:
             err = f"{len(row)} fields where the header has {width}"
         rows.append(row if err is None else short_row(row or [], width))
         lines.append(line)
         errors.append(err)
-    return RawTable(headers, frame_from_rows(headers, rows, lines, errors), header_line, notes)
+        # a record of the wrong width: its fields; a broken one (its first line alone): the line's text
+        content.append(None if err is None else unplaced(row, width) if row is not None
+                       else as_read(_line_text(text, starts, line)))
+    return RawTable(headers, frame_from_rows(headers, rows, lines, errors, content), header_line, notes)
 
 
 def _records(text: str, delim: str, starts: list[int], broken: set[int]
@@ -446,11 +460,14 @@ def _stray_quotes(text: str, starts: list[int], records: list, delim: str, width
     """The first lines of the records read over several lines whose every line, read alone, is a record of
     the header's width (its quotes read as quotes or as plain characters): two stray quotes, not a value
     holding line breaks. A real multi-line value (an address over two lines) leaves a line of other width."""
-    def line(n: int) -> str:
-        return text[starts[n - 1]:starts[n] if n < len(starts) else len(text)].rstrip("\r\n")
     return {first for first, row, err, last in records
-            if err is None and last > first and all(_reads_as_record(line(n), delim, width)
+            if err is None and last > first and all(_reads_as_record(_line_text(text, starts, n), delim, width)
                                                     for n in range(first, last + 1))}
+
+
+def _line_text(text: str, starts: list[int], n: int) -> str:
+    """Physical line n of text (1 is the first), without its line break."""
+    return text[starts[n - 1]:starts[n] if n < len(starts) else len(text)].rstrip("\r\n")
 
 
 def _reads_as_record(line: str, delim: str, width: int) -> bool:

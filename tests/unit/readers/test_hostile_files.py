@@ -1,6 +1,7 @@
 """Export files that once broke the reader or the night: each is read like any other file."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import duckdb
@@ -815,3 +816,35 @@ def test_a_few_gbk_rows_with_a_rare_character_are_gbk_not_korean_or_latin1():
         assert detect(data) == "gb18030", name
     for text in ("Id,Name\n1,José Muñoz\n2,Ana Pérez\n", "Id,Name\n1,Müller\n2,Søren\n"):
         assert detect(text.encode("cp1252")) == "cp1252"
+
+
+def test_a_malformed_records_values_are_kept_in_extra_as_read(tmp_path, rules, monkeypatch):
+    """A row of the wrong number of fields, a line of broken quoting or a line that is not JSON was quarantined
+    with its values lost: only the landed file still held them. Their content as read is in extra."""
+    from pipelines.readers import delimited
+
+    lines = ['"P1","Zhang","z@example.com"', '"P2","Li","extra","li@example.com"', '"P3","Wang,w@example.com',
+             '"P4","Zhao","zh@example.com"']
+    _land(tmp_path, "multi.csv", HEADER + '\n"P5","Line\nbreak","m@example.com"\n' + "\n".join(lines) + "\n")
+    _land(tmp_path, "c.jsonl", '{"Record ID": "H1", "Email": "h@example.com"}\n{"Record ID": "H2", "Email": \n',
+          source="hubspot_jsonl")
+    sources = dict(rules.sources)
+    sources["hubspot_jsonl"] = dataclasses.replace(rules.sources["hubspot"], name="hubspot_jsonl", format="jsonl",
+                                                   file_pattern=("*.jsonl",), required_columns=[])
+    result = ingest_partition(tmp_path, NIGHT, sources)
+    assert set(result.files["status"]) == {"read"}, result.files
+    rows = {(r["source_file"].split("/")[-1], r["source_line"]): r for r in result.raw.to_pylist()}
+    wide, broken = rows[("multi.csv", 5)], rows[("multi.csv", 6)]
+    assert wide["parse_error"] == "4 fields where the header has 3"
+    assert json.loads(wide["extra"]) == {"(row as read)": ["P2", "Li", "extra", "li@example.com"]}
+    assert broken["parse_error"].startswith("broken quoting")
+    assert json.loads(broken["extra"]) == {"(row as read)": '"P3","Wang,w@example.com'}
+    assert json.loads(rows[("multi.csv", 4)]["extra"]) == {} and rows[("multi.csv", 7)]["email"] == "zh@example.com"
+    bad = rows[("c.jsonl", 2)]
+    assert bad["parse_error"].startswith("invalid JSON")
+    assert json.loads(bad["extra"]) == {"(row as read)": '{"Record ID": "H2", "Email": '}
+    # a file of one line per record is read by the line reader (Arrow), its wrong-width rows kept the same way
+    path = _land(tmp_path / "one", "lines.csv", HEADER + "\n" + "\n".join(lines[:2] + lines[3:]) + "\n")
+    monkeypatch.setattr(delimited, "_exact_read", lambda *a, **k: pytest.fail("read by the csv module"))
+    table = read_file(path, "csv", expected={"Id", "Email"}).frame.to_pylist()
+    assert [r["__unplaced"] for r in table] == [None, '["P2", "Li", "extra", "li@example.com"]', None]
