@@ -206,7 +206,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
     named `<file>#<sheet>`, its lines the sheet's Excel rows; a sheet that fails is rejected alone."""
     sheets, left_out = (data_sheets(path, source.sheet, source.header_row, _expected_headers(source),
                                     source.required_headers())
-                        if _matches_pattern(path, source) and file_format(path, source.format) == "xlsx" else ([], []))
+                        if path.is_file() and _matches_pattern(path, source) and file_format(path, source.format) == "xlsx"
+                        else ([], []))
     read = ([_ingest_sheet(con, path, f"{rel}#{name}", source, name) for name in sheets] if sheets
             else [_ingest_sheet(con, path, rel, source, source.sheet)])
     entries = [entry for _, entry in read]
@@ -225,6 +226,9 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
         if _dangling(path):
             raise FileError(path, None, f"a link to {file_label(os.readlink(path))}, which is not there: deliver the "
                                         "file itself")
+        if _special(path):
+            raise FileError(path, None, "not a regular file (a named pipe, socket or device), not read: deliver the "
+                                        "export as a file")
         if not _matches_pattern(path, source):
             raise FileError(path, None, f"file name does not match the source's file_pattern "
                                         f"'{', '.join(source.file_pattern)}' (to read this one, add its pattern to the source's "
@@ -279,6 +283,11 @@ def _dangling(path: Path) -> bool:
     return path.is_symlink() and not path.exists()
 
 
+def _special(path: Path) -> bool:
+    """A named pipe, socket or device in the landing folder: reading it could wait forever, so it is reported."""
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
 def _hidden(path: Path) -> bool:
     """Files no one delivered: dot files (.DS_Store, editors' swap files) and Office's lock files (~$name.xlsx)."""
     return path.name.startswith((".", "~$"))
@@ -290,7 +299,8 @@ def landed_files(landing: Path, partition: str) -> list[tuple[str, Path]]:
     if not landing.exists():
         return []
     return sorted((d.name, f) for d in landing.iterdir() if d.is_dir()
-                  for f in sorted((d / partition).rglob("*")) if (f.is_file() or _dangling(f)) and not _hidden(f)
+                  for f in sorted((d / partition).rglob("*")) if (f.is_file() or _dangling(f) or _special(f))
+                  and not _hidden(f)
                   and not any(part.startswith(".") for part in f.relative_to(d / partition).parts[:-1]))
 
 
@@ -316,7 +326,7 @@ def _read_cost(file: tuple[str, Path, str]) -> int:
 
 
 def _size(path: Path) -> int:
-    return 0 if _dangling(path) else path.stat().st_size
+    return path.stat().st_size if path.is_file() else 0
 
 
 def _files_read_here(known: list[tuple[str, Path, str]], workers: int) -> set[Path]:

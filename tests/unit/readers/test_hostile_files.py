@@ -211,6 +211,21 @@ def test_a_link_to_a_missing_file_is_a_rejected_file(tmp_path, rules):
     assert "gone.csv, which is not there" in files.loc[f"salesforce/{NIGHT}/contacts.csv", "error"]
 
 
+def test_a_named_pipe_in_the_landing_folder_is_a_rejected_file_not_a_hang(tmp_path, rules):
+    """A FIFO was skipped without a word (and one named .xlsx would have been opened, waiting forever)."""
+    import os
+
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+    for name in ("feed.csv", "book.xlsx"):
+        os.mkfifo(tmp_path / "salesforce" / NIGHT / name)
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    files = result.files.set_index("source_file")
+    assert files.loc[f"salesforce/{NIGHT}/plain.csv", "status"] == "read"
+    for name in ("feed.csv", "book.xlsx"):
+        assert files.loc[f"salesforce/{NIGHT}/{name}", "status"] == "rejected"
+        assert "not a regular file" in files.loc[f"salesforce/{NIGHT}/{name}", "error"]
+
+
 def test_a_line_of_many_delimiters_is_read_as_any_other(tmp_path, rules):
     """A quoted record followed by 100,000 empty fields (the line csv.Sniffer's quote pattern backtracked over for
     40 s): the delimiter is sniffed from each line's start, and the line is an error row of its own."""
