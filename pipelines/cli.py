@@ -95,20 +95,25 @@ def seed_landing(landing: Path, samples: Path) -> bool:
     return True
 
 
-def landed_folders(landing: Path) -> dict[str, list[Path]]:
-    """The date folders of the landing folder (<source>/<YYYY-MM-DD>), by date, in date order."""
-    import re
-
-    pattern = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+def landed_folders(landing: Path) -> tuple[dict[str, list[Path]], list[Path]]:
+    """The folders in the landing folder's source folders (<source>/<YYYY-MM-DD>, or misnamed ones: 2026-11-5,
+    latest), by name, in order; and the files lying in a source's folder itself, outside any night's folder.
+    Hidden entries (.DS_Store, ~$ lock files) are left out."""
     found: dict[str, list[Path]] = {}
-    for folder in sorted(landing.glob("*/*")) if landing.exists() else []:
-        if folder.is_dir() and pattern.match(folder.name):
-            found.setdefault(folder.name, []).append(folder)
-    return dict(sorted(found.items()))
+    stray: list[Path] = []
+    for entry in sorted(landing.glob("*/*")) if landing.exists() else []:
+        if entry.name.startswith((".", "~$")) or entry.parent.name.startswith(".") or not entry.parent.is_dir():
+            continue
+        if entry.is_dir():
+            found.setdefault(entry.name, []).append(entry)
+        else:
+            stray.append(entry)
+    return dict(sorted(found.items())), stray
 
 
-def _nights(folders: dict[str, list[Path]]) -> tuple[list[str], list[str]]:
-    """The landed dates that are nightly partitions, and one line for each folder skipped because it is not."""
+def _nights(folders: dict[str, list[Path]], stray: list[Path]) -> tuple[list[str], list[str]]:
+    """The landed dates that are nightly partitions, and one line for each folder skipped because it is not and
+    for each file outside a night's folder."""
     from pipelines.defs.partitions import not_a_night
 
     nights, skipped = [], []
@@ -118,6 +123,8 @@ def _nights(folders: dict[str, list[Path]]) -> tuple[list[str], list[str]]:
             nights.append(date)
         else:
             skipped += [f"skipped landing folder {path}: {why}" for path in paths]
+    skipped += [f"skipped file {path}: not in a night's folder (land it in {path.parent}/<YYYY-MM-DD>/)"
+                for path in stray]
     return nights, skipped
 
 
@@ -394,12 +401,15 @@ def _main(argv: list[str] | None = None) -> int:
             return 1
         if not any(Path(settings.landing).glob(f"*/{args.date}/*")):
             print(f"nothing landed for {args.date} in {settings.landing}", file=sys.stderr)
+            _, skipped = _nights(*landed_folders(settings.landing))
+            for line in skipped:   # a night landed under a misspelt folder (2026-11-5) is named
+                print(line, file=sys.stderr)
         return run([args.date], masters=not args.no_masters, full_rebuild=args.full_rebuild)
-    folders = landed_folders(settings.landing)
-    if not folders:
+    folders, stray = landed_folders(settings.landing)
+    if not folders and not stray:
         print(f"nothing landed in {settings.landing}", file=sys.stderr)
         return 1
-    dates, skipped = _nights(folders)
+    dates, skipped = _nights(folders, stray)
     for line in skipped:
         print(line, file=sys.stderr)
     if not dates:
@@ -407,8 +417,8 @@ def _main(argv: list[str] | None = None) -> int:
         return 1
     code = run(dates, masters=not args.no_masters, full_rebuild=args.full_rebuild)
     if skipped:
-        print(f"{len(skipped)} landing folder(s) skipped, not nightly partitions (listed at the start)",
-              file=sys.stderr)
+        print(f"{len(skipped)} landing folder(s) or file(s) skipped, not in a nightly partition's folder (listed at "
+              "the start)", file=sys.stderr)
     return code
 
 

@@ -133,15 +133,22 @@ def test_run_all_skips_folders_that_are_not_nights_and_runs_the_others(tmp_path)
     landing = tmp_path / "landing"
     good = landing / "salesforce" / "2026-11-20"
     shutil.copytree(REPO / "data" / "samples" / "salesforce" / "2026-11-20", good)
-    for bad in ("2023-12-31", "2099-12-31"):
+    for bad in ("2023-12-31", "2099-12-31", "2026-11-5", "latest"):
         shutil.copytree(good, landing / "salesforce" / bad)
+    (landing / "salesforce" / "stray.csv").write_text("Id,Email\n")
+    (landing / "salesforce" / ".DS_Store").write_text("")
     proc = cli(["run", "--all", "--no-masters"], tmp_path, landing)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout and "DagsterUnknownPartitionError" not in proc.stderr
     assert f"skipped landing folder {landing / 'salesforce' / '2023-12-31'}: before the first night, 2024-01-01" \
         in proc.stderr
     assert f"skipped landing folder {landing / 'salesforce' / '2099-12-31'}: in the future" in proc.stderr
-    assert "[1/1] 2026-11-20" in proc.stdout and "2 landing folder(s) skipped" in proc.stderr
+    # a misnamed night's folder or a file outside any was passed over without a word
+    for name in ("2026-11-5", "latest"):
+        assert f"skipped landing folder {landing / 'salesforce' / name}: not a date written YYYY-MM-DD" in proc.stderr
+    assert f"skipped file {landing / 'salesforce' / 'stray.csv'}: not in a night's folder" in proc.stderr
+    assert "[1/1] 2026-11-20" in proc.stdout and "5 landing folder(s) or file(s) skipped" in proc.stderr
+    assert ".DS_Store" not in proc.stderr
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     try:
         nights = con.execute("select distinct partition_date::varchar, status from pipeline_runs").fetchall()
