@@ -385,8 +385,10 @@ def _main(argv: list[str] | None = None) -> int:
                                    seed=args.seed, truth=args.truth):
             print(f"{rows:>9} rows  {path}")
         return 0
+    from pipelines.rules import rules_problems
+
     settings = load_settings()
-    wrong = settings_problems(settings)
+    wrong = settings_problems(settings) or rules_problems(settings.rules)
     for problem in wrong:
         print(problem, file=sys.stderr)
     if wrong:

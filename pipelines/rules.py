@@ -35,6 +35,16 @@ class RulesError(ValueError):
     """A rules file that cannot be used, with the file, line and key that are wrong."""
 
 
+def _unclosed_quote(text: str, before: int) -> int | None:
+    """The last line (1-based) before line index `before` holding an odd number of double quotes outside a
+    comment: where a quoted value was left open (YAML reads on, and fails lines further down)."""
+    found = None
+    for number, line in enumerate(text.splitlines()[:before], start=1):
+        if not line.lstrip().startswith("#") and (line.count('"') - line.count('\\"')) % 2:
+            found = number
+    return found
+
+
 class _Doc:
     """One YAML file: its data plus the line of every key, for error messages."""
 
@@ -46,12 +56,23 @@ class _Doc:
             self.data = yaml.safe_load(text) or {}
         except FileNotFoundError:
             raise RulesError(f"{path}: rules file not found") from None
+        except IsADirectoryError:
+            raise RulesError(f"{path}: a folder where a rules file should be") from None
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[:exc.start].count(b"\n") + 1
+            raise RulesError(f"{path}:{line}: not UTF-8 (saved in a legacy encoding such as GBK or ANSI?): save the "
+                             "file as UTF-8") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             if mark is None:
                 raise RulesError(f"{path}: not valid YAML: {exc}") from None
             what = "; ".join(str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
-            raise RulesError(f"{path}:{mark.line + 1}: not valid YAML (column {mark.column + 1}): {what}") from None
+            # an unclosed quote is found lines below where it opened: that line is named first
+            opened = _unclosed_quote(text, mark.line)
+            line = (f"{opened}: not valid YAML: a quote opened on this line is not closed on it (the error shows "
+                    f"on line {mark.line + 1}, column {mark.column + 1})" if opened
+                    else f"{mark.line + 1}: not valid YAML (column {mark.column + 1})")
+            raise RulesError(f"{path}:{line}: {what}") from None
         self._no_repeated_keys(self.node)
 
     def _no_repeated_keys(self, node) -> None:
@@ -588,3 +609,16 @@ def load_alerts(folder: Path) -> dict[str, AlertRule]:
     defaults = _mapping(doc, ("defaults",), top.get("defaults") or {}, {"nights", "min_history"})
     alerts = _mapping(doc, ("alerts",), top["alerts"] or {}, set(top["alerts"] or {}))
     return {str(name): _alert(doc, str(name), raw, defaults) for name, raw in alerts.items()}
+
+
+def rules_problems(folder: Path) -> list[str]:
+    """Every rules file loaded, as a run's stages would load them: the first error of each (file, line, key), so
+    a run can refuse to start instead of failing each stage of each night."""
+    out = []
+    for load in (load_sources, load_standardization, load_validation, load_survivorship, load_matching, load_alerts):
+        try:
+            load(Path(folder))
+        except RulesError as exc:
+            if str(exc) not in out:
+                out.append(str(exc))
+    return out

@@ -97,22 +97,26 @@ def test_bad_input_gives_a_message_not_a_traceback(small_landing, tmp_path):
         assert proc.returncode == 1 and "DAGSTER_HOME" in proc.stderr and "Traceback" not in proc.stderr, home
 
 
-def test_broken_rules_fail_the_stage_with_the_file_and_key(small_landing, tmp_path):
+def test_broken_rules_refuse_the_run_before_it_starts_with_the_file_and_key(small_landing, tmp_path):
+    """A rules error failed every stage of every night (and one in alerts.yaml only after the night's rows were
+    written), under a summary of nothing: every rules file is now loaded first, each error named."""
     rules = tmp_path / "rules"
     rules.mkdir()
     for f in (REPO / "rules").glob("*.yaml"):
         (rules / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
-    (rules / "validation.yaml").write_text(
-        (rules / "validation.yaml").read_text(encoding="utf-8").replace("    action: flag\n", "    action: flagg\n", 1),
-        encoding="utf-8")
+    for name, old, new in (("validation.yaml", "    action: flag\n", "    action: flagg\n"),
+                           ("alerts.yaml", "    kind:", "    knd:")):
+        (rules / name).write_text((rules / name).read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
     env_rules = {"CRM_RULES": str(rules)}
     os.environ.update(env_rules)
     try:
         proc = cli(["run", "--date", "2026-11-20"], tmp_path, small_landing)
     finally:
         os.environ.pop("CRM_RULES")
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "validation.yaml" in proc.stderr and "flagg" in proc.stderr and "Traceback" not in proc.stderr
+    assert "alerts.yaml:" in proc.stderr and "'knd'" in proc.stderr
+    assert "raw_customers" not in proc.stdout and not (tmp_path / "w.duckdb").exists()
 
 
 def test_definitions_load_with_one_asset_per_table():

@@ -32,6 +32,30 @@ def test_a_yaml_syntax_error_names_its_line(tmp_path, rules):
         load_rules(folder)
 
 
+def test_an_unclosed_quote_names_the_line_it_opens_on(tmp_path, rules):
+    """YAML fails lines further down (at the next quote's neighbour): the message named that line only."""
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.folder, folder)
+    lines = (folder / "sources.yaml").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if "file_pattern:" in line and line.endswith('"'))
+    lines[at] = lines[at][:-1]
+    (folder / "sources.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=rf"sources\.yaml:{at + 1}: not valid YAML: a quote opened on this line"):
+        load_rules(folder)
+
+
+def test_a_rules_file_saved_in_gbk_names_the_file_and_line(tmp_path, rules):
+    """Notepad's 'ANSI' on a Chinese Windows saves GB18030: a UnicodeDecodeError without file or line failed the
+    stage."""
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.folder, folder)
+    text = (folder / "standardization.yaml").read_text(encoding="utf-8")
+    (folder / "standardization.yaml").write_bytes(text.encode("gb18030"))
+    line = text[:min(i for i, c in enumerate(text) if ord(c) > 127)].count("\n") + 1
+    with pytest.raises(RulesError, match=rf"standardization\.yaml:{line}: not UTF-8"):
+        load_rules(folder)
+
+
 def test_unknown_mapped_field_rejected(tmp_path, rules):
     folder = tmp_path / "rules"
     shutil.copytree(rules.folder, folder)
