@@ -158,6 +158,35 @@ def _closest_headers(missing: list[tuple[str, ...]], headers: list[str]) -> str:
             "sources.yaml)") if close else ""
 
 
+def _above_header_note(table: RawTable, line: str) -> str | None:
+    """The note for a file whose header was found below its first line (or row, `line`): the lines above it (a
+    title, the filters of a report, blank lines) are not records, and are not read."""
+    above = table.header_line - 1
+    if above < 1:
+        return None
+    lines = f"{line} 1" if above == 1 else f"{line}s 1-{above}"
+    return f"{lines} above the header ({line} {table.header_line}) not read"
+
+
+def absent_fields_note(table: RawTable, source: Source) -> str | None:
+    """The note for a file in which some mapped fields have none of their headers: the fields, their headers,
+    and the file's closest unmapped header (a typo in sources.yaml, a renamed column); headers only."""
+    present = {header_key(h) for h in table.headers}
+    mapped = {header_key(c) for cols in source.columns.values() for c in cols} | {header_key(c) for c in source.record_id}
+    unmapped = [h for h in table.headers if header_key(h) not in mapped]
+    absent = [(field, cols) for field, cols in source.columns.items() if cols
+              and not any(header_key(c) in present for c in cols)]
+    if not absent:
+        return None
+    parts = []
+    for field, cols in absent:
+        hint = _closest_headers([tuple(cols)], unmapped)
+        close = hint.split("the file has ", 1)[1].split(" (a report", 1)[0] if hint else None
+        parts.append(f"{field} ({' / '.join(cols[:3])}{' / …' if len(cols) > 3 else ''}"
+                     f"{'; closest header: ' + close if close else ''})")
+    return "mapped fields with none of their headers in the file, left empty: " + ", ".join(parts)
+
+
 def check_columns(path: Path, table: RawTable, source: Source) -> None:
     present = {header_key(h) for h in table.headers}
     absent = [options for options in dict.fromkeys(source.required_headers())
@@ -245,7 +274,9 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
         entry.update(status="rejected", error=f"{rel}: could not be read ({type(exc).__name__})")
         return None, entry
     frame = with_constants(frame, source_system=source.name, source_file=rel)
-    entry.update(rows_read=frame.num_rows, notes="; ".join(table.notes),
+    line = "row" if file_format(path, source.format) == "xlsx" else "line"
+    notes = table.notes + [n for n in (_above_header_note(table, line), absent_fields_note(table, source)) if n]
+    entry.update(rows_read=frame.num_rows, notes="; ".join(notes),
                  columns=json.dumps(table.headers, ensure_ascii=False))
     return frame, entry
 

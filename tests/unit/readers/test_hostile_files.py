@@ -863,3 +863,23 @@ def test_a_malformed_records_values_are_kept_in_extra_as_read(tmp_path, rules, m
     monkeypatch.setattr(delimited, "_exact_read", lambda *a, **k: pytest.fail("read by the csv module"))
     table = read_file(path, "csv", expected={"Id", "Email"}).frame.to_pylist()
     assert [r["__unplaced"] for r in table] == [None, '["P2", "Li", "extra", "li@example.com"]', None]
+
+
+def test_a_mapped_field_whose_headers_are_all_absent_is_noted_with_the_closest_header(tmp_path, rules):
+    """A typo in a mapping (Default Adress City) left the field empty in every row without a word."""
+    _land(tmp_path, "c.csv", '"Id","LastName","Email","Mailing City"\n"P1","Li","li@example.com","Paris"\n')
+    source = rules.sources["salesforce"]
+    columns = {**source.columns, "city": ["Maling City"]}
+    result = ingest_partition(tmp_path, NIGHT, {"salesforce": dataclasses.replace(source, columns=columns)})
+    notes = result.files["notes"].iloc[0]
+    assert "mapped fields with none of their headers in the file, left empty: " in notes
+    assert "city (Maling City; closest header: 'Mailing City')" in notes
+    assert "email (" not in notes and "family_name (" not in notes and "above the header" not in notes
+
+
+def test_lines_above_the_header_are_noted(tmp_path, rules):
+    """A title and the report's filters above the header were left out without a note (a footer had one)."""
+    _land(tmp_path, "c.csv", 'Contacts report\nFilter: all\n"Id","LastName","Email"\n"P1","Li","li@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert "lines 1-2 above the header (line 3) not read" in result.files["notes"].iloc[0]
+    assert result.raw.to_pylist()[0]["source_line"] == 4
