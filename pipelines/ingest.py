@@ -195,6 +195,11 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
         return
     missing = [" or ".join(options) for options in absent]
     sheets = "".join("; " + n for n in table.notes if n.startswith("sheet "))
+    if not present & {header_key(c) for c in _expected_headers(source)} and source.header_row is not None:
+        raise FileError(path, source.header_row, f"missing required column(s) {', '.join(missing)}: the header row "
+                                                 f"set in sources.yaml (header_row: {source.header_row}) names no "
+                                                 "column of the source's mapping: is the header on another row? "
+                                                 f"(leave header_row out to have it found){sheets}")
     if not present & {header_key(c) for c in _expected_headers(source)}:
         raise FileError(path, None, f"missing required column(s) {', '.join(missing)}: no header row, none of the "
                                     f"first {HEADER_SEARCH} rows names a column of the source's mapping (set "

@@ -175,6 +175,9 @@ def _date_formats(doc: _Doc, keys: tuple, value: Any) -> list[str]:
     file and line, not a failed night."""
     formats = _str_list(doc, keys, value)
     for fmt in formats:
+        if "%" not in fmt:   # yyyy-MM-dd (Java's, Excel's) matches only itself
+            raise doc.fail(keys, f"date format {fmt!r} has no % directive: write strptime formats, e.g. %Y-%m-%d "
+                                 "for yyyy-MM-dd")
         try:
             pd.to_datetime(pd.Series(["2024-01-05"]), format=fmt, errors="coerce")
         except ValueError as exc:
@@ -296,7 +299,7 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     columns = {k: _str_list(doc, keys + ("columns", k), v) for k, v in columns_raw.items()}
     mapped: dict[str, str] = {}
     for k, headers in columns.items():
-        if not headers:
+        if not headers or not all(h.strip() for h in headers):
             raise doc.fail(keys + ("columns", k), "give the header (or headers) this field is read from")
         for header in headers:   # one column read as two fields: an e-mail field full of phone numbers
             other = mapped.setdefault(header_key(header), k)
@@ -331,6 +334,8 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     sheet = raw.get("sheet", 0)
     if isinstance(sheet, bool) or not isinstance(sheet, (str, int)):
         raise doc.fail(keys + ("sheet",), "expected a sheet name or its number (0 is the first)")
+    if "sheet" in raw and fmt not in ("xlsx", "auto"):
+        raise doc.fail(keys + ("sheet",), f"a sheet is read from workbooks: this source's format is {fmt}")
     return Source(
         name=name,
         description=_text(doc, keys + ("description",), raw.get("description"), ""),
@@ -400,7 +405,14 @@ def _patterns(doc: _Doc, keys: tuple, value: Any) -> list[str]:
 
 
 def _file_pattern(doc: _Doc, keys: tuple, value: Any) -> tuple[str, ...]:
-    return _one_or_several(doc, keys, value, "give a value: a glob such as *.csv, or a list of them", _required_text)
+    patterns = _one_or_several(doc, keys, value, "give a value: a glob such as *.csv, or a list of them",
+                               _required_text)
+    for pattern in patterns:
+        if "/" in pattern or "\\" in pattern:
+            raise doc.fail(keys, f"'{pattern}' names a folder: a pattern matches the names of the files in the "
+                                 "night's folder (<landing>/<source>/<YYYY-MM-DD>/), which files in folders below "
+                                 "it never are")
+    return patterns
 
 
 def _record_id_format(doc: _Doc, keys: tuple, value: Any) -> str | None:
@@ -415,6 +427,10 @@ def load_sources(folder: Path) -> dict[str, Source]:
     doc = _Doc(folder / "sources.yaml")
     top = _mapping(doc, (), doc.data, {"sources"}, {"sources"})
     raw_sources = _mapping(doc, ("sources",), top["sources"], set(top["sources"] or {}))
+    for name in raw_sources:
+        if not re.fullmatch(r"[^/\\.][^/\\]*", str(name)):
+            raise doc.fail(("sources", name), f"'{name}' cannot be a folder's name: a source's exports land in "
+                                              "<landing>/<source name>/ (no '/' or '\\', not starting with '.')")
     return {name: _source(doc, str(name), raw) for name, raw in raw_sources.items()}
 
 

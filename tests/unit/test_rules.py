@@ -115,3 +115,21 @@ def test_a_source_block_copied_with_its_name_is_an_error_not_a_silent_replacemen
     (folder / "sources.yaml").write_text(text + block, encoding="utf-8")
     with pytest.raises(RulesError, match="key 'hubspot' is given twice"):
         load_rules(folder)
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ('file_pattern: "*.csv"', 'file_pattern: "exports/*.csv"', "names a folder"),
+    ("  salesforce:\n", "  sales/eu:\n", "cannot be a folder's name"),
+    ('"%Y-%m-%d %H:%M", ', '"yyyy-MM-dd HH:mm", ', "has no % directive"),
+    ("      email: Email\n", "      email: ''\n", "give the header"),
+    ('file_pattern: "*.csv"', 'file_pattern: "*.csv"\n    sheet: 1', "a sheet is read from workbooks"),
+])
+def test_settings_that_could_never_work_are_refused(tmp_path, rules, old, new, said):
+    """Each loaded without a word and then matched nothing, read nothing or could never be landed."""
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.folder, folder)
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (folder / "sources.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RulesError, match=said):
+        load_rules(folder)

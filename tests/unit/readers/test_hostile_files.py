@@ -883,3 +883,13 @@ def test_lines_above_the_header_are_noted(tmp_path, rules):
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     assert "lines 1-2 above the header (line 3) not read" in result.files["notes"].iloc[0]
     assert result.raw.to_pylist()[0]["source_line"] == 4
+
+
+def test_a_header_row_set_on_the_wrong_row_says_so(tmp_path, rules):
+    """The message said to set header_row, which was set (to the title's row)."""
+    _land(tmp_path, "c.csv", 'Contacts report\n"Id","LastName","Email"\n"P1","Li","li@example.com"\n')
+    source = dataclasses.replace(rules.sources["salesforce"], header_row=1)
+    result = ingest_partition(tmp_path, NIGHT, {"salesforce": source})
+    error = result.files["error"].iloc[0]
+    assert error.startswith(f"salesforce/{NIGHT}/c.csv:1: missing required column(s)")
+    assert "header_row: 1" in error and "is the header on another row?" in error
