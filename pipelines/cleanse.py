@@ -209,7 +209,9 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
                                                    std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),
                    addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases, store,
-                                                         std.address_divisions_added, std.address_ethnic_groups))
+                                                         std.address_divisions_added, std.address_ethnic_groups,
+                                                         std.address_latin_provinces,
+                                                         std.address_latin_province_words))
 
 
 def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:

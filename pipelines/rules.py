@@ -247,6 +247,9 @@ class Standardization:
     organisation_words: list[str] = field(default_factory=list)
     address_divisions_added: dict[str, str] = field(default_factory=dict)   # adcode -> name
     address_ethnic_groups: list[str] = field(default_factory=list)   # 苗, 侗 …: cut from autonomous divisions' names
+    # a province written in Latin letters (casefolded: GD, guangdong) -> its name (广东省), for rows in CN
+    address_latin_provinces: dict[str, str] = field(default_factory=dict)
+    address_latin_province_words: list[str] = field(default_factory=list)   # sheng, province: cut before the look-up
 
     def null_tokens_of(self, field_name: str) -> set[str]:
         """The null tokens of a field: a name field keeps the ones that are also names."""
@@ -456,7 +459,8 @@ def load_standardization(folder: Path) -> Standardization:
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
                                                       "names_among_null_tokens", "organisation_words"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
-    addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added", "ethnic_groups"})
+    addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added", "ethnic_groups",
+                                                            "latin_provinces", "latin_province_words"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
     return Standardization(
         null_tokens={t.casefold() for t in _str_list(doc, ("null_tokens",), raw["null_tokens"])},
@@ -476,6 +480,9 @@ def load_standardization(folder: Path) -> Standardization:
         address_aliases={str(k): str(v) for k, v in (addr.get("aliases") or {}).items()},
         address_divisions_added=_divisions(doc, ("addresses", "divisions_added"), addr.get("divisions_added")),
         address_ethnic_groups=_str_list(doc, ("addresses", "ethnic_groups"), addr.get("ethnic_groups")),
+        address_latin_provinces=_invert(doc, ("addresses", "latin_provinces"), addr.get("latin_provinces") or {}),
+        address_latin_province_words=[w.casefold() for w in _str_list(doc, ("addresses", "latin_province_words"),
+                                                                         addr.get("latin_province_words"))],
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
         summary_labels=_str_list(doc, ("names", "summary_labels"), names.get("summary_labels")),
         # a rules folder from before the key still keeps Li Na's given name

@@ -16,13 +16,14 @@ from functools import lru_cache, partial
 from importlib import metadata, resources
 from typing import Callable
 
+import numpy as np
 import opencc
 import pandas as pd
 import pyarrow.compute as pc
 
-from pipelines.standardize.arrow_text import to_arrow, to_series
+from pipelines.standardize.arrow_text import matches, to_arrow, to_series
 from pipelines.standardize.cache import ValueStore, cached, code_version
-from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
+from pipelines.standardize.distinct import by_distinct, filled_later, map_distinct_rows_later
 
 FIELDS = ("province", "city", "district", "street", "address_ambiguous", "address_resolved")
 FLAGS = ("address_ambiguous", "address_resolved")   # the bool fields
@@ -402,22 +403,59 @@ def version(rules: dict) -> str:
     return f"{VERSION}; rules {digest}"
 
 
+def _has_cjk(values: pd.Series) -> np.ndarray:
+    """Whether each text holds a Chinese character (false for nulls)."""
+    return matches(to_arrow(values), "[\u4e00-\u9fff]")
+
+
+def latin_provinces(province: pd.Series, country: pd.Series | None, names: dict[str, str],
+                    words: list[str] = ()) -> pd.Series:
+    """A province column written in Latin letters (GD, Guangdong, Guangdong Sheng) as the province's name
+    (广东省), from the rules' list (names: casefolded spelling -> name; words cut from the end first): a
+    two-letter code only in rows whose country is CN (SC is also South Carolina), a name also where the country
+    is not given. Other values as they were."""
+    if not names or not province.notna().any():
+        return province
+    cut = re.compile(rf"\s+(?:{'|'.join(re.escape(w) for w in sorted(words, key=len, reverse=True))})$") if words else None
+
+    def look_up(values: pd.Series) -> pd.Series:
+        folded = values.map(lambda v: v.strip().casefold() if isinstance(v, str) else None)
+        found = folded.map(names)
+        if cut is not None:
+            found = found.fillna(folded.map(lambda v: names.get(cut.sub("", v)) if v else None))
+        return found
+    found = by_distinct(province, look_up)
+    if country is None:
+        country = pd.Series(None, index=province.index, dtype=object)
+    code = province.str.strip().str.len().eq(2)
+    usable = found.notna() & (country.eq("CN") | (country.isna() & ~code))
+    return found.where(usable, province)
+
+
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str],
                                 store: ValueStore | None = None, added: dict[str, str] | None = None,
-                                ethnic: list[str] = ()) -> Callable[[], pd.DataFrame]:
-    """frame has province, city, district, street, address (text); rows with Chinese text are parsed once per
-    distinct text ever seen (the value cache remembers them across chunks and nights), in the background; the
-    returned function gives the frame."""
+                                ethnic: list[str] = (), latin: dict[str, str] | None = None,
+                                latin_words: list[str] = ()) -> Callable[[], pd.DataFrame]:
+    """frame has province, city, district, street, address (text), and country for a province written in
+    Latin letters (latin_provinces); rows with Chinese text are parsed once per distinct text ever seen (the
+    value cache remembers them across chunks and nights), in the background; the returned function gives the
+    frame."""
     rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items())),
              "added": tuple(sorted((added or {}).items())), "ethnic": tuple(ethnic)}
+    province = latin_provinces(frame["province"], frame.get("country"), latin or {}, latin_words)
     # the address columns joined (a space where one ends: a name is not read across it, see _crosses) and searched
-    # for Chinese by Arrow, over the whole columns
-    parts = [pc.fill_null(to_arrow(frame[c]), "") for c in ("province", "city", "district", "address", "street")]
+    # for Chinese by Arrow, over the whole columns. A province, city or district column without a Chinese
+    # character (Shenzhen, Nanshan: a Western CRM's columns beside a Chinese street) is left out: the parser
+    # reads from the start and stopped at it. Such a column keeps its value where the parser finds none.
+    columns = {"province": province, "city": frame["city"], "district": frame["district"]}
+    latin = {c: v.notna().to_numpy() & ~_has_cjk(v) for c, v in columns.items()}
+    parts = [pc.fill_null(to_arrow(columns[c].where(~latin[c]) if c in columns else frame[c]), "")
+             for c in ("province", "city", "district", "address", "street")]
     text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, " "))
     joined = to_series(text, frame.index)
     chinese = to_series(pc.match_substring_regex(text, "[\u4e00-\u9fff]"), frame.index, bool)
     out = pd.DataFrame({
-        "province": frame["province"], "city": frame["city"], "district": frame["district"],
+        "province": province, "city": frame["city"], "district": frame["district"],
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,
         "address_resolved": frame["district"].notna(),
     }, index=frame.index, dtype=object)
@@ -437,6 +475,10 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         # text the parser places nowhere (Singapore + 乌节路1号, 香港 …) keeps its columns as they were given
         unplaced = chinese & done["province"].isna()
         done.loc[unplaced, parts] = as_given.loc[unplaced[chinese].to_numpy()].to_numpy()
+        # a column left out of the text keeps its value where the parser found none
+        for c in columns:
+            kept = chinese.to_numpy() & latin[c] & done[c].isna().to_numpy()
+            done.loc[kept, c] = columns[c][kept]
         # the list has no cities or districts in Hong Kong, Macau and Taiwan: those given in columns are kept
         given = as_given[["city", "district"]].notna().any(axis=1).reindex(done.index, fill_value=False)
         own = chinese & done["province"].isin(list(_OWN_COUNTRY)) & given

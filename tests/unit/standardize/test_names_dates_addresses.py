@@ -328,6 +328,37 @@ def test_cities_and_districts_given_in_hong_kong_macau_and_taiwan_are_kept(rules
     assert out["address_country"].tolist() == ["TW", "HK", "CN"]
 
 
+def test_a_province_or_city_written_in_latin_letters_beside_a_chinese_street(rules):
+    """Western CRMs' columns (State GD or Guangdong, City Shenzhen) beside a Chinese street: the province stayed
+    GD, 南山区 stayed in the street, and the same address from WukongCRM standardised differently. An ISO code
+    is read only in a row of China (SC is South Carolina too)."""
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    std = rules.standardization
+    rows = [("GD", "深圳", "CN", "南山区科技园路1号"), ("Guangdong", "Shenzhen", "CN", "南山区科技园路1号"),
+            ("Guangdong Sheng", "深圳市", None, "南山区科技园路1号"), ("广东", "Shenzhen", "CN", "科技园路1号"),
+            ("BJ", "Beijing", "CN", "朝阳区建国路88号"), ("SC", "Columbia", "US", "1 Main St"),
+            ("SC", "Chengdu", None, "1 Main St"), ("Sichuan Province", "成都", "CN", "武侯区人民南路4段1号")]
+    frame = pd.DataFrame([(p, c, None, None, s, k) for p, c, k, s in rows],
+                         columns=["province", "city", "district", "address", "street", "country"], dtype=object)
+    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, None,
+                                      std.address_divisions_added, std.address_ethnic_groups,
+                                      std.address_latin_provinces, std.address_latin_province_words)()
+    assert out[["province", "city", "district", "street"]].values.tolist() == [
+        ["广东省", "深圳市", "南山区", "科技园路1号"], ["广东省", "深圳市", "南山区", "科技园路1号"],
+        ["广东省", "深圳市", "南山区", "科技园路1号"], ["广东省", "Shenzhen", None, "科技园路1号"],
+        ["北京市", "北京市", "朝阳区", "建国路88号"], ["SC", "Columbia", None, "1 Main St"],
+        ["SC", "Chengdu", None, "1 Main St"], ["四川省", "成都市", "武侯区", "人民南路4段1号"]]
+
+
+def test_the_latin_province_list_names_real_provinces(rules):
+    """Every name the rules give a Latin spelling of is a province of the division list."""
+    from pipelines.standardize.addresses import _adcode_rows
+
+    provinces = {name for code, name in _adcode_rows() if code.endswith("0000")}
+    assert set(rules.standardization.address_latin_provinces.values()) <= provinces
+
+
 def test_dates_without_separators_are_read_only_at_their_full_width(rules):
     """1990111 is 1990-11-01 or 1990-01-11: unparseable, not guessed; 201212 is a month. Both readers agree."""
     import duckdb
