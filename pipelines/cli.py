@@ -6,8 +6,10 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import socket
 import sys
+import threading
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
@@ -153,18 +155,24 @@ def _error_line(error) -> str:
 def _print_failures(result) -> None:
     """Failed stages and failed asset checks (the check, the night, its counts), one line each."""
     from pipelines.defs.checks import failed_checks
+    from pipelines.interrupts import error_is_interrupt
 
     for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError":
-            print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}", file=sys.stderr)
+        error = event.step_failure_data.error if event.is_step_failure else None
+        if error is None or error.cls_name == "DagsterAssetCheckFailedError":
+            continue
+        print(f"    stage {event.step_key} " + ("stopped (interrupted)" if error_is_interrupt(error) else
+                                                f"failed: {_error_line(error)}"), file=sys.stderr)
     for line in failed_checks(result):
         print(f"    {line}", file=sys.stderr)
 
 
 def _interrupted(result) -> bool:
     """Whether a stage of the run was stopped by Ctrl-C (or SIGTERM): then the nights after it are not run."""
-    return any(event.is_step_failure and event.step_failure_data.error.cls_name == "DagsterExecutionInterruptedError"
-               for event in result.all_events)
+    from pipelines.interrupts import error_is_interrupt, signal_received
+
+    return signal_received() or any(event.is_step_failure and error_is_interrupt(event.step_failure_data.error)
+                                    for event in result.all_events)
 
 
 def _print_blocked(result, night: str) -> None:
@@ -188,6 +196,8 @@ def _run_masters(instance, materialize, full: bool = False) -> bool:
     result = materialize(MASTER_ASSETS + MASTER_CHECKS, resources=default_resources(), instance=instance,
                          raise_on_error=False, run_config=config, tags=run_tags())
     _print_failures(result)
+    if _interrupted(result):
+        raise KeyboardInterrupt
     for event in result.get_asset_materialization_events():
         unapplied = event.materialization.metadata.get("unapplied_decisions")
         if unapplied is not None and unapplied.value != "none":
@@ -254,21 +264,30 @@ def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
     from pipelines.defs.resources import default_resources
 
     settings = load_settings()
+    if settings.warehouse.exists():   # one that cannot be opened (not DuckDB's, held by a session) stops the run
+        import duckdb                 # here, in one line, not a failed stage per night and an empty summary
+
+        duckdb.connect(str(settings.warehouse)).close()
     instance = _instance()
     failed, run_ids = [], []
     for i, date in enumerate(dates, start=1):
         print(f"[{i}/{len(dates)}] {date}: raw_customers -> customers_clean + quarantine -> pipeline_runs", flush=True)
-        result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=date, resources=default_resources(),
-                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
-        run_ids.append(result.run_id)
-        _print_failures(result)
-        if not result.success:
-            _print_blocked(result, date)
-            failed.append(date)
-            if _interrupted(result):
-                rest = dates[i:]
-                print("interrupted" + (f": {', '.join(rest)} not run" if rest else ""), file=sys.stderr)
-                return 130
+        try:
+            result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=date, resources=default_resources(),
+                                 instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
+        except KeyboardInterrupt:   # stopped outside a stage (the run starting or ending)
+            result = None
+        if result is not None:
+            run_ids.append(result.run_id)
+            _print_failures(result)
+            if not result.success:
+                _print_blocked(result, date)
+                failed.append(date)
+        if result is None or _interrupted(result):   # the night's tables are whole: its last run or this one
+            rest = dates[i:]
+            print(f"interrupted during night {date}" + (f"; {', '.join(rest)} not run" if rest else ""),
+                  file=sys.stderr)
+            return 130
     print(f"\n{'night':<12}{'source':<14}{'rows in':>9}{'clean':>9}{'quarant.':>10}{'files rejected':>16}")
     for night, source, rows_in, clean, quarantined, rejected, unbalanced in _summary(settings.warehouse, run_ids):
         note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
@@ -301,10 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     """The command line; a warehouse another process holds is a one-line message, not a traceback."""
     import duckdb
 
+    if threading.current_thread() is threading.main_thread():   # SIGTERM stops a run as Ctrl-C does
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    from pipelines.interrupts import signals_watched
+
     try:
-        return _main(argv)
-    except (FileNotFoundError, FileExistsError, NotADirectoryError, PermissionError) as exc:
-        # a folder of the settings that cannot be made or written (CRM_WAREHOUSE under a file, /proc)
+        with signals_watched():
+            return _main(argv)
+    except KeyboardInterrupt:   # between stages (or in one: _interrupted); what landed stays, the rest not run
+        print("crm-quality: interrupted; the nights and stages that completed stay in the warehouse", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        # a folder of the settings that cannot be made or written (CRM_WAREHOUSE under a file, /proc, a read-only
+        # mount, a full disk)
         print(f"crm-quality: {exc.strerror or type(exc).__name__}: {exc.filename or ''}", file=sys.stderr)
         return 1
     except duckdb.IOException as exc:
@@ -529,10 +557,9 @@ def _run_reports(instance, materialize, dates: list[str]) -> list[str]:
     for date in dates:
         result = materialize(REPORT_ASSETS, partition_key=date, resources={**default_resources(), **report_resources()},
                              instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"    stage {event.step_key} failed: {_error_line(event.step_failure_data.error)}",
-                      file=sys.stderr)
+        _print_failures(result)
+        if _interrupted(result):
+            raise KeyboardInterrupt
         if not result.success:
             failed.append(f"report {date}")
             continue

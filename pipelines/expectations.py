@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -117,12 +118,35 @@ def _update_docs(context, validation_id, docs: Path) -> None:
         log.warning("Data Docs not written to %s: %s", docs, exc.strerror or type(exc).__name__)
 
 
+def _prepared(suite: Suite, store: Path, docs: Path):
+    """The GX project and the suite's checkpoint. A project GX cannot load (its great_expectations.yml or a
+    stored suite left empty by a run stopped while writing them, a hand edit) is set aside as `gx.broken` and
+    made again: the suites are rebuilt from checks/expectations/ on every run, so only the history of stored
+    results is lost, where otherwise every later night would fail its expectation checks."""
+    from great_expectations.exceptions import GreatExpectationsError
+
+    key = (str(Path(store).resolve()), str(Path(docs).resolve()))
+    try:
+        return _context(*key), _checkpoint(_context(*key), suite)
+    except (GreatExpectationsError, ValueError, OSError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, (FileNotFoundError, IsADirectoryError)):
+            raise   # a full disk or a read-only folder: not the project's fault
+        project = Path(key[0]) / "gx"
+        if not project.exists():
+            raise
+        log.warning("the Great Expectations project in %s could not be loaded (%s): set aside as %s.broken and "
+                    "made again", project, type(exc).__name__, project.name)
+        _context.cache_clear()
+        shutil.rmtree(project.with_name("gx.broken"), ignore_errors=True)
+        project.rename(project.with_name("gx.broken"))
+        return _context(*key), _checkpoint(_context(*key), suite)
+
+
 def validate(suite: Suite, frame: pd.DataFrame, store: Path, docs: Path, run_name: str) -> Outcome:
     """Validate a frame against a suite; the counts-only result is stored in `store`, its page in `docs`."""
     from great_expectations.core.run_identifier import RunIdentifier
 
-    context = _context(str(Path(store).resolve()), str(Path(docs).resolve()))
-    checkpoint, ids = _checkpoint(context, suite)
+    context, (checkpoint, ids) = _prepared(suite, store, docs)
     result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name))
     _update_docs(context, next(iter(result.run_results)), docs)
     validation = next(iter(result.run_results.values())).to_json_dict()

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines import collector, workers
+from pipelines.interrupts import is_interrupt
 from pipelines.readers import FileError, RawTable, read_file
 from pipelines.readers.base import AS_READ, ERROR, LINE, UNPLACED, file_format
 from pipelines.readers.excel import data_sheets
@@ -272,11 +273,11 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
                           footer_lines=source.footer_lines)
         check_columns(path, table, source)
         frame = map_file(con, table, source)
-    except FileError as exc:
-        entry.update(status="rejected", error=f"{rel}{':' + str(exc.line) if exc.line else ''}: {exc.message}")
-        return None, entry
     except Exception as exc:  # one unreadable file must not stop the night; the ledger says which and why
-        entry.update(status="rejected", error=f"{rel}: could not be read ({type(exc).__name__})")
+        if is_interrupt(exc):   # the run was stopped while reading: the file is not at fault
+            raise KeyboardInterrupt from exc
+        entry.update(status="rejected", error=f"{rel}{':' + str(exc.line) if exc.line else ''}: {exc.message}"
+                     if isinstance(exc, FileError) else f"{rel}: could not be read ({type(exc).__name__})")
         return None, entry
     frame = with_constants(frame, source_system=source.name, source_file=rel)
     line = "row" if file_format(path, source.format) == "xlsx" else "line"

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.rules import AlertRule
-from pipelines.warehouse.store import sql
+from pipelines.warehouse.store import sql, transaction
 
 RULE_COLUMNS = ("rule", "table_name", "metric", "field", "source", "kind", "threshold", "nights", "min_history")
 
@@ -30,16 +30,12 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, partition: date | str, run_i
     """Readers see the night's old metrics and alerts or the new ones, never a mix."""
     params = {"partition": str(partition), "run_id": run_id}
     con.register("alert_rules", rules_frame(rules))
-    con.execute("begin transaction")
     try:
-        con.execute("delete from quality_metrics where partition_date = $partition", {"partition": str(partition)})
-        con.execute(f"insert into quality_metrics by name {sql('quality_metrics')}", params)
-        con.execute("delete from alerts where partition_date = $partition", {"partition": str(partition)})
-        con.execute(f"insert into alerts by name {sql('detect_alerts')}", params)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute("delete from quality_metrics where partition_date = $partition", {"partition": str(partition)})
+            con.execute(f"insert into quality_metrics by name {sql('quality_metrics')}", params)
+            con.execute("delete from alerts where partition_date = $partition", {"partition": str(partition)})
+            con.execute(f"insert into alerts by name {sql('detect_alerts')}", params)
     finally:
         con.unregister("alert_rules")
     metrics = con.execute("select count(*) from quality_metrics where partition_date = ?", [str(partition)]).fetchone()[0]

@@ -68,7 +68,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         yield con
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        try:
+            con.execute("rollback")
+        except duckdb.Error:   # a commit that failed is already rolled back (or the connection is gone):
+            pass               # the error that got here says why, not "no transaction is active"
         raise
 
 

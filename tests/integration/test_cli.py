@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -233,3 +234,32 @@ def test_a_run_whose_process_was_killed_is_released_not_waited_for_forever(tmp_p
         assert materialize([next_night], instance=instance, tags=run_tags()).success
     finally:
         instance.dispose()
+
+
+def test_ctrl_c_or_sigterm_mid_run_stops_with_130_and_the_next_run_goes_through(small_landing, tmp_path):
+    """A stop is neither a traceback nor a success: exit 130, the nights not run named, the warehouse released."""
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        env = {**os.environ, "CRM_LANDING": str(small_landing), "CRM_WAREHOUSE": str(tmp_path / "w.duckdb"),
+               "DAGSTER_HOME": str(REPO), "CRM_DAGSTER_STORAGE": str(tmp_path / "dagster"),
+               "CRM_DAGSTER_LOGS": str(tmp_path / "logs"), "CRM_REPORTS": str(tmp_path / "reports")}
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--all"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        for line in proc.stdout:   # the first night has begun
+            if line.startswith("[1/"):
+                break
+        proc.send_signal(stop)
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 130, (stop, err)
+        assert "interrupted" in err and "Traceback" not in err, err
+        assert "2026-11-21" in err   # the second night, named as not run
+    proc = cli(["run", "--all"], tmp_path, small_landing)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_warehouse_that_is_not_duckdb_stops_the_run_in_one_line_naming_it(small_landing, tmp_path):
+    (tmp_path / "w.duckdb").write_bytes(b"PK\x03\x04 not a database, a zip someone saved under its name" * 100)
+    for args in (["run", "--date", "2026-11-20"], ["review"], ["report", "--date", "2026-11-20"]):
+        proc = cli(args, tmp_path, small_landing)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert str(tmp_path / "w.duckdb") in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert "night" not in proc.stdout   # no summary of nothing

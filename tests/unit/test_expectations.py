@@ -60,3 +60,23 @@ def test_a_typo_names_file_line_and_key(tmp_path, text, line, words):
     message = str(err.value)
     assert message.startswith(f"{tmp_path / 't.yaml'}:{line}:"), message
     assert all(w in message for w in words), message
+
+
+def test_a_gx_project_left_broken_is_made_again_not_a_failure_every_night(tmp_path):
+    """A run stopped while GX wrote its great_expectations.yml left it empty: GX could not load the project and
+    every later night failed its expectation checks. It is set aside and made again."""
+    import pandas as pd
+
+    from pipelines.expectations import validate
+
+    suite = load_suite(_suite(tmp_path, GOOD))
+    store, docs = tmp_path / "store", tmp_path / "docs"
+    frame = pd.DataFrame({"a": ["x", None]})
+    assert not validate(suite, frame, store, docs, "first").success
+    (store / "gx" / "great_expectations.yml").write_text("", encoding="utf-8")
+    from pipelines.expectations import _context
+    _context.cache_clear()   # a new process: the project is read from disk again
+    outcome = validate(suite, frame.dropna(), store, docs, "second")
+    assert outcome.success and outcome.rows["success"].all()
+    assert (store / "gx.broken" / "great_expectations.yml").read_text(encoding="utf-8") == ""
+    assert (store / "gx" / "great_expectations.yml").stat().st_size > 0

@@ -31,3 +31,24 @@ def test_a_warehouse_in_a_folder_not_made_yet_opens_at_once(tmp_path):
     with warehouse_resource(str(path)).get_connection() as con:
         assert con.execute("select 1").fetchall() == [(1,)]
     assert path.exists()
+
+
+def test_a_commit_that_fails_reports_its_own_error_not_the_rollback_after_it(tmp_path):
+    """DuckDB rolls back a commit that failed: rolling back again must not hide why the commit failed."""
+    import duckdb
+    import pytest
+
+    from pipelines.warehouse.store import transaction
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create table t (k int primary key)")
+    other = con.cursor()
+    with pytest.raises(duckdb.TransactionException, match="duplicate key"):
+        with transaction(con):
+            con.execute("insert into t values (1)")
+            other.execute("insert into t values (1)")   # another writer of the same key commits first
+    assert con.execute("select count(*) from t").fetchone()[0] == 1
+    with transaction(con):   # the connection goes on
+        con.execute("insert into t values (2)")
+    assert con.execute("select count(*) from t").fetchone()[0] == 2
+    con.close()
