@@ -78,6 +78,10 @@ def _unknown_country(f: pd.DataFrame) -> pd.Series:
     return ~f["_unknown_country"]
 
 
+def _contact_in_name(f: pd.DataFrame) -> pd.Series:
+    return ~f["_contact_in_name"] if "_contact_in_name" in f else pd.Series(True, index=f.index)
+
+
 def _ambiguous_address(f: pd.DataFrame) -> pd.Series:
     return ~f["address_ambiguous"]
 
@@ -98,6 +102,7 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "unknown_opt_out": _unknown_opt_out,
     "unknown_country": _unknown_country,
     "ambiguous_address": _ambiguous_address,
+    "contact_in_name": _contact_in_name,
 }
 
 

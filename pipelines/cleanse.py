@@ -201,6 +201,7 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     _clean_text(f, BACKGROUND_FIELDS, std)
     f["country"], f["_unknown_country"] = codes.standardize_country(f["country"], std.countries)
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
+    f["_contact_in_name"] = names.contacts_out_of_names(f)
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
     # names first: finish_standardize needs them before the others, and the workers take tasks in order
     return Started(f, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes,

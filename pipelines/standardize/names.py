@@ -5,6 +5,7 @@ import re
 from functools import lru_cache, partial
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 from nameparser import HumanName
 from nameparser.config import CONSTANTS
@@ -118,6 +119,12 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
     if given is None and is_cjk(family) and full in (None, family) and family.replace(" ", "") not in compound \
             and len(family.replace(" ", "")) >= 2:
         return split_cjk(family, compound, prefixes)
+    if family is None and full in (None, given) and is_cjk(given) and len(given.replace(" ", "")) >= 3:
+        return split_cjk(given, compound, prefixes)   # 王小明 in First Name, Last Name empty (two characters
+        # stay whole: 小明 is as likely a given name alone as 李娜 a whole name)
+    if full is None and is_cjk(given) and is_cjk(family) and given.startswith(family) \
+            and 1 <= len(given) - len(family) <= 2:   # 王小明 in First Name and 王 in Last Name: not 王王小明
+        return given, given[len(family):], family
     if full is None and (given or family):
         if is_cjk(given) or is_cjk(family):
             full = f"{family or ''}{given or ''}"
@@ -142,6 +149,31 @@ def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: 
     pending = (map_distinct_rows_later(frame.loc[present, list(FIELDS)], fn, FIELDS, parallel=True)
                if present.any() else None)
     return filled_later(out, present, pending, FIELDS, [])
+
+
+# A name cell holding a contact, not a name: a lead saved under its number (13800138000, +86 138-0013-8000) or
+# its e-mail address. RE2, over the column.
+_PHONE_LIKE = r"^\+?(?:[ ()\-.]*[0-9]){7,}[ ()\-.]*$"
+_EMAIL_LIKE = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
+
+
+def contacts_out_of_names(frame: pd.DataFrame) -> pd.Series:
+    """A name field (full, given or family) that holds only a phone number or an e-mail address is no name: the
+    value moves to the record's phone or email field when that is empty, and leaves the name field either way
+    (raw_customers keeps the row as read). Changes frame in place; True on the rows changed (contact_in_name)."""
+    changed = np.zeros(len(frame), dtype=bool)
+    for field in FIELDS:
+        text = to_arrow(frame[field])
+        for target, pattern in (("phone", _PHONE_LIKE), ("email", _EMAIL_LIKE)):
+            hit = matches(text, pattern)
+            if not hit.any():
+                continue
+            rows = frame.index[hit]
+            empty = rows[frame.loc[rows, target].isna().to_numpy()]
+            frame.loc[empty, target] = frame.loc[empty, field]
+            frame.loc[rows, field] = None
+            changed |= hit
+    return pd.Series(changed, index=frame.index)
 
 
 _RE2_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")

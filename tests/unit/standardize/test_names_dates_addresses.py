@@ -35,6 +35,12 @@ from pipelines.standardize.names import standardize_name
     (("李娜-销售部", None, None), ("李娜-销售部", None, None)),
     (("王", None, None), ("王", None, None)),
     (("Tony 王", None, None), ("Tony 王", None, None)),
+    # a whole Chinese name in First Name: split when Last Name is empty, not doubled when it repeats the family
+    ((None, "王小明", None), ("王小明", "小明", "王")),
+    ((None, "欧阳娜娜", None), ("欧阳娜娜", "娜娜", "欧阳")),
+    ((None, "小明", None), ("小明", "小明", None)),     # two characters: a given name alone as likely as a name
+    ((None, "王小明", "王"), ("王小明", "小明", "王")),
+    ((None, "欧阳娜娜", "欧阳"), ("欧阳娜娜", "娜娜", "欧阳")),
 ])
 def test_names(rules, key, expected):
     std = rules.standardization
@@ -423,3 +429,20 @@ def test_a_mainland_address_in_traditional_characters_is_placed(rules, text, exp
                              tuple(sorted((std.address_divisions_added or {}).items())),
                              tuple(std.address_ethnic_groups))
     assert got[:4] == expected
+
+
+def test_a_phone_or_email_in_a_name_field_moves_to_its_empty_field_and_leaves_the_name():
+    from pipelines.standardize.names import contacts_out_of_names
+
+    f = pd.DataFrame({
+        "full_name": ["13800138000", "+86 138-0013-8000", "li.na@example.com", "Li Na 2024", "王小明", None, "1234"],
+        "given_name": [None, None, None, None, None, "x@y.cn", None],
+        "family_name": [None] * 7,
+        "phone": [None, "139 0000 1111", None, None, None, None, None],
+        "email": [None] * 7})
+    changed = contacts_out_of_names(f)
+    assert changed.tolist() == [True, True, True, False, False, True, False]
+    assert f["phone"].tolist()[:2] == ["13800138000", "139 0000 1111"]   # a filled phone is not overwritten
+    assert f["email"].tolist()[2] == "li.na@example.com" and f["email"].tolist()[5] == "x@y.cn"
+    assert f["full_name"].tolist() == [None, None, None, "Li Na 2024", "王小明", None, "1234"]
+    assert f["given_name"].isna().all()
