@@ -38,10 +38,17 @@ def _alive(pid: int) -> bool:
 
 
 def _instance():
-    """The Dagster instance, the runs dead processes left behind released first."""
+    """The Dagster instance of DAGSTER_HOME, the runs dead processes left behind released first. Its steps'
+    stdout and stderr go to the terminal as they are, not through Dagster's compute-log capture: that mirrors
+    each step's output through a `tail` and a Python watcher process started per step, and Ctrl-C in the
+    terminal reaches those too, each printing a KeyboardInterrupt traceback. The stages log through Dagster's
+    event log, which the UI shows for these runs as for its own."""
     from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
 
-    instance = DagsterInstance.get()
+    instance = DagsterInstance.from_ref(InstanceRef.from_dir(os.environ["DAGSTER_HOME"], overrides={
+        "compute_logs": {"module": "dagster._core.storage.noop_compute_log_manager",
+                         "class": "NoOpComputeLogManager"}}))
     for run_id in release_dead_runs(instance):
         print(f"run {run_id} was left running by a crm-quality process that is gone (killed?): marked failed, "
               "its hold on the warehouse released", file=sys.stderr)

@@ -243,11 +243,11 @@ def test_ctrl_c_or_sigterm_mid_run_stops_with_130_and_the_next_run_goes_through(
                "DAGSTER_HOME": str(REPO), "CRM_DAGSTER_STORAGE": str(tmp_path / "dagster"),
                "CRM_DAGSTER_LOGS": str(tmp_path / "logs"), "CRM_REPORTS": str(tmp_path / "reports")}
         proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--all"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path, start_new_session=True)
         for line in proc.stdout:   # the first night has begun
             if line.startswith("[1/"):
                 break
-        proc.send_signal(stop)
+        os.killpg(proc.pid, stop)   # to the whole process group, as Ctrl-C in a terminal: its helpers print nothing
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 130, (stop, err)
         assert "interrupted" in err and "Traceback" not in err, err
