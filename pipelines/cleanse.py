@@ -212,7 +212,8 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
                    addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases, store,
                                                          std.address_divisions_added, std.address_ethnic_groups,
                                                          std.address_latin_provinces,
-                                                         std.address_latin_province_words))
+                                                         std.address_latin_province_words,
+                                                         std.address_latin_division_words))
 
 
 def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:

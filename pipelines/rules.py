@@ -250,6 +250,7 @@ class Standardization:
     # a province written in Latin letters (casefolded: GD, guangdong) -> its name (广东省), for rows in CN
     address_latin_provinces: dict[str, str] = field(default_factory=dict)
     address_latin_province_words: list[str] = field(default_factory=list)   # sheng, province: cut before the look-up
+    address_latin_division_words: list[str] = field(default_factory=list)   # district, shi: cut before the look-up
 
     def null_tokens_of(self, field_name: str) -> set[str]:
         """The null tokens of a field: a name field keeps the ones that are also names."""
@@ -460,7 +461,8 @@ def load_standardization(folder: Path) -> Standardization:
                                                       "names_among_null_tokens", "organisation_words"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
     addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added", "ethnic_groups",
-                                                            "latin_provinces", "latin_province_words"})
+                                                            "latin_provinces", "latin_province_words",
+                                                            "latin_division_words"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
     return Standardization(
         null_tokens={t.casefold() for t in _str_list(doc, ("null_tokens",), raw["null_tokens"])},
@@ -483,6 +485,8 @@ def load_standardization(folder: Path) -> Standardization:
         address_latin_provinces=_invert(doc, ("addresses", "latin_provinces"), addr.get("latin_provinces") or {}),
         address_latin_province_words=[w.casefold() for w in _str_list(doc, ("addresses", "latin_province_words"),
                                                                          addr.get("latin_province_words"))],
+        address_latin_division_words=[w.casefold() for w in _str_list(doc, ("addresses", "latin_division_words"),
+                                                                         addr.get("latin_division_words"))],
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
         summary_labels=_str_list(doc, ("names", "summary_labels"), names.get("summary_labels")),
         # a rules folder from before the key still keeps Li Na's given name

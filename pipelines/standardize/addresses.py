@@ -435,7 +435,8 @@ def latin_provinces(province: pd.Series, country: pd.Series | None, names: dict[
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str],
                                 store: ValueStore | None = None, added: dict[str, str] | None = None,
                                 ethnic: list[str] = (), latin: dict[str, str] | None = None,
-                                latin_words: list[str] = ()) -> Callable[[], pd.DataFrame]:
+                                latin_words: list[str] = (), division_words: list[str] = ()
+                                ) -> Callable[[], pd.DataFrame]:
     """frame has province, city, district, street, address (text), and country for a province written in
     Latin letters (latin_provinces); rows with Chinese text are parsed once per distinct text ever seen (the
     value cache remembers them across chunks and nights), in the background; the returned function gives the
@@ -443,11 +444,17 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     rules = {"suffixes": tuple(suffixes), "aliases": tuple(sorted(aliases.items())),
              "added": tuple(sorted((added or {}).items())), "ethnic": tuple(ethnic)}
     province = latin_provinces(frame["province"], frame.get("country"), latin or {}, latin_words)
+    city, district = frame["city"], frame["district"]
+    if division_words:   # a city or district in pinyin (Shenzhen, Nanshan District) as its Chinese name
+        from pipelines.standardize.pinyin_places import chinese_places
+
+        gaz = build_gazetteer(rules["suffixes"], rules["aliases"], rules["added"], rules["ethnic"])
+        city, district = chinese_places(province, city, district, frame.get("country"), gaz, division_words)
     # the address columns joined (a space where one ends: a name is not read across it, see _crosses) and searched
     # for Chinese by Arrow, over the whole columns. A province, city or district column without a Chinese
     # character (Shenzhen, Nanshan: a Western CRM's columns beside a Chinese street) is left out: the parser
     # reads from the start and stopped at it. Such a column keeps its value where the parser finds none.
-    columns = {"province": province, "city": frame["city"], "district": frame["district"]}
+    columns = {"province": province, "city": city, "district": district}
     latin = {c: v.notna().to_numpy() & ~_has_cjk(v) for c, v in columns.items()}
     parts = [pc.fill_null(to_arrow(columns[c].where(~latin[c]) if c in columns else frame[c]), "")
              for c in ("province", "city", "district", "address", "street")]
@@ -455,9 +462,9 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     joined = to_series(text, frame.index)
     chinese = to_series(pc.match_substring_regex(text, "[\u4e00-\u9fff]"), frame.index, bool)
     out = pd.DataFrame({
-        "province": province, "city": frame["city"], "district": frame["district"],
+        "province": province, "city": city, "district": district,
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,
-        "address_resolved": frame["district"].notna(),
+        "address_resolved": district.notna(),
     }, index=frame.index, dtype=object)
     parse = partial(parse_address_with, **rules)
     pending = map_distinct_rows_later(

@@ -357,6 +357,38 @@ def test_a_province_or_city_written_in_latin_letters_beside_a_chinese_street(rul
         ["SC", "Chengdu", None, "1 Main St"], ["四川省", "成都市", "武侯区", "人民南路4段1号"]]
 
 
+def test_a_city_or_district_in_pinyin_is_read_as_its_division_in_rows_of_china(rules):
+    """A Western CRM's whole address in Latin letters (State Guangdong, City Shenzhen, District Nanshan) gives the
+    divisions WukongCRM's 广东省深圳市南山区 gives; a spelling the row's province or city cannot pin down, and a
+    city outside China, stay as written."""
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    std = rules.standardization
+    rows = [("Guangdong", "Shenzhen", "Nanshan District", "CN", "1 Keyuan Rd"),
+            ("广东", "Shenzhen", None, "CN", "科技园路1号"),
+            ("Beijing", "Beijing", "Chaoyang", None, "88 Jianguo Rd"),     # 朝阳 alone reads zhaoyang
+            ("上海市", "Shanghai Shi", "Pudong New Area", "CN", None),
+            ("Hubei", "Yichang", "Changyang", "CN", None),                # 长阳土家族自治县, the place name alone
+            ("Shaanxi", "Xi'an", "Yanta Qu", "CN", None),
+            ("Fujian", "Fuzhou", None, "CN", None), ("Jiangxi", "Fuzhou", None, "CN", None),
+            (None, "Fuzhou", None, "CN", None),                           # 福州 or 抚州: not guessed
+            ("Jiangsu", None, "Gulou", "CN", None),                       # 南京 or 徐州's 鼓楼区
+            (None, "Dali", None, None, None), ("Ile-de-France", "Paris", None, "FR", None),
+            ("CA", "Shenzhen", None, "US", "1 Main St")]
+    frame = pd.DataFrame([(p, c, d, None, s, k) for p, c, d, k, s in rows],
+                         columns=["province", "city", "district", "address", "street", "country"], dtype=object)
+    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, None,
+                                      std.address_divisions_added, std.address_ethnic_groups,
+                                      std.address_latin_provinces, std.address_latin_province_words,
+                                      std.address_latin_division_words)()
+    assert out[["province", "city", "district"]].values.tolist() == [
+        ["广东省", "深圳市", "南山区"], ["广东省", "深圳市", None], ["北京市", "北京市", "朝阳区"],
+        ["上海市", "上海市", "浦东新区"], ["湖北省", "宜昌市", "长阳土家族自治县"], ["陕西省", "西安市", "雁塔区"],
+        ["福建省", "福州市", None], ["江西省", "抚州市", None], [None, "Fuzhou", None], ["江苏省", None, "Gulou"],
+        [None, "Dali", None], ["Ile-de-France", "Paris", None], ["CA", "Shenzhen", None]]
+    assert out["street"].tolist()[:2] == ["1 Keyuan Rd", "科技园路1号"]
+
+
 def test_the_latin_province_list_names_real_provinces(rules):
     """Every name the rules give a Latin spelling of is a province of the division list."""
     from pipelines.standardize.addresses import _adcode_rows
