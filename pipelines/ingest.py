@@ -239,10 +239,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: So
     """A landed file's records and its ledger entries: one entry, or one per sheet of a workbook holding
     records on several (excel.data_sheets). Such a sheet is a file of its own in the ledger and the lineage,
     named `<file>#<sheet>`, its lines the sheet's Excel rows; a sheet that fails is rejected alone."""
-    sheets, left_out = (data_sheets(path, source.sheet, source.header_row, _expected_headers(source),
-                                    source.required_headers())
-                        if path.is_file() and _matches_pattern(path, source) and file_format(path, source.format) == "xlsx"
-                        else ([], []))
+    sheets, left_out = [], []
+    if path.is_file() and _matches_pattern(path, source) and file_format(path, source.format) == "xlsx":
+        try:
+            sheets, left_out = data_sheets(path, source.sheet, source.header_row, _expected_headers(source),
+                                           source.required_headers())
+        except Exception as exc:  # a workbook too broken to look into: read as one file, rejected by its reader
+            if is_interrupt(exc):
+                raise KeyboardInterrupt from exc
     read = ([_ingest_sheet(con, path, f"{rel}#{name}", source, name) for name in sheets] if sheets
             else [_ingest_sheet(con, path, rel, source, source.sheet)])
     entries = [entry for _, entry in read]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+import zlib
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -226,7 +227,8 @@ def _sheet_facts(path: str, _mtime: int, _size: int) -> dict[str, tuple[int, int
                 if member in members:
                     data = book.read(member)
                     out[name] = (*_extent(data), _formulas(data))
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, RuntimeError, NotImplementedError,
+            zlib.error, EOFError):   # RuntimeError: encrypted; NotImplementedError: deflate64; zlib: corrupt
         return {}
     return out
 

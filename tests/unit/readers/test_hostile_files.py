@@ -893,3 +893,32 @@ def test_a_header_row_set_on_the_wrong_row_says_so(tmp_path, rules):
     error = result.files["error"].iloc[0]
     assert error.startswith(f"salesforce/{NIGHT}/c.csv:1: missing required column(s)")
     assert "header_row: 1" in error and "is the header on another row?" in error
+
+
+def _patch_member(path, member: str, flag: int = 0, method: int | None = None) -> None:
+    """Set a flag bit (1: encrypted) or the compression method of one member, in its local and central headers."""
+    import struct
+    import zipfile
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as book:
+        local = book.getinfo(member).header_offset
+    starts = [local] + [i for i in range(len(data)) if data[i:i + 4] == b"PK\x01\x02"
+                        and data[i + 46:i + 46 + struct.unpack_from("<H", data, i + 28)[0]] == member.encode()]
+    for start in starts:
+        at = start + (6 if start == local else 8)
+        struct.pack_into("<H", data, at, struct.unpack_from("<H", data, at)[0] | flag)
+        if method is not None:
+            struct.pack_into("<H", data, at + 2, method)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [dict(flag=1), dict(method=9)])   # password-protected; deflate64
+def test_a_workbook_zip_python_cannot_open_is_a_rejected_file_not_a_failed_night(tmp_path, rules, damage):
+    base = _land_workbook(tmp_path, {"客户": [["客户名称", "手机"], ["张三", "13800138000"]]})
+    _patch_member(tmp_path / base, "xl/worksheets/sheet1.xml", **damage)
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    files = result.files.set_index("source_file")
+    assert files.loc[f"salesforce/{NIGHT}/plain.csv", "status"] == "read"
+    assert files.loc[base, "status"] == "rejected" and base in files.loc[base, "error"], files.loc[base, "error"]
