@@ -55,6 +55,14 @@ def _field_value(field: str, col: str) -> str:
     return _unmarked(_clean(col)) if field in MARKED_AS_TEXT else _clean(col)
 
 
+def _not_placeholder(value: str, placeholders: tuple[str, ...]) -> str:
+    """value, or null where it is one of the placeholders (case ignored)."""
+    if not placeholders:
+        return value
+    listed = "[" + ", ".join(literal(p) for p in placeholders) + "]"
+    return f"case when list_contains({listed}, lower({value})) then null else {value} end"
+
+
 # From this many unmapped columns on, and from one per WIDE_ROWS rows, their extra JSON is built by unpivoting
 # the file (wide_extra_sql): DuckDB's planning of one expression per column grows with the square of their number
 # (1,000 columns 2 s, 2,000 13 s, 10,000 six minutes), where the unpivot takes 2 s for 10,000. Per cell the
@@ -90,10 +98,14 @@ def mapping_sql(source: Source, headers: list[str], rows: int = 0, unplaced: boo
     for field in MAPPABLE_FIELDS:
         cols = [by_key[header_key(c)] for c in source.columns.get(field, []) if header_key(c) in by_key]
         used.update(cols)
-        fields.append(f"coalesce({', '.join(_field_value(field, c) for c in cols)}) as {field}" if cols
+        values = [_field_value(field, c) for c in cols]
+        # several columns (手机, 电话): the first holding a value wins, a placeholder (无, N/A) holding none; when
+        # they all hold placeholders, the first as written
+        given = [_not_placeholder(v, source.placeholders) for v in values] if len(cols) > 1 else values
+        fields.append(f"coalesce({', '.join(given + values[:1] if len(cols) > 1 else values)}) as {field}" if cols
                       else f"null::varchar as {field}")
         for j, col in enumerate(cols[1:], start=1):  # a second phone column is kept when the first one won
-            before = ", ".join(_field_value(field, c) for c in cols[:j])
+            before = ", ".join(given[:j])
             extra_entries.append((col, f"case when coalesce({before}) is not null then {_clean(col)} end"))
     id_header = next((by_key[header_key(h)] for h in source.record_id if header_key(h) in by_key), None)
     if id_header:

@@ -1,6 +1,8 @@
 """Loads the steward-editable YAML under rules/ into typed objects; a typo fails with file, line and key."""
 from __future__ import annotations
 
+import dataclasses
+
 import codecs
 import re
 import zoneinfo
@@ -205,6 +207,9 @@ class Source:
     record_id_format: str | None = None   # salesforce: 15-character ids written in their 18-character form
     footer_lines: list[str] = field(default_factory=list)   # patterns of the lines an export ends with
     timezone: str = "UTC"   # the IANA zone of the export's times written without an offset
+    # standardization.yaml's null tokens (set by load_rules): a field's column holding one (无, N/A) is empty when
+    # the field has several columns, so the next one's value is taken
+    placeholders: tuple[str, ...] = ()
 
     def required_headers(self) -> list[tuple[str, ...]]:
         """Each column a file must have, as its accepted headers (one of them is enough), the record id's
@@ -521,7 +526,11 @@ def load_validation(folder: Path) -> dict[str, ValidationRule]:
 
 def load_rules(folder: Path) -> Rules:
     folder = Path(folder)
-    return Rules(folder, load_sources(folder), load_standardization(folder), load_validation(folder))
+    std = load_standardization(folder)
+    placeholders = tuple(sorted(t for t in std.null_tokens - std.names_among_null_tokens if t))
+    sources = {name: dataclasses.replace(source, placeholders=placeholders)
+               for name, source in load_sources(folder).items()}
+    return Rules(folder, sources, std, load_validation(folder))
 
 
 def load_survivorship(folder: Path) -> Survivorship:

@@ -181,10 +181,12 @@ _RE2_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")
 
 def summary_rows(full_name: pd.Series, labels: list[str]) -> pd.Series:
     """Whether each name is a totals label (rules: names.summary_labels), alone or with ':' and a count: 合计,
-    合计：3, Total: 1,204 rows. Arrow's RE2 over the column."""
+    合计：3, 合计(2), 总计：2 个客户, 合计 共2条, Total: 1,204 rows; or a count alone after 共 (共2条记录).
+    Arrow's RE2 over the column."""
     if not labels or not len(full_name):
         return pd.Series(False, index=full_name.index)
     alternatives = "|".join(_RE2_SPECIAL.sub(r"\\\1", label) for label in sorted(labels, key=len, reverse=True))
-    pattern = (f"(?i)^\\s*(?:{alternatives})\\s*[:：]?\\s*"
-               "(?:[0-9][0-9,]*\\s*(?:条|人|个|行|rows?|records?)?)?\\s*$")
+    count = ("[（(]?\\s*[0-9][0-9,]*\\s*(?:条|人|个|位|家|行|rows?|records?)?\\s*(?:记录|数据|客户|联系人)?"
+             "\\s*[）)]?")
+    pattern = (f"(?i)^\\s*(?:(?:{alternatives})\\s*[:：]?\\s*(?:共\\s*)?(?:{count})?|共\\s*{count})\\s*$")
     return pd.Series(matches(to_arrow(full_name.astype(object)), pattern), index=full_name.index)

@@ -922,3 +922,16 @@ def test_a_workbook_zip_python_cannot_open_is_a_rejected_file_not_a_failed_night
     files = result.files.set_index("source_file")
     assert files.loc[f"salesforce/{NIGHT}/plain.csv", "status"] == "read"
     assert files.loc[base, "status"] == "rejected" and base in files.loc[base, "error"], files.loc[base, "error"]
+
+
+def test_a_placeholder_in_a_fields_first_column_gives_way_to_the_next_column(tmp_path, rules):
+    """手机 无 beside 电话 010-62345678, Mobile N/A beside Phone: the number is the phone, not lost in extra."""
+    _land(tmp_path, "contacts.csv", '"Id","LastName","MobilePhone","Phone"\n"P1","Lee","N/A","+1 617-555-0199"\n'
+                                    '"P2","Wu","-",""\n"P3","Li","138 0013 8000","010-62345678"\n'
+                                    '"P4","Ma","无","暂无"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    rows = {r["source_record_id"]: r for r in result.raw.to_pylist()}
+    assert rows["P1"]["phone"] == "+1 617-555-0199" and "Phone" not in json.loads(rows["P1"]["extra"])
+    assert rows["P2"]["phone"] == "-"   # placeholders alone: the first as written
+    assert rows["P3"]["phone"] == "138 0013 8000" and json.loads(rows["P3"]["extra"])["Phone"] == "010-62345678"
+    assert rows["P4"]["phone"] == "无"

@@ -478,3 +478,22 @@ def test_a_phone_or_email_in_a_name_field_moves_to_its_empty_field_and_leaves_th
     assert f["email"].tolist()[2] == "li.na@example.com" and f["email"].tolist()[5] == "x@y.cn"
     assert f["full_name"].tolist() == [None, None, None, "Li Na 2024", "王小明", None, "1234"]
     assert f["given_name"].isna().all()
+
+
+def test_totals_rows_as_chinese_exports_write_them_are_told_from_names(rules):
+    from pipelines.standardize.names import summary_rows
+
+    totals = ["合计", "合计：5", "合计：2条记录", "合计(2)", "共2条记录", "总计：2 个客户", "合计：2条数据",
+              "合计 共2条", "小计（3人）", "Total: 1,204 rows"]
+    names_ = ["王小明", "共青", "2条记录", "合计科技有限公司", "Total Wine"]
+    found = summary_rows(pd.Series(totals + names_), rules.standardization.summary_labels)
+    assert found.tolist() == [True] * len(totals) + [False] * len(names_)
+
+
+def test_a_dotted_day_first_date_reads_the_same_with_a_time_after_it(rules):
+    """A German Excel's re-save of an export: 01.02.2024 is 1 February alone and with 09:00 after it."""
+    std = rules.standardization
+    values = pd.Series(["01.02.2024", "01.02.2024 09:00", "05.03.2024 14:03:07"])
+    out, bad = parse_timestamps(values, std.date_formats, False, (std.excel_date_min, std.excel_date_max))
+    assert out.tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-01 09:00"),
+                            pd.Timestamp("2024-03-05 14:03:07")] and not bad.any()
