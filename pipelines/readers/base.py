@@ -205,7 +205,30 @@ def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = 
     if not fmt:
         raise FileError(path, None, f"cannot tell the format of a '{path.suffix}' file: set the source's format "
                                     "in sources.yaml (csv, xlsx, jsonl or parquet)")
-    return drop_footer(_read(path, fmt, encoding, delimiter, sheet, header_row, expected), footer_lines or [], fmt)
+    return _lone_fields_unplaced(drop_footer(_read(path, fmt, encoding, delimiter, sheet, header_row, expected),
+                                             footer_lines or [], fmt), fmt)
+
+
+def _lone_fields_unplaced(raw: RawTable, fmt: str) -> RawTable:
+    """A one-field CSV line that is no footer is a malformed record like any other: its field (kept in the first
+    column for drop_footer) goes to UNPLACED, not under the first header, where it would read as the record's id
+    (a lone phone number shown as the record id in a report)."""
+    table = raw.frame
+    if fmt != "csv" or not raw.headers or not table.num_rows or ERROR not in table.column_names:
+        return raw
+    lone = pc.fill_null(pc.starts_with(table.column(ERROR), "1 fields where"), False)
+    if not pc.any(lone).as_py():
+        return raw
+    first = table.column(raw.headers[0])
+    kept = [as_read([v]) if hit and v is not None else None
+            for v, hit in zip(first.to_pylist(), lone.to_pylist())]
+    if UNPLACED in table.column_names:
+        kept = [k if k is not None else u for k, u in zip(kept, table.column(UNPLACED).to_pylist())]
+        table = table.drop_columns([UNPLACED])
+    index = table.column_names.index(raw.headers[0])
+    table = table.set_column(index, raw.headers[0], pc.if_else(lone, pa.scalar(None, first.type), first))
+    table = table.append_column(UNPLACED, pa.array(kept, pa.string()))
+    return RawTable(raw.headers, table, raw.header_line, raw.notes)
 
 
 def _read(path: Path, fmt: str, encoding: str, delimiter: str, sheet: str | int, header_row: int | None,

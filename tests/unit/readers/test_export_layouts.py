@@ -62,7 +62,9 @@ def test_lone_cells_at_the_end_stay_records_unless_a_footer_line_is_among_them(t
     table = read_file(path, "csv", expected={"Contact ID"}, footer_lines=PATTERNS)
     assert table.frame[LINE].to_pylist() == [2, 3]
     assert table.frame["__error"].to_pylist() == [None, "1 fields where the header has 14"]
-    assert table.frame["Contact ID"].to_pylist()[1] == "Zhang Wei"   # the lone field as read, in the first column
+    # the lone field kept as read, not under the first header, where it would read as the record's id
+    assert table.frame["Contact ID"].to_pylist()[1] is None
+    assert table.frame["__unplaced"].to_pylist()[1] == '["Zhang Wei"]'
     assert not any(n.startswith("footer") for n in table.notes)
 
 

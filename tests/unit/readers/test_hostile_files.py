@@ -935,3 +935,14 @@ def test_a_placeholder_in_a_fields_first_column_gives_way_to_the_next_column(tmp
     assert rows["P2"]["phone"] == "-"   # placeholders alone: the first as written
     assert rows["P3"]["phone"] == "138 0013 8000" and json.loads(rows["P3"]["extra"])["Phone"] == "010-62345678"
     assert rows["P4"]["phone"] == "无"
+
+
+def test_a_one_field_line_is_not_taken_for_a_record_id(tmp_path, rules):
+    """A lone phone number on a line of its own is a malformed record whose field is kept as read in extra: as
+    its record id it was shown unmasked in the steward report."""
+    _land(tmp_path, "short.csv", f'{HEADER}\n"P1","Li","li@example.com"\n"13987654321"\n"P3","Wu","wu@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    rows = {r["source_line"]: r for r in result.raw.to_pylist()}
+    assert rows[3]["source_record_id"] is None and rows[3]["parse_error"].startswith("1 fields where")
+    assert json.loads(rows[3]["extra"]) == {"(row as read)": ["13987654321"]}
+    assert [rows[2]["source_record_id"], rows[4]["source_record_id"]] == ["P1", "P3"]
