@@ -350,11 +350,13 @@ def parse_address(text: str, gaz: Gazetteer, written: str | None = None) -> tupl
         city = province if province.name.endswith("市") else None
     # a detailed address that repeats the divisions of the columns before it (广东省 深圳市 南山区 +
     # 广东省深圳市南山区科技园1号): their full names, in order, are skipped when they repeat as a whole (北京市
-    # 朝阳区 + 北京市第八十中学 keeps its school's name)
+    # 朝阳区 + 北京市第八十中学 keeps its school's name); so are the tail of them a street repeats after the
+    # divisions were read (南山区 + 南山区科技园10号, 深圳市 南山区 + 深圳市南山区科技园10号): one address, one street
     parts = [d.name for d in (province, city, district) if d is not None]
-    repeats = {"".join(parts), "".join(dict.fromkeys(parts))} if district is not None else set()
+    names = list(dict.fromkeys(parts))   # a municipality is its own city: 北京市 once
+    repeats = {"".join(parts)} | {"".join(names[i:]) for i in range(len(names))} if district is not None else set()
     for repeat in sorted(repeats, key=len, reverse=True):
-        if len(repeat) > 3 and compact.startswith(repeat, pos):
+        if len(repeat) >= 3 and compact.startswith(repeat, pos):
             pos += len(repeat)
             break
     street = written[kept[pos]:].strip(_SEPARATORS) if pos < len(kept) else ""

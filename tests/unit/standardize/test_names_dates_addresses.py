@@ -497,3 +497,16 @@ def test_a_dotted_day_first_date_reads_the_same_with_a_time_after_it(rules):
     out, bad = parse_timestamps(values, std.date_formats, False, (std.excel_date_min, std.excel_date_max))
     assert out.tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-01 09:00"),
                             pd.Timestamp("2024-03-05 14:03:07")] and not bad.any()
+
+
+@pytest.mark.parametrize("text", ["广东省 深圳市 南山区 科技园10号", "广东省 深圳市 南山区 南山区科技园10号",
+                                  "广东省 深圳市 南山区 深圳市南山区科技园10号", "广东省 深圳市 南山区 广东省深圳市南山区科技园10号",
+                                  "深圳市 南山区科技园10号"])
+def test_a_street_repeating_any_tail_of_the_divisions_gives_one_street(rules, text):
+    """WukongCRM's 地区定位 columns before a 详细地址 that repeats some of them: one address, one street."""
+    std = rules.standardization
+    gaz = build_gazetteer(tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())),
+                          tuple(sorted(std.address_divisions_added.items())), tuple(std.address_ethnic_groups))
+    assert parse_address(text, gaz)[:4] == ("广东省", "深圳市", "南山区", "科技园10号")
+    # a name after the divisions that only starts like them is the street's own
+    assert parse_address("北京市 朝阳区 北京市第八十中学", gaz)[3] == "北京市第八十中学"
