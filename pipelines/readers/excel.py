@@ -261,7 +261,9 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
                                           f"in sheet {ws.name}")
     # text cells (most of them) taken as they are, without a call each
     cells = [[(v or None) if type(v) is str else cell_text(v) for v in row] for row in grid]
-    nonempty = [i for i, row in enumerate(cells) if any(c is not None for c in row)]
+    # a row of spaces alone (ASCII or the full-width U+3000 a Chinese input method types) is a blank row
+    nonempty = [i for i, row in enumerate(cells) if any(c is not None and (type(c) is not str or c.strip())
+                                                        for c in row)]
     if not nonempty:
         raise FileError(path, 1, "sheet is empty")
     h = find_header([cells[i] for i in nonempty[:HEADER_SEARCH]], expected, header_row)

@@ -946,3 +946,11 @@ def test_a_one_field_line_is_not_taken_for_a_record_id(tmp_path, rules):
     assert rows[3]["source_record_id"] is None and rows[3]["parse_error"].startswith("1 fields where")
     assert json.loads(rows[3]["extra"]) == {"(row as read)": ["13987654321"]}
     assert [rows[2]["source_record_id"], rows[4]["source_record_id"]] == ["P1", "P3"]
+
+
+def test_a_workbook_row_of_full_width_spaces_is_blank_as_one_of_ascii_spaces(tmp_path, rules):
+    base = _land_workbook(tmp_path, {"客户": [["客户名称", "手机"], ["张三", "13800138000"], ["   ", None],
+                                             ["\u3000\u3000", None], ["李四", "13900139000"]]})
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert [(r["source_line"], r["full_name"]) for r in result.raw.to_pylist()] == [(2, "张三"), (5, "李四")]
+    assert result.files.set_index("source_file").loc[base, "rows_read"] == 2
