@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -93,7 +94,9 @@ def _in_utc(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd
         text = raw.loc[rows, field]
         text = arrow_text.to_arrow(text.where(text.notna(), "").astype(str))
         rows = rows[~(arrow_text.matches(text, _ZONED) | arrow_text.matches(text, _EPOCH_MS))]
-        moved = times.loc[rows].dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
+        # a time in the hour a fall-back repeats is read as its first occurrence (summer time), not emptied
+        moved = times.loc[rows].dt.tz_localize(zone, ambiguous=np.ones(len(rows), dtype=bool),
+                                               nonexistent="shift_forward")
         out.loc[rows] = moved.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     return out
 

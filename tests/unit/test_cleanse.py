@@ -127,6 +127,21 @@ def test_times_of_a_source_in_local_time_are_stored_in_utc(rules):
     assert [str(t) for t in out["birth_date"]][:3] == ["NaT", "NaT", "2026-11-07 00:00:00"]   # a day stays its day
 
 
+def test_a_time_in_the_hour_a_fall_back_repeats_is_read_not_emptied(rules):
+    """A HubSpot portal in New York time: 01:30 on 2023-11-05 happened twice; it is read as the first (EDT),
+    and 02:30 on 2024-03-10, which never happened, as 03:00 EDT. Neither is lost."""
+    import dataclasses
+
+    rules = dataclasses.replace(rules, sources={**rules.sources, "wukong": dataclasses.replace(
+        rules.sources["wukong"], timezone="America/New_York")})
+    raw = _raw("2024-03-12")
+    raw["updated_at"] = ["2023-11-05 01:30:00", "2024-03-10 02:30:00", "2024-03-11 12:00:00", None]
+    raw["source_system"] = ["wukong"] * 4
+    out = cleanse.standardize(raw, rules)
+    assert [str(t) for t in out["updated_at"]] == ["2023-11-05 05:30:00", "2024-03-10 07:00:00",
+                                                   "2024-03-11 16:00:00", "NaT"]
+
+
 def test_a_source_time_zone_must_be_one(tmp_path):
     import shutil
     from pathlib import Path
