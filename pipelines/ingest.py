@@ -55,6 +55,9 @@ def _field_value(field: str, col: str) -> str:
     return _unmarked(_clean(col)) if field in MARKED_AS_TEXT else _clean(col)
 
 
+_REPEAT = re.compile(r"(.+)__[0-9]+")   # a repeated header as readers.base.unique_headers names it
+
+
 def _not_placeholder(value: str, placeholders: tuple[str, ...]) -> str:
     """value, or null where it is one of the placeholders (case ignored)."""
     if not placeholders:
@@ -93,10 +96,17 @@ def mapping_sql(source: Source, headers: list[str], rows: int = 0, unplaced: boo
     extra JSON comes from _wide_extra (wide_extra_sql) when there are many (WIDE_EXTRA, WIDE_ROWS), else none.
     With unplaced, the file has an UNPLACED column: a malformed record's content as read goes to its extra."""
     by_key = {header_key(h): h for h in reversed(headers)}
+    repeats: dict[str, list[str]] = {}
+    for h in headers:
+        if (repeat := _REPEAT.fullmatch(h)) is not None:
+            repeats.setdefault(repeat.group(1).casefold(), []).append(h)
     used: set[str] = set()
     fields, extra_entries = [], []
     for field in MAPPABLE_FIELDS:
         cols = [by_key[header_key(c)] for c in source.columns.get(field, []) if header_key(c) in by_key]
+        # a header the file repeats (two Email columns: Email, Email__2 by unique_headers): its repeats are
+        # the field's next columns, the first holding a value wins
+        cols = list(dict.fromkeys(r for c in cols for r in [c, *repeats.get(c.casefold(), [])]))
         used.update(cols)
         values = [_field_value(field, c) for c in cols]
         # several columns (手机, 电话): the first holding a value wins, a placeholder (无, N/A) holding none; when

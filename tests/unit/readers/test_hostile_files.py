@@ -954,3 +954,14 @@ def test_a_workbook_row_of_full_width_spaces_is_blank_as_one_of_ascii_spaces(tmp
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     assert [(r["source_line"], r["full_name"]) for r in result.raw.to_pylist()] == [(2, "张三"), (5, "李四")]
     assert result.files.set_index("source_file").loc[base, "rows_read"] == 2
+
+
+def test_a_repeated_mapped_header_is_the_fields_next_column(tmp_path, rules):
+    """Two Email columns, the first empty: the second's value is the e-mail, not only an extra."""
+    _land(tmp_path, "dup.csv", '"Id","LastName","Email","Email"\n"P1","Li","","second@example.org"\n'
+                               '"P2","Wu","first@example.org","other@example.org"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    rows = {r["source_record_id"]: r for r in result.raw.to_pylist()}
+    assert rows["P1"]["email"] == "second@example.org" and json.loads(rows["P1"]["extra"]) == {}
+    assert rows["P2"]["email"] == "first@example.org"
+    assert json.loads(rows["P2"]["extra"]) == {"Email__2": "other@example.org"}
