@@ -1,10 +1,12 @@
-"""Reads JSON Lines (line = physical line) and Parquet (line = 1-based row number) exports."""
+"""Reads JSON Lines (line = physical line; a file of one JSON array: the line its element starts on) and Parquet
+(line = 1-based row number) exports."""
 from __future__ import annotations
 
 import json
 import re
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +116,38 @@ MAX_COLUMNS = 500
 OTHER_KEYS = "other keys"
 
 
+def _array_elements(text: str) -> Iterator[tuple[int, str]]:
+    """A file holding one JSON array (a .json export, an API dump) as (line where the element starts, its text):
+    its elements are its records, as JSON Lines' lines are. Past a broken element, the rest is one broken
+    record."""
+    decoder = json.JSONDecoder()
+    at = text.index("[") + 1
+    line = 1 + text.count("\n", 0, at)
+
+    def skip(i: int) -> int:
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        return i
+    while True:
+        start = skip(at)
+        if start >= len(text) or text[start] == "]":
+            return
+        line += text.count("\n", at, start)
+        try:
+            _, end = decoder.raw_decode(text, start)
+        except ValueError:
+            yield line, text[start:]
+            return
+        yield line, text[start:end]
+        line += text.count("\n", start, end)
+        at = skip(end)
+        if at < len(text) and text[at] == ",":
+            at += 1
+        elif at < len(text) and text[at] != "]":
+            yield line + text.count("\n", end, at), text[at:]
+            return
+
+
 def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> RawTable:
     """A JSON Lines file's records, a column per key (nested keys as parent.child); `expected` (the source's
     mapped and required headers) keep their own column however many keys the file has."""
@@ -124,7 +158,9 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
                                     "export itself")
     text, codec, damaged = decode(path, data, encoding)
     records, lines, errors, unread = [], [], [], []
-    for n, line in enumerate(LINE_BREAK.split(text), start=1):  # a JSON string may hold U+2028 unescaped
+    array = text.lstrip("\ufeff \t\r\n").startswith("[")
+    pieces = _array_elements(text) if array else enumerate(LINE_BREAK.split(text), start=1)
+    for n, line in pieces:  # a JSON string may hold U+2028 unescaped
         if not line.strip():
             continue
         lines.append(n)
@@ -156,7 +192,7 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
     if all(e is not None for e in errors):   # not one line read: a file error, not a quarantine of every line
         first = f" (line {lines[0]}: {errors[0]})" if lines else ""
         raise FileError(path, None, f"no line is a JSON object{first}: deliver JSON Lines, one object per line, "
-                        "not a JSON array or pretty-printed JSON" if lines else "the file is empty")
+                        "or one JSON array of objects, not pretty-printed JSON" if lines else "the file is empty")
     spelling: dict[tuple[str, int], str] = {}
     used: Counter = Counter()
     for record in records:

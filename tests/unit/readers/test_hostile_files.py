@@ -514,7 +514,7 @@ def test_a_jsonl_file_without_one_object_is_a_file_error_saying_what_it_is(tmp_p
     import pytest
     from pipelines.readers.base import FileError
 
-    for name, text, said in [("array.jsonl", '[{"id": "1"}, {"id": "2"}]\n', "not a JSON array"),
+    for name, text, said in [("array.jsonl", '[1, 2]\n', "not a JSON object"),   # an array read, its elements no records
                              ("pretty.jsonl", '{\n  "id": "1"\n}\n', "line 1: invalid JSON"),
                              ("empty.jsonl", "", "the file is empty")]:
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -965,3 +965,16 @@ def test_a_repeated_mapped_header_is_the_fields_next_column(tmp_path, rules):
     assert rows["P1"]["email"] == "second@example.org" and json.loads(rows["P1"]["extra"]) == {}
     assert rows["P2"]["email"] == "first@example.org"
     assert json.loads(rows["P2"]["extra"]) == {"Email__2": "other@example.org"}
+
+
+def test_a_json_file_of_one_array_is_read_element_by_element_on_their_lines(tmp_path):
+    """A .json export (an API dump) is one array: each object is a record, its line the one it starts on; past a
+    broken element the rest is one malformed record, not half the file silently."""
+    path = tmp_path / "contacts.json"
+    path.write_text('[\n  {"id": "j1", "name": "Li"},\n  {"id": "j2",\n   "name": "Wu"},\n'
+                    '  {"id": "j3", "name": broken},\n  {"id": "j4"}\n]\n', encoding="utf-8")
+    table = read_file(path, "auto", expected={"id"})
+    frame = table.frame.to_pandas()
+    assert frame[LINE].tolist() == [2, 3, 5] and frame["id"].tolist()[:2] == ["j1", "j2"]
+    assert frame["__error"].isna().tolist() == [True, True, False]
+    assert "j4" in frame["__unplaced"].iloc[2]   # kept as read
