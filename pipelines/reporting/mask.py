@@ -48,7 +48,7 @@ def mask_text(value: str | None) -> str | None:
     """Any other personal text: its first character and three stars."""
     if value is None:
         return None
-    text = str(value).strip()
+    text = visible(str(value)).strip()   # the character shown is one a reader sees, not an ESC or an RLO
     return f"{text[:1]}***" if text else ""
 
 
@@ -57,7 +57,7 @@ def mask_email(value: str | None) -> str | None:
     is not a host name."""
     if value is None:
         return None
-    user, at, domain = str(value).strip().rpartition("@")
+    user, at, domain = visible(str(value)).strip().rpartition("@")
     if not at or not user:
         return mask_text(value)
     shown = domain if len(domain) <= 253 and _HOSTNAME.fullmatch(domain) else mask_text(domain)
@@ -68,7 +68,7 @@ def mask_name(value: str | None) -> str | None:
     """张三丰 -> 张**; John Smith -> J*** S***."""
     if value is None:
         return None
-    text = str(value).strip()
+    text = visible(str(value)).strip()
     if _cjk(text):
         compact = "".join(text.split())
         return compact[:1] + _stars(max(len(compact) - 1, 1))

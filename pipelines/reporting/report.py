@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipelines.reporting.charts import Chart, line_chart
 from pipelines.reporting.mask import csv_safe, mask_field, mask_name, mask_text
+from pipelines.standardize.text import visible
 from pipelines.warehouse import holds
 from pipelines.warehouse.store import sql
 
@@ -107,6 +108,8 @@ _PERSONAL_HEADER = re.compile(r"@|\d[\d\s().-]{5,}\d")
 def schema_drift(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
     rows = _records(con.execute(sql("report_schema_drift"), {"partition": night}).df())
     for row in rows:
+        if row["header"]:   # shown without invisible characters (a right-to-left override displays it reversed)
+            row["header"] = visible(row["header"])
         if row["header"] and _PERSONAL_HEADER.search(row["header"]):
             row["header"] = mask_text(row["header"])
     return rows

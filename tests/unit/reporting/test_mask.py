@@ -111,3 +111,11 @@ def test_the_dagster_preview_masks_place_text_like_the_reports():
                           "country": ["137 5555 4433"]})
     shown = preview(frame).value.records[0].data
     assert shown["gender"] == "M" and "evil" not in shown["province"] and "5555" not in shown["country"]
+
+
+def test_a_mask_shows_a_character_a_reader_sees_not_a_control_or_an_override():
+    from pipelines.reporting.mask import mask_email, mask_name, mask_text
+
+    assert mask_text("\x1bevil") == "e***" and mask_text("\u202eabc") == "a***"
+    assert mask_email("\u200bjohn@example.com") == "j***@example.com"
+    assert mask_name("\u202eJohn Smith") == "J*** S***"
