@@ -270,13 +270,13 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     h_index = nonempty[h] if header_row is None else header_row - 1
     headers = unique_headers(cells[h_index])
     width = len(headers)
-    merged = _fill_merged(ws, cells, h_index)
+    merged, headings = _fill_merged(ws, cells, h_index, width)
     uncomputed = uncomputed_formulas(path, ws.name)
     rows, lines, errors = [], [], []
     # a row of formulas alone reads as empty: it is a row all the same (an error, below)
     formula_rows = {r - 1 for r in uncomputed if r - 1 > h_index}
     for i in sorted(formula_rows.union(nonempty)):
-        if i > h_index:
+        if i > h_index and i not in headings:
             row = cells[i] if i < len(cells) else []
             rows.append((row + [None] * width)[:width])
             lines.append(i + 1)
@@ -289,22 +289,29 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     notes += [f"hidden sheet(s) not read: {', '.join(hidden)}"] if hidden else []
     notes += [f"{merged} merged cell range(s) below the header: each row of a range read as its first cell, in "
               "its first column"] if merged else []
+    notes += [f"row(s) {', '.join(str(i + 1) for i in sorted(headings))} not read: one cell merged across every "
+              "column (a section heading, not a record)"] if headings else []
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1, notes)
 
 
-def _fill_merged(ws, cells: list[list], h_index: int) -> int:
+def _fill_merged(ws, cells: list[list], h_index: int, width: int) -> tuple[int, set[int]]:
     """Cells merged below the header (one 省市区 over three customers' rows) hold their value in the first cell
     only: each row of such a range gets it, in the range's first column. A range merged across columns (one
     address over Street, City and State) is one value of its first column, as a reader of the sheet sees it: the
     other columns stay empty, never copies of it (a street read as the city and the province). Ranges in or
-    above the header (a title merged across the columns) are left. The number of ranges filled."""
-    filled = 0
-    for (top, left), (bottom, _right) in ws.merged_cell_ranges or []:
+    above the header (a title merged across the columns) are left. A row that is one cell merged across every
+    column (华南区 over a region's customers) is a section heading. The number of ranges filled, and the
+    headings' row indexes."""
+    filled, headings = 0, set()
+    for (top, left), (bottom, right) in ws.merged_cell_ranges or []:
         if top <= h_index or top >= len(cells) or left >= len(cells[top]):
+            continue
+        if top == bottom and left == 0 and right >= width - 1 > 0:
+            headings.add(top)
             continue
         value = cells[top][left]
         for r in range(top, min(bottom, len(cells) - 1) + 1):
             if left < len(cells[r]):
                 cells[r][left] = value
         filled += 1
-    return filled
+    return filled, headings

@@ -978,3 +978,24 @@ def test_a_json_file_of_one_array_is_read_element_by_element_on_their_lines(tmp_
     assert frame[LINE].tolist() == [2, 3, 5] and frame["id"].tolist()[:2] == ["j1", "j2"]
     assert frame["__error"].isna().tolist() == [True, True, False]
     assert "j4" in frame["__unplaced"].iloc[2]   # kept as read
+
+
+def test_a_row_merged_across_every_column_is_a_section_heading_not_a_customer(tmp_path, rules):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    for row in [["客户名称", "手机", "邮箱"], ["华南区", None, None], ["张三", "13800138000", "z3@example.com"],
+                ["华北区", None, None], ["李四", "13900139000", None], ["王五", "13700137000", None]]:
+        ws.append(row)
+    ws.merge_cells("A2:C2")
+    ws.merge_cells("A4:C4")
+    ws.merge_cells("B5:B6")   # a value over two customers' rows stays each row's
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    wb.save(folder / "客户.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert [(r["source_line"], r["full_name"], r["phone"]) for r in result.raw.to_pylist()] == [
+        (3, "张三", "13800138000"), (5, "李四", "13900139000"), (6, "王五", "13900139000")]
+    assert "row(s) 2, 4 not read" in result.files["notes"].iloc[0]
