@@ -270,11 +270,23 @@ def _text_column(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     return pa.array([_text(v) for v in values], pa.string())
 
 
+def _repeated_columns(path: Path) -> list[str]:
+    """The top-level column names a Parquet file's schema holds more than once ([] when it cannot be read)."""
+    try:
+        names = pq.read_schema(path).names
+    except Exception:  # noqa: BLE001 - no schema to read: the caller names the error it had
+        return []
+    return sorted({n for n in names if names.count(n) > 1})[:10]
+
+
 def read_parquet(path: Path) -> RawTable:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several error types for corrupt files
-        raise FileError(path, None, f"not a readable Parquet file ({type(exc).__name__}: duplicate column names?)"
+        twice = _repeated_columns(path)
+        raise FileError(path, None, f"not a readable Parquet file: column(s) named twice ({', '.join(twice)}); "
+                                    "re-export with one name per column" if twice
+                        else f"not a readable Parquet file ({type(exc).__name__}: duplicate column names?)"
                         if isinstance(exc, pa.ArrowInvalid) and "duplicate" in str(exc).lower()
                         else f"not a readable Parquet file ({type(exc).__name__})") from None
     while any(pa.types.is_struct(t) for t in table.schema.types):   # struct columns spread out as parent.child

@@ -19,6 +19,11 @@ _SAMPLE = 200_000
 # Chinese codecs first: this pipeline's non-UTF-8 exports are mostly GBK/GB18030 (mainland) or Big5 (Taiwan,
 # Hong Kong); a source whose files are something else names its encoding in sources.yaml.
 _PREFERRED = ("gb18030", "big5")
+# The legacy codecs exports are written in (Chinese, Western and Central European Windows, Japanese, Korean,
+# Cyrillic): another answer of the detector for a file of ASCII lines and a few of stray bytes is a guess
+_EXPORT_CODECS = {"gb18030", "gbk", "big5", "big5hkscs", "cp1252", "iso8859-1", "iso8859-15", "cp1250", "iso8859-2",
+                  "cp932", "shift_jis", "euc_jp", "cp949", "euc_kr", "cp1251", "koi8-r", "cp1253", "cp1254", "cp1255",
+                  "cp1256", "cp874"}
 _HIGH = re.compile(rb"[\x80-\xff]")
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
@@ -179,7 +184,7 @@ def _lines_matching(text: str, pattern: re.Pattern, stop: int, skip: set[int] = 
     return found
 
 
-def utf8_damage(data: bytes) -> dict[int, int] | None:
+def utf8_damage(data: bytes, text_needed: bool = True) -> dict[int, int] | None:
     """{line: offset of its first byte UTF-8 rejects} when the file is UTF-8 with a few damaged lines (a row
     cut mid-character, a row pasted from a GBK or Latin-1 file); None when it is not UTF-8 at all. A file that
     opens with UTF-8's byte order mark says it is UTF-8: its other lines need not show UTF-8 text (a file of
@@ -190,7 +195,7 @@ def utf8_damage(data: bytes) -> dict[int, int] | None:
         return None
     # As many lines of UTF-8 text (Chinese, accented letters) as damaged ones at least: a legacy file's lines are
     # almost never valid UTF-8 with such text by chance
-    if not data.startswith(codecs.BOM_UTF8) and len(
+    if text_needed and not data.startswith(codecs.BOM_UTF8) and len(
             _lines_matching(text, _UTF8_TEXT, len(damaged), damaged)) < len(damaged):
         return None
     starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", data)]
@@ -227,6 +232,10 @@ def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
     except LookupError:
         raise FileError(path, None, f"unknown encoding '{codec}'") from None
     damaged = utf8_damage(data) if legacy else None
+    if legacy and not damaged and codecs.lookup(codec).name not in _EXPORT_CODECS:
+        # an ASCII file with a few lines of stray bytes, which the detector fits to an odd codec (cp1125, mac_*):
+        # read as UTF-8, those lines reported, not the whole file decoded as a codec no export is written in
+        damaged = utf8_damage(data, text_needed=False)
     try:
         if not damaged:
             return Decoded(data.decode(codec), codec, {})

@@ -999,3 +999,24 @@ def test_a_row_merged_across_every_column_is_a_section_heading_not_a_customer(tm
     assert [(r["source_line"], r["full_name"], r["phone"]) for r in result.raw.to_pylist()] == [
         (3, "张三", "13800138000"), (5, "李四", "13900139000"), (6, "王五", "13900139000")]
     assert "row(s) 2, 4 not read" in result.files["notes"].iloc[0]
+
+
+def test_a_parquet_file_with_a_column_named_twice_is_rejected_naming_it(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "dup.parquet"
+    pq.write_table(pa.table([pa.array(["a"]), pa.array(["b"])], names=["name", "name"]), path)
+    with pytest.raises(FileError, match=r"named twice \(name\)"):
+        read_file(path, "parquet")
+
+
+def test_an_ascii_file_with_a_line_of_stray_bytes_is_not_decoded_as_an_odd_codec(tmp_path, rules):
+    """The detector fits six stray bytes to cp1125 (Ukrainian DOS): the file is read as UTF-8 and only that line
+    is a malformed record, not every name decoded as Cyrillic."""
+    _land(tmp_path, "contacts.csv", b'"Id","LastName","Email"\n"P1","Li","li@example.com"\n'
+                                    b'"P2","Z\x81\x8d\x8f\x90\x9d\xff","z@example.com"\n"P3","Wu","wu@example.com"\n')
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    rows = {r["source_line"]: r for r in result.raw.to_pylist()}
+    assert rows[2]["parse_error"] is None and rows[4]["family_name"] == "Wu"
+    assert rows[3]["parse_error"] is not None
