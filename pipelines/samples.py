@@ -337,11 +337,12 @@ def _write_truth(truth: Path, out: Path, files: list[tuple[Path, int, list[Perso
             writer.writerows((rel, first_line + i, p.pid) for i, p in enumerate(people))
 
 
-def generate(out: Path, people: int = 3000, nights: int = 3, start: str = "2026-11-20",
+def generate(out: Path | str, people: int = 3000, nights: int = 3, start: str = "2026-11-20",
              seed: int = 42, defects: bool = True, xlsx_scale: float = 1.0,
-             truth: Path | None = None) -> Iterator[tuple[Path, int]]:
+             truth: Path | str | None = None) -> Iterator[tuple[Path, int]]:
     """Write the exports; yields (file, data rows). Night 1 is a full export, later nights are deltas.
     xlsx_scale shrinks the share of people in the WukongCRM (XLSX) export, e.g. 0.2 for about a tenth of rows."""
+    out, truth = Path(out), (Path(truth) if truth is not None else None)
     rng = random.Random(seed)
     crowd = [_person(rng, i) for i in range(people)]
     _household(rng, crowd)
