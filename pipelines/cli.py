@@ -46,9 +46,9 @@ def _instance():
     from dagster import DagsterInstance
     from dagster._core.instance.ref import InstanceRef
 
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(os.environ["DAGSTER_HOME"], overrides={
-        "compute_logs": {"module": "dagster._core.storage.noop_compute_log_manager",
-                         "class": "NoOpComputeLogManager"}}))
+    home = os.path.expanduser(os.environ["DAGSTER_HOME"])
+    instance = DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides={"compute_logs": {
+        "module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"}}))
     for run_id in release_dead_runs(instance):
         print(f"run {run_id} was left running by a crm-quality process that is gone (killed?): marked failed, "
               "its hold on the warehouse released", file=sys.stderr)
