@@ -160,7 +160,8 @@ _EMAIL_LIKE = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 def contacts_out_of_names(frame: pd.DataFrame) -> pd.Series:
     """A name field (full, given or family) that holds only a phone number or an e-mail address is no name: the
     value moves to the record's phone or email field when that is empty, and leaves the name field either way
-    (raw_customers keeps the row as read). Changes frame in place; True on the rows changed (contact_in_name)."""
+    (raw_customers keeps the row as read); a phone number beside a name in one cell moves to an empty phone field
+    (_number_beside_name). Changes frame in place; True on the rows changed (contact_in_name)."""
     changed = np.zeros(len(frame), dtype=bool)
     for field in FIELDS:
         text = to_arrow(frame[field])
@@ -173,7 +174,29 @@ def contacts_out_of_names(frame: pd.DataFrame) -> pd.Series:
             frame.loc[empty, target] = frame.loc[empty, field]
             frame.loc[rows, field] = None
             changed |= hit
+        changed |= _number_beside_name(frame, field)
     return pd.Series(changed, index=frame.index)
+
+
+# A phone number written after or before the name in one cell (张伟 13800138000, John Smith +1 617-555-0199)
+_NUMBER_BESIDE = r"(?:^|[^0-9])(\+?[0-9](?:[ \-]?[0-9]){6,14})(?:[^0-9]|$)"
+_DATE = re.compile(r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$")
+
+
+def _number_beside_name(frame: pd.DataFrame, field: str) -> np.ndarray:
+    """A name field holding a name and a phone number, in a record whose phone is empty: the number becomes the
+    phone and leaves the name. True on the rows changed."""
+    hit = matches(to_arrow(frame[field]), _NUMBER_BESIDE) & frame["phone"].isna().to_numpy()
+    if not hit.any():
+        return hit
+    rows = frame.index[hit]
+    numbers = frame.loc[rows, field].str.extract(_NUMBER_BESIDE, expand=False).str.strip()
+    rest = frame.loc[rows, field].str.replace(_NUMBER_BESIDE, " ", n=1, regex=True).str.strip()
+    usable = ~numbers.str.match(_DATE.pattern).fillna(True) & rest.str.contains(r"[^\W\d_]", regex=True)
+    taken = rows[usable.to_numpy()]
+    frame.loc[taken, "phone"] = numbers[taken]
+    frame.loc[taken, field] = rest[taken].str.replace(r"\s+", " ", regex=True)
+    return frame.index.isin(taken)
 
 
 _RE2_SPECIAL = re.compile(r"([.^$*+?()\[\]{}|\\])")

@@ -480,6 +480,18 @@ def test_a_phone_or_email_in_a_name_field_moves_to_its_empty_field_and_leaves_th
     assert f["given_name"].isna().all()
 
 
+def test_a_phone_number_beside_a_name_moves_to_an_empty_phone_field():
+    from pipelines.standardize.names import contacts_out_of_names
+
+    f = pd.DataFrame({"full_name": ["张伟 13800138000", "John Smith +1 617-555-0199", "王芳 2024-01-05",
+                                    "李四 13900001111", "Room 12"],
+                      "given_name": [None] * 5, "family_name": [None] * 5,
+                      "phone": [None, None, None, "137 0000 0000", None], "email": [None] * 5})
+    assert contacts_out_of_names(f).tolist() == [True, True, False, False, False]
+    assert f["full_name"].tolist() == ["张伟", "John Smith", "王芳 2024-01-05", "李四 13900001111", "Room 12"]
+    assert f["phone"].tolist() == ["13800138000", "+1 617-555-0199", None, "137 0000 0000", None]
+
+
 def test_totals_rows_as_chinese_exports_write_them_are_told_from_names(rules):
     from pipelines.standardize.names import summary_rows
 
