@@ -163,25 +163,35 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
     def filled(header: str) -> np.ndarray:
         cells = pc.utf8_length(pc.utf8_trim_whitespace(tail.column(header)))
         return pc.fill_null(pc.greater(cells, 0), False).to_numpy(zero_copy_only=False)
-    lone = filled(raw.headers[0])
-    for h in raw.headers[1:]:
-        lone &= ~filled(h)
-    if fmt == "csv":   # a one-field line: its error says so (delimited.short_row keeps the field)
-        one_field = pc.fill_null(pc.starts_with(tail.column(ERROR), "1 fields where"), False)
-        lone &= one_field.to_numpy(zero_copy_only=False)
+    if fmt == "csv":   # a one-field line: its error says so, and its field is kept as read (delimited.unplaced)
+        one_field = pc.fill_null(pc.starts_with(tail.column(ERROR), "1 fields where"), False).to_pylist()
+        content = tail.column(UNPLACED).to_pylist() if UNPLACED in tail.column_names else [None] * tail.num_rows
+        cells = [_lone_field(c) if one else "" for one, c in zip(one_field, content)]
+    else:
+        cells = [(t or "").strip() for t in tail.column(raw.headers[0]).to_pylist()]
+    lone = np.array([bool(c) for c in cells])
+    if fmt != "csv":
+        for h in raw.headers[1:]:
+            lone &= ~filled(h)
     start = tail.num_rows
     while start and lone[start - 1]:
         start -= 1
     if start == tail.num_rows:
         return raw
     block = tail.slice(start)
-    texts = [t.strip() for t in block.column(raw.headers[0]).to_pylist()]
+    texts = cells[start:]
     if not any(re.search(p, t) for p in patterns for t in texts):
         return raw
     lines = block.column(LINE).to_pylist()
     where = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
     return RawTable(raw.headers, table.slice(0, table.num_rows - block.num_rows), raw.header_line,
                     raw.notes + [f"footer: {where} not read (the export's footer, not records)"])
+
+
+def _lone_field(content: str | None) -> str:
+    """The field of a one-field line from its content as read (as_read: a JSON list, or a cut text)."""
+    value = json.loads(content) if content else ""
+    return (value[0] if isinstance(value, list) and value else value if isinstance(value, str) else "").strip()
 
 
 FOOTER_ROWS = 20   # a footer is a few lines; rows further up are records however they look
@@ -205,30 +215,7 @@ def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = 
     if not fmt:
         raise FileError(path, None, f"cannot tell the format of a '{path.suffix}' file: set the source's format "
                                     "in sources.yaml (csv, xlsx, jsonl or parquet)")
-    return _lone_fields_unplaced(drop_footer(_read(path, fmt, encoding, delimiter, sheet, header_row, expected),
-                                             footer_lines or [], fmt), fmt)
-
-
-def _lone_fields_unplaced(raw: RawTable, fmt: str) -> RawTable:
-    """A one-field CSV line that is no footer is a malformed record like any other: its field (kept in the first
-    column for drop_footer) goes to UNPLACED, not under the first header, where it would read as the record's id
-    (a lone phone number shown as the record id in a report)."""
-    table = raw.frame
-    if fmt != "csv" or not raw.headers or not table.num_rows or ERROR not in table.column_names:
-        return raw
-    lone = pc.fill_null(pc.starts_with(table.column(ERROR), "1 fields where"), False)
-    if not pc.any(lone).as_py():
-        return raw
-    first = table.column(raw.headers[0])
-    kept = [as_read([v]) if hit and v is not None else None
-            for v, hit in zip(first.to_pylist(), lone.to_pylist())]
-    if UNPLACED in table.column_names:
-        kept = [k if k is not None else u for k, u in zip(kept, table.column(UNPLACED).to_pylist())]
-        table = table.drop_columns([UNPLACED])
-    index = table.column_names.index(raw.headers[0])
-    table = table.set_column(index, raw.headers[0], pc.if_else(lone, pa.scalar(None, first.type), first))
-    table = table.append_column(UNPLACED, pa.array(kept, pa.string()))
-    return RawTable(raw.headers, table, raw.header_line, raw.notes)
+    return drop_footer(_read(path, fmt, encoding, delimiter, sheet, header_row, expected), footer_lines or [], fmt)
 
 
 def _read(path: Path, fmt: str, encoding: str, delimiter: str, sheet: str | int, header_row: int | None,

@@ -302,8 +302,8 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
             return None
         bad_lines.append(number)
         bad_errors.append(f"{len(fields)} fields where the header has {width}")
-        bad_rows.append(short_row(fields, width))
-        bad_unplaced.append(unplaced(fields, width))
+        bad_rows.append([None] * width)
+        bad_unplaced.append(unplaced(fields))
     if bad_lines:
         parts.append(frame_from_rows(headers, bad_rows, bad_lines, bad_errors, bad_unplaced))
     if not parts:
@@ -312,20 +312,11 @@ def _line_read(text: str, delim: str, header_index: int, headers: list[str],
     return table.take(pc.sort_indices(table.column(LINE))) if len(parts) > 1 else table
 
 
-def short_row(fields: list[str], width: int) -> list[str | None]:
-    """The cells of a row with the wrong number of fields: a lone field is kept in the first column (a title or
-    a report's footer line, which base.drop_footer recognises); the fields of other such rows cannot be placed
-    (unplaced keeps them)."""
-    return [fields[0]] + [None] * (width - 1) if _lone(fields, width) else [None] * width
-
-
-def unplaced(fields: list[str], width: int) -> str | None:
-    """The UNPLACED content of a row with the wrong number of fields: its fields, unless short_row placed them."""
-    return None if _lone(fields, width) or not fields else as_read(fields)
-
-
-def _lone(fields: list[str], width: int) -> bool:
-    return len(fields) == 1 and bool(width)
+def unplaced(fields: list[str]) -> str | None:
+    """The UNPLACED content of a row with the wrong number of fields: its fields, which cannot be placed under
+    the headers (a lone one neither: under the first header it would read as the record's id; base.drop_footer
+    reads a report's footer line from here)."""
+    return as_read(fields) if fields else None
 
 
 def _preamble(text: str, delim: str) -> list[list[str]]:
@@ -409,11 +400,11 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
     for line, row, err, _ in records[h + 1:]:
         if err is None and len(row) != width:
             err = f"{len(row)} fields where the header has {width}"
-        rows.append(row if err is None else short_row(row or [], width))
+        rows.append(row if err is None else [None] * width)
         lines.append(line)
         errors.append(err)
         # a record of the wrong width: its fields; a broken one (its first line alone): the line's text
-        content.append(None if err is None else unplaced(row, width) if row is not None
+        content.append(None if err is None else unplaced(row) if row is not None
                        else as_read(_line_text(text, starts, line)))
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors, content), header_line, notes)
 
