@@ -58,6 +58,7 @@ class Gazetteer:
     city_short_lengths: tuple[int, ...] = ()
     forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code -> its names, longest first
     district_names: set[str] = field(default_factory=set)  # every name and short form of a district or county
+    pinyin: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # pinyin_places' index, made on first use
 
 
 def _short_forms(name: str, suffixes: list[str], ethnic: tuple[str, ...] = ()) -> set[str]:
@@ -450,8 +451,8 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     if division_words:   # a city or district in pinyin (Shenzhen, Nanshan District) as its Chinese name
         from pipelines.standardize.pinyin_places import chinese_places
 
-        gaz = build_gazetteer(rules["suffixes"], rules["aliases"], rules["added"], rules["ethnic"])
-        city, district = chinese_places(province, city, district, frame.get("country"), gaz, division_words)
+        gazetteer = partial(build_gazetteer, rules["suffixes"], rules["aliases"], rules["added"], rules["ethnic"])
+        city, district = chinese_places(province, city, district, frame.get("country"), gazetteer, division_words)
     # the address columns joined (a space where one ends: a name is not read across it, see _crosses) and searched
     # for Chinese by Arrow, over the whole columns. A province, city or district column without a Chinese
     # character (Shenzhen, Nanshan: a Western CRM's columns beside a Chinese street) is left out: the parser

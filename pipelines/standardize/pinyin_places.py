@@ -10,11 +10,15 @@ where the row's province or city cannot tell them apart is left as written, neve
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import Callable
+
 import pandas as pd
 from pypinyin import Style, lazy_pinyin, pinyin
 
-from pipelines.standardize.addresses import Gazetteer
+from pipelines.standardize.addresses import _PLACEHOLDER_CITIES, Gazetteer
 from pipelines.standardize.arrow_text import matches, to_arrow
+from pipelines.standardize.distinct import map_distinct_rows_later
 
 _MUNICIPALITIES = ("11", "12", "31", "50")   # 北京, 天津, 上海, 重庆: the city is the province
 _LETTERS = re.compile(r"[^a-z]")
@@ -26,20 +30,17 @@ def _key(text: str) -> str:
     return _LETTERS.sub("", text.casefold())
 
 
-_INDEXES: dict[int, dict[str, dict[str, set[str]]]] = {}
-
-
 def _index(gaz: Gazetteer) -> dict[str, dict[str, set[str]]]:
     """Per level ('city', 'district'): pinyin key -> codes of the divisions one of whose names (full or short:
-    深圳市, 深圳) it spells. A municipality is indexed as the city of its own province. Made once per
-    gazetteer (build_gazetteer keeps each)."""
-    if id(gaz) in _INDEXES:
-        return _INDEXES[id(gaz)]
+    深圳市, 深圳) it spells. A municipality is indexed as the city of its own province. Made on first use and
+    kept on the gazetteer (build_gazetteer keeps each)."""
+    if gaz.pinyin:
+        return gaz.pinyin
     index: dict[str, dict[str, set[str]]] = {"city": {}, "district": {}}
     for code, div in gaz.by_code.items():
         if div.level == 1 and code[:2] in _MUNICIPALITIES:
             level = "city"
-        elif div.level == 1 or div.name in ("市辖区", "县") or div.name.endswith("直辖县级行政区划"):
+        elif div.level == 1 or div.name in _PLACEHOLDER_CITIES:
             continue
         else:
             level = "city" if div.level == 2 else "district"
@@ -49,7 +50,7 @@ def _index(gaz: Gazetteer) -> dict[str, dict[str, set[str]]]:
         for name in forms:
             for key in _spellings(name):
                 index[level].setdefault(key, set()).add(code)
-    _INDEXES[id(gaz)] = index
+    gaz.pinyin.update(index)
     return index
 
 
@@ -115,10 +116,10 @@ def _place(key: tuple, gaz: Gazetteer, words: tuple[str, ...]) -> tuple[str | No
 
 
 def chinese_places(province: pd.Series, city: pd.Series, district: pd.Series, country: pd.Series | None,
-                   gaz: Gazetteer, words: list[str]) -> tuple[pd.Series, pd.Series]:
+                   gazetteer: Callable[[], Gazetteer], words: list[str]) -> tuple[pd.Series, pd.Series]:
     """The city and district columns with pinyin names put in Chinese, in rows of China: country CN, or no
     country and a Chinese province (a Latin city alone elsewhere, Paris or Dali, is not read). Once per distinct
-    (province, city, district)."""
+    (province, city, district); the gazetteer is asked for only when such rows exist."""
     latin = matches(to_arrow(city), _LATIN.pattern) | matches(to_arrow(district), _LATIN.pattern)
     if not latin.any():
         return city, district
@@ -129,14 +130,9 @@ def chinese_places(province: pd.Series, city: pd.Series, district: pd.Series, co
                      index=city.index)
     if not rows.any():
         return city, district
-    keys = pd.DataFrame({"province": province[rows], "city": city[rows], "district": district[rows]},
-                        dtype=object)
-    keys = keys.where(keys.notna(), None)
-    distinct = keys.drop_duplicates()
+    keys = pd.DataFrame({"province": province[rows], "city": city[rows], "district": district[rows]})
     ordered = tuple(sorted((w.casefold() for w in words), key=len, reverse=True))
-    placed = {k: _place(k, gaz, ordered) for k in distinct.itertuples(index=False, name=None)}
-    found = pd.DataFrame([placed[k] for k in keys.itertuples(index=False, name=None)], index=keys.index,
-                         columns=["city", "district"], dtype=object)
+    found = map_distinct_rows_later(keys, partial(_place, gaz=gazetteer(), words=ordered), ["city", "district"])()
     city, district = city.copy(), district.copy()
     city.loc[rows], district.loc[rows] = found["city"], found["district"]
     return city, district
