@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 # DuckDB turns a signal arriving mid-query into an error of its own: RuntimeError('Query interrupted'), or, in a
 # Python function it was calling, an InvalidInputException naming the exception the signal handler raised.
@@ -15,26 +15,26 @@ _DUCKDB = re.compile(r"Query interrupted|executing the UDF: (KeyboardInterrupt|D
 _NAMES = frozenset({"KeyboardInterrupt", "DagsterExecutionInterruptedError", "ArrowCancelled"})
 
 
+def _chain_stops(error, name: Callable, message: Callable, before: Callable) -> bool:
+    """Whether an error, or one it was raised while handling (before), is the run being stopped."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if name(error) in _NAMES or _DUCKDB.search(message(error) or ""):
+            return True
+        error = before(error)
+    return False
+
+
 def is_interrupt(exc: BaseException | None) -> bool:
     """Whether an exception, or one it was raised while handling, is the run being stopped."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if type(exc).__name__ in _NAMES or isinstance(exc, Exception) and _DUCKDB.search(str(exc)):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
+    return _chain_stops(exc, lambda e: type(e).__name__, lambda e: str(e) if isinstance(e, Exception) else "",
+                        lambda e: e.__cause__ or e.__context__)
 
 
 def error_is_interrupt(error) -> bool:
     """is_interrupt for the serialised error of a failed Dagster step (SerializableErrorInfo)."""
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if error.cls_name in _NAMES or _DUCKDB.search(error.message or ""):
-            return True
-        error = error.cause or error.context
-    return False
+    return _chain_stops(error, lambda e: e.cls_name, lambda e: e.message, lambda e: e.cause or e.context)
 
 
 _watch: dict[str, int | bool] = {"fd": -1, "seen": False}
