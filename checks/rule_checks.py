@@ -79,7 +79,7 @@ def _unknown_country(f: pd.DataFrame) -> pd.Series:
 
 
 def _contact_in_name(f: pd.DataFrame) -> pd.Series:
-    return ~f["_contact_in_name"] if "_contact_in_name" in f else pd.Series(True, index=f.index)
+    return ~f["_contact_in_name"]
 
 
 def _ambiguous_address(f: pd.DataFrame) -> pd.Series:

@@ -1,12 +1,10 @@
 """Loads the steward-editable YAML under rules/ into typed objects; a typo fails with file, line and key."""
 from __future__ import annotations
 
-import dataclasses
-
 import codecs
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -528,7 +526,7 @@ def load_rules(folder: Path) -> Rules:
     folder = Path(folder)
     std = load_standardization(folder)
     placeholders = tuple(sorted(t for t in std.null_tokens - std.names_among_null_tokens if t))
-    sources = {name: dataclasses.replace(source, placeholders=placeholders)
+    sources = {name: replace(source, placeholders=placeholders)
                for name, source in load_sources(folder).items()}
     return Rules(folder, sources, std, load_validation(folder))
 
