@@ -244,7 +244,8 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
         f["_bad_dates"] |= bad | future
     f["birth_date"], bad_birth = _source_dates(f, "birth_date", rules)
     # a birth date after the row's night is in the future: raw_customers rows carry their night (partition_date)
-    f["_bad_birth_date"] = bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min, f["partition_date"])
+    f["_bad_birth_date"] = (bad_birth | dates.out_of_range(f["birth_date"], std.birth_date_min, f["partition_date"])
+                            | f["birth_date"].dt.normalize().isin(pd.to_datetime(std.birth_date_placeholders)))
     f["birth_date"] = f["birth_date"].dt.normalize().where(~f["_bad_birth_date"])
     addr = started.addresses()
     f[["province", "city", "district", "street", "address_ambiguous"]] = addr[

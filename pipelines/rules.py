@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass, field, replace
@@ -131,6 +132,22 @@ def _str_list(doc: _Doc, keys: tuple, value: Any) -> list[str]:
     return [str(v) for v in items]
 
 
+def _day_list(doc: _Doc, keys: tuple, value: Any) -> list[str]:
+    """Days written YYYY-MM-DD, quoted or not (YAML reads 1900-01-01 unquoted as a date)."""
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        text = item.isoformat() if isinstance(item, datetime.date) else str(item)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise doc.fail(keys, f"'{text}' is not a day written YYYY-MM-DD")
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise doc.fail(keys, f"'{text}' is not a day of the calendar") from None
+        out.append(text)
+    return out
+
+
 def _text(doc: _Doc, keys: tuple, value: Any, default: str | None = None) -> str | None:
     """One text (a number is read as its text); a list or a mapping is an error."""
     if value is None:
@@ -247,6 +264,8 @@ class Standardization:
     phone_extension_markers: list[str] = field(default_factory=list)
     summary_labels: list[str] = field(default_factory=list)
     names_among_null_tokens: set[str] = field(default_factory=set)
+    name_placeholders: set[str] = field(default_factory=set)
+    birth_date_placeholders: list[str] = field(default_factory=list)   # 1900-01-01: a form's default, no birthday   # 测试, test, 客户: no one's name, emptied in name fields
     organisation_words: list[str] = field(default_factory=list)
     address_divisions_added: dict[str, str] = field(default_factory=dict)   # adcode -> name
     address_ethnic_groups: list[str] = field(default_factory=list)   # 苗, 侗 …: cut from autonomous divisions' names
@@ -256,8 +275,10 @@ class Standardization:
     address_latin_division_words: list[str] = field(default_factory=list)   # district, shi: cut before the look-up
 
     def null_tokens_of(self, field_name: str) -> set[str]:
-        """The null tokens of a field: a name field keeps the ones that are also names."""
-        return self.null_tokens - self.names_among_null_tokens if field_name in NAME_FIELDS else self.null_tokens
+        """The null tokens of a field: a name field keeps the ones that are also names and adds the placeholders."""
+        if field_name in NAME_FIELDS:
+            return (self.null_tokens - self.names_among_null_tokens) | self.name_placeholders
+        return self.null_tokens
 
 
 @dataclass(frozen=True)
@@ -461,8 +482,10 @@ def load_standardization(folder: Path) -> Standardization:
     phones = _mapping(doc, ("phones",), raw.get("phones") or {}, {"extension_markers"})
     bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
-                                                      "names_among_null_tokens", "organisation_words"})
-    dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "excel_serial_range"})
+                                                      "names_among_null_tokens", "organisation_words",
+                                                      "placeholders"})
+    dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "birth_date_placeholders",
+                                                   "excel_serial_range"})
     addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added", "ethnic_groups",
                                                             "latin_provinces", "latin_province_words",
                                                             "latin_division_words"})
@@ -495,6 +518,9 @@ def load_standardization(folder: Path) -> Standardization:
         # a rules folder from before the key still keeps Li Na's given name
         names_among_null_tokens={t.casefold() for t in _str_list(
             doc, ("names", "names_among_null_tokens"), names.get("names_among_null_tokens", ["na", "nan"]))},
+        birth_date_placeholders=_day_list(doc, ("dates", "birth_date_placeholders"),
+                                          dates.get("birth_date_placeholders")),
+        name_placeholders={t.casefold() for t in _str_list(doc, ("names", "placeholders"), names.get("placeholders"))},
         organisation_words=_str_list(doc, ("names", "organisation_words"), names.get("organisation_words")),
     )
 

@@ -43,7 +43,9 @@ def standardize_boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
 
 
 def _boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
-    return raw.str.casefold().map(values).astype(object).where(lambda s: s.notna(), None)
+    """A value in the lists, case ignored; 1.0 and 0.00 (a number column a spreadsheet saved) read as 1 and 0."""
+    folded = raw.str.casefold().str.replace(r"^\s*([01])\.0*\s*$", r"\1", regex=True)
+    return folded.map(values).astype(object).where(lambda s: s.notna(), None)
 
 
 # Languages whose ISO 3166 country names are recognised besides English (pycountry's translations).
@@ -82,8 +84,37 @@ def _country(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Se
     mapped = folded.map(synonyms).astype(object)
     mapped = mapped.where(mapped.notna(), folded.map(_REGIONS))
     mapped = mapped.where(mapped.notna(), folded.map(country_names()))
+    # then as spelled without dots, brackets and spacing, an inverted name put back (P.R.C., China (PRC),
+    # "Korea, Republic of"): each list's names keyed the same way
+    loose = folded.map(loose_key, na_action="ignore")
+    mapped = mapped.where(mapped.notna(), loose.map(_loose(tuple(synonyms.items()))))
+    mapped = mapped.where(mapped.notna(), loose.map(_loose(tuple(country_names().items()))))
     unknown = raw.notna() & mapped.isna()
     return mapped.astype(object).where(mapped.notna(), None), unknown
+
+
+_LOOSE_SPACE = re.compile(r"[()（）\[\]\-_]+")
+_LOOSE_DROP = re.compile(r"[.'’]+")
+
+
+def loose_key(name: str) -> str:
+    """A country's name with dots, brackets, apostrophes and dashes dropped, spacing folded and a name written
+    inverted ("china, people's republic of") put in its order: "P.R.C." and "prc", "China (PRC)" and
+    "china prc" meet."""
+    parts = [" ".join(_LOOSE_SPACE.sub(" ", _LOOSE_DROP.sub("", p)).split()) for p in re.split(r"[,，]", name)]
+    parts = [p for p in parts if p]
+    if len(parts) == 2 and parts[1].split()[-1] in ("of", "the"):
+        parts = [parts[1], parts[0]]
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=4)
+def _loose(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """A name list keyed by loose_key; where two names meet, the first listed wins."""
+    out: dict[str, str] = {}
+    for name, code in pairs:
+        out.setdefault(loose_key(name), code)
+    return out
 
 
 def standardize_identifier(raw: pd.Series) -> pd.Series:

@@ -80,7 +80,8 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     uniques = pd.Index(raw.dropna().unique(), dtype=object)
     if not len(uniques):
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), pd.Series(False, index=raw.index)
-    prepared = pd.Series(uniques, dtype=object).str.strip()
+    # a date column a spreadsheet saved as numbers: 19900305.0 is 19900305, 45356.0 the serial 45356
+    prepared = pd.Series(uniques, dtype=object).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     cjk = prepared.str.contains("[年午上晨晚时時点點星周礼禮]", regex=True).fillna(False).to_numpy(bool)
     if cjk.any():
         prepared[cjk] = prepared[cjk].map(_prepare)

@@ -30,6 +30,8 @@ _BRACKETED = re.compile(r"[（(【\[〔<《][^）)】\]〕>》]*[）)】\]〕>�
 _TITLE_FIRST = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|madam|mdm|sir)\.?\s+|^(?:mr|mrs|ms|dr|mdm)\.", re.I)
 _LABEL = re.compile(r"^[^:：]*[:：]\s*(?=\S)")
 _LIST_SEPARATOR = re.compile(r"[/|,，、;；]")
+# two runs of Chinese (or Japanese kanji) characters parted by one space: family name first, as written
+_SPACED_CJK = re.compile(r"^([\u3400-\u9fff\uf900-\ufaff]{1,3})[ \u3000]([\u3400-\u9fff\uf900-\ufaff]{1,3})$")
 _NOT_LETTER = re.compile(r"[^\w·•\-－—–.・‧=]|\d")
 
 
@@ -48,6 +50,9 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
     written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts; a
     note, label, title, emoji or number around it dropped (李娜（客户）, 姓名：王小明, 😀钱七 -> 李娜, 王小明, 钱七);
     a single character after a title is a family name (Mr. 王)."""
+    spaced = _SPACED_CJK.match(name.strip())
+    if spaced and spaced.group(2) not in prefixes:   # 佐藤 太郎, 王 小明: the space parts family and given name
+        return spaced.group(1) + spaced.group(2), spaced.group(2), spaced.group(1)
     core, titled = _cjk_core(name)
     if core != name.replace(" ", "") and _CJK_NAME.match(core):
         name = core
@@ -57,8 +62,8 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
             if len(title) == 1 and len(rest) > 1 and rest not in compound:
                 continue   # a one-character title (王总, 李工) only after a family name: 张建工 is a whole name
             if len(rest) >= 2 and _CJK_NAME.match(rest) and rest not in compound:   # 欧阳先生: a family name
-                _, given, family = split_cjk(rest, compound, prefixes)   # 王总经理: 王总 is Wang the manager
-                return name, given, family
+                # 王小明先生 is 王小明, as 王小明（经理） is; 王总经理: 王总 is Wang the manager
+                return split_cjk(rest, compound, prefixes)
             return name, None, rest
     if not _CJK_NAME.match(core) or len(core) < 2 and not titled:
         return name, None, None
@@ -67,6 +72,8 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
     parts = [p for p in re.split(r"[·•]", core) if p]
     if len(parts) >= 2:
         return core, parts[0], parts[-1]
+    if core in compound:   # 欧阳 alone: a family name, not 欧 and 阳
+        return core, None, core
     family = core[:2] if core[:2] in compound and len(core) > 2 else core[0]
     return core, core[len(family):] or None, family
 

@@ -217,7 +217,7 @@ def test_gender_spellings_of_other_languages_and_salesforce(rules):
     (("张三", None, "张三"), ("张三", "三", "张")),
     ((None, None, "欧阳"), ("欧阳", None, "欧阳")),            # a compound surname alone stays one
     (("阿卜杜拉·艾则孜", None, None), ("阿卜杜拉·艾则孜", "阿卜杜拉", "艾则孜")),
-    (("王小明先生", None, None), ("王小明先生", "小明", "王")),
+    (("王小明先生", None, None), ("王小明", "小明", "王")),   # the title dropped, as from 王小明（经理）
     (("王先生", None, None), ("王先生", None, "王")),
     (("欧阳先生", None, None), ("欧阳先生", None, "欧阳")),
     (("北京华信科技有限公司", None, None), ("北京华信科技有限公司", None, None)),   # a company, not a person
