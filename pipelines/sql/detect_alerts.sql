@@ -27,7 +27,10 @@ history as (
 
 baseline as (
     select h.rule, h.source_system, h.table_name, h.field, h.metric,
-           avg(h.value) as mean, stddev_samp(h.value) as sd, count(*) as nights_seen
+           -- summed in a fixed order: a float sum in the order rows arrive differs in its last digit between
+           -- a rerun and the first run, and a rerun must give the same table
+           avg(h.value order by h.nights_back) as mean, stddev_samp(h.value order by h.nights_back) as sd,
+           count(*) as nights_seen
     from history as h
     join current as c using (rule, source_system, table_name, field, metric)
     where h.nights_back <= c.nights

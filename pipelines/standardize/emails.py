@@ -88,7 +88,8 @@ def address_part(text: str) -> str:
     """The address in what an export cell holds: '"Zhang San" <zs@qq.com>' (a display name), 'zs@qq.com (工作)'
     (a note), 'a@x.com; b@y.com' (several addresses: the first is the primary one), 'zs@qq.com 微信同号' or
     'Zhang San zs@qq.com' (words beside it), '邮箱:zs@qq.com' (a label), 'zs@qq.com;' (a separator left over)."""
-    text = _TAG.sub(" ", text)
+    # a tag is a hard break, never joined away: '<script>alert(1)</script>@x.com' is no alert@x.com
+    text = _TAG.sub("\n", text)
     angle = _ANGLE.search(text)
     if angle:
         return angle.group(1)

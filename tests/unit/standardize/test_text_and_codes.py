@@ -210,3 +210,12 @@ def test_validate_email_module_uses_the_short_split_and_keeps_verdicts():
         assert ours == [emails.standardize_email(c) for c in cells]
     finally:
         module.split_email = patched
+
+
+@pytest.mark.parametrize("cell", ["<script>alert(1)</script>@x.com", "<b>zs</b>@qq.com"])
+def test_a_tag_is_never_joined_away_into_another_address(cell):
+    """HTML around words before an @ made a mailbox nobody wrote (alert@x.com), valid, which exact-e-mail
+    matching could merge with a real one."""
+    from pipelines.standardize.emails import standardize_email
+
+    assert standardize_email(cell) == (None, False)
