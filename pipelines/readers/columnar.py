@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, as_read, frame_from_rows,
-                                    unique_headers)
+                                    mark_nul_rows, unique_headers)
 from pipelines.readers.delimited import binary_kind, header_key
 from pipelines.readers.encoding import damage_message, decode
 
@@ -225,7 +225,8 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
         if others:
             row[-1] = json.dumps(others, ensure_ascii=False)
         rows.append(row)
-    return RawTable(headers, frame_from_rows(headers, rows, lines, errors, unread), 0, notes)
+    raw = RawTable(headers, frame_from_rows(headers, rows, lines, errors, unread), 0, notes)
+    return mark_nul_rows(raw) if "\x00" in text or "\\u0000" in text else raw
 
 
 def _encodable(record: list) -> bool:
@@ -296,4 +297,4 @@ def read_parquet(path: Path) -> RawTable:
     columns = [_text_column(table.column(i)) for i in range(table.num_columns)]
     out = pa.table(columns + [pa.array(range(1, n + 1), pa.int64()), pa.nulls(n, pa.string())],
                    names=headers + [LINE, ERROR])
-    return RawTable(headers, out, 0)
+    return mark_nul_rows(RawTable(headers, out, 0))

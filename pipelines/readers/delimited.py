@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, as_read, frame_from_rows,
-                                    mark_damaged, unique_headers)
+                                    mark_damaged, mark_nul_rows, unique_headers)
 from pipelines.readers.encoding import decode
 from pipelines.standardize.arrow_text import matches
 from pipelines.standardize.text import visible
@@ -344,7 +344,8 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
     if not text.strip():
         raise FileError(path, 1, "file is empty")
     utf8 = text.encode("utf-8") if damaged else data   # a damaged file's text holds U+FFFD where its bytes did not
-    return mark_damaged(path, _read_text(path, utf8, text, codec, delimiter, header_row, expected), damaged)
+    raw = mark_damaged(path, _read_text(path, utf8, text, codec, delimiter, header_row, expected), damaged)
+    return mark_nul_rows(raw) if "\x00" in text else raw
 
 
 # The first bytes of files that are no text: a workbook or archive renamed .csv would be read as legacy-encoded

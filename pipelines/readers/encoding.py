@@ -209,6 +209,26 @@ def utf8_damage(data: bytes, text_needed: bool = True) -> dict[int, int] | None:
     return offsets
 
 
+# Bytes no text export writes: C0 controls other than tab, line feed, vertical tab, form feed, carriage return and
+# the DOS end-of-file mark (0x1A). Random or compressed data holds about one in ten; text in any codec none.
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 26)) + b"\x7f"
+
+
+def looks_binary(data: bytes, sample: int = 65536) -> bool:
+    """Whether the file's first bytes are binary data rather than text: over 2 % control bytes. Not asked of
+    UTF-16 or UTF-32 text, which is full of zero bytes."""
+    head = data[:sample]
+    return bool(head) and len(head) - len(head.translate(None, _CONTROL)) > 0.02 * len(head)
+
+
+def _wide(codec: str) -> bool:
+    """UTF-16 or UTF-32, whose text is full of zero bytes (unknown codecs are refused later, by name)."""
+    try:
+        return codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        return True
+
+
 class Decoded(NamedTuple):
     text: str
     codec: str
@@ -225,6 +245,9 @@ def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
     as the legacy codec detection would guess from the damaged lines; otherwise a byte sequence the encoding
     cannot decode is a FileError naming its line."""
     codec, text = _detect(data) if encoding == "auto" else (encoding, None)
+    if not _wide(codec) and looks_binary(data):
+        raise FileError(path, None, "not a text file: binary data (control bytes no export writes); deliver the "
+                                    "export itself")
     if text is not None:
         return Decoded(text, codec, {})
     try:

@@ -1020,3 +1020,30 @@ def test_an_ascii_file_with_a_line_of_stray_bytes_is_not_decoded_as_an_odd_codec
     rows = {r["source_line"]: r for r in result.raw.to_pylist()}
     assert rows[2]["parse_error"] is None and rows[4]["family_name"] == "Wu"
     assert rows[3]["parse_error"] is not None
+
+
+@pytest.mark.parametrize("name, body", [
+    ("nul.csv", f'{HEADER}\n"P1","A\x00nn","a@example.com"\n"P2","Li","li@example.com"\n'),
+    ("nul_multiline.csv", f'{HEADER}\n"P1","A\x00nn\nLee","a@example.com"\n"P2","Li","li@example.com"\n'),
+    ("nul.jsonl", '{"Id": "P1", "LastName": "A\\u0000nn", "Email": "a@example.com"}\n'
+                  '{"Id": "P2", "LastName": "Li", "Email": "li@example.com"}\n'),
+])
+def test_a_record_holding_a_zero_byte_is_an_error_row_naming_its_line(tmp_path, name, body):
+    """A NUL read as a space changed the name silently (A nn): the record is damaged, and says so."""
+    raw = read_file(_land(tmp_path, name, body), "auto")
+    rows = raw.frame.to_pylist()
+    assert [r[LINE] for r in rows] == ([2, 4] if "multiline" in name else [1, 2] if name.endswith("jsonl") else [2, 3])
+    assert "NUL character" in rows[0]["__error"] and f"line {rows[0][LINE]}" in rows[0]["__error"]
+    assert rows[0]["LastName"] is None and rows[1]["LastName"] == "Li" and rows[1]["__error"] is None
+
+
+def test_random_bytes_under_a_csv_name_are_not_text_not_an_encoding_to_set(tmp_path):
+    import random
+
+    junk = random.Random(5).randbytes(5000)
+    with pytest.raises(FileError, match="not a text file: binary data"):
+        read_file(_land(tmp_path, "junk.csv", junk), "csv")
+    # a GBK file of the wrong declared codec still gets the advice to set the encoding
+    with pytest.raises(FileError, match="set the source's encoding"):
+        read_file(_land(tmp_path, "gbk.csv", f"{HEADER}\n\"P1\",\"张三\",\"a@example.com\"\n".encode("gbk")), "csv",
+                  encoding="utf-8")
