@@ -191,16 +191,25 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
     def filled(header: str) -> np.ndarray:
         cells = pc.utf8_length(pc.utf8_trim_whitespace(tail.column(header)))
         return pc.fill_null(pc.greater(cells, 0), False).to_numpy(zero_copy_only=False)
-    if fmt == "csv":   # a one-field line: its error says so, and its field is kept as read (delimited.unplaced)
-        one_field = pc.fill_null(pc.starts_with(tail.column(ERROR), "1 fields where"), False).to_pylist()
+    first_only = np.array([bool((t or "").strip()) for t in tail.column(raw.headers[0]).to_pylist()])
+    for h in raw.headers[1:]:
+        first_only &= ~filled(h)
+    cells = [(t or "").strip() if one else "" for one, t in zip(first_only, tail.column(raw.headers[0]).to_pylist())]
+    if fmt == "csv":
+        # A one-field line: its error says so, and its field is kept as read (delimited.unplaced). A line Excel
+        # padded with delimiters to the table's width (Confidential…;;;;) reads as a row of its first cell
+        # alone, and a line its own commas split (Copyright … salesforce.com, inc. …) as a row of the wrong
+        # width: such rows are footer lines from the first that matches a pattern on (a record with its id
+        # alone above the footer stays a row).
+        errors = tail.column(ERROR).to_pylist()
         content = tail.column(UNPLACED).to_pylist() if UNPLACED in tail.column_names else [None] * tail.num_rows
-        cells = [_lone_field(c) if one else "" for one, c in zip(one_field, content)]
-    else:
-        cells = [(t or "").strip() for t in tail.column(raw.headers[0]).to_pylist()]
+        footer_started = False
+        for i, (error, unread) in enumerate(zip(errors, content)):
+            lone_field = error is not None and error.startswith("1 fields where")
+            text = _joined_fields(unread) if error and re.match(r"\d+ fields where", error) else cells[i]
+            footer_started = footer_started or any(re.search(p, text) for p in patterns)
+            cells[i] = text if lone_field or footer_started else ""
     lone = np.array([bool(c) for c in cells])
-    if fmt != "csv":
-        for h in raw.headers[1:]:
-            lone &= ~filled(h)
     start = tail.num_rows
     while start and lone[start - 1]:
         start -= 1
@@ -216,10 +225,12 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
                     raw.notes + [f"footer: {where} not read (the export's footer, not records)"])
 
 
-def _lone_field(content: str | None) -> str:
-    """The field of a one-field line from its content as read (as_read: a JSON list, or a cut text)."""
+def _joined_fields(content: str | None) -> str:
+    """The fields of a line with the wrong number of them, from its content as read (as_read: a JSON list, or
+    a cut text), joined as the line wrote them (the comma that split a footer's sentence put back)."""
     value = json.loads(content) if content else ""
-    return (value[0] if isinstance(value, list) and value else value if isinstance(value, str) else "").strip()
+    text = ",".join(value) if isinstance(value, list) else value if isinstance(value, str) else ""
+    return text.strip().rstrip(",;\t ")
 
 
 FOOTER_ROWS = 20   # a footer is a few lines; rows further up are records however they look

@@ -90,7 +90,7 @@ def test_a_bad_date_format_names_file_line_and_format(tmp_path, rules):
      "sources.salesforce.header_row: expected a whole number"),
     ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    trust: 99\n", "ranked for survivorship in survivorship.yaml"),
     ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    header_row: 0\n", "rows are numbered from 1"),
-    ('    file_pattern: "*.csv"\n', "    file_pattern:\n", "sources.salesforce.file_pattern: give a value"),
+    ('    file_pattern: ["*.csv", "*.xlsx"]\n', "    file_pattern:\n", "sources.salesforce.file_pattern: give a value"),
     ("      full_name: [Name, Full Name]\n", "      full_name:\n", "sources.salesforce.columns.full_name: give the header"),
     ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    record_id: Contact ID\n", "key 'record_id' is given twice"),
     ("      full_name: [Name, Full Name]\n", "      full_name: [Name, Full Name, email]\n",
@@ -118,11 +118,12 @@ def test_a_source_block_copied_with_its_name_is_an_error_not_a_silent_replacemen
 
 
 @pytest.mark.parametrize("old, new, said", [
-    ('file_pattern: "*.csv"', 'file_pattern: "exports/*.csv"', "names a folder"),
+    ('file_pattern: ["*.csv", "*.xlsx"]', 'file_pattern: "exports/*.csv"', "names a folder"),
     ("  salesforce:\n", "  sales/eu:\n", "cannot be a folder's name"),
     ('"%Y-%m-%d %H:%M", ', '"yyyy-MM-dd HH:mm", ', "has no % directive"),
     ("      email: Email\n", "      email: ''\n", "give the header"),
-    ('file_pattern: "*.csv"', 'file_pattern: "*.csv"\n    sheet: 1', "a sheet is read from workbooks"),
+    ('file_pattern: ["*.csv", "*.xlsx"]\n    format: auto', 'file_pattern: "*.csv"\n    format: csv\n    sheet: 1',
+     "a sheet is read from workbooks"),
 ])
 def test_settings_that_could_never_work_are_refused(tmp_path, rules, old, new, said):
     """Each loaded without a word and then matched nothing, read nothing or could never be landed."""

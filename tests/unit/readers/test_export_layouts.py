@@ -108,3 +108,43 @@ def test_a_record_above_the_footer_stays_a_row_however_malformed(tmp_path):
     assert table.frame[LINE].to_pylist() == [2, 3, 4, 5]
     assert table.frame["__error"].to_pylist()[1] == "5 fields where the header has 4"
     assert "footer: lines 7-9 not read (the export's footer, not records)" in table.notes
+
+
+def test_a_report_footer_excel_padded_with_delimiters_or_split_at_its_comma_is_dropped(tmp_path):
+    """Excel re-saving a report pads every line to the table's width (Confidential…;;;;), and an unquoted
+    copyright line splits at 'salesforce.com, inc.': neither footer is read as customers."""
+    padded = tmp_path / "padded.csv"
+    padded.write_text("First Name;Last Name;Email;Email Opt Out;Contact ID\r\n"
+                      "John;Smith;john@example.com;0;0035g00000AbCdE\r\n"
+                      "\"0035g00000AbCdX\";;;;\r\n"   # a record's value alone above the footer stays a row
+                      ";;;;\r\nConfidential Information - Do Not Distribute;;;;\r\n"
+                      "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.;;;;\r\n"
+                      "Acme Inc;;;;\r\n", encoding="utf-8")
+    table = read_file(padded, "csv", expected={"Contact ID"}, footer_lines=PATTERNS)
+    assert table.frame[LINE].to_pylist() == [2, 3]
+    assert "footer: lines 5-7 not read (the export's footer, not records)" in table.notes
+    split = tmp_path / "split.csv"
+    split.write_text("Contact ID,First Name,Last Name,Email\n0035g00000M0001,Ann,Lee,ann@example.com\n\n"
+                     "Confidential Information - Do Not Distribute\n"
+                     "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.\n", encoding="utf-8")
+    table = read_file(split, "csv", expected={"Contact ID"}, footer_lines=PATTERNS)
+    assert table.frame[LINE].to_pylist() == [2]
+    assert "footer: lines 4-5 not read (the export's footer, not records)" in table.notes
+
+
+def test_a_salesforce_report_exported_as_a_workbook_is_read_by_the_preset(tmp_path, rules):
+    """Lightning's report export writes .xlsx by default: the preset reads it, footer and all."""
+    folder = tmp_path / "salesforce" / NIGHT
+    folder.mkdir(parents=True)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Contact ID", "First Name", "Last Name", "Email", "Created Date"])
+    sheet.append(["0035g00000AbCdE", "John", "Smith", "john@example.com", dt.datetime(2024, 3, 5, 8, 15)])
+    sheet.append([])
+    sheet.append(["Confidential Information - Do Not Distribute"])
+    sheet.append(["Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."])
+    book.save(folder / "report.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"] and result.raw.num_rows == 1
+    assert result.raw.column("source_record_id").to_pylist()[0].startswith("0035g00000AbCdE")
+    assert result.raw.column("created_at").to_pylist()[0].startswith("2024-03-05")
