@@ -82,6 +82,18 @@ def _contact_in_name(f: pd.DataFrame) -> pd.Series:
     return ~f["_contact_in_name"]
 
 
+def _several_phones(f: pd.DataFrame) -> pd.Series:
+    return ~f["_several_phones"]
+
+
+def _several_emails(f: pd.DataFrame) -> pd.Series:
+    return ~f["_several_emails"]
+
+
+def _several_names(f: pd.DataFrame) -> pd.Series:
+    return ~f["_several_names"]
+
+
 def _ambiguous_address(f: pd.DataFrame) -> pd.Series:
     return ~f["address_ambiguous"]
 
@@ -103,6 +115,9 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "unknown_country": _unknown_country,
     "ambiguous_address": _ambiguous_address,
     "contact_in_name": _contact_in_name,
+    "several_phones": _several_phones,
+    "several_emails": _several_emails,
+    "several_names": _several_names,
 }
 
 

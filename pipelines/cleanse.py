@@ -206,6 +206,10 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     default_region = f["source_system"].map({n: s.phone_region for n, s in rules.sources.items()})
     f["_contact_in_name"] = names.contacts_out_of_names(f)
     f["phone_raw"], f["email_raw"] = f["phone"], f["email"]
+    # a cell holding several values keeps its first, flagged (rules several_*)
+    f["_several_phones"] = phones.several_numbers(f["phone"])
+    f["_several_emails"] = emails.several_addresses(f["email"])
+    f["_several_names"] = names.several_names(f["full_name"])
     # names first: finish_standardize needs them before the others, and the workers take tasks in order
     return Started(f, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes,
                                                             std.organisation_words),

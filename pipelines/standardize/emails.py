@@ -10,6 +10,7 @@ import email_validator
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
 
+from pipelines.standardize.arrow_text import matches, to_arrow
 from pipelines.standardize.cache import ValueStore, cached, code_version
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
@@ -109,6 +110,15 @@ def address_part(text: str) -> str:
     if len(at) == 1 and not pieces and at[0].strip(_AROUND)[:1] != "@" and at[0].strip(_AROUND)[-1:] != "@":
         text = at[0]
     return _LABEL.sub("", text.lstrip(_BEFORE).rstrip(_AROUND)).lstrip(_BEFORE).rstrip(_AROUND)
+
+
+# two addresses in one cell, apart: each with a local part and a domain, something other than @ between them
+_SEVERAL = r"[^\s@<>()\[\]]+@[^\s@;,/|、，；<>()\[\]]+[\s;,/|、，；<>()\[\]][^@]*?[^\s@;,/|、，；<>()\[\]]+@[^\s@]+"
+
+
+def several_addresses(raw: pd.Series) -> pd.Series:
+    """Whether each e-mail cell holds more than one address (the rule several_emails); vectorised (RE2)."""
+    return pd.Series(matches(to_arrow(raw), _SEVERAL), index=raw.index)
 
 
 def standardize_email(raw: str) -> tuple[str | None, bool]:

@@ -164,6 +164,15 @@ _PHONE_LIKE = r"^\+?(?:[ ()\-.]*[0-9]){7,}[ ()\-.]*$"
 _EMAIL_LIKE = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 
 
+# two Chinese names in one cell between list separators (张伟/李娜, 张伟、李娜): split_cjk reads the first
+_SEVERAL_CJK = r"[\x{3400}-\x{9fff}]{2,}\s*[/|,，、;；]\s*[\x{3400}-\x{9fff}]{2,}"
+
+
+def several_names(raw: pd.Series) -> pd.Series:
+    """Whether each name cell holds more than one Chinese name (the rule several_names); vectorised (RE2)."""
+    return pd.Series(matches(to_arrow(raw), _SEVERAL_CJK), index=raw.index)
+
+
 def contacts_out_of_names(frame: pd.DataFrame) -> pd.Series:
     """A name field (full, given or family) that holds only a phone number or an e-mail address is no name: the
     value moves to the record's phone or email field when that is empty, and leaves the name field either way

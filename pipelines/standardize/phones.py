@@ -296,6 +296,24 @@ def first_number(raw: pd.Series, region: pd.Series | None = None) -> pd.Series:
     return out
 
 
+# Several numbers in one cell: two parts of seven digits or more between list separators (13800138000/13900139000,
+# 010-65529988；13800138000), two runs of ten digits or more (each with its '+') apart by spaces only, or over
+# twenty digits in all (+86 138 0013 8000 +86 139 0013 9000: E.164 holds fifteen, an extension a few more). An
+# extension after a slash or a dash (0755-26888888/8001) is too short to be a number of its own.
+_LIST_SEP = "/,;，；、|"
+_SEVEN = rf"(?:[^{_LIST_SEP}\d]*\d){{7}}"
+_SEVERAL_LISTED = rf"{_SEVEN}[^{_LIST_SEP}]*[{_LIST_SEP}](?:.*[{_LIST_SEP}])?{_SEVEN}"
+_SEVERAL_SPACED = r"(?:^|[^\d])\+?\d{10,}\s+\+?\d{10,}(?:$|[^\d])"
+
+
+def several_numbers(raw: pd.Series) -> pd.Series:
+    """Whether each phone cell holds more than one number (the rule several_phones); vectorised (RE2)."""
+    text = to_arrow(raw)
+    several = matches(text, _SEVERAL_LISTED) | matches(text, _SEVERAL_SPACED) | (
+        matches(text, r"^(?:\D*\d){21}") & ~matches(text, _EXT_SPELLED))
+    return pd.Series(several, index=raw.index)
+
+
 def national_cn_mobile(raw: pd.Series) -> pd.Series:
     """Whether each cell's number is written as a national CN mobile (138 0013 8000: eleven digits, 13-19…)."""
     text = to_arrow(first_number(raw).astype(object))
@@ -321,6 +339,11 @@ def _type_in(number: phonenumbers.PhoneNumber, nsn: str, region: str | None) -> 
     return _number_type_helper(nsn, meta) if meta is not None else PhoneNumberType.UNKNOWN
 
 
+# a word of letters in the number itself, before any extension (ext. 12, x12, extension 12 and tel: are no words)
+_VANITY = re.compile(r"(?<![A-Za-z])(?!(?:ext|extension|tel|x)(?![A-Za-z]))[A-Za-z]{3,}")
+_EXTENSION_CUT = re.compile(r"(?i)(?:\bext\b|\bextension\b|(?<=\d)\s*x\s*(?=\d))")
+
+
 def standardize_phone(key: tuple) -> tuple:
     """(raw text, region) -> (E.164 or None, valid, type, extension or None, issue). E.164 has no room for an
     extension (0755-26888888-8001, 138 0013 8000 转 8001, +1 415 555 0100 ext. 23): it is a field of its own."""
@@ -332,12 +355,17 @@ def standardize_phone(key: tuple) -> tuple:
             return None, False, None, None, issue
     region = region or "ZZ"
     parsed_any = False
+    vanity = _VANITY.search(_EXTENSION_CUT.split(text, 1)[0]) is not None
     for candidate in _candidates(text, region):
         number = _parse(candidate, region)
         if number is None:
             continue
         parsed_any = True
         valid, kind = _validity(number)
+        # phonenumbers reads letters on a keypad (1-800-FLOWERS); words spelled in a number are a North American
+        # habit: elsewhere they made a number nobody dials (+86 180 0356 9377 out of 1-800-FLOWERS in a CN row)
+        if valid and vanity and number.country_code != 1:
+            valid = False
         if valid:
             return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True, kind,
                     number.extension or None, None)

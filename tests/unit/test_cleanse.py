@@ -188,3 +188,22 @@ def test_epoch_milliseconds_of_a_local_time_source_are_not_moved(rules):
     raw["source_system"] = "wukong"
     out = cleanse.standardize(raw, rules)
     assert [str(t) for t in out["created_at"]][:2] == ["2024-03-05 10:00:00", "2024-03-05 10:00:00"]
+
+
+def test_a_cell_holding_several_phones_emails_or_names_keeps_the_first_flagged(rules):
+    """The second value was lost without a word: the first stays, the rule several_* says the cell held more
+    (the cell as written is in raw_customers)."""
+    raw = _raw("2026-11-20")
+    raw["birth_date"] = None
+    raw["source_system"] = "wukong"
+    raw["full_name"] = ["张伟/李娜", "王小明", "Smith, John", "赵六"]
+    raw["phone"] = ["13800138000/13900139000", "138 0013 8000", "0755-26888888/8001", None]
+    raw["email"] = [None, "a@example.com; b@example.com", "john@example.com", "zs@qq.com"]
+    out = cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules)
+    flags = out.rows["quality_flags"].tolist()
+    assert ["several_phones" in f for f in flags] == [True, False, False, False]
+    assert ["several_emails" in f for f in flags] == [False, True, False, False]
+    assert ["several_names" in f for f in flags] == [True, False, False, False]
+    assert out.rows["phone"].tolist()[:2] == ["+8613800138000", "+8613800138000"]
+    assert out.rows["email"].tolist()[1] == "a@example.com"
+    assert out.rows["full_name"].tolist()[0] == "张伟"

@@ -200,3 +200,15 @@ def test_a_long_number_with_its_extension_is_one_number():
                              pd.Series(["CN", "CN"]), extension_markers=["转"])
     assert out["phone"].tolist() == ["+8675526888888", None]
     assert out["phone_extension"].tolist() == ["8001", None]
+
+
+@pytest.mark.parametrize("key, expected", [
+    (("1-800-FLOWERS", "CN"), (None, False)),            # no +86 180 0356 9377 out of a US vanity number
+    (("1-800-FLOWERS", "US"), ("+18003569377", True)),
+    (("(415) 555-2671 x12", "US"), ("+14155552671", True)),   # an extension's x is no word
+    (("tel:+8613800138000", "CN"), ("+8613800138000", True)),
+])
+def test_words_spelled_in_a_number_are_read_only_where_numbers_are_spelled(key, expected):
+    from pipelines.standardize.phones import standardize_phone
+
+    assert standardize_phone(key)[:2] == expected
