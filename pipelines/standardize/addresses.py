@@ -57,7 +57,8 @@ class Gazetteer:
     national_lengths: tuple[int, ...] = ()
     city_short_lengths: tuple[int, ...] = ()
     forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code -> its names, longest first
-    district_names: set[str] = field(default_factory=set)  # every name and short form of a district or county
+    # every name and short form of a district or county -> the codes of the cities they lie in
+    district_names: dict[str, set[str]] = field(default_factory=dict)
     pinyin: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # pinyin_places' index, made on first use
 
 
@@ -119,7 +120,8 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
             names.add(alias_of[div.name])
         gaz.forms[div.code] = tuple(sorted(names, key=len, reverse=True))
         if div.level == 3:
-            gaz.district_names |= names
+            for n in names:
+                gaz.district_names.setdefault(n, set()).add(div.city_code)
         for parent in parents:
             for n in names:
                 gaz.children.setdefault((parent, n), []).append(div)
@@ -236,8 +238,10 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
         if confirmed:
             return None, None, 0, True
         # a short city name with no district after it (武汉 解放大道1号): taken when it names one city and no
-        # district anywhere (朝阳 may be 朝阳区 of Beijing) and does not start a street (中山路)
-        if (alone is None and len(cities) == 1 and text[:length] not in gaz.district_names
+        # district outside that city (朝阳 may be 朝阳区 of Beijing; 长沙 is 长沙市, whose own 长沙县 is in it)
+        # and does not start a street (中山路)
+        if (alone is None and len(cities) == 1
+                and gaz.district_names.get(text[:length], set()) <= {cities[0].code}
                 and not _starts_street(text, length)):
             alone = (cities[0], None, length, False)
     return alone or (None, None, 0, False)

@@ -522,3 +522,34 @@ def test_a_street_repeating_any_tail_of_the_divisions_gives_one_street(rules, te
     assert parse_address(text, gaz)[:4] == ("广东省", "深圳市", "南山区", "科技园10号")
     # a name after the divisions that only starts like them is the street's own
     assert parse_address("北京市 朝阳区 北京市第八十中学", gaz)[3] == "北京市第八十中学"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("长沙", ("湖南省", "长沙市", None)), ("南昌", ("江西省", "南昌市", None)), ("抚顺", ("辽宁省", "抚顺市", None)),
+    ("承德", ("河北省", "承德市", None)), ("长沙县", ("湖南省", "长沙市", "长沙县")),
+    ("朝阳区", (None, None, None)),   # Beijing's or Changchun's: not guessed
+])
+def test_a_city_named_like_a_county_of_its_own_is_the_city(rules, text, expected):
+    """长沙 is 长沙市: the 长沙县 that shares its short name lies inside it, so nothing else is meant."""
+    std = rules.standardization
+    gaz = build_gazetteer(tuple(std.address_suffixes), tuple(sorted(std.address_aliases.items())),
+                          tuple(sorted(std.address_divisions_added.items())), tuple(std.address_ethnic_groups))
+    assert parse_address(text, gaz)[:3] == expected
+
+
+def test_a_district_in_pinyin_written_in_the_city_column_is_the_district(rules):
+    """Salesforce's MailingCity 'Chaoyang District' with MailingState 'Beijing' lost the district (city 北京市)."""
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    std = rules.standardization
+    rows = [("Beijing", "Chaoyang District"), ("Beijing", "Haidian"), ("Shanghai", "Pudong New Area"),
+            ("Guangdong", "Nanshan District")]
+    frame = pd.DataFrame([(p, c, None, None, None, "CN") for p, c in rows],
+                         columns=["province", "city", "district", "address", "street", "country"], dtype=object)
+    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, None,
+                                      std.address_divisions_added, std.address_ethnic_groups,
+                                      std.address_latin_provinces, std.address_latin_province_words,
+                                      std.address_latin_division_words)()
+    assert out[["province", "city", "district"]].values.tolist() == [
+        ["北京市", "北京市", "朝阳区"], ["北京市", "北京市", "海淀区"], ["上海市", "上海市", "浦东新区"],
+        ["广东省", "深圳市", "南山区"]]
