@@ -9,6 +9,7 @@ from typing import Callable
 import email_validator
 import pandas as pd
 from email_validator import EmailNotValidError, validate_email
+from publicsuffixlist import PublicSuffixList
 
 from pipelines.standardize.arrow_text import matches, to_arrow
 from pipelines.standardize.cache import ValueStore, cached, code_version
@@ -68,6 +69,11 @@ def plain_split(email: str) -> tuple[None, str, str, bool, str] | None:
 
 _remember_domain_checks()
 _split_plain_addresses()
+
+
+def _psl_version() -> str:
+    from importlib.metadata import version
+    return version("publicsuffixlist")
 
 
 def _one(key: tuple) -> tuple[str | None, bool]:
@@ -132,10 +138,25 @@ def standardize_email(raw: str) -> tuple[str | None, bool]:
         info = validate_email(text, check_deliverability=False, allow_smtputf8=True, strict=True)
     except EmailNotValidError:
         return None, False
+    if not known_domain(info.ascii_domain or info.domain):
+        return None, False
     return info.normalized.lower(), True
 
 
-VERSION = f"email-validator {email_validator.__version__}; emails {code_version(__file__)}"
+@functools.lru_cache(maxsize=1)
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList(accept_unknown=False)   # the list the package ships: no download
+
+
+@functools.lru_cache(maxsize=65536)
+def known_domain(domain: str) -> bool:
+    """Whether a domain ends in a top-level domain of the Public Suffix List (com, cn, co.uk, 中国): a@b.c,
+    john@example.c0m and john@163.con pass the syntax check and reach nobody."""
+    return _suffixes().publicsuffix(domain.casefold().rstrip(".")) is not None
+
+
+VERSION = (f"email-validator {email_validator.__version__}; publicsuffixlist {_psl_version()}; "
+           f"emails {code_version(__file__)}")
 
 
 def standardize_emails(raw: pd.Series, store: ValueStore | None = None) -> pd.DataFrame:

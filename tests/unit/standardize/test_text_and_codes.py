@@ -219,3 +219,16 @@ def test_a_tag_is_never_joined_away_into_another_address(cell):
     from pipelines.standardize.emails import standardize_email
 
     assert standardize_email(cell) == (None, False)
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("a@b.c", (None, False)), ("john@example.c0m", (None, False)), ("john@163.con", (None, False)),
+    ("john@company.corp", (None, False)),
+    ("zs@qq.com", ("zs@qq.com", True)), ("li@mail.example.co.uk", ("li@mail.example.co.uk", True)),
+    ("john@例子.中国", ("john@例子.中国", True)), ("wang@example.xn--fiqs8s", ("wang@example.中国", True)),
+])
+def test_an_address_whose_domain_ends_in_no_real_top_level_domain_is_invalid(cell, expected):
+    """email-validator checks syntax only: the Public Suffix List (shipped, read offline) knows the real TLDs."""
+    from pipelines.standardize.emails import standardize_email
+
+    assert standardize_email(cell) == expected
