@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import os
 import re
@@ -284,9 +285,15 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
     entry = {"source_system": source.name, "source_file": rel, "status": "read", "rows_read": 0,
              "error": None, "notes": None, "columns": None}
     try:
+        if _looping(path):
+            raise FileError(path, None, "a link that leads back to itself (a loop of links), not a file: deliver the "
+                                        "file itself")
         if _dangling(path):
             raise FileError(path, None, f"a link to {file_label(os.readlink(path))}, which is not there: deliver the "
                                         "file itself")
+        if path.is_dir():
+            raise FileError(path, None, f"a link to a folder ({file_label(os.readlink(path))}), not a file: deliver "
+                                        "the file itself")
         if _special(path):
             raise FileError(path, None, "not a regular file (a named pipe, socket or device), not read: deliver the "
                                         "export as a file")
@@ -346,6 +353,20 @@ def _dangling(path: Path) -> bool:
     return path.is_symlink() and not path.exists()
 
 
+def _looping(path: Path) -> bool:
+    """A link that leads back to itself, directly or through others (loop.csv -> loop.csv)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return path.is_symlink() and exc.errno == errno.ELOOP
+    return False
+
+
+def _linked_folder(path: Path) -> bool:
+    """A link to a folder under a file's name (self.csv -> .): reported, never walked into."""
+    return path.is_symlink() and path.is_dir()
+
+
 def _special(path: Path) -> bool:
     """A named pipe, socket or device in the landing folder: reading it could wait forever, so it is reported."""
     return path.exists() and not path.is_file() and not path.is_dir()
@@ -362,7 +383,8 @@ def landed_files(landing: Path, partition: str) -> list[tuple[str, Path]]:
     if not landing.exists():
         return []
     return sorted((d.name, f) for d in landing.iterdir() if d.is_dir()
-                  for f in sorted((d / partition).rglob("*")) if (f.is_file() or _dangling(f) or _special(f))
+                  for f in sorted((d / partition).rglob("*"))
+                  if (f.is_file() or _dangling(f) or _special(f) or _linked_folder(f))
                   and not _hidden(f)
                   and not any(part.startswith(".") for part in f.relative_to(d / partition).parts[:-1]))
 

@@ -211,6 +211,21 @@ def test_a_link_to_a_missing_file_is_a_rejected_file(tmp_path, rules):
     assert "gone.csv, which is not there" in files.loc[f"salesforce/{NIGHT}/contacts.csv", "error"]
 
 
+def test_a_link_loop_and_a_link_to_a_folder_are_rejected_files_said_as_such(tmp_path, rules):
+    import os
+
+    _land(tmp_path, "plain.csv", f'{HEADER}\n"P2","Li","li@example.com"\n')
+    night = tmp_path / "salesforce" / NIGHT
+    os.symlink("loop.csv", night / "loop.csv")
+    os.symlink(".", night / "self.csv")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    files = result.files.set_index("source_file")
+    assert files.loc[f"salesforce/{NIGHT}/plain.csv", "status"] == "read"
+    assert "leads back to itself" in files.loc[f"salesforce/{NIGHT}/loop.csv", "error"]
+    assert "a link to a folder" in files.loc[f"salesforce/{NIGHT}/self.csv", "error"]
+    assert set(files["status"]) == {"read", "rejected"} and len(files) == 3
+
+
 def test_a_named_pipe_in_the_landing_folder_is_a_rejected_file_not_a_hang(tmp_path, rules):
     """A FIFO was skipped without a word (and one named .xlsx would have been opened, waiting forever)."""
     import os
