@@ -91,6 +91,21 @@ _STRAY_DOT = re.compile(r"^\s*[.。]+\s+")   # '. li@x.cn': a dot apart from the
 _BARE = re.compile(r"[^\s<>()\[\]【】@;,:：、，；。]+@[^\s<>()\[\]【】@;,:：、，；。]+")
 
 
+_PAIRS = {"(": ")", "[": "]", "【": "】"}
+
+
+def _lone_bracket(text: str) -> str:
+    """A bracket at either end with no partner in the cell (x@example.com), [x@example.com) is punctuation left
+    over from a pasted list, not part of the address."""
+    text = text.strip()
+    for opening, closing in _PAIRS.items():
+        if text.endswith(closing) and opening not in text:
+            text = text[:-1].rstrip()
+        if text.startswith(opening) and closing not in text:
+            text = text[1:].lstrip()
+    return text
+
+
 def address_part(text: str) -> str:
     """The address in what an export cell holds: '"Zhang San" <zs@qq.com>' (a display name), 'zs@qq.com (工作)'
     (a note), 'a@x.com; b@y.com' (several addresses: the first is the primary one), 'zs@qq.com 微信同号' or
@@ -104,6 +119,7 @@ def address_part(text: str) -> str:
     if bracketed and text.count("@") == 1:
         return bracketed.group(1)
     text = _STRAY_DOT.sub("", text)
+    text = _lone_bracket(text)
     text = _NOTE.sub(" ", text)
     if text.count("@") > 1:
         parts = [p for p in _LIST.split(text) if p.count("@") == 1]

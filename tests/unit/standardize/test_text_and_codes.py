@@ -212,6 +212,13 @@ def test_validate_email_module_uses_the_short_split_and_keeps_verdicts():
         module.split_email = patched
 
 
+@pytest.mark.parametrize("cell", ["zs@qq.com)", "(zs@qq.com", "zs@qq.com]", "【zs@qq.com"])
+def test_a_bracket_without_its_partner_is_punctuation_not_part_of_the_address(cell):
+    from pipelines.standardize.emails import standardize_email
+
+    assert standardize_email(cell) == ("zs@qq.com", True)
+
+
 @pytest.mark.parametrize("cell", ["<script>alert(1)</script>@x.com", "<b>zs</b>@qq.com"])
 def test_a_tag_is_never_joined_away_into_another_address(cell):
     """HTML around words before an @ made a mailbox nobody wrote (alert@x.com), valid, which exact-e-mail
