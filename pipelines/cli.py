@@ -278,18 +278,20 @@ def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
     instance = _instance()
     failed, run_ids = [], []
     for i, date in enumerate(dates, start=1):
-        print(f"[{i}/{len(dates)}] {date}: raw_customers -> customers_clean + quarantine -> pipeline_runs", flush=True)
+        # a stop anywhere in the night's turn (even right after its line is printed, before the run starts)
+        # names the night and the nights not run, as a stop inside a stage does
         try:
+            print(f"[{i}/{len(dates)}] {date}: raw_customers -> customers_clean + quarantine -> pipeline_runs",
+                  flush=True)
             result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=date, resources=default_resources(),
                                  instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
-        except KeyboardInterrupt:   # stopped outside a stage (the run starting or ending)
-            result = None
-        if result is not None:
             run_ids.append(result.run_id)
             _print_failures(result)
             if not result.success:
                 _print_blocked(result, date)
                 failed.append(date)
+        except KeyboardInterrupt:   # stopped outside a stage (the run starting or ending)
+            result = None
         if result is None or _interrupted(result):   # the night's tables are whole: its last run or this one
             rest = dates[i:]
             print(f"interrupted during night {date}" + (f"; {', '.join(rest)} not run" if rest else ""),
