@@ -58,44 +58,12 @@ def _invalid_phone(f: pd.DataFrame) -> pd.Series:
     return f["phone_raw"].isna() | f["phone_valid"]
 
 
-def _invalid_birth_date(f: pd.DataFrame) -> pd.Series:
-    return ~f["_bad_birth_date"]
-
-
-def _invalid_date(f: pd.DataFrame) -> pd.Series:
-    return ~f["_bad_dates"]
-
-
-def _unknown_gender(f: pd.DataFrame) -> pd.Series:
-    return ~f["_unknown_gender"]
-
-
-def _unknown_opt_out(f: pd.DataFrame) -> pd.Series:
-    return ~f["_unknown_opt_out"]
-
-
-def _unknown_country(f: pd.DataFrame) -> pd.Series:
-    return ~f["_unknown_country"]
-
-
-def _contact_in_name(f: pd.DataFrame) -> pd.Series:
-    return ~f["_contact_in_name"]
-
-
-def _several_phones(f: pd.DataFrame) -> pd.Series:
-    return ~f["_several_phones"]
-
-
-def _several_emails(f: pd.DataFrame) -> pd.Series:
-    return ~f["_several_emails"]
-
-
-def _several_names(f: pd.DataFrame) -> pd.Series:
-    return ~f["_several_names"]
-
-
-def _ambiguous_address(f: pd.DataFrame) -> pd.Series:
-    return ~f["address_ambiguous"]
+def _not_marked(column: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """The check of a rule standardisation marks rows for in a helper column (True = the rule fails)."""
+    def check(f: pd.DataFrame) -> pd.Series:
+        return ~f[column]
+    check.__name__ = f"_not{column}"
+    return check
 
 
 RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
@@ -108,16 +76,16 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "no_identity": _no_identity,
     "invalid_email": _invalid_email,
     "invalid_phone": _invalid_phone,
-    "invalid_birth_date": _invalid_birth_date,
-    "invalid_date": _invalid_date,
-    "unknown_gender": _unknown_gender,
-    "unknown_opt_out": _unknown_opt_out,
-    "unknown_country": _unknown_country,
-    "ambiguous_address": _ambiguous_address,
-    "contact_in_name": _contact_in_name,
-    "several_phones": _several_phones,
-    "several_emails": _several_emails,
-    "several_names": _several_names,
+    "invalid_birth_date": _not_marked("_bad_birth_date"),
+    "invalid_date": _not_marked("_bad_dates"),
+    "unknown_gender": _not_marked("_unknown_gender"),
+    "unknown_opt_out": _not_marked("_unknown_opt_out"),
+    "unknown_country": _not_marked("_unknown_country"),
+    "ambiguous_address": _not_marked("address_ambiguous"),
+    "contact_in_name": _not_marked("_contact_in_name"),
+    "several_phones": _not_marked("_several_phones"),
+    "several_emails": _not_marked("_several_emails"),
+    "several_names": _not_marked("_several_names"),
 }
 
 

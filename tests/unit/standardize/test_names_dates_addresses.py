@@ -357,12 +357,22 @@ def test_a_province_or_city_written_in_latin_letters_beside_a_chinese_street(rul
         ["SC", "Chengdu", None, "1 Main St"], ["四川省", "成都市", "武侯区", "人民南路4段1号"]]
 
 
+def _addresses(std, rows: list[tuple]) -> pd.DataFrame:
+    """standardize_addresses_later with the rules' settings on rows of (province, city, district, address,
+    street, country)."""
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    frame = pd.DataFrame(rows, columns=["province", "city", "district", "address", "street", "country"], dtype=object)
+    return standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, None,
+                                       std.address_divisions_added, std.address_ethnic_groups,
+                                       std.address_latin_provinces, std.address_latin_province_words,
+                                       std.address_latin_division_words)()
+
+
 def test_a_city_or_district_in_pinyin_is_read_as_its_division_in_rows_of_china(rules):
     """A Western CRM's whole address in Latin letters (State Guangdong, City Shenzhen, District Nanshan) gives the
     divisions WukongCRM's 广东省深圳市南山区 gives; a spelling the row's province or city cannot pin down, and a
     city outside China, stay as written."""
-    from pipelines.standardize.addresses import standardize_addresses_later
-
     std = rules.standardization
     rows = [("Guangdong", "Shenzhen", "Nanshan District", "CN", "1 Keyuan Rd"),
             ("广东", "Shenzhen", None, "CN", "科技园路1号"),
@@ -375,12 +385,7 @@ def test_a_city_or_district_in_pinyin_is_read_as_its_division_in_rows_of_china(r
             ("Jiangsu", None, "Gulou", "CN", None),                       # 南京 or 徐州's 鼓楼区
             (None, "Dali", None, None, None), ("Ile-de-France", "Paris", None, "FR", None),
             ("CA", "Shenzhen", None, "US", "1 Main St")]
-    frame = pd.DataFrame([(p, c, d, None, s, k) for p, c, d, k, s in rows],
-                         columns=["province", "city", "district", "address", "street", "country"], dtype=object)
-    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, None,
-                                      std.address_divisions_added, std.address_ethnic_groups,
-                                      std.address_latin_provinces, std.address_latin_province_words,
-                                      std.address_latin_division_words)()
+    out = _addresses(std, [(p, c, d, None, s, k) for p, c, d, k, s in rows])
     assert out[["province", "city", "district"]].values.tolist() == [
         ["广东省", "深圳市", "南山区"], ["广东省", "深圳市", None], ["北京市", "北京市", "朝阳区"],
         ["上海市", "上海市", "浦东新区"], ["湖北省", "宜昌市", "长阳土家族自治县"], ["陕西省", "西安市", "雁塔区"],
@@ -539,17 +544,10 @@ def test_a_city_named_like_a_county_of_its_own_is_the_city(rules, text, expected
 
 def test_a_district_in_pinyin_written_in_the_city_column_is_the_district(rules):
     """Salesforce's MailingCity 'Chaoyang District' with MailingState 'Beijing' lost the district (city 北京市)."""
-    from pipelines.standardize.addresses import standardize_addresses_later
-
     std = rules.standardization
     rows = [("Beijing", "Chaoyang District"), ("Beijing", "Haidian"), ("Shanghai", "Pudong New Area"),
             ("Guangdong", "Nanshan District")]
-    frame = pd.DataFrame([(p, c, None, None, None, "CN") for p, c in rows],
-                         columns=["province", "city", "district", "address", "street", "country"], dtype=object)
-    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases, None,
-                                      std.address_divisions_added, std.address_ethnic_groups,
-                                      std.address_latin_provinces, std.address_latin_province_words,
-                                      std.address_latin_division_words)()
+    out = _addresses(std, [(p, c, None, None, None, "CN") for p, c in rows])
     assert out[["province", "city", "district"]].values.tolist() == [
         ["北京市", "北京市", "朝阳区"], ["北京市", "北京市", "海淀区"], ["上海市", "上海市", "浦东新区"],
         ["广东省", "深圳市", "南山区"]]
