@@ -2,8 +2,8 @@
 from pathlib import Path
 
 from dagster import (AssetExecutionContext, AssetKey, AssetSelection, AssetSpec, ConfigurableResource,
-                     DagsterRunStatus, MaterializeResult, MetadataValue, RunRequest, SkipReason, asset,
-                     define_asset_job, multi_asset, run_status_sensor)
+                     DagsterRunStatus, DefaultSensorStatus, MaterializeResult, MetadataValue, RunRequest,
+                     SkipReason, asset, define_asset_job, multi_asset, run_status_sensor)
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.partitions import nightly
@@ -80,7 +80,8 @@ REPORT_ASSETS = [quality_metrics_and_alerts, steward_report]
 report_job = define_asset_job("report_job", selection=AssetSelection.groups("reports"))
 
 
-@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, monitored_jobs=[master_job], request_job=report_job)
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, monitored_jobs=[master_job], request_job=report_job,
+                   default_status=DefaultSensorStatus.RUNNING)
 def reports_after_masters(context):
     """The masters of a night are built: write that night's metrics, alerts and steward report."""
     night = context.dagster_run.tags.get(NIGHT_TAG)
