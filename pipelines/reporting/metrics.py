@@ -25,6 +25,17 @@ def rules_frame(rules: dict[str, AlertRule]) -> pd.DataFrame:
         {"threshold": "float64", "nights": "int64", "min_history": "int64"})
 
 
+def _realert_later_nights(con: duckdb.DuckDBPyConnection, partition: str, window: int) -> None:
+    """The alerts of the nights after this one whose history window holds it, judged again: a backfill runs
+    nights in any order, and a night judged before an earlier one had its metrics lacked that history. Each
+    keeps the run id of its own metrics. So the alerts table ends the same whatever the order nights ran in."""
+    later = con.execute("select partition_date::varchar, max(run_id) from quality_metrics where partition_date > ? "
+                        "group by 1 order by 1 limit ?", [partition, window]).fetchall()
+    for night, run_id in later:
+        con.execute("delete from alerts where partition_date = $partition", {"partition": night})
+        con.execute(f"insert into alerts by name {sql('detect_alerts')}", {"partition": night, "run_id": run_id})
+
+
 def refresh_metrics(con: duckdb.DuckDBPyConnection, partition: date | str, run_id: str,
                     rules: dict[str, AlertRule]) -> MetricsResult:
     """Readers see the night's old metrics and alerts or the new ones, never a mix."""
@@ -36,6 +47,7 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, partition: date | str, run_i
             con.execute(f"insert into quality_metrics by name {sql('quality_metrics')}", params)
             con.execute("delete from alerts where partition_date = $partition", {"partition": str(partition)})
             con.execute(f"insert into alerts by name {sql('detect_alerts')}", params)
+            _realert_later_nights(con, str(partition), max((r.nights for r in rules.values()), default=0))
     finally:
         con.unregister("alert_rules")
     metrics = con.execute("select count(*) from quality_metrics where partition_date = ?", [str(partition)]).fetchone()[0]

@@ -94,3 +94,23 @@ def test_broken_alert_rule_names_file_line_and_key(tmp_path, old, new, expected)
     message = str(err.value)
     line = (folder / "alerts.yaml").read_text(encoding="utf-8").splitlines().index(new.rstrip("\n")) + 1
     assert f"alerts.yaml:{line}:" in message and expected in message and "alerts." in message
+
+
+def test_alerts_end_the_same_whatever_order_the_nights_ran_in(tmp_path):
+    """A backfill runs nights in any order: the last night judged before the earlier ones had their metrics
+    raised no alert then; judged again when they arrive, it raises the one the in-order run raises."""
+    rules = load_alerts(REPO / "rules")
+    tables = {}
+    for order in ("in order", "last first"):
+        with connect(tmp_path / f"{order}.duckdb") as con:
+            for night, valid in zip(NIGHTS, [19, 19, 18, 19, 19, 12]):
+                con.register("_rows", night_rows(night, valid))
+                con.execute("insert into customers_clean by name select * from _rows")
+                con.unregister("_rows")
+            nights = NIGHTS if order == "in order" else NIGHTS[-1:] + NIGHTS[:-1]
+            for night in nights:
+                refresh_metrics(con, night, f"run-{night}", rules)
+            tables[order] = con.execute("select partition_date, run_id, rule, source_system, field, value, baseline "
+                                        "from alerts order by all").fetchall()
+    assert tables["in order"] == tables["last first"]
+    assert {(str(a[0]), a[2]) for a in tables["in order"]} == {(NIGHTS[-1], "email_validity_drop")}
