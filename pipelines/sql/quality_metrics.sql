@@ -11,7 +11,8 @@ field_checks as (
         source_system,
         unnest([
             {'field': 'full_name', 'present': full_name is not null, 'applies': false, 'valid': false},
-            {'field': 'gender', 'present': gender <> 'U',
+            -- a gender written is present, read or not (an unknown spelling is flagged, and fails validity)
+            {'field': 'gender', 'present': gender <> 'U' or list_contains(flags, 'unknown_gender'),
              'applies': gender <> 'U' or list_contains(flags, 'unknown_gender'),
              'valid': not list_contains(flags, 'unknown_gender')},
             {'field': 'birth_date', 'present': birth_date is not null or list_contains(flags, 'invalid_birth_date'),
@@ -176,7 +177,10 @@ rows_by_source as (
     select source_system,
            (select count(*) from clean as c where c.source_system = s.source_system) as clean_rows,
            coalesce((select sum(n) from quarantined as q where q.source_system = s.source_system), 0) as quarantined_rows
-    from (select source_system from clean union select source_system from quarantined) as s
+    -- every source that ever delivered (pipeline_runs, this night's rejected files included): one that sent no
+    -- rows tonight counts 0, so a night or a source gone silent shows in row_count and its alerts
+    from (select source_system from clean union select source_system from quarantined
+          union select source_system from pipeline_runs where partition_date <= $partition) as s
 ),
 
 row_counts as (

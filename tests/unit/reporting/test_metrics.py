@@ -86,7 +86,7 @@ def value(metrics: dict, source: str, table: str, field: str, metric: str, night
     ("salesforce", "customers_clean", "*", "pass_rate", 3 / 4),
     ("all", "customers_clean", "*", "pass_rate", 4 / 6),
     ("salesforce", "customers_clean", "full_name", "completeness", 2 / 3),
-    ("salesforce", "customers_clean", "gender", "completeness", 1 / 3),
+    ("salesforce", "customers_clean", "gender", "completeness", 2 / 3),   # F and an unknown spelling: written
     ("salesforce", "customers_clean", "email", "completeness", 1.0),       # raw value present, even if invalid
     ("salesforce", "customers_clean", "phone", "validity", 2 / 3),
     ("salesforce", "customers_clean", "email", "validity", 2 / 3),
@@ -123,3 +123,16 @@ def test_rerun_replaces_the_night_and_keeps_history(metrics):
     assert metrics["first"] == metrics["again"]
     assert metrics["runs"] == {(BEFORE, "run-0"), (NIGHT, "run-2")}
     assert value(metrics, "salesforce", "customers_clean", "*", "row_count", BEFORE) == 1
+
+
+def test_a_source_that_sent_nothing_tonight_counts_zero_rows(tmp_path):
+    """A night whose only file was rejected, or a source gone silent, had no row_count at all: no alert could
+    see it. Every source that ever delivered counts its rows, zero included."""
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("insert into pipeline_runs values ('r1', '2026-11-01', 'salesforce', 'salesforce/2026-11-01/a.csv', "
+                    "1, 1, 0, 'read', null, now(), now()), ('r2', '2026-11-02', 'salesforce', "
+                    "'salesforce/2026-11-02/a.csv', 0, 0, 0, 'rejected', 'x', now(), now())")
+        refresh_metrics(con, "2026-11-02", "r2", load_alerts(REPO / "rules"))
+        rows = con.execute("select source_system, value from quality_metrics where partition_date = '2026-11-02' "
+                           "and metric = 'row_count' and table_name = 'customers_clean' order by 1").fetchall()
+    assert rows == [("all", 0.0), ("salesforce", 0.0)]
