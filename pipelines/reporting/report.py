@@ -74,7 +74,8 @@ def trends(con: duckdb.DuckDBPyConnection, night: str) -> list[Chart]:
     charts = []
     for title, rows in frame.groupby("title", sort=False):
         series = {src: dict(zip(r["night"], r["value"])) for src, r in rows.groupby("source_system")}
-        charts.append(line_chart(str(title), nights, series))
+        if series:   # a chart whose metric no night of the window has is left out
+            charts.append(line_chart(str(title), nights, series))
     return charts
 
 

@@ -17,8 +17,12 @@ charted as (
     ) as t(chart, table_name, field, metric, title)
 )
 
-select c.title, m.table_name, m.field, m.metric, m.source_system, m.partition_date, m.value
-from quality_metrics as m
-join charted as c using (table_name, field, metric)
-where m.partition_date in (select partition_date from nights)
-order by c.chart, m.source_system, m.partition_date
+-- every night of the window is on each chart's axis: a night without the chart's metric (no rows that night)
+-- comes as a row without a source, a gap in the line, not a night left out
+select c.title, c.table_name, c.field, c.metric, m.source_system, n.partition_date, m.value
+from charted as c
+cross join nights as n
+left join quality_metrics as m
+  on m.table_name = c.table_name and m.field = c.field and m.metric = c.metric
+ and m.partition_date = n.partition_date
+order by c.chart, m.source_system nulls first, n.partition_date

@@ -136,3 +136,21 @@ def test_a_source_that_sent_nothing_tonight_counts_zero_rows(tmp_path):
         rows = con.execute("select source_system, value from quality_metrics where partition_date = '2026-11-02' "
                            "and metric = 'row_count' and table_name = 'customers_clean' order by 1").fetchall()
     assert rows == [("all", 0.0), ("salesforce", 0.0)]
+
+
+def test_a_night_without_rows_is_a_gap_on_the_trend_charts_not_a_night_left_out(tmp_path):
+    """Its nights came from the charted metrics: a night with no rows vanished, and the nights either side of it
+    looked consecutive."""
+    from pipelines.reporting.report import trends
+
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("insert into quality_metrics (partition_date, run_id, source_system, table_name, field, metric, "
+                    "value, computed_at) values "
+                    "('2026-11-01', 'r', 'all', 'customers_clean', '*', 'pass_rate', 0.9, now()), "
+                    "('2026-11-02', 'r', 'all', 'customers_clean', '*', 'row_count', 0, now()), "
+                    "('2026-11-03', 'r', 'all', 'customers_clean', '*', 'pass_rate', 0.8, now())")
+        charts = trends(con, "2026-11-03")
+    assert len(charts) == 1
+    assert [label for _, label in charts[0].x_labels] == ["11-01", "11-02", "11-03"]
+    (series,) = charts[0].series
+    assert [tip.split(": ")[0] for _, _, tip in series.dots] == ["all 2026-11-01", "all 2026-11-03"]
