@@ -23,6 +23,13 @@ AS_READ = "(row as read)"
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def lf_lines(text: str | bytes) -> bool:
+    """Whether a text's physical lines end at LF (CRLF included), as editors, grep and spreadsheets count them:
+    any text holding an LF, where a lone CR (inside a cell) is a character of its line. A text without an LF
+    (an old Mac file) ends its lines at CR."""
+    return ("\n" if isinstance(text, str) else b"\n") in text
+
+
 class FileError(Exception):
     """A file that cannot be read at all; the message names the file and the line."""
 

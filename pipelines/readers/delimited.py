@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, as_read, frame_from_rows,
-                                    mark_damaged, mark_nul_rows, unique_headers)
+                                    lf_lines, mark_damaged, mark_nul_rows, unique_headers)
 from pipelines.readers.encoding import decode
 from pipelines.standardize.arrow_text import matches
 from pipelines.standardize.text import visible
@@ -395,19 +396,30 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
         if not stray or stray <= broken:
             break
         broken |= stray
-    header_line = records[h][0]
+    physical = _physical_lines(text, starts)
+    header_line = physical[records[h][0]]
     width = len(headers)
     rows, lines, errors, content = [], [], [], []
     for line, row, err, _ in records[h + 1:]:
         if err is None and len(row) != width:
             err = f"{len(row)} fields where the header has {width}"
         rows.append(row if err is None else [None] * width)
-        lines.append(line)
+        lines.append(physical[line])
         errors.append(err)
         # a record of the wrong width: its fields; a broken one (its first line alone): the line's text
         content.append(None if err is None else unplaced(row) if row is not None
                        else as_read(_line_text(text, starts, line)))
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors, content), header_line, notes)
+
+
+def _physical_lines(text: str, starts: list[int]) -> list[int]:
+    """The physical line (base.lf_lines) of each line the csv module counts (1-based: index 0 unused). The csv
+    module also ends a line at a lone CR; in a text with LFs such a CR is a character of its line (a cell's
+    line break typed on a Mac), and the records after it would be numbered a line too far."""
+    if not lf_lines(text) or text.count("\r") == text.count("\r\n"):
+        return list(range(len(starts) + 1))
+    feeds = np.fromiter((m.start() for m in re.finditer("\n", text)), dtype=np.int64)
+    return [0] + (np.searchsorted(feeds, np.asarray(starts), side="left") + 1).tolist()
 
 
 def _records(text: str, delim: str, starts: list[int], broken: set[int]

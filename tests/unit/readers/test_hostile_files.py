@@ -1062,3 +1062,25 @@ def test_random_bytes_under_a_csv_name_are_not_text_not_an_encoding_to_set(tmp_p
     with pytest.raises(FileError, match="set the source's encoding"):
         read_file(_land(tmp_path, "gbk.csv", f"{HEADER}\n\"P1\",\"张三\",\"a@example.com\"\n".encode("gbk")), "csv",
                   encoding="utf-8")
+
+
+@pytest.mark.parametrize("ends", ["\n", "\r\n"])
+def test_a_lone_cr_inside_a_cell_is_no_line_break_in_a_file_of_lf_lines(tmp_path, ends):
+    """grep, editors and spreadsheets count a file's lines at LF: a CR typed inside a quoted cell (a Mac line
+    break) numbered every record after it a line too far. A file without any LF still ends its lines at CR."""
+    rows = [HEADER, '"P1","Li","li@example.com"', '"P2","Carl\rReturn","\rfoo@example.com"',
+            '"P3","Wang","w@example.com"', '"P4","Zhao","z@example.com"']
+    raw = read_file(_land(tmp_path, "cr.csv", ends.join(rows) + ends), "csv")
+    assert raw.frame[LINE].to_pylist() == [2, 3, 4, 5]
+    assert raw.frame["LastName"].to_pylist()[1] == "Carl\rReturn"
+    old_mac = read_file(_land(tmp_path, "mac.csv", "\r".join(rows[:2] + rows[3:]) + "\r"), "csv")
+    assert old_mac.frame[LINE].to_pylist() == [2, 3, 4]
+
+
+def test_a_damaged_line_after_a_lone_cr_is_named_as_editors_number_it(tmp_path):
+    body = (HEADER + '\n"P1","Carl\rReturn","c@example.com"\n"P2","Li","li@example.com"\n').encode("utf-8") + \
+        b'"P3","\xff\xfe","x@example.com"\n"P4","\xe5\xbc\xa0","z@example.com"\n'
+    raw = read_file(_land(tmp_path, "damaged.csv", body), "csv")
+    lines = raw.frame[LINE].to_pylist()
+    errors = dict(zip(lines, raw.frame["__error"].to_pylist()))
+    assert lines == [2, 3, 4, 5] and "on line 4" in errors[4] and errors[5] is None
