@@ -120,6 +120,14 @@ def failed_expectations(con: duckdb.DuckDBPyConnection, night: str) -> list[dict
     return _records(con.execute(sql("report_failed_expectations"), {"partition": night}).df())
 
 
+def night_files(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
+    """Each file of the night's latest run (pipeline_runs): its source, status and rows in, clean, quarantined."""
+    return _records(con.execute(
+        "select source_system, source_file, status, rows_in, rows_clean, rows_quarantined from pipeline_runs "
+        "where partition_date = ? and run_id = (select arg_max(run_id, finished) from pipeline_runs "
+        "where partition_date = ?) order by source_system, source_file", [night, night]).df())
+
+
 def rejected_files(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
     return _records(con.execute("select source_system, source_file, error from ingest_files "
                                 "where partition_date = ? and status = 'rejected' order by all", [night]).df())
@@ -210,7 +218,8 @@ def build_report(con: duckdb.DuckDBPyConnection, night: str, reports: Path, rule
     review_total, review = review_queue(con)
     html = _env().get_template("night.html.j2").render(
         night=night, generated=(now or datetime.now()).strftime("%Y-%m-%d %H:%M"), alerts=alerts,
-        totals=totals(con, night), scorecard=scorecard(con, night), metrics=SCORE_METRICS,
+        totals=totals(con, night), files=night_files(con, night), scorecard=scorecard(con, night),
+        metrics=SCORE_METRICS,
         charts=trends(con, night), rules=rules, drift=schema_drift(con, night),
         rejected=rejected_files(con, night), expectations=failed_expectations(con, night),
         review_total=review_total, review=review, held=holds.held(con),

@@ -49,7 +49,11 @@ def night_rows(night: str) -> dict[str, list[dict]]:
         files[0]["columns"] = json.dumps(HEADERS + [SCRIPT, "wang.lei@example.org 13912345678"])
         files.append({**lineage, "source_file": "crm_a/broken.csv", "status": "rejected", "rows_read": 0,
                       "error": "crm_a/broken.csv:1: <b>bold</b> header"})
-    return {"customers_clean": clean, "raw_customers": raw, "ingest_files": files}
+    stamp = pd.Timestamp(night) + pd.Timedelta(hours=3)
+    runs = [{"run_id": "r", "partition_date": night, "source_system": "crm_a", "source_file": f["source_file"],
+             "rows_in": f["rows_read"], "rows_clean": 10 if f["status"] == "read" else 0, "rows_quarantined": 0,
+             "status": f["status"], "error": f.get("error"), "started": stamp, "finished": stamp} for f in files]
+    return {"customers_clean": clean, "raw_customers": raw, "ingest_files": files, "pipeline_runs": runs}
 
 
 def build_warehouse(path: Path) -> None:
@@ -100,6 +104,15 @@ def test_hostile_values_are_escaped_and_personal_values_masked(report):
     assert "<script" not in html.lower()
     # a header that holds an e-mail and a phone (a data row read as part of the header) is masked in schema drift
     assert "wang.lei" not in html and "13912345678" not in html and "<td class=\"mono\">w***</td>" in html
+
+
+def test_the_report_lists_the_nights_files_with_their_rows(report):
+    """Rows per source hid which file of a source brought them: each file of the night's run is listed."""
+    reports, _, _ = report
+    html = (reports / NIGHTS[-1] / "index.html").read_text(encoding="utf-8")
+    assert "<h3>Files</h3>" in html
+    assert f'<td class="mono">crm_a/{NIGHTS[-1]}/x.csv</td><td>read</td>' in html
+    assert '<td class="mono">crm_a/broken.csv</td><td>rejected</td>' in html
 
 
 def test_example_csv_is_masked_and_formula_safe(report):
