@@ -143,14 +143,28 @@ def _prepared(suite: Suite, store: Path, docs: Path):
 
 
 def validate(suite: Suite, frame: pd.DataFrame, store: Path, docs: Path, run_name: str) -> Outcome:
-    """Validate a frame against a suite; the counts-only result is stored in `store`, its page in `docs`."""
+    """Validate a frame against a suite; the counts-only result is stored in `store`, its page in `docs`. A
+    night's run name (a date) is its run time, so a rerun of the night replaces its result; another name (the
+    masters') is stamped with the day, so the results of one day's builds replace each other (one a day kept,
+    not one per build)."""
     from great_expectations.core.run_identifier import RunIdentifier
 
     context, (checkpoint, ids) = _prepared(suite, store, docs)
-    result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name))
+    day = None if _is_day(run_name) else dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0,
+                                                                                   microsecond=0)
+    result = checkpoint.run(batch_parameters={"dataframe": frame},
+                            run_id=RunIdentifier(run_name=run_name, run_time=day))
     _update_docs(context, next(iter(result.run_results)), docs)
     validation = next(iter(result.run_results.values())).to_json_dict()
     return Outcome(suite, bool(result.success), pd.DataFrame(result_rows(suite, ids, validation)))
+
+
+def _is_day(name: str) -> bool:
+    try:
+        dt.date.fromisoformat(name)
+    except ValueError:
+        return False
+    return True
 
 
 def store_results(con, outcome: Outcome, run_id: str, partition: str | None, now: dt.datetime) -> None:

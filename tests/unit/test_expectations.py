@@ -80,3 +80,18 @@ def test_a_gx_project_left_broken_is_made_again_not_a_failure_every_night(tmp_pa
     assert outcome.success and outcome.rows["success"].all()
     assert (store / "gx.broken" / "great_expectations.yml").read_text(encoding="utf-8") == ""
     assert (store / "gx" / "great_expectations.yml").stat().st_size > 0
+
+
+def test_a_suite_run_again_replaces_its_result_a_night_or_a_day_not_one_per_run(tmp_path):
+    """The masters' suites are run by every master build: their results piled up, one per build."""
+    import pandas as pd
+
+    from pipelines.expectations import validate
+
+    suite = load_suite(_suite(tmp_path, GOOD))
+    store, docs = tmp_path / "store", tmp_path / "docs"
+    frame = pd.DataFrame({"a": ["x", "y"]})
+    for name in ("masters", "masters", "2026-11-20", "2026-11-20"):
+        assert validate(suite, frame, store, docs, name).success
+    results = sorted(p.relative_to(store) for p in (store / "gx").rglob("validations/*/*/*/*.json"))
+    assert [p.parts[-3] for p in results] == ["2026-11-20", "masters"]
