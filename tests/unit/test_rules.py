@@ -134,3 +134,19 @@ def test_settings_that_could_never_work_are_refused(tmp_path, rules, old, new, s
     (folder / "sources.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(RulesError, match=said):
         load_rules(folder)
+
+
+def test_the_stewards_docs_list_every_canonical_field_a_column_can_map_to():
+    """A new source's mapping is written from these lists: a field missing there is one nobody maps."""
+    import re
+    from pathlib import Path
+
+    from pipelines.rules import MAPPABLE_FIELDS
+
+    rules_dir = Path(__file__).resolve().parents[2] / "rules"
+    readme = (rules_dir / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"can map a header to: (.*?)\. A field takes", readme, re.S).group(1)
+    assert re.findall(r"`([a-z_]+)`", listed) == list(MAPPABLE_FIELDS)
+    header = (rules_dir / "sources.yaml").read_text(encoding="utf-8")
+    fields = re.search(r"The fields: (.*?) \(rules/README", header, re.S).group(1)
+    assert fields.replace("#", " ").split() == list(MAPPABLE_FIELDS)
