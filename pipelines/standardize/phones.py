@@ -296,11 +296,12 @@ def first_number(raw: pd.Series, region: pd.Series | None = None) -> pd.Series:
     return out
 
 
-# Several numbers in one cell: two parts of seven digits or more between list separators (13800138000/13900139000,
-# 010-65529988；13800138000), two runs of ten digits or more (each with its '+') apart by spaces only, or over
-# twenty digits in all (+86 138 0013 8000 +86 139 0013 9000: E.164 holds fifteen, an extension a few more). An
-# extension after a slash or a dash (0755-26888888/8001) is too short to be a number of its own.
-_LIST_SEP = "/,;，；、|"
+# Several numbers in one cell: a slash after a whole number as first_number reads a list (_LIST: 089/1234567 and
+# +49 (0)6221/1234567 are one number each), two parts of seven digits or more between the other list separators
+# (010-65529988；13800138000, (415) 555-2671, (415) 555-9876), two runs of ten digits or more (each with its '+')
+# apart by spaces only, or over twenty digits in all (+86 138 0013 8000 +86 139 0013 9000: E.164 holds fifteen,
+# an extension a few more). An extension after a slash or a dash (0755-26888888/8001) is no number of its own.
+_LIST_SEP = ",;，；、|"
 _SEVEN = rf"(?:[^{_LIST_SEP}\d]*\d){{7}}"
 _SEVERAL_LISTED = rf"{_SEVEN}[^{_LIST_SEP}]*[{_LIST_SEP}](?:.*[{_LIST_SEP}])?{_SEVEN}"
 _SEVERAL_SPACED = r"(?:^|[^\d])\+?\d{10,}\s+\+?\d{10,}(?:$|[^\d])"
@@ -309,7 +310,7 @@ _SEVERAL_SPACED = r"(?:^|[^\d])\+?\d{10,}\s+\+?\d{10,}(?:$|[^\d])"
 def several_numbers(raw: pd.Series) -> pd.Series:
     """Whether each phone cell holds more than one number (the rule several_phones); vectorised (RE2)."""
     text = to_arrow(raw)
-    several = matches(text, _SEVERAL_LISTED) | matches(text, _SEVERAL_SPACED) | (
+    several = matches(text, _LIST) | matches(text, _SEVERAL_LISTED) | matches(text, _SEVERAL_SPACED) | (
         matches(text, r"^(?:\D*\d){21}") & ~matches(text, _EXT_SPELLED))
     return pd.Series(several, index=raw.index)
 

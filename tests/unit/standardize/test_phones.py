@@ -212,3 +212,15 @@ def test_words_spelled_in_a_number_are_read_only_where_numbers_are_spelled(key, 
     from pipelines.standardize.phones import standardize_phone
 
     assert standardize_phone(key)[:2] == expected
+
+
+@pytest.mark.parametrize("cell, several", [
+    ("13800138000/13900139000", True), ("(415) 555-2671, (415) 555-9876", True), ("13800138000 13900139000", True),
+    ("+86 138 0013 8000 +86 139 0013 9000", True),
+    # one number each: a slash after fewer than ten digits is part of it, as first_number reads it
+    ("+49 (0)6221/1234567", False), ("089/1234567", False), ("0755-26888888/8001", False), ("138 0013 8000", False),
+])
+def test_several_numbers_in_a_cell_are_told_as_first_number_tells_a_list(cell, several):
+    from pipelines.standardize.phones import several_numbers
+
+    assert several_numbers(pd.Series([cell])).tolist() == [several]
