@@ -291,7 +291,7 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
         if _dangling(path):
             raise FileError(path, None, f"a link to {file_label(os.readlink(path))}, which is not there: deliver the "
                                         "file itself")
-        if path.is_dir():
+        if _linked_folder(path):
             raise FileError(path, None, f"a link to a folder ({file_label(os.readlink(path))}), not a file: deliver "
                                         "the file itself")
         if _special(path):

@@ -264,8 +264,8 @@ class Standardization:
     phone_extension_markers: list[str] = field(default_factory=list)
     summary_labels: list[str] = field(default_factory=list)
     names_among_null_tokens: set[str] = field(default_factory=set)
-    name_placeholders: set[str] = field(default_factory=set)
-    birth_date_placeholders: list[str] = field(default_factory=list)   # 1900-01-01: a form's default, no birthday   # 测试, test, 客户: no one's name, emptied in name fields
+    name_placeholders: set[str] = field(default_factory=set)   # 测试, test, 客户: no one's name, emptied in name fields
+    birth_date_placeholders: list[str] = field(default_factory=list)   # 1900-01-01: a form's default, no birthday
     organisation_words: list[str] = field(default_factory=list)
     address_divisions_added: dict[str, str] = field(default_factory=dict)   # adcode -> name
     address_ethnic_groups: list[str] = field(default_factory=list)   # 苗, 侗 …: cut from autonomous divisions' names

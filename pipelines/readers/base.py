@@ -23,11 +23,12 @@ AS_READ = "(row as read)"
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def lf_lines(text: str | bytes) -> bool:
-    """Whether a text's physical lines end at LF (CRLF included), as editors, grep and spreadsheets count them:
-    any text holding an LF, where a lone CR (inside a cell) is a character of its line. A text without an LF
-    (an old Mac file) ends its lines at CR."""
-    return ("\n" if isinstance(text, str) else b"\n") in text
+def line_end(text: str | bytes) -> str | bytes:
+    """The character a text's physical lines end at, as editors, grep and spreadsheets count them: LF (CRLF
+    included) in any text holding one, where a lone CR (inside a cell) is a character of its line; CR in a text
+    without an LF (an old Mac file). Of the text's own type: str or bytes."""
+    lf, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    return lf if lf in text else cr
 
 
 class FileError(Exception):
@@ -149,9 +150,18 @@ def mark_damaged(path: Path, raw: RawTable, damaged: dict[int, int]) -> RawTable
     bad = np.zeros(table.num_rows, dtype=bool)
     for row, message in hit.items():
         errors[row], bad[row] = message, True
-    columns = [pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), table.column(h)) for h in raw.headers]
-    frame = pa.table(columns + [table.column(LINE), pa.array(errors, pa.string())],
-                     names=raw.headers + [LINE, ERROR])
+    return _emptied(raw, bad, errors)
+
+
+def _emptied(raw: RawTable, bad: np.ndarray, errors: list[str | None]) -> RawTable:
+    """raw with the values of the rows marked bad emptied and ERROR replaced by errors; its other columns (LINE,
+    UNPLACED) as they were."""
+    table = raw.frame
+    mask = pa.array(bad)
+    columns = [pc.if_else(mask, pa.scalar(None, pa.string()), table.column(h)) for h in raw.headers]
+    others = [name for name in table.column_names if name not in raw.headers and name != ERROR]
+    frame = pa.table(columns + [table.column(name) for name in others] + [pa.array(errors, pa.string())],
+                     names=raw.headers + others + [ERROR])
     return RawTable(raw.headers, frame, raw.header_line, raw.notes)
 
 
@@ -160,27 +170,19 @@ def mark_nul_rows(raw: RawTable) -> RawTable:
     cell) becomes an error row naming its line, its values emptied, as a record with bytes its encoding rejects
     does (mark_damaged): a NUL read as a space would change a value silently (A\x00nn as 'A nn')."""
     table = raw.frame
-    hits = [pc.fill_null(pc.match_substring(table.column(h), "\x00"), False) for h in raw.headers
-            if pa.types.is_string(table.column(h).type) or pa.types.is_large_string(table.column(h).type)]
-    hits = [h for h in hits if pc.any(h).as_py()]
-    if not hits:
+    bad = np.zeros(table.num_rows, dtype=bool)
+    for h in raw.headers:
+        column = table.column(h)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            bad |= pc.fill_null(pc.match_substring(column, "\x00"), False).to_numpy(zero_copy_only=False)
+    if not bad.any():
         return raw
-    bad = hits[0]
-    for more in hits[1:]:
-        bad = pc.or_(bad, more)
-    bad = bad.to_numpy(zero_copy_only=False) if isinstance(bad, pa.Array) else bad.combine_chunks().to_numpy(
-        zero_copy_only=False)
     lines = table.column(LINE).to_pylist()
     errors = table.column(ERROR).to_pylist()
     for row in np.flatnonzero(bad):
         errors[row] = errors[row] or (f"a NUL character (a zero byte) in the record on line {lines[row]}: the file "
                                       "is damaged there; re-export it")
-    mask = pa.array(bad)
-    columns = [pc.if_else(mask, pa.scalar(None, pa.string()), table.column(h)) for h in raw.headers]
-    others = [name for name in table.column_names if name not in raw.headers and name != ERROR]
-    frame = pa.table(columns + [table.column(name) for name in others] + [pa.array(errors, pa.string())],
-                     names=raw.headers + others + [ERROR])
-    return RawTable(raw.headers, frame, raw.header_line, raw.notes)
+    return _emptied(raw, bad, errors)
 
 
 def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:

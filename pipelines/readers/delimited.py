@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.readers.base import (ERROR, LINE, LINE_BREAK, FileError, RawTable, as_read, frame_from_rows,
-                                    lf_lines, mark_damaged, mark_nul_rows, unique_headers)
+                                    line_end, mark_damaged, mark_nul_rows, unique_headers)
 from pipelines.readers.encoding import decode
 from pipelines.standardize.arrow_text import matches
 from pipelines.standardize.text import visible
@@ -413,10 +413,10 @@ def _exact_read(path: Path, text: str, delim: str, header_row: int | None, expec
 
 
 def _physical_lines(text: str, starts: list[int]) -> list[int]:
-    """The physical line (base.lf_lines) of each line the csv module counts (1-based: index 0 unused). The csv
+    """The physical line (base.line_end) of each line the csv module counts (1-based: index 0 unused). The csv
     module also ends a line at a lone CR; in a text with LFs such a CR is a character of its line (a cell's
     line break typed on a Mac), and the records after it would be numbered a line too far."""
-    if not lf_lines(text) or text.count("\r") == text.count("\r\n"):
+    if line_end(text) != "\n" or text.count("\r") == text.count("\r\n"):
         return list(range(len(starts) + 1))
     feeds = np.fromiter((m.start() for m in re.finditer("\n", text)), dtype=np.int64)
     return [0] + (np.searchsorted(feeds, np.asarray(starts), side="left") + 1).tolist()

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from charset_normalizer import from_bytes
 
-from pipelines.readers.base import FileError, lf_lines
+from pipelines.readers.base import FileError, line_end
 
 # Detected legacy Chinese codecs are all subsets of GB18030, which decodes every one of them.
 _WIDEN = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "hz": "gb18030", "big5hkscs": "big5"}
@@ -29,10 +29,10 @@ _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
 
 def _line_of(data: bytes, offset: int, codec: str) -> int:
-    """The physical line of a byte offset (base.lf_lines): the line breaks of the text before it, read in its
+    """The physical line of a byte offset (base.line_end): the line ends of the text before it, read in its
     codec (a UTF-16 character's byte may be 0x0A without being a line break)."""
     before = data[:offset].decode(codec, errors="replace")
-    return before.count("\n" if lf_lines(data.decode(codec, errors="replace")) else "\r") + 1
+    return before.count(line_end(data.decode(codec, errors="replace"))) + 1
 
 
 def detect(data: bytes) -> str:
@@ -175,9 +175,9 @@ def _lines_matching(text: str, pattern: re.Pattern, stop: int, skip: set[int] = 
     """The (1-based) lines where pattern matches, up to `stop` of them, lines in skip aside."""
     found: set[int] = set()
     line, at = 1, 0
-    brk = "\n" if lf_lines(text) else "\r"   # lines as the readers number them (base.lf_lines)
-    for m in pattern.finditer(text):   # lines broken as the readers break them: CRLF, LF or a lone CR
-        line += text.count(brk, at, m.start())
+    end = line_end(text)
+    for m in pattern.finditer(text):   # lines numbered as the readers number them (base.line_end)
+        line += text.count(end, at, m.start())
         at = m.start()
         if line not in skip:
             found.add(line)
@@ -200,7 +200,7 @@ def utf8_damage(data: bytes, text_needed: bool = True) -> dict[int, int] | None:
     if text_needed and not data.startswith(codecs.BOM_UTF8) and len(
             _lines_matching(text, _UTF8_TEXT, len(damaged), damaged)) < len(damaged):
         return None
-    starts = [0] + [m.end() for m in re.finditer(rb"\n" if lf_lines(data) else rb"\r", data)]
+    starts = [0] + [m.end() for m in re.finditer(re.escape(line_end(data)), data)]
     offsets = {}
     for line in sorted(damaged):
         chunk = data[starts[line - 1]:starts[line] if line < len(starts) else len(data)]

@@ -32,8 +32,13 @@ def _realert_later_nights(con: duckdb.DuckDBPyConnection, partition: str, window
     later = con.execute("select partition_date::varchar, max(run_id) from quality_metrics where partition_date > ? "
                         "group by 1 order by 1 limit ?", [partition, window]).fetchall()
     for night, run_id in later:
-        con.execute("delete from alerts where partition_date = $partition", {"partition": night})
-        con.execute(f"insert into alerts by name {sql('detect_alerts')}", {"partition": night, "run_id": run_id})
+        _judge(con, night, run_id)
+
+
+def _judge(con: duckdb.DuckDBPyConnection, night: str, run_id: str) -> None:
+    """A night's alerts replaced by detect_alerts.sql's, against its metrics' history (alert_rules registered)."""
+    con.execute("delete from alerts where partition_date = $partition", {"partition": night})
+    con.execute(f"insert into alerts by name {sql('detect_alerts')}", {"partition": night, "run_id": run_id})
 
 
 def refresh_metrics(con: duckdb.DuckDBPyConnection, partition: date | str, run_id: str,
@@ -45,8 +50,7 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, partition: date | str, run_i
         with transaction(con):
             con.execute("delete from quality_metrics where partition_date = $partition", {"partition": str(partition)})
             con.execute(f"insert into quality_metrics by name {sql('quality_metrics')}", params)
-            con.execute("delete from alerts where partition_date = $partition", {"partition": str(partition)})
-            con.execute(f"insert into alerts by name {sql('detect_alerts')}", params)
+            _judge(con, str(partition), run_id)
             _realert_later_nights(con, str(partition), max((r.nights for r in rules.values()), default=0))
     finally:
         con.unregister("alert_rules")

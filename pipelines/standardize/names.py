@@ -165,7 +165,7 @@ _EMAIL_LIKE = r"^[^\s@]+@[^\s@]+\.[^\s@]+$"
 
 
 # two Chinese names in one cell between list separators (张伟/李娜, 张伟、李娜): split_cjk reads the first
-_SEVERAL_CJK = r"[\x{3400}-\x{9fff}]{2,}\s*[/|,，、;；]\s*[\x{3400}-\x{9fff}]{2,}"
+_SEVERAL_CJK = rf"[\x{{3400}}-\x{{9fff}}]{{2,}}\s*{_LIST_SEPARATOR.pattern}\s*[\x{{3400}}-\x{{9fff}}]{{2,}}"
 
 
 def several_names(raw: pd.Series) -> pd.Series:

@@ -16,7 +16,7 @@ from typing import Callable
 import pandas as pd
 from pypinyin import Style, lazy_pinyin, pinyin
 
-from pipelines.standardize.addresses import _PLACEHOLDER_CITIES, Gazetteer
+from pipelines.standardize.addresses import _PLACEHOLDER_CITIES, Gazetteer, _city_of
 from pipelines.standardize.arrow_text import matches, to_arrow
 from pipelines.standardize.distinct import map_distinct_rows_later
 
@@ -93,14 +93,6 @@ def _province_code(gaz: Gazetteer, province: str | None) -> str:
     return ""
 
 
-def _city_named(gaz: Gazetteer, code: str) -> str | None:
-    """The name of the city a district lies in: a municipality's own name (北京市) for its districts."""
-    if code[:2] in _MUNICIPALITIES:
-        return gaz.by_code[code[:2] + "0000"].name
-    city = gaz.by_code.get(code[:4] + "00")
-    return city.name if city is not None and city.name not in _PLACEHOLDER_CITIES else None
-
-
 def _place(key: tuple, gaz: Gazetteer, words: tuple[str, ...]) -> tuple[str | None, str | None]:
     """(city, district) of one distinct (province, city, district): each Latin one put in Chinese where the
     list names one division for it, else as it was."""
@@ -116,9 +108,9 @@ def _place(key: tuple, gaz: Gazetteer, words: tuple[str, ...]) -> tuple[str | No
             # a district written in the city column (Chaoyang District, Beijing; Nanshan, Guangdong): the district,
             # and its city as the city
             found = _look_up(index["district"], city, words, prov)
-            parent = _city_named(gaz, found) if found else None
+            parent = _city_of(gaz, gaz.by_code[found]) if found else None   # 北京市 for a municipality's
             if parent is not None:
-                return parent, gaz.by_code[found].name
+                return parent.name, gaz.by_code[found].name
     elif isinstance(city, str):   # a Chinese city column: its code places a Latin district
         codes = [d.code for d in gaz.national.get(city, []) if d.level in (1, 2) and d.code.startswith(prov)]
         city_code = codes[0] if len(codes) == 1 else ""
