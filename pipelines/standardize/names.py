@@ -16,6 +16,13 @@ from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•]+$")
 FIELDS = ("full_name", "given_name", "family_name")
+# The dot between the parts of a transliterated name (阿卜杜拉·艾买提) as other keyboards and code pages write it:
+# Big5's interpunct ‧, a full stop (． after NFKC), a bullet, a dot operator. They are read as the middle dot ·,
+# so one person is one spelling whichever system typed the name (between parts of two characters or more:
+# 王.小明 is no transliteration). The katakana middle dot is left alone: 山田・太郎 is Japanese, family name first.
+_NAME_DOT = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]{2})\s*[.‧•∙⋅·]\s*(?=[\u3400-\u9fff\uf900-\ufaff]{2})")
+# A Japanese name in kana or a Korean one in hangul, its two parts apart: family name first, as written
+_SPACED_KANA = re.compile(r"^([\u3040-\u30ff\uac00-\ud7af]{1,8})[ \u3000]([\u3040-\u30ff\uac00-\ud7af]{1,8})$")
 
 
 def is_cjk(text: str | None) -> bool:
@@ -120,7 +127,7 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
     """(full, given, family) of a record's name fields: the full name from the parts, or the parts from the full
     name. A company's name is not split into a person's; a whole Chinese name in the family field alone
     (Salesforce's required LastName: 张三) is."""
-    full, given, family = key
+    full, given, family = (_NAME_DOT.sub("·", v) if v and is_cjk(v) else v for v in key)
     if is_organisation(full or family or given, organisations):
         return full or " ".join(p for p in (given, family) if p), None, None
     if given is None and is_cjk(family) and full in (None, family) and family.replace(" ", "") not in compound \
@@ -142,6 +149,9 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
         return None, None, None
     if given or family:
         return full, given, family
+    kana = _SPACED_KANA.match(full.strip())
+    if kana:   # サトウ タロウ, 김 민준: nameparser would take the first part for the given name
+        return full.strip(), kana.group(2), kana.group(1)
     return split_cjk(full, compound, prefixes) if is_cjk(full) else split_western(full)
 
 

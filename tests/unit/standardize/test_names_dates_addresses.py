@@ -223,6 +223,15 @@ def test_gender_spellings_of_other_languages_and_salesforce(rules):
     (("北京华信科技有限公司", None, None), ("北京华信科技有限公司", None, None)),   # a company, not a person
     (("Acme Corp", None, None), ("Acme Corp", None, None)),
     (("Anne Co", None, None), ("Anne Co", "Anne", "Co")),     # Co is a family name too
+    # the middle dot as Big5, a full-width stop and a bullet write it: one spelling, the parts found
+    (("阿卜杜拉‧艾买提", None, None), ("阿卜杜拉·艾买提", "阿卜杜拉", "艾买提")),
+    (("阿卜杜拉.艾买提", None, None), ("阿卜杜拉·艾买提", "阿卜杜拉", "艾买提")),   # ． after NFKC
+    (("阿卜杜拉 • 艾买提", None, None), ("阿卜杜拉·艾买提", "阿卜杜拉", "艾买提")),
+    (("王.小明", None, None), ("王.小明", None, None)),       # no transliteration: left as written
+    # kana and hangul names with their parts apart: family name first, as written
+    (("サトウ タロウ", None, None), ("サトウ タロウ", "タロウ", "サトウ")),
+    (("さとう　たろう", None, None), ("さとう　たろう", "たろう", "さとう")),
+    (("김 민준", None, None), ("김 민준", "민준", "김")),
 ])
 def test_whole_names_in_one_field_companies_and_middle_dots(rules, key, expected):
     std = rules.standardization
