@@ -51,11 +51,11 @@ def _no_identity(f: pd.DataFrame) -> pd.Series:
 
 
 def _invalid_email(f: pd.DataFrame) -> pd.Series:
-    return f["email_raw"].isna() | f["email_valid"]
+    return f["email_raw"].isna() | f["email_valid"] | f["_placeholder_email"]   # a placeholder has its own rule
 
 
 def _invalid_phone(f: pd.DataFrame) -> pd.Series:
-    return f["phone_raw"].isna() | f["phone_valid"]
+    return f["phone_raw"].isna() | f["phone_valid"] | f["_placeholder_phone"]
 
 
 def _not_marked(column: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -86,6 +86,9 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "several_phones": _not_marked("_several_phones"),
     "several_emails": _not_marked("_several_emails"),
     "several_names": _not_marked("_several_names"),
+    "placeholder_phone": _not_marked("_placeholder_phone"),
+    "placeholder_email": _not_marked("_placeholder_email"),
+    "email_domain_typo": _not_marked("_email_domain_typo"),
 }
 
 

@@ -273,6 +273,11 @@ class Standardization:
     address_latin_provinces: dict[str, str] = field(default_factory=dict)
     address_latin_province_words: list[str] = field(default_factory=list)   # sheng, province: cut before the look-up
     address_latin_division_words: list[str] = field(default_factory=list)   # district, shi: cut before the look-up
+    phone_placeholders: list[str] = field(default_factory=list)   # +8613800138000: E.164 numbers typed as filler
+    phone_placeholder_patterns: list[str] = field(default_factory=list)   # regular expressions over E.164
+    email_placeholder_local_parts: list[str] = field(default_factory=list)   # noemail, test (casefolded)
+    email_placeholder_domains: list[str] = field(default_factory=list)   # example.com (casefolded)
+    email_common_domains: list[str] = field(default_factory=list)   # gmail.com, qq.com: typos of them are flagged
 
     def null_tokens_of(self, field_name: str) -> set[str]:
         """The null tokens of a field: a name field keeps the ones that are also names and adds the placeholders."""
@@ -478,8 +483,11 @@ def _invert(doc: _Doc, keys: tuple, raw: Any) -> dict[str, str]:
 
 def load_standardization(folder: Path) -> Standardization:
     doc = _Doc(folder / "standardization.yaml")
-    raw = _mapping(doc, (), doc.data, _STD_KEYS | {"phones"}, _STD_KEYS)
-    phones = _mapping(doc, ("phones",), raw.get("phones") or {}, {"extension_markers"})
+    raw = _mapping(doc, (), doc.data, _STD_KEYS | {"phones", "emails"}, _STD_KEYS)
+    phones = _mapping(doc, ("phones",), raw.get("phones") or {}, {"extension_markers", "placeholders",
+                                                                   "placeholder_patterns"})
+    emails = _mapping(doc, ("emails",), raw.get("emails") or {}, {"placeholder_local_parts", "placeholder_domains",
+                                                                   "common_domains"})
     bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
                                                       "names_among_null_tokens", "organisation_words",
@@ -514,6 +522,15 @@ def load_standardization(folder: Path) -> Standardization:
         address_latin_division_words=[w.casefold() for w in _str_list(doc, ("addresses", "latin_division_words"),
                                                                          addr.get("latin_division_words"))],
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
+        phone_placeholders=_str_list(doc, ("phones", "placeholders"), phones.get("placeholders")),
+        phone_placeholder_patterns=_patterns(doc, ("phones", "placeholder_patterns"),
+                                             phones.get("placeholder_patterns")),
+        email_placeholder_local_parts=[t.casefold() for t in _str_list(
+            doc, ("emails", "placeholder_local_parts"), emails.get("placeholder_local_parts"))],
+        email_placeholder_domains=[t.casefold() for t in _str_list(
+            doc, ("emails", "placeholder_domains"), emails.get("placeholder_domains"))],
+        email_common_domains=[t.casefold() for t in _str_list(doc, ("emails", "common_domains"),
+                                                              emails.get("common_domains"))],
         summary_labels=_str_list(doc, ("names", "summary_labels"), names.get("summary_labels")),
         # a rules folder from before the key still keeps Li Na's given name
         names_among_null_tokens={t.casefold() for t in _str_list(
@@ -523,6 +540,22 @@ def load_standardization(folder: Path) -> Standardization:
         name_placeholders={t.casefold() for t in _str_list(doc, ("names", "placeholders"), names.get("placeholders"))},
         organisation_words=_str_list(doc, ("names", "organisation_words"), names.get("organisation_words")),
     )
+
+
+def _patterns(doc: _Doc, keys: tuple, raw: Any) -> list[str]:
+    """A list of regular expressions in RE2's syntax (Arrow runs them over whole columns: no backreferences, no
+    look-arounds), each compiled here once so a mistake stops the run at load, naming it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    patterns = _str_list(doc, keys, raw)
+    for i, pattern in enumerate(patterns):
+        try:
+            pc.match_substring_regex(pa.array([""]), pattern)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise doc.fail(keys + (i,), f"'{pattern}' is not a regular expression of RE2's syntax (no "
+                                        f"backreferences or look-arounds): {exc}") from None
+    return patterns
 
 
 def _divisions(doc: _Doc, keys: tuple, raw: Any) -> dict[str, str]:

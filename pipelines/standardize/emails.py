@@ -6,14 +6,16 @@ import re
 import sys
 from typing import Callable
 
+import duckdb
 import email_validator
 import pandas as pd
+import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 from publicsuffixlist import PublicSuffixList
 
-from pipelines.standardize.arrow_text import matches, to_arrow
+from pipelines.standardize.arrow_text import matches, to_arrow, to_series
 from pipelines.standardize.cache import ValueStore, cached, code_version
-from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
+from pipelines.standardize.distinct import by_distinct, filled_later, map_distinct_rows_later
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
 _ANGLE = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE)
@@ -169,6 +171,40 @@ def known_domain(domain: str) -> bool:
     """Whether a domain ends in a top-level domain of the Public Suffix List (com, cn, co.uk, 中国): a@b.c,
     john@example.c0m and john@163.con pass the syntax check and reach nobody."""
     return _suffixes().publicsuffix(domain.casefold().rstrip(".")) is not None
+
+
+def placeholders(addresses: pd.Series, local_parts: list[str], domains: list[str]) -> pd.Series:
+    """Whether each normalised address is filler typed into a required field (rules: emails.placeholder_*): its
+    local part listed (noemail@gmail.com), its domain listed or under a listed one (x@example.com), or its local
+    part its domain's first label written with one repeated character or digits only (a@a.com, 123@123.com)."""
+    listed, reserved = frozenset(local_parts), tuple(domains)
+
+    def placeholder(address: object) -> bool:
+        if not isinstance(address, str):
+            return False
+        local, _, domain = address.rpartition("@")
+        label = domain.split(".", 1)[0]
+        return (local in listed or domain in reserved or domain.endswith(tuple("." + d for d in reserved))
+                or local == label and (len(set(local)) == 1 or local.isdigit()))
+    return by_distinct(addresses, lambda values: values.map(placeholder).astype(bool))
+
+
+def domain_typos(addresses: pd.Series, common: list[str]) -> pd.Series:
+    """Whether each address's domain is one typing slip from a common mail domain (rules: emails.common_domains)
+    and not one itself: a letter missing, added or changed, or two swapped (DuckDB's Damerau-Levenshtein distance
+    1): gmial.com, hotmial.com, qq.co, 126.cm. Judged once per distinct domain."""
+    if not common or not len(addresses):
+        return pd.Series(False, index=addresses.index)
+    domains = to_series(pc.struct_field(pc.extract_regex(to_arrow(addresses), "@(?P<d>[^@]*)$"), [0]),
+                        addresses.index)
+
+    def slipped(values: pd.Series) -> pd.Series:
+        found = duckdb.connect().execute(
+            "select distinct d from unnest($domains::varchar[]) t(d), unnest($common::varchar[]) c(c) "
+            "where damerau_levenshtein(d, c) = 1 and not list_contains($common, d)",
+            {"domains": values.dropna().tolist(), "common": list(common)}).fetchall()
+        return values.isin([d for (d,) in found])
+    return by_distinct(domains, slipped).astype(bool)
 
 
 VERSION = (f"email-validator {email_validator.__version__}; publicsuffixlist {_psl_version()}; "

@@ -132,13 +132,17 @@ def _candidates(text: str, region: str) -> list[str]:
     country would otherwise pass for some country code's), a lost national trunk '0'."""
     out = [text]
     if text.isdigit():
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        trunk = meta.national_prefix if meta is not None else None
         if text.startswith("00") and len(text) >= 10:   # 00 dialled abroad from a region whose IDD is another (US: 011)
             out.append("+" + text[2:])
         # not '1' and ten digits in a Chinese row: the shape of a CN mobile, mistyped or a placeholder
-        # (12345678901), never a US number that lost its '+' (+1 234 567 8901 would pass for valid)
-        if len(text) >= 11 and not (region == "CN" and len(text) == 11 and text[0] == "1"):
+        # (12345678901), never a US number that lost its '+' (+1 234 567 8901 would pass for valid); not a
+        # number starting with the region's trunk prefix either: a Russian 8 185 381 2515, invalid in Russia,
+        # would pass for a valid Japanese +81 85 381 2515
+        if len(text) >= 11 and not (region == "CN" and len(text) == 11 and text[0] == "1") \
+                and not (trunk and text.startswith(trunk)):
             out.append("+" + text)
-        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
         if meta is not None and meta.national_prefix == "0" and not text.startswith("0"):
             out.append("0" + text)
     return out
@@ -371,6 +375,17 @@ def standardize_phone(key: tuple) -> tuple:
             return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), True, kind,
                     number.extension or None, None)
     return None, False, None, None, "invalid" if parsed_any else "unparseable"
+
+
+def placeholders(numbers: pd.Series, listed: list[str], patterns: list[str]) -> pd.Series:
+    """Whether each E.164 number is filler typed into a required field (rules: phones.placeholders and
+    phones.placeholder_patterns, RE2 over the whole column): +8613800138000, 138 0000 0000, 555-0123."""
+    out = numbers.isin(listed).to_numpy(bool) if listed else np.zeros(len(numbers), bool)
+    if patterns:
+        text = to_arrow(numbers)
+        for pattern in patterns:
+            out |= matches(text, pattern)
+    return pd.Series(out, index=numbers.index)
 
 
 VERSION = f"phonenumbers {phonenumbers.__version__}; phones {code_version(__file__)}"
