@@ -234,7 +234,9 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f["_unknown_opt_out"] = opt_out.notna() & f["email_opt_out"].isna()   # maybe, on: no answer, flagged
     f["deleted"] = codes.standardize_boolean(f["deleted"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
-    f["_summary_row"] = (names.summary_rows(f["full_name"], std.summary_labels) & f["phone_raw"].isna()
+    # the label in the full name, or in the name parts of a source that maps those (Salesforce's First Name: Total)
+    written = f["full_name"].fillna(f["given_name"].str.cat(f["family_name"], sep=" ", na_rep="").str.strip())
+    f["_summary_row"] = (names.summary_rows(written, std.summary_labels) & f["phone_raw"].isna()
                          & f["email_raw"].isna())
     f[list(names.FIELDS)] = started.names()
     f["_bad_dates"] = False
@@ -258,6 +260,13 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f.loc[inferred, "country"] = addr.loc[inferred, "address_country"]
     f[PHONE_COLUMNS] = _phones_in_inferred_country(f, started.phones()[PHONE_COLUMNS], inferred, rules)
     f[["email", "email_valid"]] = started.emails()
+    # filler typed into a required field (13800138000, noemail@x.com) is no contact: emptied and flagged
+    f["_placeholder_phone"] = phones.placeholders(f["phone"], std.phone_placeholders, std.phone_placeholder_patterns)
+    f.loc[f["_placeholder_phone"], PHONE_COLUMNS] = [None, False, None, None]
+    f["_placeholder_email"] = emails.placeholders(f["email"], std.email_placeholder_local_parts,
+                                                  std.email_placeholder_domains)
+    f.loc[f["_placeholder_email"], ["email", "email_valid"]] = [None, False]
+    f["_email_domain_typo"] = emails.domain_typos(f["email"], std.email_common_domains)
     return f
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import re
 import sys
 import threading
 import unicodedata
@@ -146,6 +147,26 @@ def _summary(warehouse: Path, run_ids: list[str]) -> list[tuple]:
                       count(*) filter (where status = 'rejected'), count(*) filter (where status = 'unbalanced')
                from pipeline_runs where run_id in (select unnest($ids))
                group by all order by all""", {"ids": run_ids}).fetchall()
+
+
+# a mapped field none of whose headers the file has, with a header of the file close to one of them (ingest's note)
+_MISSPELT = re.compile(r"(\w+) \(([^;()]*); closest header: ('(?:[^']|'')*')\)")
+
+
+def _misspelt_fields(warehouse: Path, run_ids: list[str]) -> list[tuple]:
+    """(night, file, field, its headers, the file's close header) of the run's files in which a mapped field has
+    none of its headers but one close to them (a typo in sources.yaml, a renamed column): the field stays empty
+    on every row, which the counts alone do not show. Fields merely absent from an export (a report of a few
+    columns) are left to the notes."""
+    from pipelines.ingest import ABSENT_FIELDS
+    from pipelines.warehouse.store import connect
+
+    with connect(warehouse) as con:
+        rows = con.execute("select partition_date, source_file, notes from ingest_files where run_id in (select "
+                           "unnest($ids)) and contains(notes, $absent) order by all",
+                           {"ids": run_ids, "absent": ABSENT_FIELDS}).fetchall()
+    return [(night, path, *m.groups()) for night, path, note in rows
+            for m in _MISSPELT.finditer(note.split(ABSENT_FIELDS, 1)[1])]
 
 
 def _error_line(error) -> str:
@@ -301,6 +322,9 @@ def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
     for night, source, rows_in, clean, quarantined, rejected, unbalanced in _summary(settings.warehouse, run_ids):
         note = f"  ({unbalanced} unbalanced)" if unbalanced else ""
         print(f"{str(night):<12}{source:<14}{rows_in:>9}{clean:>9}{quarantined:>10}{rejected:>16}{note}")
+    for night, path, field, headers, close in _misspelt_fields(settings.warehouse, run_ids):
+        print(f"{night} {path}: {field} left empty: the file has none of its headers ({headers}) but has {close} "
+              "(a typo in sources.yaml, or a renamed column?)")
     if failed:
         print(f"no report for {', '.join(failed)}: the night failed", file=sys.stderr)
     # a night whose customers_clean checks failed (or never ran) is held out of the masters (warehouse/holds.py):

@@ -208,7 +208,10 @@ def absent_fields_note(table: RawTable, source: Source) -> str | None:
         close = hint.split("the file has ", 1)[1].split(" (a report", 1)[0] if hint else None
         parts.append(f"{field} ({' / '.join(cols[:3])}{' / …' if len(cols) > 3 else ''}"
                      f"{'; closest header: ' + close if close else ''})")
-    return "mapped fields with none of their headers in the file, left empty: " + ", ".join(parts)
+    return ABSENT_FIELDS + ", ".join(parts)
+
+
+ABSENT_FIELDS = "mapped fields with none of their headers in the file, left empty: "
 
 
 def check_columns(path: Path, table: RawTable, source: Source) -> None:

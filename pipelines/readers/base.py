@@ -200,10 +200,19 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
     def filled(header: str) -> np.ndarray:
         cells = pc.utf8_length(pc.utf8_trim_whitespace(tail.column(header)))
         return pc.fill_null(pc.greater(cells, 0), False).to_numpy(zero_copy_only=False)
-    first_only = np.array([bool((t or "").strip()) for t in tail.column(raw.headers[0]).to_pylist()])
-    for h in raw.headers[1:]:
-        first_only &= ~filled(h)
-    cells = [(t or "").strip() if one else "" for one, t in zip(first_only, tail.column(raw.headers[0]).to_pylist())]
+    # a row of one filled cell: the first column's in a CSV line, any column's in a workbook (a formatted report
+    # starts its table, and writes its footer, in column B)
+    count = np.zeros(tail.num_rows, dtype=np.int64)
+    lone_text = [""] * tail.num_rows
+    for h in raw.headers if fmt == "xlsx" else raw.headers[:1]:
+        here = filled(h)
+        count += here
+        for i, text in zip(np.flatnonzero(here), tail.column(h).take(pa.array(np.flatnonzero(here))).to_pylist()):
+            lone_text[i] = lone_text[i] or text.strip()
+    for h in raw.headers[1:] if fmt == "csv" else []:
+        count += filled(h)
+    first_only = count == 1
+    cells = [text if one else "" for one, text in zip(first_only, lone_text)]
     if fmt == "csv":
         # A one-field line: its error says so, and its field is kept as read (delimited.unplaced). A line Excel
         # padded with delimiters to the table's width (Confidential…;;;;) reads as a row of its first cell

@@ -121,11 +121,17 @@ def failed_expectations(con: duckdb.DuckDBPyConnection, night: str) -> list[dict
 
 
 def night_files(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
-    """Each file of the night's latest run (pipeline_runs): its source, status and rows in, clean, quarantined."""
+    """Each file of the night's latest run (pipeline_runs): its source, status, rows in, clean, quarantined, and
+    what reading it noted (ingest_files.notes: encoding, delimiter, mapped fields none of whose headers it has,
+    a footer not read; headers only, no values)."""
     return _records(con.execute(
-        "select source_system, source_file, status, rows_in, rows_clean, rows_quarantined from pipeline_runs "
-        "where partition_date = ? and run_id = (select arg_max(run_id, finished) from pipeline_runs "
-        "where partition_date = ?) order by source_system, source_file", [night, night]).df())
+        "select r.source_system, r.source_file, r.status, r.rows_in, r.rows_clean, r.rows_quarantined, "
+        "(select string_agg(i.notes, '; ' order by i.notes) from ingest_files i where i.partition_date = "
+        "r.partition_date and i.source_system = r.source_system and i.source_file = r.source_file "
+        "and i.notes <> '') as notes "
+        "from pipeline_runs r where r.partition_date = ? and r.run_id = (select arg_max(run_id, finished) "
+        "from pipeline_runs where partition_date = ?) order by r.source_system, r.source_file",
+        [night, night]).df())
 
 
 def rejected_files(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:

@@ -468,6 +468,10 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     text = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*parts, " "))
     joined = to_series(text, frame.index)
     chinese = to_series(pc.match_substring_regex(text, "[\u4e00-\u9fff]"), frame.index, bool)
+    # a row in another country keeps its columns as written: Japan's 江東区 and Taiwan's 中山區 are also names of
+    # mainland districts (宁波市江东区, 大连市中山区), and the list has no Hong Kong, Macau or Taiwan divisions
+    if "country" in frame:
+        chinese &= frame["country"].isna() | frame["country"].eq("CN")
     out = pd.DataFrame({
         "province": province, "city": city, "district": district,
         "street": frame["street"].fillna(frame["address"]), "address_ambiguous": False,

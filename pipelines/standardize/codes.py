@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import unicodedata
 from functools import lru_cache, partial
 
 import pandas as pd
@@ -89,6 +90,11 @@ def _country(raw: pd.Series, synonyms: dict[str, str]) -> tuple[pd.Series, pd.Se
     loose = folded.map(loose_key, na_action="ignore")
     mapped = mapped.where(mapped.notna(), loose.map(_loose(tuple(synonyms.items()))))
     mapped = mapped.where(mapped.notna(), loose.map(_loose(tuple(country_names().items()))))
+    # last, without accents and without what brackets add ("Reunion", "Slovakia (Slovak Republic)", "Svalbard &
+    # Jan Mayen"): a bracket that is the name's own short form (China (PRC)) has met its list above
+    plain = folded.map(plain_key, na_action="ignore")
+    mapped = mapped.where(mapped.notna(), plain.map(_plain(tuple(synonyms.items()))))
+    mapped = mapped.where(mapped.notna(), plain.map(_plain(tuple(country_names().items()))))
     unknown = raw.notna() & mapped.isna()
     return mapped.astype(object).where(mapped.notna(), None), unknown
 
@@ -114,6 +120,25 @@ def _loose(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, code in pairs:
         out.setdefault(loose_key(name), code)
+    return out
+
+
+_BRACKETED = re.compile(r"[(（\[][^()（）\[\]]*[)）\]]")
+
+
+def plain_key(name: str) -> str:
+    """loose_key of a name without its accents (Réunion: reunion), without text in brackets and with '&' as
+    'and'."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return loose_key(_BRACKETED.sub(" ", text).replace("&", " and "))
+
+
+@lru_cache(maxsize=4)
+def _plain(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """A name list keyed by plain_key; where two names meet, the first listed wins."""
+    out: dict[str, str] = {}
+    for name, code in pairs:
+        out.setdefault(plain_key(name), code)
     return out
 
 

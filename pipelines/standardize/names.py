@@ -21,6 +21,7 @@ FIELDS = ("full_name", "given_name", "family_name")
 # so one person is one spelling whichever system typed the name (between parts of two characters or more:
 # 王.小明 is no transliteration). The katakana middle dot is left alone: 山田・太郎 is Japanese, family name first.
 _NAME_DOT = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]{2})\s*[.‧•∙⋅·]\s*(?=[\u3400-\u9fff\uf900-\ufaff]{2})")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
 # A Japanese name in kana or a Korean one in hangul, its two parts apart: family name first, as written
 _SPACED_KANA = re.compile(r"^([\u3040-\u30ff\uac00-\ud7af]{1,8})[ \u3000]([\u3040-\u30ff\uac00-\ud7af]{1,8})$")
 
@@ -140,8 +141,8 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
             and 1 <= len(given) - len(family) <= 2:   # 王小明 in First Name and 王 in Last Name: not 王王小明
         return given, given[len(family):], family
     if full is None and (given or family):
-        if is_cjk(given) or is_cjk(family):
-            full = f"{family or ''}{given or ''}"
+        if is_cjk(given) or is_cjk(family) or _HANGUL.search(f"{given or ''}{family or ''}"):
+            full = f"{family or ''}{given or ''}"   # 王小明, 박영환: family name first, no space
         else:
             full = " ".join(p for p in (given, family) if p)
         return full, given, family

@@ -148,3 +148,31 @@ def test_a_salesforce_report_exported_as_a_workbook_is_read_by_the_preset(tmp_pa
     assert result.files["status"].tolist() == ["read"] and result.raw.num_rows == 1
     assert result.raw.column("source_record_id").to_pylist()[0].startswith("0035g00000AbCdE")
     assert result.raw.column("created_at").to_pylist()[0].startswith("2024-03-05")
+
+
+def test_a_formatted_report_starting_in_column_b_drops_its_footer_and_its_total_row_is_no_customer(tmp_path, rules):
+    """Lightning's formatted export: title rows, the table from column B, a Total row, the footer in column B."""
+    from pipelines import cleanse
+    from pipelines.ingest import with_constants
+
+    folder = tmp_path / "salesforce" / NIGHT
+    folder.mkdir(parents=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Contacts report"])
+    ws.append([])
+    ws.append([None, "First Name", "Last Name", "Contact ID", "Email"])
+    ws.append([None, "John", "Doe", "0035g00000A1b2c", "john.doe@acme.io"])
+    ws.append([None, "Ann", "Lee", "0035g00000A1b2d", "ann.lee@acme.io"])
+    ws.append([None, "Total", None, "Count: 2", None])
+    ws.append([])
+    ws.append([None, "Confidential Information - Do Not Distribute"])
+    ws.append([None, "Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."])
+    wb.save(folder / "report.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert "footer: lines 8-9 not read" in result.files["notes"][0]
+    raw = with_constants(result.raw, partition_date=NIGHT, run_id="r").to_pandas()
+    raw = raw.reindex(columns=list(raw.columns) + [c for c in cleanse.MAPPABLE_FIELDS if c not in raw])
+    out = cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules)
+    assert out.rows.loc[out.rows["_clean"], "family_name"].tolist() == ["Doe", "Lee"]
+    assert out.quarantine["rule"].tolist() == ["summary_row"]

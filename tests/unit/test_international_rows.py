@@ -1,0 +1,63 @@
+"""Rows of many countries in one source (a datablist-style export): countries, phones, names and addresses read
+in the row's own country."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipelines import cleanse
+from pipelines.rules import MAPPABLE_FIELDS
+from pipelines.standardize.codes import standardize_country
+from pipelines.standardize.names import standardize_name
+from pipelines.standardize.phones import standardize_phone
+
+
+def _cleansed(rules, source: str = "hubspot", **columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    raw = pd.DataFrame({c: [None] * n for c in MAPPABLE_FIELDS}, dtype=object)
+    for name, values in columns.items():
+        raw[name] = values
+    raw = raw.assign(partition_date="2026-11-20", run_id="r", source_system=source, source_file="f.csv",
+                     source_line=range(2, n + 2), source_record_id=[f"id{i}" for i in range(n)], parse_error=None,
+                     extra=None)
+    return cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules).rows
+
+
+@pytest.mark.parametrize("name, code", [
+    ("Reunion", "RE"), ("Saint Barthelemy", "BL"), ("Slovakia (Slovak Republic)", "SK"),
+    ("Bouvet Island (Bouvetoya)", "BV"), ("Svalbard & Jan Mayen Islands", "SJ"), ("Cape Verde", "CV"),
+    ("Libyan Arab Jamahiriya", "LY"), ("Palestinian Territory", "PS"), ("United States Virgin Islands", "VI"),
+    ("Россия", "RU"), ("भारत", "IN"), ("China (PRC)", "CN"), ("Antarctica (the territory South of 60 deg S)", "AQ"),
+])
+def test_country_names_of_public_sample_files_and_native_spellings(rules, name, code):
+    codes, unknown = standardize_country(pd.Series([name], dtype=object), rules.standardization.countries)
+    assert codes.tolist() == [code] and not unknown.any()
+
+
+def test_a_dissolved_country_is_not_guessed(rules):
+    codes, unknown = standardize_country(pd.Series(["Netherlands Antilles"], dtype=object),
+                                         rules.standardization.countries)
+    assert codes.tolist() == [None] and unknown.all()
+
+
+@pytest.mark.parametrize("key", [("8 185 381 2515", "RU"), ("8 (210) 153-4475", "RU")])
+def test_a_number_with_the_regions_trunk_prefix_is_not_read_as_another_countrys(key):
+    assert standardize_phone(key)[:2] == (None, False)   # not +81 85 381 2515 (Japan), +82 10 … (Korea)
+
+
+def test_russian_numbers_with_their_trunk_8_are_read_in_russia():
+    assert standardize_phone(("8 (916) 123-45-67", "RU"))[:2] == ("+79161234567", True)
+
+
+def test_a_korean_name_from_its_parts_is_family_name_first():
+    assert standardize_name((None, "영환", "박")) == ("박영환", "영환", "박")
+
+
+def test_addresses_of_other_countries_are_kept_as_written(rules):
+    rows = _cleansed(rules, full_name=["Sato Taro", "Lin Wei", "王伟"], country=["Japan", "Taiwan", "China"],
+                     city=["江東区", "中山區", "大连中山区"], phone=["03-1234-5678", "02 2923 4568", "13911452876"])
+    assert rows["country"].tolist() == ["JP", "TW", "CN"]
+    assert rows["province"].tolist()[:2] == [None, None]
+    assert rows["city"].tolist() == ["江東区", "中山區", "大连市"]
+    assert rows["district"].tolist() == [None, None, "中山区"]
+    assert rows["phone"].tolist() == ["+81312345678", "+886229234568", "+8613911452876"]
