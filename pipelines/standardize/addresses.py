@@ -59,6 +59,9 @@ class Gazetteer:
     forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code -> its names, longest first
     # every name and short form of a district or county -> the codes of the cities they lie in
     district_names: dict[str, set[str]] = field(default_factory=dict)
+    # level (2 city, 3 district/county) -> the rules' suffixes a division of that level ends with, longest first:
+    # those an old name may end with after a short form (双流县 and 萧山市 for 双流区 and 萧山区, 毕节地区 for 毕节市)
+    suffixes: dict[int, tuple[str, ...]] = field(default_factory=dict)
     pinyin: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # pinyin_places' index, made on first use
 
 
@@ -112,12 +115,13 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
             del gaz.by_code[old.code]
             former.setdefault(code, set()).add(old.name)
         gaz.by_code[code] = Division(code, name, 3)
-    alias_of = {full: short for short, full in aliases}
+    alias_of: dict[str, set[str]] = {}   # a full name -> its aliases: several may name one (塘沽区, 汉沽区: 滨海新区)
+    for short, full in aliases:
+        alias_of.setdefault(full, set()).add(short)
     for div in gaz.by_code.values():
         parents = [""] if div.level == 1 else [div.province_code] + ([div.city_code] if div.level == 3 else [])
         names = {div.name} | _short_forms(div.name, list(suffixes), ethnic) | former.get(div.code, set())
-        if div.name in alias_of:
-            names.add(alias_of[div.name])
+        names |= alias_of.get(div.name, set())
         gaz.forms[div.code] = tuple(sorted(names, key=len, reverse=True))
         if div.level == 3:
             for n in names:
@@ -135,6 +139,10 @@ def build_gazetteer(suffixes: tuple[str, ...], aliases: tuple[tuple[str, str], .
     gaz.lengths = {parent: _longest_first(sizes) for parent, sizes in by_parent.items()}
     gaz.national_lengths = _longest_first({len(n) for n in gaz.national})
     gaz.city_short_lengths = _longest_first({len(n) for n in gaz.city_short})
+    for level in (2, 3):
+        ends = {s for d in gaz.by_code.values() if d.level == level and d.name not in _PLACEHOLDER_CITIES
+                for s in suffixes if d.name.endswith(s) and len(d.name) - len(s) >= 2 and s not in _NEVER_OLD}
+        gaz.suffixes[level] = tuple(sorted(ends, key=len, reverse=True))
     return gaz
 
 
@@ -185,10 +193,49 @@ def _match(gaz: Gazetteer, text: str, pos: int, parent: str, level: int | None =
         if all(d.name != name for d in found) and _starts_street(text, pos + length, named=bool(parent)):
             return None, pos
         if len(found) == 1:
-            return found[0], pos + length
+            old = _old_suffix(gaz, text, pos, pos + length, found[0], parent) if found[0].name != name else 0
+            return found[0], pos + length + old
         if len(found) > 1:
             return None, pos
     return None, pos
+
+
+# Suffixes no division was known by before it got its current name: a county's 新区 is a development zone (莒南新区),
+# kept in the street.
+_NEVER_OLD = ("新区",)
+
+
+# After an old suffix, what makes the suffix the start of the street's first word, not the end of the division's
+# name: a single character before the street's end, a street character or the end (番禺市桥街道, 萧山市场路, 双流县城,
+# 县前街, 县道X001: streets and towns are named with two characters or more, 东升街道, 城厢街道, 城关镇) ...
+_SUFFIX_WORD = re.compile(r"[\u4e00-\u9fff][东西南北中]?[街路道巷里弄胡]*(?![\u4e00-\u9fff])")
+# ... or a word the suffix begins (read at the suffix): a market (not 富阳市场口镇: 富阳市's town 场口镇), the civic
+# centre (福田市民中心; not 民主, a village's or town's name), the town centre or urban area, a region, a company's
+# (旗下), or an office of the division (市政府, 县委, 区府路, 市级, 县直).
+_SUFFIX_STARTS = re.compile(r"市(?:场(?!口)|民(?!主)|中心|区|郊)|区域|旗下|[市县区旗](?:政|委|府|级|属|直|辖|立)")
+
+
+def _old_suffix(gaz: Gazetteer, text: str, start: int, end: int, division: Division, parent: str) -> int:
+    """The length of a suffix of the division's level written after its short name at start:end (0 when none):
+    hundreds of counties and county-level cities became districts (双流县 -> 双流区, 萧山市 -> 萧山区, 密云县 ->
+    密云区), prefectures became cities (毕节地区 -> 毕节市), and addresses keep the old names. The short name is matched and
+    its old suffix is read with it, or it would start the street (县东升街道1号). Not read: a suffix that makes
+    another division's name (长沙县 after 长沙市's short name), one written apart from the name (青岛 市南区, see
+    _crosses), or one that starts the street's first word (_SUFFIX_WORD, _SUFFIX_STARTS). Never after the list's
+    placeholders (市辖区), nor after a name with a suffix of its own (a former name, 长乐市; an alias, 崇文区)."""
+    name = text[start:end]
+    suffixes = gaz.suffixes.get(division.level, ())
+    if division.name in _PLACEHOLDER_CITIES or name.endswith(suffixes):
+        return 0
+    for suffix in suffixes:
+        after = end + len(suffix)
+        if not text.startswith(suffix, end):
+            continue
+        if (name + suffix in gaz.national or (parent, name + suffix) in gaz.children or _crosses(text, start, after)
+                or _SUFFIX_WORD.match(text, after) or _SUFFIX_STARTS.match(text, end)):
+            return 0
+        return len(suffix)
+    return 0
 
 
 def _national(gaz: Gazetteer, text: str, pos: int) -> tuple[list[Division], int]:
