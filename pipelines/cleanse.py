@@ -48,18 +48,26 @@ class Cleansed:
 CLEAN_COLUMNS = ["partition_date", "run_id"] + CANONICAL_FIELDS + ["quality_flags"]
 
 
-# A time's zone at the end of its text: Z, +08:00, UTC, UTC+8, GMT+0800 (China Standard Time)
-_ZONE = r"(?:Z|[+-]\d\d:?\d\d|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)(?:\s*\([^()]*\))?\s*$"
-# A zone counts after a time (T00:00:00+08:00, 00:00 GMT): a date's own dashes (05-03-1990) are none
+# A time's zone at the end of its text: Z, +08:00, +0800, +08 (PostgreSQL writes hours alone), UTC, UTC+8,
+# GMT+0800 (China Standard Time)
+_ZONE = r"(?:Z|[+-]\d\d(?::?\d\d)?|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d\d)?)?)(?:\s*\([^()]*\))?\s*$"
+# A zone of offset zero: Z, +00:00, -0000, +00, UTC, GMT, UTC+0, GMT+0000 (Coordinated Universal Time)
+_ZERO_ZONE = r"(?:Z|[+-]00(?::?00)?|(?:UTC|GMT)(?:\s*[+-]0{1,2}(?::?00)?)?)(?:\s*\([^()]*\))?\s*$"
+# A zone counts after a time (T00:00:00+08:00, 00:00 GMT, 10:00:00+08): a date's own dashes (05-03-1990,
+# 2024-03-05) are none, as no time comes before them
 _TIME = r"\d:\d\d(?::\d\d(?:\.\d+)?)?"
 _UTC_OFFSET = rf"(?i)({_TIME})\s*{_ZONE}"   # the time kept, its zone dropped (a birth date keeps its day)
 _ZONED = rf"(?i){_TIME}\s*{_ZONE}"   # a time written with its zone: parse_timestamps has it in UTC already
-_EPOCH_MS = r"^\s*\d{12,13}(?:\.\d*)?\s*$"   # milliseconds since 1970 (dates.parse_timestamps): an instant, in UTC
+_IN_UTC = rf"(?i){_TIME}\s*{_ZERO_ZONE}"   # a time written in UTC (1990-03-04T16:00:00.000Z)
+# milliseconds since 1970 (dates.parse_timestamps): an instant, in UTC; but twelve digits that are a date and time
+# (202403051004, dates.calendar_minutes) are that minute, written in the source's time
+_EPOCH_MS = r"^\s*\d{12,13}(?:\.\d*)?\s*$"
 
 
 def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Series, pd.Series]:
     """(timestamps, unparseable flag) of a date field: read in SQL where read_raw_for_cleansing.sql parsed it
-    (_parsed_<field>), by dates.parse_timestamps with the source's formats for the other values."""
+    (_parsed_<field>), by dates.parse_timestamps with the source's formats for the other values. Times are
+    returned in UTC (_in_utc); a birth date is a day, not an instant, in its source's time (_local_days)."""
     std = rules.standardization
 
     def parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -75,29 +83,56 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
                 (std.excel_date_min, std.excel_date_max))
         return out, bad
     out, bad = dates.fill_unparsed(raw.get(f"_parsed_{field}"), raw[field], parse)
-    return (out if field == "birth_date" else _in_utc(out, raw, field, rules)), bad
+    return (_local_days(out, raw, field, rules) if field == "birth_date" else _in_utc(out, raw, field, rules)), bad
+
+
+def _local_rows(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules):
+    """(time zone, rows, their text as Arrow) of each source whose timezone is not UTC, for its rows holding a
+    time. Only the source's rows are searched (a whole-column pandas search cost 5 s a night at 1,000,000 rows)."""
+    local = {name: s.timezone for name, s in rules.sources.items() if s.timezone != "UTC"}
+    if not local or not times.notna().any():
+        return
+    for name, zone in local.items():
+        rows = times.index[(raw["source_system"] == name).to_numpy() & times.notna().to_numpy()]
+        if len(rows):
+            text = raw.loc[rows, field]
+            yield zone, rows, arrow_text.to_arrow(text.where(text.notna(), "").astype(str))
 
 
 def _in_utc(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd.Series:
     """Times of sources whose exports write local time without an offset (sources.yaml timezone: 悟空CRM's China
     time) moved to UTC, as the times written with an offset are: otherwise a WukongCRM update at 15:00 China
-    time (07:00 UTC) sorts after a Salesforce one at 10:00 UTC, and most_recent picks the older value."""
-    local = {name: s.timezone for name, s in rules.sources.items() if s.timezone != "UTC"}
-    if not local or not times.notna().any():
-        return times
-    out = times.copy()
-    for name, zone in local.items():
-        rows = times.index[(raw["source_system"] == name).to_numpy() & times.notna().to_numpy()]
-        if not len(rows):
-            continue
-        # only the source's rows are searched (a whole-column pandas search cost 5 s a night at 1,000,000 rows)
-        text = raw.loc[rows, field]
-        text = arrow_text.to_arrow(text.where(text.notna(), "").astype(str))
-        rows = rows[~(arrow_text.matches(text, _ZONED) | arrow_text.matches(text, _EPOCH_MS))]
+    time (07:00 UTC) sorts after a Salesforce one at 10:00 UTC, and most_recent picks the older value. Epoch
+    milliseconds are an instant already; a twelve-digit YYYYMMDDhhmm stamp is local time like any other."""
+    out = times
+    for zone, rows, text in _local_rows(times, raw, field, rules):
+        epoch = arrow_text.matches(text, _EPOCH_MS)
+        if epoch.any():   # few rows: the twelve digits read as a date and time are no milliseconds
+            written = raw.loc[rows[epoch], field].astype(str).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+            epoch[epoch] = dates.calendar_minutes(written).isna().to_numpy()
+        rows = rows[~(arrow_text.matches(text, _ZONED) | epoch)]
         # a time in the hour a fall-back repeats is read as its first occurrence (summer time), not emptied
         moved = times.loc[rows].dt.tz_localize(zone, ambiguous=np.ones(len(rows), dtype=bool),
                                                nonexistent="shift_forward")
+        out = out.copy() if out is times else out
         out.loc[rows] = moved.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    return out
+
+
+def _local_days(births: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd.Series:
+    """Birth dates written in UTC by a source whose timezone is not UTC, moved to the source's time before their
+    day is taken: a JavaScript date picker in China writes midnight of 1990-03-05 as 1990-03-04T16:00:00.000Z.
+    A birth date written with another offset keeps its written day (_UTC_OFFSET dropped the offset), as does
+    one of a source in UTC. Midnight UTC itself (1990-03-05T00:00:00.000Z) is a day written as a UTC timestamp,
+    not a local midnight: it keeps its day (west of Greenwich it would fall on the day before)."""
+    out = births
+    for zone, rows, text in _local_rows(births, raw, field, rules):
+        rows = rows[arrow_text.matches(text, _IN_UTC)]
+        rows = rows[(births.loc[rows] != births.loc[rows].dt.normalize()).to_numpy()]
+        if len(rows):
+            moved = births.loc[rows].dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+            out = out.copy() if out is births else out
+            out.loc[rows] = moved.to_numpy()
     return out
 
 

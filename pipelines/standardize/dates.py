@@ -46,19 +46,39 @@ def _year(digits: str) -> str:
 _CJK_TIME = re.compile(r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分(?:\s*(\d{1,2})\s*秒)?")
 _CJK_WEEKDAY = re.compile(r"[(（]?(?:星期|周|礼拜|禮拜)[一二三四五六日天][)）]?")
 # Chinese half-day words before a time (2024/03/05 下午3:30): written as AM / PM after it
-_HALF_DAY = re.compile(r"(上午|早上|凌晨|中午|下午|晚上)\s*(\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)")
+_HALF_DAY = re.compile(r"(上午|早上|凌晨|中午|下午|晚上|夜里|半夜)\s*(\d{1,2})[:：](\d{2}(?:[:：]\d{2})?)")
 _AFTER_NOON = ("中午", "下午", "晚上")
+# the night's words: 12:30 is half past midnight (晚上12:30, 半夜12:30), not noon; 夜里 and 半夜 span midnight, so
+# 1 to 5 o'clock are the small hours (夜里2:00 is 02:00) and 6 to 11 the evening (夜里10:00 is 22:00)
+_NIGHT = ("晚上", "夜里", "半夜", "凌晨")
+_SPANNING_MIDNIGHT = ("夜里", "半夜")
+
+
+def _half_day(match: re.Match) -> str:
+    """A half-day word and the time after it as the time with AM or PM (strptime's and dateutil's 12-hour clock):
+    中午/下午 12:30 is noon (12:30 PM), 晚上/夜里/半夜/凌晨 12:30 half past midnight (12:30 AM). A 24-hour time
+    after the word (下午 15:30) says its hour itself: the word is dropped, as 15:30 PM reads as nothing."""
+    word, hour, rest = match.group(1), int(match.group(2)), match.group(3).replace("：", ":")
+    if hour > 12 or hour == 0:
+        return f"{hour:02d}:{rest}"
+    if word in _NIGHT and hour == 12:
+        half = "AM"
+    elif word in _SPANNING_MIDNIGHT:
+        half = "AM" if hour < 6 else "PM"
+    else:
+        half = "PM" if word in _AFTER_NOON else "AM"
+    return f"{hour}:{rest} {half}"
 
 
 def _prepare(text: str) -> str:
-    """年月日 as 2024-01-05 (12年3月5日 is 2012), 10时20分 as 10:20, 下午3:30 as 3:30 PM; a weekday dropped."""
+    """年月日 as 2024-01-05 (12年3月5日 is 2012), 10时20分 as 10:20, 下午3:30 as 3:30 PM (晚上12:30 as 12:30 AM); a
+    weekday dropped."""
     text = _CJK_DATE.sub(lambda m: f"{_year(m.group(1))}-{int(m.group(2)):02d}-{int(m.group(3)):02d} ", text)
     text = _CJK_WEEKDAY.sub(" ", text)
     text = _CJK_TIME.sub(lambda m: f"{m.group(1)}:{int(m.group(2)):02d}"
                          + (f":{int(m.group(3)):02d}" if m.group(3) else ""), text)
     text = re.sub(r"\s+", " ", text)
-    text = _HALF_DAY.sub(lambda m: f"{m.group(2).replace('：', ':')} {'PM' if m.group(1) in _AFTER_NOON else 'AM'}",
-                         text)
+    text = _HALF_DAY.sub(_half_day, text)
     return text.strip()
 
 
@@ -72,17 +92,37 @@ def _offset(match: re.Match) -> str:
     return f" {match.group(1)}{int(match.group(2)):02d}:{match.group(3) or '00'}"
 
 
+# a year a twelve-digit YYYYMMDDhhmm value may have: as milliseconds since 1970 such a number is a moment of 1976
+CALENDAR_YEARS = (1900, 2100)
+
+
+def calendar_minutes(values: pd.Series) -> pd.Series:
+    """The timestamps of twelve-digit values that read as YYYYMMDDhhmm (202403051004 is 2024-03-05 10:04) with a
+    year in CALENDAR_YEARS; NaT for any other value. The same digits are epoch milliseconds too (1976-05-31
+    15:04:11.004): a date column's 12-digit number that is a valid date and time is far likelier written by a
+    database or a form (%Y%m%d%H%M) than a moment of 1976. One a calendar cannot hold (202402301004, 197301011260)
+    stays milliseconds. Values as parse_timestamps prepares them (stripped, a spreadsheet's .0 dropped)."""
+    text = values.astype(object).where(values.notna(), "").astype(str)
+    twelve = text.str.fullmatch(r"\d{12}").to_numpy(bool)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if twelve.any():
+        read = pd.to_datetime(text[twelve], format="%Y%m%d%H%M", errors="coerce")
+        out[twelve] = read.where(read.dt.year.between(*CALENDAR_YEARS))
+    return out
+
+
 def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
                      excel_range: tuple[float, float]) -> tuple[pd.Series, pd.Series]:
     """(timestamps, unparseable flag). Each distinct value is tried against the formats in order, then
-    as an Excel serial or epoch milliseconds, then by pandas' own reader; timezone-aware values become UTC.
+    as an Excel serial, epoch milliseconds or a YYYYMMDDhhmm(ss) stamp, then by pandas' own reader;
+    timezone-aware values become UTC.
     Vectorised: only 年月日 values go through a Python regex, and results go back to rows by position."""
     uniques = pd.Index(raw.dropna().unique(), dtype=object)
     if not len(uniques):
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), pd.Series(False, index=raw.index)
     # a date column a spreadsheet saved as numbers: 19900305.0 is 19900305, 45356.0 the serial 45356
     prepared = pd.Series(uniques, dtype=object).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-    cjk = prepared.str.contains("[年午上晨晚时時点點星周礼禮]", regex=True).fillna(False).to_numpy(bool)
+    cjk = prepared.str.contains("[年午上晨晚夜时時点點星周礼禮]", regex=True).fillna(False).to_numpy(bool)
     if cjk.any():
         prepared[cjk] = prepared[cjk].map(_prepare)
     zoned = prepared.str.contains(r"(?i)(?:UTC|GMT)\s*[+-]\d", regex=True).fillna(False).to_numpy(bool)
@@ -114,6 +154,10 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
             # fourteen digits: a timestamp written YYYYMMDDhhmmss (database dumps, 19900102000000)
             stamp = prepared[numeric][prepared[numeric].str.fullmatch(r"\d{14}")]
             parsed[stamp.index] = pd.to_datetime(stamp, format="%Y%m%d%H%M%S", errors="coerce")
+            # twelve digits that are a date and time YYYYMMDDhhmm (202403051004) are that minute, not milliseconds
+            minutes = calendar_minutes(prepared[numeric])
+            minutes = minutes[minutes.notna()]
+            parsed[minutes.index] = minutes
         rest = number[~number].index
         if len(rest):
             with warnings.catch_warnings():   # their messages quote the value (PII): never printed
