@@ -169,6 +169,18 @@ def _misspelt_fields(warehouse: Path, run_ids: list[str]) -> list[tuple]:
             for m in _MISSPELT.finditer(note.split(ABSENT_FIELDS, 1)[1])]
 
 
+def _surrogate_gaps(warehouse: Path, run_ids: list[str]) -> list[tuple]:
+    """(night, file, fields) of the run's files lacking a column their records' surrogate id is hashed from."""
+    from pipelines.ingest import SURROGATE_GAP
+    from pipelines.warehouse.store import connect
+
+    with connect(warehouse) as con:
+        rows = con.execute("select partition_date, source_file, notes from ingest_files where run_id in (select "
+                           "unnest($ids)) and contains(notes, $gap) order by all",
+                           {"ids": run_ids, "gap": SURROGATE_GAP}).fetchall()
+    return [(night, path, note.split(SURROGATE_GAP, 1)[1].split("; ")[0]) for night, path, note in rows]
+
+
 def _error_line(error) -> str:
     """The innermost error's own message, first line: no traceback for the user."""
     while error is not None and error.cause is not None:
@@ -325,6 +337,10 @@ def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
     for night, path, field, headers, close in _misspelt_fields(settings.warehouse, run_ids):
         print(f"{night} {path}: {field} left empty: the file has none of its headers ({headers}) but has {close} "
               "(a typo in sources.yaml, or a renamed column?)")
+    for night, path, fields in _surrogate_gaps(settings.warehouse, run_ids):
+        print(f"{night} {path}: record ids hashed without {fields}: they differ from the ids of files that have "
+              "the column, so the same customer delivered both ways is two records (restore the column, or change "
+              "surrogate_key in sources.yaml)")
     if failed:
         print(f"no report for {', '.join(failed)}: the night failed", file=sys.stderr)
     # a night whose customers_clean checks failed (or never ran) is held out of the masters (warehouse/holds.py):

@@ -214,6 +214,18 @@ def absent_fields_note(table: RawTable, source: Source) -> str | None:
 ABSENT_FIELDS = "mapped fields with none of their headers in the file, left empty: "
 
 
+def surrogate_gap_note(table: RawTable, source: Source) -> str | None:
+    """The note for a file lacking a column a surrogate id is hashed from (a renamed 创建时间): its records' ids
+    differ from those of files that have it, so a record delivered both ways is two records to the masters."""
+    present = {header_key(h) for h in table.headers}
+    gaps = [f"{field} ({' / '.join(source.columns[field])})" for field in source.surrogate_key
+            if source.columns.get(field) and not any(header_key(c) in present for c in source.columns[field])]
+    return SURROGATE_GAP + ", ".join(gaps) if gaps else None
+
+
+SURROGATE_GAP = "surrogate ids hashed without "
+
+
 def check_columns(path: Path, table: RawTable, source: Source) -> None:
     present = {header_key(h) for h in table.headers}
     absent = [options for options in dict.fromkeys(source.required_headers())
@@ -230,7 +242,8 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
     if not present & {header_key(c) for c in _expected_headers(source)}:
         raise FileError(path, None, f"missing required column(s) {', '.join(missing)}: no header row, none of the "
                                     f"first {HEADER_SEARCH} rows names a column of the source's mapping (set "
-                                    f"header_row in sources.yaml if the header is further down){sheets}")
+                                    f"header_row in sources.yaml if the header is further down; an export in "
+                                    f"another language needs its headers in the mapping){sheets}")
     raise FileError(path, table.header_line or None,
                     f"missing required column(s) {', '.join(missing)} (header has {len(table.headers)} columns"
                     f"{sheets}){_closest_headers(absent, table.headers)}")
@@ -317,7 +330,8 @@ def _ingest_sheet(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: 
         return None, entry
     frame = with_constants(frame, source_system=source.name, source_file=rel)
     line = "row" if file_format(path, source.format) == "xlsx" else "line"
-    notes = table.notes + [n for n in (_above_header_note(table, line), absent_fields_note(table, source)) if n]
+    notes = table.notes + [n for n in (_above_header_note(table, line), surrogate_gap_note(table, source),
+                                       absent_fields_note(table, source)) if n]
     entry.update(rows_read=frame.num_rows, notes="; ".join(notes),
                  columns=json.dumps(table.headers, ensure_ascii=False))
     return frame, entry

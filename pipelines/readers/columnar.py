@@ -54,6 +54,9 @@ def _dumps(value: object) -> str:
     return re.sub(f'"{nonce}([0-9]+){nonce}"', lambda m: marked[int(m.group(1))], text)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")   # C0 controls but tab and line breaks, DEL
+
+
 def _text(value: object) -> str | None:
     if isinstance(value, _Number):   # as written; 8102.0 is the id 8102, every digit written
         return value.text.split(".")[0] if _INTEGRAL.fullmatch(value.text) else value.text
@@ -67,11 +70,14 @@ def _text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float):   # as a spreadsheet cell is read (excel.cell_text): no digits made up
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-    if isinstance(value, bytes):   # binary: its text when it is UTF-8, else its hex digits
+    if isinstance(value, bytes):   # binary: its text when it is UTF-8 text, else its hex digits
         try:
-            return value.decode("utf-8")
+            text = value.decode("utf-8")
         except UnicodeDecodeError:
             return value.hex()
+        # bytes that happen to decode (an IP address 10.0.0.1 is \n\0\0\1) hold control characters no text
+        # has: a NUL would read as a damaged record
+        return value.hex() if _CONTROL.search(text) else text
     return str(value)
 
 

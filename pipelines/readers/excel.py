@@ -270,7 +270,10 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     h_index = nonempty[h] if header_row is None else header_row - 1
     headers = unique_headers(cells[h_index])
     width = len(headers)
-    merged, headings = _fill_merged(ws, cells, h_index, width)
+    # the table's own columns: up to its last named header (the used range may reach further, a note beside the
+    # title in column G widening every row)
+    named = 1 + max((i for i, v in enumerate(cells[h_index]) if v is not None and str(v).strip()), default=width - 1)
+    merged, headings = _fill_merged(ws, cells, h_index, named)
     uncomputed = uncomputed_formulas(path, ws.name)
     rows, lines, errors = [], [], []
     # a row of formulas alone reads as empty: it is a row all the same (an error, below)
@@ -300,7 +303,7 @@ def _fill_merged(ws, cells: list[list], h_index: int, width: int) -> tuple[int, 
     address over Street, City and State) is one value of its first column, as a reader of the sheet sees it: the
     other columns stay empty, never copies of it (a street read as the city and the province). Ranges in or
     above the header (a title merged across the columns) are left. A row that is one cell merged across every
-    column (华南区 over a region's customers) is a section heading. The number of ranges filled, and the
+    column up to the last named one (width) (华南区 over a region's customers) is a section heading. The number of ranges filled, and the
     headings' row indexes."""
     filled, headings = 0, set()
     for (top, left), (bottom, right) in ws.merged_cell_ranges or []:

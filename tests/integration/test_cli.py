@@ -263,3 +263,43 @@ def test_a_warehouse_that_is_not_duckdb_stops_the_run_in_one_line_naming_it(smal
         assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
         assert str(tmp_path / "w.duckdb") in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert "night" not in proc.stdout   # no summary of nothing
+
+
+def test_the_run_names_a_column_lost_from_the_surrogate_id_and_a_misspelt_mapping(tmp_path):
+    """创建时间 renamed 创建日期: every record a new id, and the counts alone looked fine: the run names the file
+    and the field. A mapping's header misspelt (Phone1 for Phone 1) leaves the field empty: the run names the
+    header the file has instead. Headers only, no values."""
+    from openpyxl import Workbook
+
+    folder = tmp_path / "landing" / "wukong" / "2026-11-20"
+    folder.mkdir(parents=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户名称", "手机", "创建日期"])
+    ws.append(["王小明", "13911452876", "2025-01-01 10:00:00"])
+    wb.save(folder / "客户.xlsx")
+    proc = cli(["run", "--date", "2026-11-20", "--no-masters"], tmp_path, tmp_path / "landing")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "wukong/2026-11-20/客户.xlsx: record ids hashed without created_at (创建时间)" in out, out
+    assert "王小明" not in out and "13911452876" not in out
+    report = (tmp_path / "reports" / "2026-11-20" / "index.html").read_text(encoding="utf-8")
+    assert "surrogate ids hashed without created_at (创建时间)" in report
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    sources = (rules / "sources.yaml").read_text(encoding="utf-8")
+    (rules / "sources.yaml").write_text(sources.replace("phone: [手机, 电话]", "phone: [手机号]"), encoding="utf-8")
+    ws.delete_cols(3)
+    ws.cell(row=1, column=3, value="创建时间")
+    ws.cell(row=2, column=3, value="2025-01-01 10:00:00")
+    wb.save(folder / "客户.xlsx")
+    os.environ["CRM_RULES"] = str(rules)
+    try:
+        proc = cli(["run", "--date", "2026-11-20", "--no-masters"], tmp_path, tmp_path / "landing")
+    finally:
+        del os.environ["CRM_RULES"]
+    assert proc.returncode == 0, proc.stderr
+    assert "客户.xlsx: phone left empty: the file has none of its headers (手机号) but has '手机'" in proc.stdout, \
+        proc.stdout
+    assert "record ids hashed without phone (手机号)" in proc.stdout   # the phone is part of WukongCRM's id
+    assert "created_at" not in proc.stdout and "13911452876" not in proc.stdout

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.ingest import ingest_partition
 from pipelines.readers import read_file
-from pipelines.readers.base import LINE, REPEATED_HEADER, FileError
+from pipelines.readers.base import ERROR, LINE, REPEATED_HEADER, FileError
 from pipelines.readers.encoding import detect
 
 NIGHT = "2026-11-25"
@@ -1016,6 +1016,26 @@ def test_a_row_merged_across_every_column_is_a_section_heading_not_a_customer(tm
     assert "row(s) 2, 4 not read" in result.files["notes"].iloc[0]
 
 
+def test_a_section_heading_is_no_customer_when_the_used_range_is_wider_than_the_table(tmp_path, rules):
+    """A note beside the title (导出人 in column G) widened every row past the table: a heading merged across the
+    table's five columns was read as a customer named 华南区."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["客户列表", None, None, None, None, None, "导出人: admin"])
+    ws.append(["客户名称", "手机", "邮箱", "详细地址", "创建时间"])
+    ws.append(["华南区"])
+    ws.append(["张三", "13911452876", "z3@qq.com", "深圳市南山区科技园", "2025-01-01 10:00:00"])
+    ws.merge_cells("A3:E3")
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    wb.save(folder / "客户.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert [(r["source_line"], r["full_name"]) for r in result.raw.to_pylist()] == [(4, "张三")]
+    assert "row(s) 3 not read" in result.files["notes"].iloc[0]
+
+
 def test_a_parquet_file_with_a_column_named_twice_is_rejected_naming_it(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -1084,3 +1104,19 @@ def test_a_damaged_line_after_a_lone_cr_is_named_as_editors_number_it(tmp_path):
     lines = raw.frame[LINE].to_pylist()
     errors = dict(zip(lines, raw.frame["__error"].to_pylist()))
     assert lines == [2, 3, 4, 5] and "on line 4" in errors[4] and errors[5] is None
+
+
+def test_parquet_binary_bytes_that_decode_with_control_characters_are_hex_not_a_damaged_record(tmp_path):
+    """An IP address kept as bytes (10.0.0.1 is \\n\\0\\0\\1) decodes as UTF-8 with a NUL in it: the record read as
+    damaged and was quarantined. Bytes of text stay text."""
+    import ipaddress
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "logins.parquet"
+    ips = [ipaddress.ip_address(i).packed for i in ["10.0.0.1", "192.168.1.20", "10.1.2.3"]] + ["王小明".encode()]
+    pq.write_table(pa.table({"id": ["i1", "i2", "i3", "i4"], "last_login_ip": pa.array(ips, pa.binary())}), path)
+    table = read_file(path, "parquet").frame
+    assert table["last_login_ip"].to_pylist() == ["0a000001", "c0a80114", "0a010203", "王小明"]
+    assert table[ERROR].to_pylist() == [None] * 4
