@@ -179,16 +179,24 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+# A cell tag that is not empty (<c r="B7" t="s"><v>3</v></c>): a cell only formatted (<c r="A1048576" s="1"/>, a
+# border drawn to the sheet's end) holds nothing, and the reader skips it
+_VALUE_CELL = rb'<(?:\w+:)?c r="(%s)([0-9]+)"[^>]*(?<!/)>'
+
+
 def _extent(data: bytes) -> tuple[int, int, int]:
-    """(last row, last column, cells written) of a sheet's XML, by a few searches: the last row from the last row
-    tags; the columns beyond Z looked at only when the sheet has any."""
-    rows = [int(m.group(1)) for m in _ROW_TAG.finditer(data[-65536:])] or [
-        int(m.group(1)) for m in _ROW_TAG.finditer(data)]
-    last_row = max(rows, default=0)
+    """(last row, last column, cells written) of a sheet's XML, by a few searches: the last row from the last
+    cells holding something (from the row tags when cells carry no reference); the columns beyond Z looked at only
+    when the sheet has any."""
+    cells = re.compile(_VALUE_CELL % rb"[A-Z]{1,3}")
+    last_row = (max((int(m.group(2)) for m in cells.finditer(data[-65536:])), default=0)
+                or max((int(m.group(2)) for m in cells.finditer(data)), default=0)
+                or max((int(m.group(1)) for m in _ROW_TAG.finditer(data)), default=0))
     last_column = 26
     for letters in (3, 2):
-        if re.search(rb' r="[A-Z]{%d}[0-9]' % letters, data):
-            last_column = max(_column_number(m) for m in set(re.findall(rb' r="([A-Z]{%d})[0-9]' % letters, data)))
+        wide = {m.group(1) for m in re.finditer(_VALUE_CELL % (rb"[A-Z]{%d}" % letters), data)}
+        if wide:
+            last_column = max(_column_number(m) for m in wide)
             break
     return last_row, last_column, data.count(b"<c ") + data.count(b":c ")
 

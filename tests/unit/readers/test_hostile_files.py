@@ -1120,3 +1120,23 @@ def test_parquet_binary_bytes_that_decode_with_control_characters_are_hex_not_a_
     table = read_file(path, "parquet").frame
     assert table["last_login_ip"].to_pylist() == ["0a000001", "c0a80114", "0a010203", "王小明"]
     assert table[ERROR].to_pylist() == [None] * 4
+
+
+def test_a_workbook_formatted_far_below_its_data_is_read(tmp_path, rules):
+    """A border drawn down to row 1,048,576 (a cell formatted, holding nothing) made the sheet span 27 million cells
+    and the file was refused; its reader skips such cells."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Border, Side
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户名称", "手机", "邮箱", "创建时间"])
+    sheet.append(["王小明", "13911452876", "wxm@qq.com", "2025-01-01 10:00:00"])
+    sheet.cell(row=1048576, column=1).border = Border(bottom=Side(style="thin"))
+    sheet.cell(row=1, column=16384).border = Border(bottom=Side(style="thin"))
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    book.save(folder / "客户.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"], result.files["error"].tolist()
+    assert [r["full_name"] for r in result.raw.to_pylist()] == ["王小明"]
