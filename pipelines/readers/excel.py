@@ -241,6 +241,59 @@ def _sheet_facts(path: str, _mtime: int, _size: int) -> dict[str, tuple[int, int
     return out
 
 
+def zero_padded_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], int]:
+    """{(row index, column index): digits} of the sheet's number cells whose format pads them with zeros (Excel's
+    Zip Code format 00000, a 邮编 column formatted 000000): calamine reads the number (2134), a steward sees
+    02134. Empty for a workbook without such a format (most), found without reading its sheets then."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    return _zero_padded(str(path), stat.st_mtime_ns, stat.st_size).get(sheet_name, {})
+
+
+_ATTRIBUTE = re.compile(rb'\b(r|s|t)="([^"]*)"')
+
+
+@lru_cache(maxsize=16)
+def _zero_padded(path: str, _mtime: int, _size: int) -> dict[str, dict[tuple[int, int], int]]:
+    out: dict[str, dict[tuple[int, int], int]] = {}
+    try:
+        with zipfile.ZipFile(path) as book:
+            styles = _padding_styles(book)
+            if not styles:
+                return {}
+            members = set(book.namelist())
+            for name, member in _sheet_paths(book).items():
+                if member not in members:
+                    continue
+                cells = {}
+                styled = rb"|".join(str(i).encode() for i in styles)   # only the cells of those styles are looked at
+                for tag in re.finditer(rb'<(?:\w+:)?c\b([^>]*\bs="(?:%s)"[^>]*)>' % styled, book.read(member)):
+                    attributes = dict(_ATTRIBUTE.findall(tag.group(1)))
+                    width = styles.get(int(attributes.get(b"s", b"0") or 0))
+                    ref = re.fullmatch(rb"([A-Z]{1,3})([0-9]+)", attributes.get(b"r", b""))
+                    if width and ref and attributes.get(b"t", b"n") == b"n":
+                        cells[(int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1)] = width
+                out[name] = cells
+    except (KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError, OSError, RuntimeError,
+            NotImplementedError, zlib.error, EOFError):
+        return {}
+    return out
+
+
+def _padding_styles(book: zipfile.ZipFile) -> dict[int, int]:
+    """{cell style index: digits} of the styles whose number format is zeros alone (00000)."""
+    try:
+        styles = ElementTree.fromstring(book.read("xl/styles.xml"))
+    except KeyError:
+        return {}
+    codes = {f.get("numFmtId"): f.get("formatCode") or "" for f in styles.iter(f"{_MAIN}numFmt")}
+    formats = styles.find(f"{_MAIN}cellXfs")
+    return {i: len(codes[xf.get("numFmtId")]) for i, xf in enumerate(formats if formats is not None else [])
+            if re.fullmatch(r"0{2,}", codes.get(xf.get("numFmtId"), ""))}
+
+
 def _unreadable(path: Path, exc: Exception) -> FileError:
     return FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): {_what_it_is(path)}")
 
@@ -269,6 +322,9 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
                                           f"in sheet {ws.name}")
     # text cells (most of them) taken as they are, without a call each
     cells = [[(v or None) if type(v) is str else cell_text(v) for v in row] for row in grid]
+    for (r, c), digits in zero_padded_cells(path, ws.name).items():   # 2134 formatted 00000 is the ZIP code 02134
+        if r < len(cells) and c < len(cells[r]) and isinstance(cells[r][c], str) and cells[r][c].isdigit():
+            cells[r][c] = cells[r][c].zfill(digits)
     # a row of spaces alone (ASCII or the full-width U+3000 a Chinese input method types) is a blank row
     nonempty = [i for i, row in enumerate(cells) if any(c is not None and (type(c) is not str or c.strip())
                                                         for c in row)]

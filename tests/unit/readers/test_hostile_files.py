@@ -1140,3 +1140,23 @@ def test_a_workbook_formatted_far_below_its_data_is_read(tmp_path, rules):
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     assert result.files["status"].tolist() == ["read"], result.files["error"].tolist()
     assert [r["full_name"] for r in result.raw.to_pylist()] == ["王小明"]
+
+
+def test_numbers_formatted_with_leading_zeros_are_read_as_shown(tmp_path):
+    """Excel's Zip Code format shows 2134 as 02134 (a US ZIP code, a 邮编 formatted 000000): the number alone lost
+    the zero a steward sees and a postcode compares on. Other number cells stay as they are."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Contact ID", "Last Name", "Mailing Zip/Postal Code", "Phone"])
+    sheet.append(["0035g00000A1b2c", "Doe", 2134, 4155552671])
+    sheet.append(["0035g00000A1b2d", "Lee", 98101, 4155552672])
+    sheet.append(["0035g00000A1b2e", "Wu", "02139", None])
+    for row in (2, 3):
+        sheet.cell(row=row, column=3).number_format = "00000"
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    frame = read_file(path, "xlsx", expected={"Contact ID"}).frame
+    assert frame["Mailing Zip/Postal Code"].to_pylist() == ["02134", "98101", "02139"]
+    assert frame["Phone"].to_pylist() == ["4155552671", "4155552672", None]
