@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -17,6 +18,7 @@ from checks.rule_checks import DATE_FIELDS, outcomes
 from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_schema
 from checks.triage import Triage, triage
 from pipelines import collector, workers
+from pipelines.readers.delimited import header_key
 from pipelines.rules import MAPPABLE_FIELDS, NAME_FIELDS, Rules, Source, Standardization
 from pipelines.standardize import addresses, arrow_text, codes, dates, emails, names, phones, text
 from pipelines.standardize.cache import ValueStore
@@ -294,6 +296,7 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     inferred = addr["address_cn"] & f["country"].isna()
     f.loc[inferred, "country"] = addr.loc[inferred, "address_country"]
     f[PHONE_COLUMNS] = _phones_in_inferred_country(f, started.phones()[PHONE_COLUMNS], inferred, rules)
+    _phones_of_next_columns(f, rules)
     f[["email", "email_valid"]] = started.emails()
     # filler typed into a required field (13800138000, noemail@x.com) is no contact: emptied and flagged
     f["_placeholder_phone"] = phones.placeholders(f["phone"], std.phone_placeholders, std.phone_placeholder_patterns)
@@ -336,6 +339,34 @@ def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred
     found = again["phone_valid"].astype(bool)
     numbers.loc[found[found].index, PHONE_COLUMNS] = again.loc[found, PHONE_COLUMNS].to_numpy()
     return numbers
+
+
+def _phones_of_next_columns(f: pd.DataFrame, rules: Rules) -> None:
+    """A source mapping several headers to the phone (手机, 电话; MobilePhone, Phone) took the first that holds a
+    value, and kept the next ones in extra. Where that first one is invalid (a typo, an extension alone), the next
+    columns are read in order and the first valid number is the phone, its cell the row's phone_raw (the invalid
+    one stays in raw_customers). In place; only rows with an invalid phone are looked at."""
+    invalid = ~f["phone_valid"].astype(bool).to_numpy() & f["extra"].notna().to_numpy()
+    if not invalid.any():
+        return
+    for name, source in rules.sources.items():
+        headers = [header_key(h) for h in source.columns.get("phone", [])[1:]]
+        rows = f.index[invalid & (f["source_system"] == name).to_numpy()]
+        if not headers or not len(rows):
+            continue
+        extras = {i: {header_key(k): v for k, v in json.loads(text).items()} if text.startswith("{") else {}
+                  for i, text in f.loc[rows, "extra"].items()}
+        for header in headers:
+            values = pd.Series({i: e.get(header) for i, e in extras.items()}, dtype=object).dropna()
+            values = values[values.map(lambda v: isinstance(v, str))]
+            values = values[~f.loc[values.index, "phone_valid"].astype(bool)]
+            if not len(values):
+                continue
+            region = f.loc[values.index, "country"].fillna(source.phone_region)
+            found = phones.standardize_phones(values, region, None, rules.standardization.phone_extension_markers)
+            valid = found.index[found["phone_valid"].astype(bool)]
+            f.loc[valid, PHONE_COLUMNS] = found.loc[valid, PHONE_COLUMNS].to_numpy()
+            f.loc[valid, "phone_raw"] = values[valid]
 
 
 def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:

@@ -17,9 +17,9 @@ def _cleansed(rules, source: str = "hubspot", **columns) -> pd.DataFrame:
     raw = pd.DataFrame({c: [None] * n for c in MAPPABLE_FIELDS}, dtype=object)
     for name, values in columns.items():
         raw[name] = values
-    raw = raw.assign(partition_date="2026-11-20", run_id="r", source_system=source, source_file="f.csv",
-                     source_line=range(2, n + 2), source_record_id=[f"id{i}" for i in range(n)], parse_error=None,
-                     extra=None)
+    raw = raw.drop(columns="extra", errors="ignore").assign(partition_date="2026-11-20", run_id="r", source_system=source, source_file="f.csv",
+                     source_line=range(2, n + 2), source_record_id=[f"id{i}" for i in range(n)], parse_error=None)
+    raw["extra"] = columns.get("extra", [None] * n)
     return cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules).rows
 
 
@@ -61,3 +61,18 @@ def test_addresses_of_other_countries_are_kept_as_written(rules):
     assert rows["city"].tolist() == ["江東区", "中山區", "大连市"]
     assert rows["district"].tolist() == [None, None, "中山区"]
     assert rows["phone"].tolist() == ["+81312345678", "+886229234568", "+8613911452876"]
+
+
+def test_an_invalid_first_phone_column_gives_way_to_the_next_valid_one(rules):
+    """WukongCRM maps 手机 then 电话: 手机 holding a typo took the field and the valid 电话 stayed in extra."""
+    import json
+
+    rows = _cleansed(rules, source="wukong", full_name=["王伟", "李娜", "赵敏"], phone=["1391145287", "13911452876",
+                                                                                     "123"],
+                     extra=[json.dumps({"电话": "010-65529988"}, ensure_ascii=False),
+                            json.dumps({"电话": "010-65529988"}, ensure_ascii=False),
+                            json.dumps({"备注": "vip"}, ensure_ascii=False)])
+    assert rows["phone"].tolist() == ["+861065529988", "+8613911452876", None]
+    assert rows["phone_raw"].tolist() == ["010-65529988", "13911452876", "123"]
+    flags = rows["quality_flags"].tolist()
+    assert ["invalid_phone" in f for f in flags] == [False, False, True]
