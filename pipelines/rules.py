@@ -427,13 +427,19 @@ def _required(doc: _Doc, keys: tuple, value: Any) -> list[tuple[str, ...]]:
     return [_headers(doc, keys, v) for v in value]
 
 
-def _patterns(doc: _Doc, keys: tuple, value: Any) -> list[str]:
+def _patterns(doc: _Doc, keys: tuple, value: Any, re2: bool = False) -> list[str]:
+    """A list of regular expressions, each compiled here once so a mistake stops the run at load, naming it: for
+    Python's re, or with re2 for RE2, which Arrow runs over whole columns (no backreferences, no look-arounds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     patterns = _str_list(doc, keys, value)
-    for pattern in patterns:
+    for i, pattern in enumerate(patterns):
         try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise doc.fail(keys, f"'{pattern}' is not a regular expression: {exc}") from None
+            pc.match_substring_regex(pa.array([""]), pattern) if re2 else re.compile(pattern)
+        except (re.error, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            where, syntax = (keys + (i,), " of RE2's syntax (no backreferences or look-arounds)") if re2 else (keys, "")
+            raise doc.fail(where, f"'{pattern}' is not a regular expression{syntax}: {exc}") from None
     return patterns
 
 
@@ -524,7 +530,7 @@ def load_standardization(folder: Path) -> Standardization:
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
         phone_placeholders=_str_list(doc, ("phones", "placeholders"), phones.get("placeholders")),
         phone_placeholder_patterns=_patterns(doc, ("phones", "placeholder_patterns"),
-                                             phones.get("placeholder_patterns")),
+                                             phones.get("placeholder_patterns"), re2=True),
         email_placeholder_local_parts=[t.casefold() for t in _str_list(
             doc, ("emails", "placeholder_local_parts"), emails.get("placeholder_local_parts"))],
         email_placeholder_domains=[t.casefold() for t in _str_list(
@@ -540,22 +546,6 @@ def load_standardization(folder: Path) -> Standardization:
         name_placeholders={t.casefold() for t in _str_list(doc, ("names", "placeholders"), names.get("placeholders"))},
         organisation_words=_str_list(doc, ("names", "organisation_words"), names.get("organisation_words")),
     )
-
-
-def _patterns(doc: _Doc, keys: tuple, raw: Any) -> list[str]:
-    """A list of regular expressions in RE2's syntax (Arrow runs them over whole columns: no backreferences, no
-    look-arounds), each compiled here once so a mistake stops the run at load, naming it."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    patterns = _str_list(doc, keys, raw)
-    for i, pattern in enumerate(patterns):
-        try:
-            pc.match_substring_regex(pa.array([""]), pattern)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise doc.fail(keys + (i,), f"'{pattern}' is not a regular expression of RE2's syntax (no "
-                                        f"backreferences or look-arounds): {exc}") from None
-    return patterns
 
 
 def _divisions(doc: _Doc, keys: tuple, raw: Any) -> dict[str, str]:

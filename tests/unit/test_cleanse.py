@@ -50,11 +50,11 @@ def test_a_chinese_address_reads_a_national_phone_as_chinese_in_a_source_of_anot
     region, or a row whose country column says otherwise, keeps the default's reading."""
     raw = _raw("2026-11-20")
     raw["birth_date"] = None
-    raw["phone"] = ["138 0013 8000", "138 0013 8000", "(415) 555-2671", "138 0013 8000"]
+    raw["phone"] = ["139 1145 2876", "139 1145 2876", "(415) 555-2671", "139 1145 2876"]
     raw["city"] = ["北京朝阳", None, "北京朝阳", "北京朝阳"]
     raw["country"] = [None, None, None, "US"]
     out = cleanse.standardize(raw, rules)
-    assert out["phone"].tolist() == ["+8613800138000", None, "+14155552671", None]
+    assert out["phone"].tolist() == ["+8613911452876", None, "+14155552671", None]
     assert out["phone_valid"].tolist() == [True, False, True, False]
     assert out["country"].tolist() == ["CN", None, "CN", "US"]
     assert out.loc[0, "phone_type"] == "mobile"
@@ -197,13 +197,13 @@ def test_a_cell_holding_several_phones_emails_or_names_keeps_the_first_flagged(r
     raw["birth_date"] = None
     raw["source_system"] = "wukong"
     raw["full_name"] = ["张伟/李娜", "王小明", "Smith, John", "赵六"]
-    raw["phone"] = ["13800138000/13900139000", "138 0013 8000", "0755-26888888/8001", None]
+    raw["phone"] = ["13911452876/13900139000", "139 1145 2876", "0755-26888888/8001", None]
     raw["email"] = [None, "a@example.com; b@example.com", "john@example.com", "zs@qq.com"]
     out = cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules)
     flags = out.rows["quality_flags"].tolist()
     assert ["several_phones" in f for f in flags] == [True, False, False, False]
     assert ["several_emails" in f for f in flags] == [False, True, False, False]
     assert ["several_names" in f for f in flags] == [True, False, False, False]
-    assert out.rows["phone"].tolist()[:2] == ["+8613800138000", "+8613800138000"]
+    assert out.rows["phone"].tolist()[:2] == ["+8613911452876", "+8613911452876"]
     assert out.rows["email"].tolist()[1] == "a@example.com"
     assert out.rows["full_name"].tolist()[0] == "张伟"

@@ -56,7 +56,7 @@ def _raw(**columns) -> pd.DataFrame:
 
 
 def test_placeholder_names_are_no_names_and_leave_a_row_without_identity(rules):
-    raw = _raw(full_name=["测试", "客户", "TEST", "未知", "王小明"], phone=["13800138000", None, None, None, None])
+    raw = _raw(full_name=["测试", "客户", "TEST", "未知", "王小明"], phone=["13911452876", None, None, None, None])
     out = cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules)
     assert out.rows["full_name"].tolist()[:4] == [None] * 4
     assert out.rows["_clean"].tolist() == [True, False, False, False, True]
