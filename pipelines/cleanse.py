@@ -301,10 +301,10 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     # filler typed into a required field (13800138000, noemail@x.com) is no contact: emptied and flagged
     f["_placeholder_phone"] = phones.placeholders(f["phone"], std.phone_placeholders, std.phone_placeholder_patterns)
     f.loc[f["_placeholder_phone"], PHONE_COLUMNS] = [None, False, None, None]
-    f["_placeholder_email"] = emails.placeholders(f["email"], std.email_placeholder_local_parts,
-                                                  std.email_placeholder_domains)
+    f["_placeholder_email"], f["_email_domain_typo"] = emails.suspects(
+        f["email"], std.email_placeholder_local_parts, std.email_placeholder_domains, std.email_common_domains)
     f.loc[f["_placeholder_email"], ["email", "email_valid"]] = [None, False]
-    f["_email_domain_typo"] = emails.domain_typos(f["email"], std.email_common_domains)
+    f.loc[f["_placeholder_email"], "_email_domain_typo"] = False
     return f
 
 

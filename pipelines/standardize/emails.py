@@ -8,14 +8,16 @@ from typing import Callable
 
 import duckdb
 import email_validator
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 from publicsuffixlist import PublicSuffixList
 
-from pipelines.standardize.arrow_text import matches, to_arrow, to_series
+from pipelines.standardize.arrow_text import matches, to_arrow
 from pipelines.standardize.cache import ValueStore, cached, code_version
-from pipelines.standardize.distinct import by_distinct, filled_later, map_distinct_rows_later
+from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
 
 _WRAPPING = re.compile(r"^(?:mailto:)?\s*<?\s*|\s*>?\s*$", re.IGNORECASE)
 _ANGLE = re.compile(r"<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>", re.IGNORECASE)
@@ -173,38 +175,44 @@ def known_domain(domain: str) -> bool:
     return _suffixes().publicsuffix(domain.casefold().rstrip(".")) is not None
 
 
-def placeholders(addresses: pd.Series, local_parts: list[str], domains: list[str]) -> pd.Series:
-    """Whether each normalised address is filler typed into a required field (rules: emails.placeholder_*): its
-    local part listed (noemail@gmail.com), its domain listed or under a listed one (x@example.com), or its local
-    part its domain's first label written with one repeated character or digits only (a@a.com, 123@123.com)."""
-    listed, reserved = frozenset(local_parts), tuple(domains)
-
-    def placeholder(address: object) -> bool:
-        if not isinstance(address, str):
-            return False
-        local, _, domain = address.rpartition("@")
-        label = domain.split(".", 1)[0]
-        return (local in listed or domain in reserved or domain.endswith(tuple("." + d for d in reserved))
-                or local == label and (len(set(local)) == 1 or local.isdigit()))
-    return by_distinct(addresses, lambda values: values.map(placeholder).astype(bool))
+def _parts(addresses: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """The local parts and domains of addresses (Arrow, over the whole column; null where there is none)."""
+    parts = pc.extract_regex(to_arrow(addresses), "^(?P<local>[^@]*)@(?P<domain>[^@]*)$")   # one @: normalised
+    return pc.struct_field(parts, [0]), pc.struct_field(parts, [1])
 
 
-def domain_typos(addresses: pd.Series, common: list[str]) -> pd.Series:
-    """Whether each address's domain is one typing slip from a common mail domain (rules: emails.common_domains)
-    and not one itself: a letter missing, added or changed, or two swapped (DuckDB's Damerau-Levenshtein distance
-    1): gmial.com, hotmial.com, qq.co, 126.cm. Judged once per distinct domain."""
-    if not common or not len(addresses):
-        return pd.Series(False, index=addresses.index)
-    domains = to_series(pc.struct_field(pc.extract_regex(to_arrow(addresses), "@(?P<d>[^@]*)$"), [0]),
-                        addresses.index)
-
-    def slipped(values: pd.Series) -> pd.Series:
-        found = duckdb.connect().execute(
+def suspects(addresses: pd.Series, local_parts: list[str], domains: list[str], common: list[str]
+             ) -> tuple[pd.Series, pd.Series]:
+    """(placeholder, typo domain) of each normalised address, vectorised (Arrow, the address split once):
+    placeholder: filler typed into a required field (rules: emails.placeholder_*): its local part listed
+    (noemail@gmail.com), its domain listed or under a listed one (x@mail.test.com), or its local part its domain's
+    first label written with one repeated character or digits only (a@a.com, 123@123.com; the few addresses whose
+    local part is that label are looked at one by one);
+    typo domain: one typing slip from a common mail domain (rules: emails.common_domains) and not one itself, a
+    letter missing, added or changed, or two swapped (gmial.com, hotmial.com, qq.co, 126.cm): DuckDB's
+    Damerau-Levenshtein distance 1, once per distinct domain."""
+    if not len(addresses):
+        empty = pd.Series(False, index=addresses.index)
+        return empty, empty.copy()
+    local, domain = _parts(addresses)
+    found = pc.fill_null(pc.is_in(local, value_set=pa.array(list(local_parts), pa.string())), False)
+    if domains:
+        under = "|".join(re.escape(d) for d in domains)
+        found = pc.or_(found, pc.fill_null(pc.match_substring_regex(domain, f"(?:^|\\.)(?:{under})$"), False))
+    label = pc.struct_field(pc.extract_regex(domain, "^(?P<label>[^.]*)"), [0])
+    same = np.flatnonzero(pc.fill_null(pc.equal(local, label), False).to_numpy(zero_copy_only=False))
+    placeholder = found.to_numpy(zero_copy_only=False).copy()
+    for i, part in zip(same, local.take(pa.array(same, pa.int64())).to_pylist()):
+        placeholder[i] = placeholder[i] or len(set(part)) == 1 or part.isdigit()
+    typo = np.zeros(len(addresses), dtype=bool)
+    if common:
+        slipped = duckdb.connect().execute(
             "select distinct d from unnest($domains::varchar[]) t(d), unnest($common::varchar[]) c(c) "
             "where damerau_levenshtein(d, c) = 1 and not list_contains($common, d)",
-            {"domains": values.dropna().tolist(), "common": list(common)}).fetchall()
-        return values.isin([d for (d,) in found])
-    return by_distinct(domains, slipped).astype(bool)
+            {"domains": pc.drop_null(pc.unique(domain)).to_pylist(), "common": list(common)}).fetchall()
+        typo = pc.fill_null(pc.is_in(domain, value_set=pa.array([d for (d,) in slipped], pa.string())),
+                            False).to_numpy(zero_copy_only=False)
+    return pd.Series(placeholder, index=addresses.index), pd.Series(typo, index=addresses.index)
 
 
 VERSION = (f"email-validator {email_validator.__version__}; publicsuffixlist {_psl_version()}; "
