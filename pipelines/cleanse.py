@@ -18,6 +18,7 @@ from checks.rule_checks import DATE_FIELDS, outcomes
 from checks.schemas import CANONICAL_FIELDS, CleanCustomer, failure_cases, rule_schema
 from checks.triage import Triage, triage
 from pipelines import collector, workers
+from pipelines.readers.base import REPEATED
 from pipelines.readers.delimited import header_key
 from pipelines.rules import MAPPABLE_FIELDS, NAME_FIELDS, Rules, Source, Standardization
 from pipelines.standardize import addresses, arrow_text, codes, dates, emails, names, phones, text
@@ -344,31 +345,48 @@ def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred
 
 
 def _phones_of_next_columns(f: pd.DataFrame, rules: Rules) -> None:
-    """A source mapping several headers to the phone (手机, 电话; MobilePhone, Phone) took the first that holds a
-    value, and kept the next ones in extra. Where that first one is invalid (a typo, an extension alone), the next
-    columns are read in order and the first valid number is the phone, its cell the row's phone_raw (the invalid
-    one stays in raw_customers). In place; only rows with an invalid phone are looked at."""
-    invalid = ~f["phone_valid"].astype(bool).to_numpy() & f["extra"].notna().to_numpy()
-    if not invalid.any():
+    """A source mapping several headers to the phone (手机, 电话; MobilePhone, Phone), or a file repeating its phone
+    header (Phone Number, Phone Number__2), took the first column that holds a value and kept the next ones in
+    extra. Where that first one is no usable number (invalid, or filler: placeholder_phone), the next columns are
+    read in order (the mapping's headers, each followed by its repeats) and the first valid number that is no
+    filler is the phone, its cell the row's phone_raw (the first one stays in raw_customers). In place; only rows
+    whose phone cell held something unusable are looked at, their extra parsed one by one (few rows)."""
+    std = rules.standardization
+    unusable = f["phone_raw"].notna().to_numpy() & (
+        ~f["phone_valid"].astype(bool).to_numpy()
+        | phones.placeholders(f["phone"], std.phone_placeholders, std.phone_placeholder_patterns).to_numpy())
+    if not unusable.any():
         return
     for name, source in rules.sources.items():
-        headers = [header_key(h) for h in source.columns.get("phone", [])[1:]]
-        rows = f.index[invalid & (f["source_system"] == name).to_numpy()]
-        if not headers or not len(rows):
+        rows = f.index[unusable & (f["source_system"] == name).to_numpy()]
+        order = {header_key(h): i for i, h in enumerate(source.columns.get("phone", []))}
+        if not order or not len(rows):
             continue
-        extras = {i: {header_key(k): v for k, v in json.loads(text).items()} if text.startswith("{") else {}
-                  for i, text in f.loc[rows, "extra"].items()}
-        for header in headers:
-            values = pd.Series({i: e.get(header) for i, e in extras.items()}, dtype=object).dropna()
-            values = values[values.map(lambda v: isinstance(v, str))]
-            values = values[~f.loc[values.index, "phone_valid"].astype(bool)]
+
+        def rank(key: str) -> tuple[int, int] | None:   # a phone header's place; its repeats (__2, __3) after it
+            repeated = REPEATED.fullmatch(key)
+            base, repeat = repeated.groups() if repeated else (key, "1")
+            return (order[base], int(repeat)) if base in order else None
+        candidates = {}
+        for i, text in f.loc[rows, "extra"].dropna().items():
+            values = json.loads(text) if text.startswith("{") else {}
+            ranked = sorted((rank(header_key(k)), v) for k, v in values.items()
+                            if isinstance(v, str) and rank(header_key(k)) is not None)
+            candidates[i] = [v for _, v in ranked]
+        todo = set(rows)
+        for step in range(max((len(v) for v in candidates.values()), default=0)):
+            values = pd.Series({i: v[step] for i, v in candidates.items() if len(v) > step and i in todo},
+                               dtype=object)
             if not len(values):
                 continue
             region = f.loc[values.index, "country"].fillna(source.phone_region)
-            found = phones.standardize_phones(values, region, None, rules.standardization.phone_extension_markers)
-            valid = found.index[found["phone_valid"].astype(bool)]
+            found = phones.standardize_phones(values, region, None, std.phone_extension_markers)
+            usable = found["phone_valid"].astype(bool) & ~phones.placeholders(
+                found["phone"], std.phone_placeholders, std.phone_placeholder_patterns)
+            valid = found.index[usable]
             f.loc[valid, PHONE_COLUMNS] = found.loc[valid, PHONE_COLUMNS].to_numpy()
             f.loc[valid, "phone_raw"] = values[valid]
+            todo.difference_update(valid)
 
 
 def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:

@@ -150,7 +150,7 @@ def _summary(warehouse: Path, run_ids: list[str]) -> list[tuple]:
 
 
 # a mapped field none of whose headers the file has, with a header of the file close to one of them (ingest's note)
-_MISSPELT = re.compile(r"(\w+) \(([^;()]*); closest header: ('(?:[^']|'')*')\)")
+_MISSPELT = re.compile(r"(\w+) \(((?:(?!\), \w+ \().)*?); closest header: ('.*?')\)(?=, \w+ \(|$)")
 
 
 def _misspelt_fields(warehouse: Path, run_ids: list[str]) -> list[tuple]:

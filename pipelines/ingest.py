@@ -20,7 +20,7 @@ import pyarrow as pa
 from pipelines import collector, workers
 from pipelines.interrupts import is_interrupt
 from pipelines.readers import FileError, RawTable, read_file
-from pipelines.readers.base import AS_READ, ERROR, LINE, UNPLACED, file_format
+from pipelines.readers.base import AS_READ, ERROR, LINE, REPEATED, UNPLACED, file_format
 from pipelines.readers.excel import data_sheets
 from pipelines.readers.delimited import HEADER_SEARCH, header_key
 from pipelines.rules import MAPPABLE_FIELDS, Source
@@ -56,7 +56,6 @@ def _field_value(field: str, col: str) -> str:
     return _unmarked(_clean(col)) if field in MARKED_AS_TEXT else _clean(col)
 
 
-_REPEAT = re.compile(r"(.+)__[0-9]+")   # a repeated header as readers.base.unique_headers names it
 
 
 def _not_placeholder(value: str, placeholders: tuple[str, ...]) -> str:
@@ -99,7 +98,7 @@ def mapping_sql(source: Source, headers: list[str], rows: int = 0, unplaced: boo
     by_key = {header_key(h): h for h in reversed(headers)}
     repeats: dict[str, list[str]] = {}
     for h in headers:
-        if (repeat := _REPEAT.fullmatch(h)) is not None:
+        if (repeat := REPEATED.fullmatch(h)) is not None:
             repeats.setdefault(repeat.group(1).casefold(), []).append(h)
     used: set[str] = set()
     fields, extra_entries = [], []
@@ -218,6 +217,8 @@ def surrogate_gap_note(table: RawTable, source: Source) -> str | None:
     """The note for a file lacking a column a surrogate id is hashed from (a renamed 创建时间): its records' ids
     differ from those of files that have it, so a record delivered both ways is two records to the masters."""
     present = {header_key(h) for h in table.headers}
+    if any(header_key(h) in present for h in source.record_id):   # the file has its ids: nothing is hashed
+        return None
     gaps = [f"{field} ({' / '.join(source.columns[field])})" for field in source.surrogate_key
             if source.columns.get(field) and not any(header_key(c) in present for c in source.columns[field])]
     return SURROGATE_GAP + ", ".join(gaps) if gaps else None

@@ -53,6 +53,10 @@ class RawTable:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")   # NUL and other C0 controls: no part of a column's name
 
 
+# a repeated header as unique_headers names it (Phone Number__2): the header and its repeat's number
+REPEATED = re.compile(r"(.+)__([0-9]+)")
+
+
 def unique_headers(headers: list[str]) -> list[str]:
     """Blank headers become column_N, repeated ones get __2, __3 so no column is lost. Repeats are found
     ignoring case (DuckDB's column names are case-insensitive), and a header spelled like one of the reader's

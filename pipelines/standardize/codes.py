@@ -135,11 +135,12 @@ def plain_key(name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _plain(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    """A name list keyed by plain_key; where two names meet, the first listed wins."""
-    out: dict[str, str] = {}
+    """A name list keyed by plain_key; a key two countries' names share (a qualifier in brackets was all that set
+    them apart) is left out: never guessed."""
+    codes: dict[str, set[str]] = {}
     for name, code in pairs:
-        out.setdefault(plain_key(name), code)
-    return out
+        codes.setdefault(plain_key(name), set()).add(code)
+    return {key: next(iter(found)) for key, found in codes.items() if len(found) == 1}
 
 
 def standardize_identifier(raw: pd.Series) -> pd.Series:

@@ -52,6 +52,9 @@ _AFTER_NOON = ("中午", "下午", "晚上")
 # 1 to 5 o'clock are the small hours (夜里2:00 is 02:00) and 6 to 11 the evening (夜里10:00 is 22:00)
 _NIGHT = ("晚上", "夜里", "半夜", "凌晨")
 _SPANNING_MIDNIGHT = ("夜里", "半夜")
+# 晚上12:30 on the 5th is the night of the 5th: half past midnight on the 6th (so are 夜里/半夜 12:30 and their
+# small hours, 夜里2:00); 凌晨 is the early morning of the day written
+_NEXT_DAY = re.compile(r"(?:晚上|夜里|半夜)\s*12\s*[:：时時点點]|(?:夜里|半夜)\s*0?[1-5]\s*[:：时時点點]")
 
 
 def _half_day(match: re.Match) -> str:
@@ -123,7 +126,9 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     # a date column a spreadsheet saved as numbers: 19900305.0 is 19900305, 45356.0 the serial 45356
     prepared = pd.Series(uniques, dtype=object).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     cjk = prepared.str.contains("[年午上晨晚夜时時点點星周礼禮]", regex=True).fillna(False).to_numpy(bool)
+    next_day = np.zeros(len(prepared), dtype=bool)
     if cjk.any():
+        next_day[cjk] = prepared[cjk].str.contains(_NEXT_DAY).fillna(False).to_numpy(bool)
         prepared[cjk] = prepared[cjk].map(_prepare)
     zoned = prepared.str.contains(r"(?i)(?:UTC|GMT)\s*[+-]\d", regex=True).fillna(False).to_numpy(bool)
     if zoned.any():
@@ -166,6 +171,8 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
                                               utc=True).dt.tz_localize(None)
             read = [i for i in rest if pd.notna(parsed[i])]
             parsed[[i for i in read if _unreadable(prepared[i], day_first)]] = pd.NaT
+    if next_day.any():
+        parsed[next_day] += pd.Timedelta(days=1)
     position = uniques.get_indexer(raw)
     values = parsed.to_numpy(dtype="datetime64[ns]")
     out = pd.Series(np.where(position >= 0, values[np.maximum(position, 0)], np.datetime64("NaT")),

@@ -206,10 +206,11 @@ def suspects(addresses: pd.Series, local_parts: list[str], domains: list[str], c
         placeholder[i] = placeholder[i] or len(set(part)) == 1 or part.isdigit()
     typo = np.zeros(len(addresses), dtype=bool)
     if common:
-        slipped = duckdb.connect().execute(
-            "select distinct d from unnest($domains::varchar[]) t(d), unnest($common::varchar[]) c(c) "
-            "where damerau_levenshtein(d, c) = 1 and not list_contains($common, d)",
-            {"domains": pc.drop_null(pc.unique(domain)).to_pylist(), "common": list(common)}).fetchall()
+        with duckdb.connect() as con:
+            slipped = con.execute(
+                "select distinct d from unnest($domains::varchar[]) t(d), unnest($common::varchar[]) c(c) "
+                "where damerau_levenshtein(d, c) = 1 and not list_contains($common, d)",
+                {"domains": pc.drop_null(pc.unique(domain)).to_pylist(), "common": list(common)}).fetchall()
         typo = pc.fill_null(pc.is_in(domain, value_set=pa.array([d for (d,) in slipped], pa.string())),
                             False).to_numpy(zero_copy_only=False)
     return pd.Series(placeholder, index=addresses.index), pd.Series(typo, index=addresses.index)

@@ -22,6 +22,7 @@ FIELDS = ("full_name", "given_name", "family_name")
 # 王.小明 is no transliteration). The katakana middle dot is left alone: 山田・太郎 is Japanese, family name first.
 _NAME_DOT = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]{2})\s*[.‧•∙⋅·]\s*(?=[\u3400-\u9fff\uf900-\ufaff]{2})")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 # A Japanese name in kana or a Korean one in hangul, its two parts apart: family name first, as written
 _SPACED_KANA = re.compile(r"^([\u3040-\u30ff\uac00-\ud7af]{1,8})[ \u3000]([\u3040-\u30ff\uac00-\ud7af]{1,8})$")
 
@@ -143,6 +144,8 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
     if full is None and (given or family):
         if is_cjk(given) or is_cjk(family) or _HANGUL.search(f"{given or ''}{family or ''}"):
             full = f"{family or ''}{given or ''}"   # 王小明, 박영환: family name first, no space
+        elif _KANA.search(f"{given or ''}{family or ''}"):
+            full = " ".join(p for p in (family, given) if p)   # サトウ タロウ: family name first, a space between
         else:
             full = " ".join(p for p in (given, family) if p)
         return full, given, family
@@ -152,7 +155,9 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
         return full, given, family
     kana = _SPACED_KANA.match(full.strip())
     if kana:   # サトウ タロウ, 김 민준: nameparser would take the first part for the given name
-        return full.strip(), kana.group(2), kana.group(1)
+        family, given = kana.group(1), kana.group(2)
+        # one spelling whichever way a source writes it: Korean without the space (김민준), as from its parts
+        return (family + given if _HANGUL.search(full) else f"{family} {given}"), given, family
     return split_cjk(full, compound, prefixes) if is_cjk(full) else split_western(full)
 
 

@@ -76,3 +76,16 @@ def test_an_invalid_first_phone_column_gives_way_to_the_next_valid_one(rules):
     assert rows["phone_raw"].tolist() == ["010-65529988", "13911452876", "123"]
     flags = rows["quality_flags"].tolist()
     assert ["invalid_phone" in f for f in flags] == [False, False, True]
+
+
+def test_a_filler_first_phone_or_a_repeated_header_gives_way_to_the_next_valid_one(rules):
+    """13800138000 is valid, so the next column was never read and the filler emptied left no phone; a file's
+    second 'Phone Number' column (Phone Number__2) was never tried."""
+    import json
+
+    rows = _cleansed(rules, source="wukong", full_name=["王伟"], phone=["13800138000"],
+                     extra=[json.dumps({"电话": "13911452876"}, ensure_ascii=False)])
+    assert rows["phone"].tolist() == ["+8613911452876"] and rows["quality_flags"].tolist() == [[]]
+    rows = _cleansed(rules, source="hubspot", full_name=["Ann Lee"], phone=["415555"],
+                     extra=[json.dumps({"Notes": "x", "phone number__2": "+1 415 555 2671"})])
+    assert rows["phone"].tolist() == ["+14155552671"] and rows["phone_raw"].tolist() == ["+1 415 555 2671"]

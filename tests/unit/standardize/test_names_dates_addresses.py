@@ -230,8 +230,10 @@ def test_gender_spellings_of_other_languages_and_salesforce(rules):
     (("王.小明", None, None), ("王.小明", None, None)),       # no transliteration: left as written
     # kana and hangul names with their parts apart: family name first, as written
     (("サトウ タロウ", None, None), ("サトウ タロウ", "タロウ", "サトウ")),
-    (("さとう　たろう", None, None), ("さとう　たろう", "たろう", "さとう")),
-    (("김 민준", None, None), ("김 민준", "민준", "김")),
+    (("さとう　たろう", None, None), ("さとう たろう", "たろう", "さとう")),
+    (("김 민준", None, None), ("김민준", "민준", "김")),       # as from its parts: one spelling
+    ((None, "민준", "김"), ("김민준", "민준", "김")),
+    ((None, "タロウ", "サトウ"), ("サトウ タロウ", "タロウ", "サトウ")),
 ])
 def test_whole_names_in_one_field_companies_and_middle_dots(rules, key, expected):
     std = rules.standardization
