@@ -176,20 +176,3 @@ def test_a_formatted_report_starting_in_column_b_drops_its_footer_and_its_total_
     out = cleanse.finish_cleanse(cleanse.start_standardize(raw, rules), rules)
     assert out.rows.loc[out.rows["_clean"], "family_name"].tolist() == ["Doe", "Lee"]
     assert out.quarantine["rule"].tolist() == ["summary_row"]
-
-
-def test_a_wukong_export_without_a_column_its_surrogate_id_is_hashed_from_says_so(tmp_path, rules):
-    """创建时间 renamed 创建日期: every record gets another id than it had, a second master, and the run said
-    nothing. The file's notes name the gap (the run prints it); headers only, never a value."""
-    folder = tmp_path / "wukong" / NIGHT
-    folder.mkdir(parents=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["客户名称", "手机", "创建日期"])
-    ws.append(["王小明", "13911452876", "2025-01-01 10:00:00"])
-    wb.save(folder / "客户.xlsx")
-    files = ingest_partition(tmp_path, NIGHT, rules.sources).files
-    assert files["status"].tolist() == ["read"]
-    notes = files["notes"][0]
-    assert "surrogate ids hashed without created_at (创建时间)" in notes, notes
-    assert "王小明" not in notes and "13911452876" not in notes
