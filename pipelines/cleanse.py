@@ -258,7 +258,8 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
                                                          std.address_divisions_added, std.address_ethnic_groups,
                                                          std.address_latin_provinces,
                                                          std.address_latin_province_words,
-                                                         std.address_latin_division_words))
+                                                         std.address_latin_division_words,
+                                                         std.address_places_abroad))
 
 
 def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:

@@ -273,6 +273,7 @@ class Standardization:
     address_latin_provinces: dict[str, str] = field(default_factory=dict)
     address_latin_province_words: list[str] = field(default_factory=list)   # sheng, province: cut before the look-up
     address_latin_division_words: list[str] = field(default_factory=list)   # district, shi: cut before the look-up
+    address_places_abroad: dict[str, list[str]] = field(default_factory=dict)   # TW: [台北市 …]: a country's places
     phone_placeholders: list[str] = field(default_factory=list)   # +8613800138000: E.164 numbers typed as filler
     phone_placeholder_patterns: list[str] = field(default_factory=list)   # regular expressions over E.164
     email_placeholder_local_parts: list[str] = field(default_factory=list)   # noemail, test (casefolded)
@@ -502,7 +503,7 @@ def load_standardization(folder: Path) -> Standardization:
                                                    "excel_serial_range"})
     addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added", "ethnic_groups",
                                                             "latin_provinces", "latin_province_words",
-                                                            "latin_division_words"})
+                                                            "latin_division_words", "places_abroad"})
     excel_range = dates.get("excel_serial_range", [1, 73051])
     return Standardization(
         null_tokens={t.casefold() for t in _str_list(doc, ("null_tokens",), raw["null_tokens"])},
@@ -527,6 +528,7 @@ def load_standardization(folder: Path) -> Standardization:
                                                                          addr.get("latin_province_words"))],
         address_latin_division_words=[w.casefold() for w in _str_list(doc, ("addresses", "latin_division_words"),
                                                                          addr.get("latin_division_words"))],
+        address_places_abroad=_places_abroad(doc, ("addresses", "places_abroad"), addr.get("places_abroad")),
         phone_extension_markers=_str_list(doc, ("phones", "extension_markers"), phones.get("extension_markers")),
         phone_placeholders=_str_list(doc, ("phones", "placeholders"), phones.get("placeholders")),
         phone_placeholder_patterns=_patterns(doc, ("phones", "placeholder_patterns"),
@@ -546,6 +548,18 @@ def load_standardization(folder: Path) -> Standardization:
         name_placeholders={t.casefold() for t in _str_list(doc, ("names", "placeholders"), names.get("placeholders"))},
         organisation_words=_str_list(doc, ("names", "organisation_words"), names.get("organisation_words")),
     )
+
+
+def _places_abroad(doc: _Doc, keys: tuple, raw: Any) -> dict[str, list[str]]:
+    """{ISO country code: place names}; a code must be one phonenumbers knows (the row's phone is read there)."""
+    import phonenumbers
+
+    out = {}
+    for code, names in _mapping(doc, keys, raw or {}, set(raw or {})).items():
+        if str(code) not in phonenumbers.SUPPORTED_REGIONS:
+            raise doc.fail(keys + (code,), f"'{code}' is not a two-letter ISO country code")
+        out[str(code)] = _str_list(doc, keys + (code,), names)
+    return out
 
 
 def _divisions(doc: _Doc, keys: tuple, raw: Any) -> dict[str, str]:

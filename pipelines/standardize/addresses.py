@@ -489,8 +489,8 @@ def latin_provinces(province: pd.Series, country: pd.Series | None, names: dict[
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str],
                                 store: ValueStore | None = None, added: dict[str, str] | None = None,
                                 ethnic: list[str] = (), latin: dict[str, str] | None = None,
-                                latin_words: list[str] = (), division_words: list[str] = ()
-                                ) -> Callable[[], pd.DataFrame]:
+                                latin_words: list[str] = (), division_words: list[str] = (),
+                                abroad: dict[str, list[str]] | None = None) -> Callable[[], pd.DataFrame]:
     """frame has province, city, district, street, address (text), and country for a province written in
     Latin letters (latin_provinces); rows with Chinese text are parsed once per distinct text ever seen (the
     value cache remembers them across chunks and nights), in the background; the returned function gives the
@@ -537,9 +537,14 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         done["address_cn"] = chinese & done["province"].notna()
         # the country the division list places the address in: Hong Kong, Macau and Taiwan are their own
         done["address_country"] = done["province"].map(_OWN_COUNTRY).fillna("CN").where(done["address_cn"], None)
-        # text the parser places nowhere (Singapore + 乌节路1号, 香港 …) keeps its columns as they were given
+        # text the parser places nowhere (Singapore + 乌节路1号, 香港 …) keeps its columns as they were given; one
+        # starting with a place abroad (台北市信義區…, rules: addresses.places_abroad) places the row in its country
         unplaced = chinese & done["province"].isna()
         done.loc[unplaced, parts] = as_given.loc[unplaced[chinese].to_numpy()].to_numpy()
+        for code, places in (abroad or {}).items():
+            starts = rf"^\s*(?:{'|'.join(re.escape(p) for p in places)})"
+            there = unplaced.to_numpy() & matches(to_arrow(joined), starts)
+            done.loc[there, ["address_cn", "address_country"]] = [True, code]
         # a column left out of the text keeps its value where the parser found none
         for c in columns:
             kept = chinese.to_numpy() & latin[c] & done[c].isna().to_numpy()

@@ -89,3 +89,15 @@ def test_a_filler_first_phone_or_a_repeated_header_gives_way_to_the_next_valid_o
     rows = _cleansed(rules, source="hubspot", full_name=["Ann Lee"], phone=["415555"],
                      extra=[json.dumps({"Notes": "x", "phone number__2": "+1 415 555 2671"})])
     assert rows["phone"].tolist() == ["+14155552671"] and rows["phone_raw"].tolist() == ["+1 415 555 2671"]
+
+
+def test_a_taiwan_or_hong_kong_address_without_its_prefix_places_the_row_and_its_phone(rules):
+    """台北市信義區… and 九龍旺角… were placed nowhere: the row stayed without a country and its valid number was read
+    as Chinese, invalid. A mainland address and one starting with a name a mainland county shares stay as before."""
+    rows = _cleansed(rules, source="wukong", full_name=["林志明", "陳大文", "王伟", "李娜"],
+                     address=["台北市信義區信義路五段7號", "九龍旺角彌敦道580號", "北京市朝阳区建国路88号", "连江县琯头镇"],
+                     phone=["0912-345-678", "9123 4567", "13911452876", "13911452877"])
+    assert rows["country"].tolist() == ["TW", "HK", "CN", "CN"]
+    assert rows["phone"].tolist() == ["+886912345678", "+85291234567", "+8613911452876", "+8613911452877"]
+    assert rows["street"].tolist()[:2] == ["台北市信義區信義路五段7號", "九龍旺角彌敦道580號"]   # kept as written
+    assert rows["province"].tolist()[:2] == [None, None]
