@@ -332,11 +332,12 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
         raise FileError(path, 1, "sheet is empty")
     h = find_header([cells[i] for i in nonempty[:HEADER_SEARCH]], expected, header_row)
     h_index = nonempty[h] if header_row is None else header_row - 1
-    headers = unique_headers(cells[h_index])
+    first_header, h_index, header_cells = _header_rows(ws, cells, h_index)
+    headers = unique_headers(header_cells)
     width = len(headers)
     # the table's own columns: up to its last named header (the used range may reach further, a note beside the
     # title in column G widening every row)
-    named = 1 + max((i for i, v in enumerate(cells[h_index]) if v is not None and str(v).strip()), default=width - 1)
+    named = 1 + max((i for i, v in enumerate(header_cells) if v is not None and str(v).strip()), default=width - 1)
     merged, headings = _fill_merged(ws, cells, h_index, named)
     uncomputed = uncomputed_formulas(path, ws.name)
     rows, lines, errors = [], [], []
@@ -358,7 +359,39 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
               "its first column"] if merged else []
     notes += [f"row(s) {', '.join(str(i + 1) for i in sorted(headings))} not read: one cell merged across every "
               "column (a section heading, not a record)"] if headings else []
+    notes += [f"header written over rows {first_header + 1}-{h_index + 1} (merged cells): each column named by its "
+              "lowest header cell"] if first_header < h_index else []
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1, notes)
+
+
+def _header_rows(ws, cells: list[list], h_index: int) -> tuple[int, int, list]:
+    """(first header row, last header row, the header's cells) of a header written over two rows, as Chinese
+    reports draw it: 客户名称 and 手机 merged down over both rows, 联系方式 merged across above 邮箱 and 地址. Each
+    column is named by its lowest header cell (邮箱, not 联系方式; 客户名称 from its merged cell above), and the
+    records start below the second row. A header of one row is returned as it is (h_index twice)."""
+    ranges = [((t, l), (b, r)) for (t, l), (b, r) in ws.merged_cell_ranges or [] if l < len(cells[t])]
+    down = [(t, b) for (t, l), (b, r) in ranges if t < b and t <= h_index <= b and b - t == 1]
+    across = [(l, r) for (t, l), (b, r) in ranges if t == b == h_index and r > l]
+    below = cells[h_index + 1] if h_index + 1 < len(cells) else []
+    # merged down from the row above into the header, or down from the header into the next row; or a group
+    # merged across the header with a text under each of its columns and nothing under the other columns (a
+    # record under a merged 地址 header fills the other columns too)
+    grouped = {c for l, r in across for c in range(l, r + 1)}
+    if any(t == h_index - 1 for t, _ in down):
+        top, bottom = h_index - 1, h_index
+    elif any(t == h_index for t, _ in down) or across and all(
+            c < len(below) and isinstance(below[c], str) and below[c].strip() for c in grouped) and not any(
+            v is not None and str(v).strip() for c, v in enumerate(below) if c not in grouped):
+        top, bottom = h_index, h_index + 1
+    else:
+        return h_index, h_index, cells[h_index]
+    width = max(len(cells[top]), len(cells[bottom]))
+    named = []
+    for c in range(width):
+        lower = cells[bottom][c] if c < len(cells[bottom]) else None
+        upper = cells[top][c] if c < len(cells[top]) else None
+        named.append(lower if lower is not None and str(lower).strip() else upper)
+    return top, bottom, named
 
 
 def _fill_merged(ws, cells: list[list], h_index: int, width: int) -> tuple[int, set[int]]:

@@ -1160,3 +1160,50 @@ def test_numbers_formatted_with_leading_zeros_are_read_as_shown(tmp_path):
     frame = read_file(path, "xlsx", expected={"Contact ID"}).frame
     assert frame["Mailing Zip/Postal Code"].to_pylist() == ["02134", "98101", "02139"]
     assert frame["Phone"].to_pylist() == ["4155552671", "4155552672", None]
+
+
+@pytest.mark.parametrize("layout", ["group above", "name merged down only"])
+def test_a_header_written_over_two_rows_names_each_column_by_its_lowest_cell(tmp_path, rules, layout):
+    """联系方式 merged across 邮箱 and 详细地址, the other headers merged down over both rows: the e-mail and street
+    went to extra under 联系方式 / column_4, and the second header row was read as a customer."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    if layout == "group above":
+        sheet.append(["客户名称", "手机", "联系方式", None, "创建时间"])
+        sheet.append([None, None, "邮箱", "详细地址", None])
+        for cells in ("A1:A2", "B1:B2", "C1:D1", "E1:E2"):
+            sheet.merge_cells(cells)
+    else:   # only 客户名称 merged down; the others on the second row (the header found there)
+        sheet.append(["客户名称", None, None, None, None])
+        sheet.append([None, "手机", "邮箱", "详细地址", "创建时间"])
+        sheet.merge_cells("A1:A2")
+    sheet.append(["王伟", "13911452876", "ww@qq.com", "南山区科技园1号", "2025-01-01 10:00:00"])
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    book.save(folder / "客户.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert result.files["status"].tolist() == ["read"], result.files["error"].tolist()
+    rows = result.raw.to_pylist()
+    assert [(r["source_line"], r["full_name"], r["email"], r["street"]) for r in rows] == [
+        (3, "王伟", "ww@qq.com", "南山区科技园1号")]
+    assert "header written over rows 1-2" in result.files["notes"].iloc[0]
+
+
+def test_a_header_cell_merged_across_over_a_record_is_still_one_header_row(tmp_path, rules):
+    """地址 merged over two columns, the records below filling them: the first record is no second header row."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户名称", "手机", "地址", None, "创建时间"])
+    sheet.merge_cells("C1:D1")
+    sheet.append(["王伟", "13911452876", "广东省深圳市", "南山区科技园1号", "2025-01-01 10:00:00"])
+    sheet.append(["李娜", "13911452877", "北京市", "朝阳区建国路88号", "2025-01-02 10:00:00"])
+    folder = tmp_path / "wukong" / NIGHT
+    folder.mkdir(parents=True)
+    book.save(folder / "客户.xlsx")
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert [(r["source_line"], r["full_name"]) for r in result.raw.to_pylist()] == [(2, "王伟"), (3, "李娜")]
+    assert "header written over" not in result.files["notes"].iloc[0]
