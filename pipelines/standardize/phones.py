@@ -126,11 +126,20 @@ def _parse_digits(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     return number
 
 
+# a number dialled with 00, written with separators and an extension (x, ext, #)
+_IDD_WITH_EXTENSION = re.compile(r"(00[1-9][\d\s\-().]*\d)\s*(?:[xX#]|[eE][xX][tT]\.?)\s*(\d{1,6})")
+
+
 def _candidates(text: str, region: str) -> list[str]:
     """The value as written, then the repairs: '00' read as '+' (the IDD most of the world dials, in a region
     whose own is another), a lost '+' (only with 11 or more digits: a 10-digit national number of another
     country would otherwise pass for some country code's), a lost national trunk '0'."""
     out = [text]
+    dialled = _IDD_WITH_EXTENSION.fullmatch(text)
+    if dialled:   # 001-618-488-4997x7760: 00 and a country code, an extension after (read as a whole above)
+        digits = re.sub(r"\D", "", dialled.group(1))
+        if len(digits) >= 10:
+            out.append(f"+{digits[2:]} ext. {dialled.group(2)}")
     if text.isdigit():
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
         trunk = meta.national_prefix if meta is not None else None

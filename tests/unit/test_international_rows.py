@@ -101,3 +101,15 @@ def test_a_taiwan_or_hong_kong_address_without_its_prefix_places_the_row_and_its
     assert rows["phone"].tolist() == ["+886912345678", "+85291234567", "+8613911452876", "+8613911452877"]
     assert rows["street"].tolist()[:2] == ["台北市信義區信義路五段7號", "九龍旺角彌敦道580號"]   # kept as written
     assert rows["province"].tolist()[:2] == [None, None]
+
+
+@pytest.mark.parametrize("written, number, extension", [
+    ("001-618-488-4997x7760", "+16184884997", "7760"),     # the public datablist sample files write these
+    ("001-808-617-6467x12895", "+18086176467", "12895"),
+    ("001-618-488-4997", "+16184884997", None),
+])
+def test_a_number_dialled_with_00_and_an_extension_is_read(written, number, extension):
+    from pipelines.standardize.phones import standardize_phones
+
+    out = standardize_phones(pd.Series([written]), pd.Series(["US"]))
+    assert out[["phone", "phone_valid", "phone_extension"]].values.tolist() == [[number, True, extension]]
