@@ -300,11 +300,11 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     inferred = addr["address_cn"] & f["country"].isna()
     f.loc[inferred, "country"] = addr.loc[inferred, "address_country"]
     f[PHONE_COLUMNS] = _phones_in_inferred_country(f, started.phones()[PHONE_COLUMNS], inferred, rules)
-    _phones_of_next_columns(f, rules)
-    f[["email", "email_valid"]] = started.emails()
     # filler typed into a required field (13800138000, noemail@x.com) is no contact: emptied and flagged
-    f["_placeholder_phone"] = phones.placeholders(f["phone"], std.phone_placeholders, std.phone_placeholder_patterns)
+    f["_placeholder_phone"] = _filler(f["phone"], std)
+    _phones_of_next_columns(f, rules)
     f.loc[f["_placeholder_phone"], PHONE_COLUMNS] = [None, False, None, None]
+    f[["email", "email_valid"]] = started.emails()
     f["_placeholder_email"], f["_email_domain_typo"] = emails.suspects(
         f["email"], std.email_placeholder_local_parts, std.email_placeholder_domains, std.email_common_domains)
     f.loc[f["_placeholder_email"], ["email", "email_valid"]] = [None, False]
@@ -345,17 +345,22 @@ def _phones_in_inferred_country(f: pd.DataFrame, numbers: pd.DataFrame, inferred
     return numbers
 
 
+def _filler(numbers: pd.Series, std: Standardization) -> pd.Series:
+    """Whether each E.164 number is filler (rules: phones.placeholders, phones.placeholder_patterns)."""
+    return phones.placeholders(numbers, std.phone_placeholders, std.phone_placeholder_patterns)
+
+
 def _phones_of_next_columns(f: pd.DataFrame, rules: Rules) -> None:
     """A source mapping several headers to the phone (手机, 电话; MobilePhone, Phone), or a file repeating its phone
     header (Phone Number, Phone Number__2), took the first column that holds a value and kept the next ones in
-    extra. Where that first one is no usable number (invalid, or filler: placeholder_phone), the next columns are
+    extra. Where that first one is no usable number (invalid, or filler: _placeholder_phone), the next columns are
     read in order (the mapping's headers, each followed by its repeats) and the first valid number that is no
-    filler is the phone, its cell the row's phone_raw (the first one stays in raw_customers). In place; only rows
-    whose phone cell held something unusable are looked at, their extra parsed one by one (few rows)."""
+    filler is the phone, its cell the row's phone_raw (the first one stays in raw_customers). In place, the
+    row's _placeholder_phone cleared with it; only rows whose phone cell held something unusable are looked at,
+    their extra parsed one by one (few rows)."""
     std = rules.standardization
-    unusable = f["phone_raw"].notna().to_numpy() & (
-        ~f["phone_valid"].astype(bool).to_numpy()
-        | phones.placeholders(f["phone"], std.phone_placeholders, std.phone_placeholder_patterns).to_numpy())
+    unusable = f["phone_raw"].notna().to_numpy() & (~f["phone_valid"].astype(bool).to_numpy()
+                                                    | f["_placeholder_phone"].to_numpy())
     if not unusable.any():
         return
     for name, source in rules.sources.items():
@@ -364,16 +369,16 @@ def _phones_of_next_columns(f: pd.DataFrame, rules: Rules) -> None:
         if not order or not len(rows):
             continue
 
-        def rank(key: str) -> tuple[int, int] | None:   # a phone header's place; its repeats (__2, __3) after it
+        def rank(header: str) -> tuple[int, int] | None:   # a phone header's place; its repeats (__2, __3) after it
+            key = header_key(header)
             repeated = REPEATED.fullmatch(key)
             base, repeat = repeated.groups() if repeated else (key, "1")
             return (order[base], int(repeat)) if base in order else None
         candidates = {}
         for i, text in f.loc[rows, "extra"].dropna().items():
             values = json.loads(text) if text.startswith("{") else {}
-            ranked = sorted((rank(header_key(k)), v) for k, v in values.items()
-                            if isinstance(v, str) and rank(header_key(k)) is not None)
-            candidates[i] = [v for _, v in ranked]
+            ranked = [(place, v) for k, v in values.items() if isinstance(v, str) and (place := rank(k)) is not None]
+            candidates[i] = [v for _, v in sorted(ranked)]
         todo = set(rows)
         for step in range(max((len(v) for v in candidates.values()), default=0)):
             values = pd.Series({i: v[step] for i, v in candidates.items() if len(v) > step and i in todo},
@@ -382,11 +387,10 @@ def _phones_of_next_columns(f: pd.DataFrame, rules: Rules) -> None:
                 continue
             region = f.loc[values.index, "country"].fillna(source.phone_region)
             found = phones.standardize_phones(values, region, None, std.phone_extension_markers)
-            usable = found["phone_valid"].astype(bool) & ~phones.placeholders(
-                found["phone"], std.phone_placeholders, std.phone_placeholder_patterns)
-            valid = found.index[usable]
+            valid = found.index[found["phone_valid"].astype(bool) & ~_filler(found["phone"], std)]
             f.loc[valid, PHONE_COLUMNS] = found.loc[valid, PHONE_COLUMNS].to_numpy()
             f.loc[valid, "phone_raw"] = values[valid]
+            f.loc[valid, "_placeholder_phone"] = False
             todo.difference_update(valid)
 
 
