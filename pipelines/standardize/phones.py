@@ -135,16 +135,15 @@ def _candidates(text: str, region: str) -> list[str]:
     whose own is another), a lost '+' (only with 11 or more digits: a 10-digit national number of another
     country would otherwise pass for some country code's), a lost national trunk '0'."""
     out = [text]
+    # 00 dialled abroad from a region whose IDD is another (US: 011), the digits alone or written with separators
+    # and an extension (001-618-488-4997x7760)
     dialled = _IDD_WITH_EXTENSION.fullmatch(text)
-    if dialled:   # 001-618-488-4997x7760: 00 and a country code, an extension after (read as a whole above)
-        digits = re.sub(r"\D", "", dialled.group(1))
-        if len(digits) >= 10:
-            out.append(f"+{digits[2:]} ext. {dialled.group(2)}")
+    digits, extension = (re.sub(r"\D", "", dialled.group(1)), f" ext. {dialled.group(2)}") if dialled else (text, "")
+    if digits.isdigit() and digits.startswith("00") and len(digits) >= 10:
+        out.append(f"+{digits[2:]}{extension}")
     if text.isdigit():
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
         trunk = meta.national_prefix if meta is not None else None
-        if text.startswith("00") and len(text) >= 10:   # 00 dialled abroad from a region whose IDD is another (US: 011)
-            out.append("+" + text[2:])
         # not '1' and ten digits in a Chinese row: the shape of a CN mobile, mistyped or a placeholder
         # (12345678901), never a US number that lost its '+' (+1 234 567 8901 would pass for valid); not a
         # number starting with the region's trunk prefix either: a Russian 8 185 381 2515, invalid in Russia,
@@ -152,7 +151,7 @@ def _candidates(text: str, region: str) -> list[str]:
         if len(text) >= 11 and not (region == "CN" and len(text) == 11 and text[0] == "1") \
                 and not (trunk and text.startswith(trunk)):
             out.append("+" + text)
-        if meta is not None and meta.national_prefix == "0" and not text.startswith("0"):
+        if trunk == "0" and not text.startswith("0"):
             out.append("0" + text)
     return out
 
