@@ -111,7 +111,7 @@ def _in_utc(times: pd.Series, raw: pd.DataFrame, field: str, rules: Rules) -> pd
     for zone, rows, text in _local_rows(times, raw, field, rules):
         epoch = arrow_text.matches(text, _EPOCH_MS)
         if epoch.any():   # few rows: the twelve digits read as a date and time are no milliseconds
-            written = raw.loc[rows[epoch], field].astype(str).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+            written = dates.as_number_text(raw.loc[rows[epoch], field].astype(str))
             epoch[epoch] = dates.calendar_minutes(written).isna().to_numpy()
         rows = rows[~(arrow_text.matches(text, _ZONED) | epoch)]
         # a time in the hour a fall-back repeats is read as its first occurrence (summer time), not emptied

@@ -7,8 +7,8 @@ import json
 import os
 import shutil
 import signal
-import socket
 import re
+import socket
 import sys
 import threading
 import unicodedata
@@ -153,32 +153,33 @@ def _summary(warehouse: Path, run_ids: list[str]) -> list[tuple]:
 _MISSPELT = re.compile(r"(\w+) \(((?:(?!\), \w+ \().)*?); closest header: ('.*?')\)(?=, \w+ \(|$)")
 
 
+def _noted(warehouse: Path, run_ids: list[str], marker: str) -> list[tuple]:
+    """(night, file, the text after marker) of the run's files whose ingest notes hold marker."""
+    from pipelines.warehouse.store import connect
+
+    with connect(warehouse) as con:
+        rows = con.execute("select partition_date, source_file, notes from ingest_files where run_id in (select "
+                           "unnest($ids)) and contains(notes, $marker) order by all",
+                           {"ids": run_ids, "marker": marker}).fetchall()
+    return [(night, path, note.split(marker, 1)[1]) for night, path, note in rows]
+
+
 def _misspelt_fields(warehouse: Path, run_ids: list[str]) -> list[tuple]:
     """(night, file, field, its headers, the file's close header) of the run's files in which a mapped field has
     none of its headers but one close to them (a typo in sources.yaml, a renamed column): the field stays empty
     on every row, which the counts alone do not show. Fields merely absent from an export (a report of a few
     columns) are left to the notes."""
     from pipelines.ingest import ABSENT_FIELDS
-    from pipelines.warehouse.store import connect
 
-    with connect(warehouse) as con:
-        rows = con.execute("select partition_date, source_file, notes from ingest_files where run_id in (select "
-                           "unnest($ids)) and contains(notes, $absent) order by all",
-                           {"ids": run_ids, "absent": ABSENT_FIELDS}).fetchall()
-    return [(night, path, *m.groups()) for night, path, note in rows
-            for m in _MISSPELT.finditer(note.split(ABSENT_FIELDS, 1)[1])]
+    return [(night, path, *m.groups()) for night, path, text in _noted(warehouse, run_ids, ABSENT_FIELDS)
+            for m in _MISSPELT.finditer(text)]
 
 
 def _surrogate_gaps(warehouse: Path, run_ids: list[str]) -> list[tuple]:
     """(night, file, fields) of the run's files lacking a column their records' surrogate id is hashed from."""
     from pipelines.ingest import SURROGATE_GAP
-    from pipelines.warehouse.store import connect
 
-    with connect(warehouse) as con:
-        rows = con.execute("select partition_date, source_file, notes from ingest_files where run_id in (select "
-                           "unnest($ids)) and contains(notes, $gap) order by all",
-                           {"ids": run_ids, "gap": SURROGATE_GAP}).fetchall()
-    return [(night, path, note.split(SURROGATE_GAP, 1)[1].split("; ")[0]) for night, path, note in rows]
+    return [(night, path, text.split("; ")[0]) for night, path, text in _noted(warehouse, run_ids, SURROGATE_GAP)]
 
 
 def _error_line(error) -> str:

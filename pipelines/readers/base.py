@@ -208,13 +208,13 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
     # starts its table, and writes its footer, in column B)
     count = np.zeros(tail.num_rows, dtype=np.int64)
     lone_text = [""] * tail.num_rows
-    for h in raw.headers if fmt == "xlsx" else raw.headers[:1]:
+    for h in raw.headers:
         here = filled(h)
         count += here
-        for i, text in zip(np.flatnonzero(here), tail.column(h).take(pa.array(np.flatnonzero(here))).to_pylist()):
-            lone_text[i] = lone_text[i] or text.strip()
-    for h in raw.headers[1:] if fmt == "csv" else []:
-        count += filled(h)
+        if fmt == "xlsx" or h == raw.headers[0]:
+            at = np.flatnonzero(here)
+            for i, text in zip(at, tail.column(h).take(pa.array(at)).to_pylist()):
+                lone_text[i] = lone_text[i] or text.strip()
     first_only = count == 1
     cells = [text if one else "" for one, text in zip(first_only, lone_text)]
     if fmt == "csv":

@@ -400,8 +400,8 @@ def _fill_merged(ws, cells: list[list], h_index: int, width: int) -> tuple[int, 
     address over Street, City and State) is one value of its first column, as a reader of the sheet sees it: the
     other columns stay empty, never copies of it (a street read as the city and the province). Ranges in or
     above the header (a title merged across the columns) are left. A row that is one cell merged across every
-    column up to the last named one (width) (华南区 over a region's customers) is a section heading. The number of ranges filled, and the
-    headings' row indexes."""
+    column up to the last named one, width (华南区 over a region's customers), is a section heading. The number of
+    ranges filled, and the headings' row indexes."""
     filled, headings = 0, set()
     for (top, left), (bottom, right) in ws.merged_cell_ranges or []:
         if top <= h_index or top >= len(cells) or left >= len(cells[top]):

@@ -543,7 +543,7 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         done.loc[unplaced, parts] = as_given.loc[unplaced[chinese].to_numpy()].to_numpy()
         for code, places in (abroad or {}).items():
             starts = rf"^\s*(?:{'|'.join(re.escape(p) for p in places)})"
-            there = unplaced.to_numpy() & matches(to_arrow(joined), starts)
+            there = unplaced.to_numpy() & matches(text, starts)
             done.loc[there, ["address_cn", "address_country"]] = [True, code]
         # a column left out of the text keeps its value where the parser found none
         for c in columns:

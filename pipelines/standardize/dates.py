@@ -99,12 +99,18 @@ def _offset(match: re.Match) -> str:
 CALENDAR_YEARS = (1900, 2100)
 
 
+def as_number_text(values: pd.Series) -> pd.Series:
+    """Texts stripped, a date column a spreadsheet saved as numbers read as written: 19900305.0 is 19900305,
+    45356.0 the serial 45356."""
+    return values.str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
 def calendar_minutes(values: pd.Series) -> pd.Series:
     """The timestamps of twelve-digit values that read as YYYYMMDDhhmm (202403051004 is 2024-03-05 10:04) with a
     year in CALENDAR_YEARS; NaT for any other value. The same digits are epoch milliseconds too (1976-05-31
     15:04:11.004): a date column's 12-digit number that is a valid date and time is far likelier written by a
     database or a form (%Y%m%d%H%M) than a moment of 1976. One a calendar cannot hold (202402301004, 197301011260)
-    stays milliseconds. Values as parse_timestamps prepares them (stripped, a spreadsheet's .0 dropped)."""
+    stays milliseconds. Values as parse_timestamps prepares them (as_number_text)."""
     text = values.astype(object).where(values.notna(), "").astype(str)
     twelve = text.str.fullmatch(r"\d{12}").to_numpy(bool)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
@@ -123,8 +129,7 @@ def parse_timestamps(raw: pd.Series, formats: list[str], day_first: bool,
     uniques = pd.Index(raw.dropna().unique(), dtype=object)
     if not len(uniques):
         return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), pd.Series(False, index=raw.index)
-    # a date column a spreadsheet saved as numbers: 19900305.0 is 19900305, 45356.0 the serial 45356
-    prepared = pd.Series(uniques, dtype=object).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    prepared = as_number_text(pd.Series(uniques, dtype=object))
     cjk = prepared.str.contains("[年午上晨晚夜时時点點星周礼禮]", regex=True).fillna(False).to_numpy(bool)
     next_day = np.zeros(len(prepared), dtype=bool)
     if cjk.any():

@@ -142,9 +142,10 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
             and 1 <= len(given) - len(family) <= 2:   # 王小明 in First Name and 王 in Last Name: not 王王小明
         return given, given[len(family):], family
     if full is None and (given or family):
-        if is_cjk(given) or is_cjk(family) or _HANGUL.search(f"{given or ''}{family or ''}"):
-            full = f"{family or ''}{given or ''}"   # 王小明, 박영환: family name first, no space
-        elif _KANA.search(f"{given or ''}{family or ''}"):
+        both = f"{family or ''}{given or ''}"
+        if is_cjk(both) or _HANGUL.search(both):
+            full = both   # 王小明, 박영환: family name first, no space
+        elif _KANA.search(both):
             full = " ".join(p for p in (family, given) if p)   # サトウ タロウ: family name first, a space between
         else:
             full = " ".join(p for p in (given, family) if p)
