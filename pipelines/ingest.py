@@ -501,7 +501,11 @@ def ingest_partition(landing: Path, partition: str, sources: dict[str, Source]) 
             entries.extend(file_entries)
     frames = [f for f in frames if f is not None and f.num_rows]
     raw = pa.concat_tables(frames, promote_options="permissive") if frames else None
-    return IngestResult(raw, pd.DataFrame(entries))
+    ledger = pd.DataFrame(entries)
+    # how the source delivers (rules/sources.yaml): a full delivery read whole tells deletions (warehouse/holds.py)
+    ledger["delivery"] = [sources[name].delivery if name in sources else None
+                          for name in ledger.get("source_system", pd.Series(dtype=object))]
+    return IngestResult(raw, ledger)
 
 
 def with_constants(table: pa.Table, **columns: str) -> pa.Table:

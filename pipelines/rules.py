@@ -222,6 +222,9 @@ class Source:
     record_id_format: str | None = None   # salesforce: 15-character ids written in their 18-character form
     footer_lines: list[str] = field(default_factory=list)   # patterns of the lines an export ends with
     timezone: str = "UTC"   # the IANA zone of the export's times written without an offset
+    # changes: a night's files hold new and changed records; full: every live record, so a record missing from a
+    # night delivered whole is deleted in the source (warehouse/holds.py)
+    delivery: str = "changes"
     # standardization.yaml's null tokens (set by load_rules): a field's column holding one (无, N/A) is empty when
     # the field has several columns, so the next one's value is taken
     placeholders: tuple[str, ...] = ()
@@ -233,6 +236,7 @@ class Source:
 
 
 RECORD_ID_FORMATS = ("salesforce",)
+DELIVERIES = ("changes", "full")   # the first is the default
 
 
 @dataclass(frozen=True)
@@ -319,7 +323,7 @@ class Rules:
 _SOURCE_KEYS = {
     "description", "file_pattern", "format", "encoding", "delimiter", "sheet", "record_id",
     "surrogate_key", "phone_region", "date_formats", "day_first", "required_columns", "columns", "trust",
-    "header_row", "record_id_format", "footer_lines", "timezone",
+    "header_row", "record_id_format", "footer_lines", "timezone", "delivery",
 }
 
 
@@ -389,6 +393,7 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         record_id_format=_record_id_format(doc, keys + ("record_id_format",), raw.get("record_id_format")),
         footer_lines=_patterns(doc, keys + ("footer_lines",), raw.get("footer_lines")),
         timezone=_timezone(doc, keys + ("timezone",), raw.get("timezone")),
+        delivery=_choice(doc, keys + ("delivery",), raw.get("delivery", DELIVERIES[0]), DELIVERIES),
     )
 
 

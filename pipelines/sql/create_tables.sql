@@ -25,6 +25,8 @@ create table if not exists ingest_files (
     notes varchar,
     columns json                       -- headers as found, for schema drift
 );
+-- how the source delivers: changes (new and changed records) or full (every live record; sources.yaml delivery)
+alter table ingest_files add column if not exists delivery varchar;
 
 create table if not exists customers_clean (
     partition_date date not null,

@@ -1,5 +1,6 @@
 """What of customers_clean the customer masters read: not the nights held out of them (a blocking check failed on
-their rows: night_holds), nor a record its source has deleted since (quarantined by deleted_in_source)."""
+their rows: night_holds), nor a record its source has deleted since: quarantined by deleted_in_source, or missing
+from the source's next full delivery (sources.yaml delivery: full) read whole."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,35 @@ UNHELD = "_unheld_clean"
 MATCHABLE = "_matchable_clean"
 DELETIONS = "_deletions"
 DELETED_RULE = "deleted_in_source"
+
+
+# Records missing from a full delivery: each record's next night after one it was delivered on (clean or
+# quarantined) whose delivery was full and read whole - every file of the source read, none rejected, every row
+# accounted for in customers_clean or quarantine (its cleansing done) and known by its record id - that lacks it.
+# A record delivered again later is live again from that night, as after deleted_in_source.
+ABSENT = """(
+    with delivered as (   -- every record of every night, one row a line (a quarantined line may break several rules)
+        select partition_date, source_system, source_file, source_line, source_record_id, run_id from customers_clean
+        union
+        select partition_date, source_system, source_file, source_line, source_record_id, run_id from quarantine),
+    accounted as (
+        select partition_date, source_system, any_value(run_id) as run_id, count(*) as line_count,
+               count(*) filter (where source_record_id is null) as unidentified
+        from delivered group by partition_date, source_system),
+    full_nights as (
+        select partition_date, source_system, a.run_id
+        from (select partition_date, source_system, sum(rows_read) as rows_read from ingest_files
+              group by partition_date, source_system
+              having bool_and(status = 'read' and delivery is not distinct from 'full')) as f
+        join accounted as a using (partition_date, source_system)
+        where a.line_count = f.rows_read and a.unidentified = 0),
+    records as (select distinct partition_date, source_system, source_record_id from delivered
+                where source_record_id is not null)
+    select n.partition_date, n.run_id, r.source_system, r.source_record_id
+    from records as r asof join full_nights as n
+         on n.source_system = r.source_system and n.partition_date > r.partition_date
+    where not exists (select 1 from records as p where p.partition_date = n.partition_date
+                      and p.source_system = r.source_system and p.source_record_id = r.source_record_id))"""
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str = "night_holds") -> bool:
@@ -43,13 +73,14 @@ def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: b
 
 def matchable(con: duckdb.DuckDBPyConnection) -> None:
     """The temporary views UNHELD (customers_clean without the rows of held nights), DELETIONS (records
-    quarantined as deleted in their source, on nights not held: partition_date, run_id, source_system,
-    source_record_id) and MATCHABLE (UNHELD without a record deleted on the row's night or later: its master
+    quarantined as deleted in their source, or missing from a full delivery (ABSENT), on nights not held:
+    partition_date, run_id, source_system, source_record_id) and MATCHABLE (UNHELD without a record deleted on the row's night or later: its master
     loses it)."""
     held_out = " anti join night_holds using (partition_date, run_id)" if _exists(con) else ""
     con.execute(f"create or replace temp view {UNHELD} as select * from customers_clean{held_out}")
+    tables = _exists(con, "quarantine") and _exists(con, "ingest_files")
     deletions = (f"select partition_date, run_id, source_system, source_record_id from quarantine "
-                 f"where rule = '{DELETED_RULE}'" if _exists(con, "quarantine") else
+                 f"where rule = '{DELETED_RULE}' union all {ABSENT}" if tables else
                  "select null::date as partition_date, null::varchar as run_id, null::varchar as source_system, "
                  "null::varchar as source_record_id where false")
     con.execute(f"create or replace temp view {DELETIONS} as select * from ({deletions}){held_out}")

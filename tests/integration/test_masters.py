@@ -417,3 +417,49 @@ def test_an_override_follows_its_master_through_a_merge(landing, tmp_path):
     assert _query(warehouse, golden, [miller]) != [("Chen Consulting", "steward")]
     assert _query(warehouse, "select full_name from customer_master where master_id = ?", [miller]) == [
         ("J. Miller",)]
+
+
+def test_a_record_missing_from_a_full_delivery_leaves_its_master(tmp_path):
+    """A source set to `delivery: full` delivers every live record each night. Night 2 lacks James Miller: he
+    is deleted in the source, his master (him alone) is retired - but not while a file of that night is
+    rejected (the delivery is not whole) - and the incremental build equals a full one. Night 3 has him again:
+    he is back."""
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    sources = rules / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("  salesforce:\n", "  salesforce:\n    delivery: full\n", 1), encoding="utf-8")
+    nights = ("2026-11-20", "2026-11-21", "2026-11-22")
+    copy, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    without_miller = [row for row in PLANTED_SALESFORCE if row[0] != "PL-S1"]
+    for night, rows in zip(nights, (PLANTED_SALESFORCE, without_miller, PLANTED_SALESFORCE)):
+        _write(copy / "salesforce" / night / "contacts.csv", SALESFORCE, rows)
+    broken = copy / "salesforce" / nights[1] / "contacts_part2.csv"
+    _write(broken, ["Foo"], [["bar"]])   # no column of a Salesforce export: rejected
+    resources = _resources(copy, warehouse, tmp_path / "decisions.csv")
+    resources["pipeline"] = PipelineConfig(landing=str(copy), rules=str(rules),
+                                           model=str(REPO / "data/models/splink_model.json"),
+                                           decisions=str(tmp_path / "decisions.csv"))
+    _night(resources, nights[0])
+    _masters(resources)
+    miller = _master_of(warehouse)["salesforce:PL-S1"]
+    assert _query(warehouse, "select distinct delivery from ingest_files") == [("full",)]
+
+    _night(resources, nights[1])
+    _masters(resources)
+    assert _query(warehouse, "select count(*) from ingest_files where status = 'rejected'") == [(1,)]
+    assert _master_of(warehouse)["salesforce:PL-S1"] == miller   # a partial delivery tells no deletion
+
+    broken.unlink()
+    _night(resources, nights[1])
+    _masters(resources)
+    incremental = _master_of(warehouse)
+    assert "salesforce:PL-S1" not in incremental and miller not in incremental.values()
+    assert len(incremental) == len(without_miller)
+    assert _query(warehouse, "select change from master_id_history where old_id = ?", [miller]) == [("retired",)]
+    _masters(resources, full=True)
+    assert _partition(_master_of(warehouse)) == _partition(incremental)
+
+    _night(resources, nights[2])
+    _masters(resources)
+    assert "salesforce:PL-S1" in _master_of(warehouse)

@@ -9,6 +9,7 @@ def test_repo_rules_load(rules):
     assert set(rules.sources) == {"salesforce", "hubspot", "wukong"}
     assert rules.validation["no_identity"].action == "quarantine"
     assert rules.validation["invalid_email"].action == "flag"
+    assert {s.delivery for s in rules.sources.values()} == {"changes"}   # the default: a night holds changes
 
 
 def test_typo_names_file_line_and_key(tmp_path, rules):
@@ -95,6 +96,8 @@ def test_a_bad_date_format_names_file_line_and_format(tmp_path, rules):
     ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    record_id: Contact ID\n", "key 'record_id' is given twice"),
     ("      full_name: [Name, Full Name]\n", "      full_name: [Name, Full Name, email]\n",
      "header 'Email' is already mapped to full_name"),
+    ("    record_id: [Id, Contact ID]\n", "    record_id: [Id, Contact ID]\n    delivery: snapshot\n",
+     "sources.salesforce.delivery: 'snapshot' is not one of changes, full"),
 ])
 def test_a_mistyped_source_value_fails_at_load_naming_file_line_and_key(tmp_path, rules, old, new, said):
     folder = tmp_path / "rules"
