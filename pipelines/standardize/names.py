@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from nameparser import HumanName
 from nameparser.config import CONSTANTS
+from namedivider import BasicNameDivider
 
 from pipelines.standardize.arrow_text import matches, to_arrow
 from pipelines.standardize.distinct import filled_later, map_distinct_rows_later
@@ -23,6 +24,14 @@ FIELDS = ("full_name", "given_name", "family_name")
 _NAME_DOT = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff]{2})\s*[.‧•∙⋅·]\s*(?=[\u3400-\u9fff\uf900-\ufaff]{2})")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
+# Japanese kana (hiragana, katakana, the prolonged sound mark), not the katakana middle dot: 山田・太郎 alone says
+# nothing of a language (ジョン・スミス is given name first)
+_JA_KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff]")
+# a Japanese name: kanji (々 and 〆 among them) and kana only
+_JA = r"\u3005\u3006\u3400-\u9fff\uf900-\ufaff\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff"
+_JA_NAME = re.compile(f"^[{_JA}]+$")
+# its two parts apart, family name first: a space, an ideographic one (a space after NFKC) or the middle dot
+_SPACED_JA = re.compile(rf"^([{_JA}]+)(?:[ \u3000]+|\s*・\s*)([{_JA}]+)$")
 # A Japanese name in kana or a Korean one in hangul, its two parts apart: family name first, as written
 _SPACED_KANA = re.compile(r"^([\u3040-\u30ff\uac00-\ud7af]{1,8})[ \u3000]([\u3040-\u30ff\uac00-\ud7af]{1,8})$")
 
@@ -54,26 +63,33 @@ def _cjk_core(name: str) -> tuple[str, bool]:
     return _NOT_LETTER.sub("", parts[0] if parts else core), titled
 
 
-def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -> tuple[str, str | None, str | None]:
+def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...],
+              japanese: bool = False) -> tuple[str, str | None, str | None]:
     """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王); a name
     written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts; a
     note, label, title, emoji or number around it dropped (李娜（客户）, 姓名：王小明, 😀钱七 -> 李娜, 王小明, 钱七);
-    a single character after a title is a family name (Mr. 王)."""
-    spaced = _SPACED_CJK.match(name.strip())
+    a single character after a title is a family name (Mr. 王). A Japanese name (japanese: the row's country is
+    Japan; or kana beside kanji, 田中さくら) is split by split_japanese (佐藤太郎 -> 佐藤, 太郎)."""
+    japanese = japanese or bool(_JA_KANA.search(name))
+    spaced = (_SPACED_JA if japanese else _SPACED_CJK).match(name.strip())
     if spaced and spaced.group(2) not in prefixes:   # 佐藤 太郎, 王 小明: the space parts family and given name
         return spaced.group(1) + spaced.group(2), spaced.group(2), spaced.group(1)
+    whole = _JA_NAME if japanese else _CJK_NAME
     core, titled = _cjk_core(name)
-    if core != name.replace(" ", "") and _CJK_NAME.match(core):
+    if core != name.replace(" ", "") and whole.match(core):
         name = core
     for title in sorted(prefixes, key=len, reverse=True):   # 总经理 before 经理 before 总
         if core.endswith(title) and len(core) > len(title):
             rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name
             if len(title) == 1 and len(rest) > 1 and rest not in compound:
                 continue   # a one-character title (王总, 李工) only after a family name: 张建工 is a whole name
-            if len(rest) >= 2 and _CJK_NAME.match(rest) and rest not in compound:   # 欧阳先生: a family name
+            # 欧阳先生, and in Japanese 佐藤先生 (see split_japanese): a family name
+            if len(rest) > (2 if japanese else 1) and whole.match(rest) and rest not in compound:
                 # 王小明先生 is 王小明, as 王小明（经理） is; 王总经理: 王总 is Wang the manager
-                return split_cjk(rest, compound, prefixes)
+                return split_cjk(rest, compound, prefixes, japanese)
             return name, None, rest
+    if japanese and _JA_NAME.match(core):
+        return (core, *split_japanese(core, compound))
     if not _CJK_NAME.match(core) or len(core) < 2 and not titled:
         return name, None, None
     if len(core) == 1 or titled and core in compound:   # Mr. 王, Dr. 欧阳: a family name
@@ -85,6 +101,26 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...]) -
         return core, None, core
     family = core[:2] if core[:2] in compound and len(core) > 2 else core[0]
     return core, core[len(family):] or None, family
+
+
+def split_japanese(name: str, compound: tuple[str, ...] = ()) -> tuple[str | None, str]:
+    """(given, family) of a Japanese name written without a space (佐藤太郎 -> 太郎, 佐藤; 長谷川翔平 -> 翔平,
+    長谷川), by namedivider's BasicNameDivider (kanji statistics; kana after kanji is the given name: 田中さくら)."""
+    if len(name) <= 2:
+        # One or two characters: the divider refuses one, and cuts two into one and one (小林 -> 小, 林) by a rule
+        # that looks at nothing (score 1.0, algorithm 'rule'). A lone 小林, 田中 or 林 in a Japanese record is
+        # far more often a family name written alone (customers are addressed as 小林様) than a whole name.
+        return None, name
+    if name[:2] in compound:   # a Chinese name in a Japanese record (欧阳娜娜): the divider knows Japanese names
+        return name[2:], name[:2]
+    divided = _divider().divide_name(name)
+    return divided.given or None, divided.family
+
+
+@lru_cache(maxsize=1)
+def _divider() -> BasicNameDivider:
+    """The divider, made once per process (its kanji table read then), in the process that meets a Japanese name."""
+    return BasicNameDivider()
 
 
 def split_western(name: str) -> tuple[str, str | None, str | None]:
@@ -126,17 +162,19 @@ def _organisation_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], frozen
 
 def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple[str, ...] = (),
                      organisations: tuple[str, ...] = ()) -> tuple:
-    """(full, given, family) of a record's name fields: the full name from the parts, or the parts from the full
-    name. A company's name is not split into a person's; a whole Chinese name in the family field alone
-    (Salesforce's required LastName: 张三) is."""
-    full, given, family = (_NAME_DOT.sub("·", v) if v and is_cjk(v) else v for v in key)
+    """(full, given, family) of a record's name fields (key: full, given, family and, optionally, whether the
+    record is Japanese: see split_cjk): the full name from the parts, or the parts from the full name. A
+    company's name is not split into a person's; a whole Chinese name in the family field alone (Salesforce's
+    required LastName: 张三) is."""
+    full, given, family = (_NAME_DOT.sub("·", v) if v and is_cjk(v) else v for v in key[:3])
+    japanese = len(key) > 3 and bool(key[3])
     if is_organisation(full or family or given, organisations):
         return full or " ".join(p for p in (given, family) if p), None, None
     if given is None and is_cjk(family) and full in (None, family) and family.replace(" ", "") not in compound \
             and len(family.replace(" ", "")) >= 2:
-        return split_cjk(family, compound, prefixes)
+        return split_cjk(family, compound, prefixes, japanese)
     if family is None and full in (None, given) and is_cjk(given) and len(given.replace(" ", "")) >= 3:
-        return split_cjk(given, compound, prefixes)   # 王小明 in First Name, Last Name empty (two characters
+        return split_cjk(given, compound, prefixes, japanese)   # 王小明 in First Name, Last Name empty (two characters
         # stay whole: 小明 is as likely a given name alone as 李娜 a whole name)
     if full is None and is_cjk(given) and is_cjk(family) and given.startswith(family) \
             and 1 <= len(given) - len(family) <= 2:   # 王小明 in First Name and 王 in Last Name: not 王王小明
@@ -159,19 +197,23 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
         family, given = kana.group(1), kana.group(2)
         # one spelling whichever way a source writes it: Korean without the space (김민준), as from its parts
         return (family + given if _HANGUL.search(full) else f"{family} {given}"), given, family
-    return split_cjk(full, compound, prefixes) if is_cjk(full) else split_western(full)
+    return split_cjk(full, compound, prefixes, japanese) if is_cjk(full) else split_western(full)
 
 
 def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: list[str],
-                            organisations: list[str] = ()) -> Callable[[], pd.DataFrame]:
-    """Full, given and family name of every row, split once per distinct name in the worker processes (see
-    distinct.apply_each_later); the returned function gives the frame."""
+                            organisations: list[str] = (), japanese: pd.Series | None = None
+                            ) -> Callable[[], pd.DataFrame]:
+    """Full, given and family name of every row, split once per distinct name (and japanese: whether the row is
+    a Japanese record, its names read as Japanese ones) in the worker processes (see distinct.apply_each_later);
+    the returned function gives the frame."""
     fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes),
                  organisations=tuple(w.casefold() for w in organisations))
     present = frame[list(FIELDS)].notna().any(axis=1)
     out = pd.DataFrame({f: None for f in FIELDS}, index=frame.index, dtype=object)
-    pending = (map_distinct_rows_later(frame.loc[present, list(FIELDS)], fn, FIELDS, parallel=True)
-               if present.any() else None)
+    keys = frame.loc[present, list(FIELDS)]
+    if japanese is not None:
+        keys = keys.assign(japanese=japanese[present].astype(bool))
+    pending = map_distinct_rows_later(keys, fn, FIELDS, parallel=True) if present.any() else None
     return filled_later(out, present, pending, FIELDS, [])
 
 
