@@ -270,9 +270,9 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     f = started.frame
     _clean_text(f, [c for c in MAPPABLE_FIELDS if c not in BACKGROUND_FIELDS], std)
     f["gender"], f["_unknown_gender"] = codes.standardize_gender(f["gender"], std.gender)
-    opt_out = f["email_opt_out"]
-    f["email_opt_out"] = codes.standardize_boolean(opt_out, std.booleans)
-    f["_unknown_opt_out"] = opt_out.notna() & f["email_opt_out"].isna()   # maybe, on: no answer, flagged
+    # maybe: no answer, flagged
+    f["email_opt_out"], f["_unknown_opt_out"] = codes.standardize_opt_out(f["email_opt_out"], f["email_opt_in"],
+                                                                          std.booleans, std.subscription)
     f["deleted"] = codes.standardize_boolean(f["deleted"], std.booleans)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
     # the label in the full name, or in the name parts of a source that maps those (Salesforce's First Name: Total)

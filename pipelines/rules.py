@@ -21,7 +21,7 @@ ACTIONS = ("quarantine", "flag")
 MAPPABLE_FIELDS = (
     "full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email",
     "country", "province", "city", "district", "street", "address", "postcode", "company", "national_id",
-    "created_at", "updated_at", "last_activity_at", "email_opt_out", "deleted",
+    "created_at", "updated_at", "last_activity_at", "email_opt_out", "email_opt_in", "deleted",
 )
 
 
@@ -256,6 +256,9 @@ class Standardization:
     null_tokens: set[str]
     gender: dict[str, str]
     booleans: dict[str, bool]
+    # words saying which way an e-mail subscription stands (True: opted out), read alike in an opt-out column and
+    # an opt-in one, where booleans' yes and no are turned round
+    subscription: dict[str, bool]
     countries: dict[str, str]
     name_prefixes: list[str]
     compound_surnames: list[str]
@@ -500,7 +503,8 @@ def load_standardization(folder: Path) -> Standardization:
                                                                    "placeholder_patterns"})
     emails = _mapping(doc, ("emails",), raw.get("emails") or {}, {"placeholder_local_parts", "placeholder_domains",
                                                                    "common_domains"})
-    bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy"}, {"truthy", "falsy"})
+    bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy", "unsubscribed", "subscribed"},
+                     {"truthy", "falsy"})
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
                                                       "names_among_null_tokens", "organisation_words",
                                                       "placeholders"})
@@ -516,6 +520,10 @@ def load_standardization(folder: Path) -> Standardization:
         booleans={
             **{v.casefold(): True for v in _str_list(doc, ("booleans", "truthy"), bools["truthy"])},
             **{v.casefold(): False for v in _str_list(doc, ("booleans", "falsy"), bools["falsy"])},
+        },
+        subscription={
+            **{v.casefold(): True for v in _str_list(doc, ("booleans", "unsubscribed"), bools.get("unsubscribed"))},
+            **{v.casefold(): False for v in _str_list(doc, ("booleans", "subscribed"), bools.get("subscribed"))},
         },
         countries=_invert(doc, ("countries",), raw["countries"]),
         name_prefixes=_str_list(doc, ("names", "prefixes"), names.get("prefixes")),

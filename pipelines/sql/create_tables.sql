@@ -101,6 +101,8 @@ alter table customers_clean add column if not exists national_id varchar;
 alter table customers_clean add column if not exists phone_extension varchar;
 -- whether the source system marks the record deleted (Salesforce IsDeleted); the rule deleted_in_source reads it
 alter table raw_customers add column if not exists deleted varchar;
+-- an opt-in column (Shopify's Accepts Email Marketing) as written; cleansing turns it round into email_opt_out
+alter table raw_customers add column if not exists email_opt_in varchar;
 
 -- Customer master records: one per real person, across sources and nights.
 create table if not exists customer_master (

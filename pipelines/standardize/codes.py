@@ -43,6 +43,18 @@ def standardize_boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
     return by_distinct(raw, partial(_boolean, values=values))
 
 
+def standardize_opt_out(opt_out: pd.Series, opt_in: pd.Series, booleans: dict[str, bool],
+                        subscription: dict[str, bool]) -> tuple[pd.Series, pd.Series]:
+    """(email_opt_out, unknown flag) from an opt-out column (yes: opted out) or, where it holds no answer, an
+    opt-in one (Shopify's Accepts Email Marketing, yes: wants e-mail), whose yes and no are turned round. Words
+    stating the subscription itself (unsubscribed, 已订阅) read alike in both. A value written in neither list is
+    no answer, flagged, as an empty cell is none."""
+    out = standardize_boolean(opt_out, {**booleans, **subscription})
+    turned = standardize_boolean(opt_in, {**{k: not v for k, v in booleans.items()}, **subscription})
+    out = out.where(out.notna(), turned)
+    return out, out.isna() & (opt_out.notna() | opt_in.notna())
+
+
 def _boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
     """A value in the lists, case ignored; 1.0 and 0.00 (a number column a spreadsheet saved) read as 1 and 0."""
     folded = raw.str.casefold().str.replace(r"^\s*([01])\.0*\s*$", r"\1", regex=True)

@@ -26,9 +26,27 @@ def test_a_country_nobody_has_stays_unknown(rules):
 
 
 def test_ticks_crosses_and_spreadsheet_numbers_are_yes_and_no(rules):
+    std = rules.standardization
     values = pd.Series(["√", "✔", "×", "1.0", "0.00", "On", "OFF", "已订阅", "已退订", "maybe", None])
-    assert codes.standardize_boolean(values, rules.standardization.booleans).tolist() == [
-        True, True, False, True, False, True, False, False, True, None, None]
+    none = pd.Series([None] * len(values), dtype=object)
+    opt_out, unknown = codes.standardize_opt_out(values, none, std.booleans, std.subscription)
+    assert opt_out.tolist() == [True, True, False, True, False, True, False, False, True, None, None]
+    assert unknown.tolist() == [False] * 9 + [True, False]
+
+
+def test_an_opt_in_column_is_turned_round_but_words_stating_the_subscription_are_not(rules):
+    """Shopify's Accepts Email Marketing: yes wants e-mail (not opted out); 已订阅 / unsubscribed say the same
+    thing whichever way the column asks; an empty cell is no answer and an unreadable one a flagged no answer."""
+    std = rules.standardization
+    values = pd.Series(["yes", "no", "YES", "✓", "0", "已订阅", "Unsubscribed", "maybe", None], dtype=object)
+    none = pd.Series([None] * len(values), dtype=object)
+    opt_out, unknown = codes.standardize_opt_out(none, values, std.booleans, std.subscription)
+    assert opt_out.tolist() == [False, True, False, False, True, False, True, None, None]
+    assert unknown.tolist() == [False] * 7 + [True, False]
+    # a source mapping both: its opt-out column answers first, the opt-in one where that holds no answer
+    both, _ = codes.standardize_opt_out(pd.Series(["yes", None, "maybe"]), pd.Series(["yes", "yes", "no"]),
+                                        std.booleans, std.subscription)
+    assert both.tolist() == [True, False, True]
 
 
 @pytest.mark.parametrize("name, expected", [
