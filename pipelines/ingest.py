@@ -146,7 +146,7 @@ def mapping_sql(source: Source, headers: list[str], rows: int = 0, unplaced: boo
     rows = '_file left join _wide_extra as _w on _file."__line" = _w._wide_line' if wide else "_file"
     return sql("map_source_columns").format(
         fields=",\n        ".join(fields), extra=extra, record_id=record_id, final_id=final_id,
-        surrogate="false" if source.record_id else "true", rows=rows,
+        surrogate="false" if id_header else "true", rows=rows,
     ), wide
 
 
@@ -267,7 +267,8 @@ def map_file(con: duckdb.DuckDBPyConnection, table: RawTable, source: Source) ->
 
 
 def _expected_headers(source: Source) -> set[str]:
-    return {c for cols in source.columns.values() for c in cols} | {c for cs in source.required_headers() for c in cs}
+    return ({c for cols in source.columns.values() for c in cols} | set(source.record_id)
+            | {c for cs in source.required_headers() for c in cs})
 
 
 def _matches_pattern(path: Path, source: Source) -> bool:

@@ -231,8 +231,8 @@ class Source:
 
     def required_headers(self) -> list[tuple[str, ...]]:
         """Each column a file must have, as its accepted headers (one of them is enough), the record id's
-        included."""
-        return self.required_columns + ([self.record_id] if self.record_id else [])
+        included, unless a surrogate key stands in for it (a layout of the export that has no id column)."""
+        return self.required_columns + ([self.record_id] if self.record_id and not self.surrogate_key else [])
 
 
 RECORD_ID_FORMATS = ("salesforce",)

@@ -6,7 +6,7 @@ from pipelines.rules import RulesError, load_rules
 
 
 def test_repo_rules_load(rules):
-    assert set(rules.sources) == {"salesforce", "hubspot", "wukong"}
+    assert set(rules.sources) == {"salesforce", "hubspot", "wukong", "shopify", "zendesk"}
     assert rules.validation["no_identity"].action == "quarantine"
     assert rules.validation["invalid_email"].action == "flag"
     assert {s.delivery for s in rules.sources.values()} == {"changes"}   # the default: a night holds changes
