@@ -13,9 +13,10 @@ import pandas as pd
 import phonenumbers
 import yaml
 
+from pipelines.readers.base import WORKBOOKS
 from pipelines.readers.delimited import header_key
 
-FORMATS = ("csv", "xlsx", "jsonl", "parquet", "auto")
+FORMATS = ("csv", *WORKBOOKS, "jsonl", "parquet", "auto")
 ACTIONS = ("quarantine", "flag")
 # Canonical input fields a source may map its headers to (see checks/schemas.py for the output schema).
 MAPPABLE_FIELDS = (
@@ -375,7 +376,7 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
     sheet = raw.get("sheet", 0)
     if isinstance(sheet, bool) or not isinstance(sheet, (str, int)):
         raise doc.fail(keys + ("sheet",), "expected a sheet name or its number (0 is the first)")
-    if "sheet" in raw and fmt not in ("xlsx", "auto"):
+    if "sheet" in raw and fmt not in (*WORKBOOKS, "auto"):
         raise doc.fail(keys + ("sheet",), f"a sheet is read from workbooks: this source's format is {fmt}")
     return Source(
         name=name,

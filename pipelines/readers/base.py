@@ -197,7 +197,7 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
     an error of one field), a row with its first cell alone in a workbook. Any other row ends the footer: a
     record above it, malformed or not, stays a row."""
     table = raw.frame
-    if not patterns or not table.num_rows or not raw.headers or fmt not in ("csv", "xlsx"):
+    if not patterns or not table.num_rows or not raw.headers or fmt != "csv" and fmt not in WORKBOOKS:
         return raw
     tail = table.slice(max(0, table.num_rows - FOOTER_ROWS))
 
@@ -211,7 +211,7 @@ def drop_footer(raw: RawTable, patterns: list[str], fmt: str) -> RawTable:
     for h in raw.headers:
         here = filled(h)
         count += here
-        if fmt == "xlsx" or h == raw.headers[0]:
+        if fmt in WORKBOOKS or h == raw.headers[0]:
             at = np.flatnonzero(here)
             for i, text in zip(at, tail.column(h).take(pa.array(at)).to_pylist()):
                 lone_text[i] = lone_text[i] or text.strip()
@@ -258,9 +258,13 @@ def _joined_fields(content: str | None) -> str:
 FOOTER_ROWS = 20   # a footer is a few lines; rows further up are records however they look
 
 
+# The spreadsheet formats, all read by the one workbook reader (excel.read_workbook): Excel 2007+ (.xlsx, .xlsm),
+# Excel 97-2003 (.xls), Excel binary (.xlsb) and OpenDocument (.ods)
+WORKBOOKS = ("xlsx", "xls", "xlsb", "ods")
 # format: auto reads a file by its name's ending
-BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".jsonl": "jsonl",
-             ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls",
+             ".xlsb": "xlsb", ".ods": "ods", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+             ".parquet": "parquet"}
 
 
 def file_format(path: Path, fmt: str) -> str:
@@ -271,12 +275,19 @@ def file_format(path: Path, fmt: str) -> str:
 def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = "auto",
               sheet: str | int = 0, header_row: int | None = None, expected: set[str] | None = None,
               footer_lines: list[str] | None = None) -> RawTable:
-    """The file's cells as text, its footer (footer_lines: see drop_footer) left out."""
+    """The file's cells as text, its footer (footer_lines: see drop_footer) left out. A file named .xls that holds
+    delimited text (what many web systems' 'export to Excel' writes, and Excel opens) is read as such."""
+    from pipelines.readers.excel import TEXT_AS_XLS, delimited_text
+
     fmt = file_format(path, fmt)
     if not fmt:
         raise FileError(path, None, f"cannot tell the format of a '{path.suffix}' file: set the source's format "
-                                    "in sources.yaml (csv, xlsx, jsonl or parquet)")
-    return drop_footer(_read(path, fmt, encoding, delimiter, sheet, header_row, expected), footer_lines or [], fmt)
+                                    "in sources.yaml (csv, xlsx, xls, xlsb, ods, jsonl or parquet)")
+    text = fmt == "xls" and delimited_text(path)
+    fmt = "csv" if text else fmt
+    raw = _read(path, fmt, encoding, delimiter, sheet, header_row, expected)
+    raw.notes[:0] = [TEXT_AS_XLS] if text else []
+    return drop_footer(raw, footer_lines or [], fmt)
 
 
 def _read(path: Path, fmt: str, encoding: str, delimiter: str, sheet: str | int, header_row: int | None,
@@ -285,8 +296,8 @@ def _read(path: Path, fmt: str, encoding: str, delimiter: str, sheet: str | int,
 
     if fmt == "csv":
         return mark_repeated_headers(delimited.read_csv(path, encoding, delimiter, header_row, expected or set()))
-    if fmt == "xlsx":
-        return mark_repeated_headers(excel.read_xlsx(path, sheet, header_row, expected or set()))
+    if fmt in WORKBOOKS:
+        return mark_repeated_headers(excel.read_workbook(path, sheet, header_row, expected or set()))
     if fmt == "jsonl":
         return columnar.read_jsonl(path, encoding, expected or set())
     if fmt == "parquet":

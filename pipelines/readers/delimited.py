@@ -340,7 +340,7 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
     kind = binary_kind(data)
     if kind:
         raise FileError(path, None, f"not a text file: {kind} under a delimited file's name; deliver the CSV export "
-                                    "itself (or name the workbook .xlsx)")
+                                    "itself (or give the workbook its own ending: .xlsx, .xls, .xlsb or .ods)")
     text, codec, damaged = decode(path, data, encoding)
     if not text.strip():
         raise FileError(path, 1, "file is empty")
@@ -352,7 +352,7 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
 # The first bytes of files that are no text: a workbook or archive renamed .csv would be read as legacy-encoded
 # text and refused for a byte somewhere, with the advice to set an encoding.
 _MAGIC = {b"PK\x03\x04": "a ZIP archive (an XLSX workbook?)", b"\x1f\x8b": "a gzip-compressed file",
-          b"\xd0\xcf\x11\xe0": "an OLE file (an old .xls workbook?)",
+          b"\xd0\xcf\x11\xe0": "an OLE file (an old .xls workbook? name it .xls)",
           b"%PDF": "a PDF document", b"7z\xbc\xaf": "a 7-Zip archive", b"Rar!": "a RAR archive",
           b"PAR1": "a Parquet file (set the source's format: parquet)"}
 

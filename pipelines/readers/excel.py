@@ -1,7 +1,8 @@
-"""Reads XLSX exports with calamine; a record's line is its Excel row number."""
+"""Reads workbooks (XLSX, XLS, XLSB, ODS) with calamine; a record's line is its spreadsheet row number."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zipfile
 import zlib
@@ -9,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
-from python_calamine import CalamineWorkbook, SheetVisibleEnum
+from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
 from pipelines.readers.delimited import HEADER_SEARCH, find_header, header_key, naming_count
@@ -24,12 +25,16 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+        # a time of day alone is a date-time on day 0 of the spreadsheet's calendar in OpenDocument
+        return value.time().isoformat() if value.date() == _DAY_ZERO else value.isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return str(value)
     return str(value)
+
+
+_DAY_ZERO = dt.date(1899, 12, 30)
 
 
 def _mapped_headers(book: CalamineWorkbook, shown: list[int], expected: set[str]) -> tuple[dict[int, set[str]], int]:
@@ -77,17 +82,17 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
     columns, and every other visible sheet whose header row names two or more and has each required column (a
     workbook split into one sheet per region or owner, or at Excel's row limit; a later sheet may hold fewer
     columns). Cover, instructions and summary sheets name fewer; a lookup list (Country, State) lacks the required
-    columns, and a note names it. No sheets: read the one sheet read_xlsx picks (a single sheet, a configured one, or a
+    columns, and a note names it. No sheets: read the one sheet read_workbook picks (a single sheet, a configured one, or a
     workbook calamine cannot open)."""
-    if not _default_sheet(sheet, header_row, expected) or oversized_sheets(path):   # read_xlsx refuses it
+    if not _default_sheet(sheet, header_row, expected) or oversized_sheets(path):   # read_workbook refuses it
         return [], []
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = open_book(path)
         shown = _visible(book)
         if len(shown) < 2:
             return [], []
         named, best = _mapped_headers(book, shown, expected)
-    except Exception:  # an unreadable workbook: read_xlsx names the problem
+    except Exception:  # an unreadable workbook: read_workbook names the problem
         return [], []
     chosen, notes = [], []
     for i in shown:
@@ -102,18 +107,93 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
     return (chosen, notes) if len(chosen) > 1 else ([], notes)
 
 
+def open_book(path: Path) -> CalamineWorkbook:
+    """The workbook, opened as what the file holds whatever its name's ending says (an .xls saved under an .xlsx
+    name is read as the .xls it is). By its name when that fits (calamine's errors then say more: a password)."""
+    kind = workbook_kind(path)
+    if not kind or path.suffix in _SUFFIXES[kind]:   # calamine takes the endings in lower case only
+        return CalamineWorkbook.from_path(str(path))
+    with path.open("rb") as fh:
+        return CalamineWorkbook.from_filelike(fh)
+
+
+_SUFFIXES = {"xls": (".xls",), "xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "ods": (".ods",)}
+
+
+def workbook_kind(path: Path) -> str:
+    """The kind of workbook the file holds, from its bytes: xls (an OLE file), xlsb, ods or xlsx (a ZIP file,
+    told apart by its parts); '' for anything else."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_OLE):
+        return "xls"
+    if not head.startswith(b"PK"):
+        return ""
+    try:
+        with zipfile.ZipFile(path) as book:
+            names = set(book.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return ""
+    return "xlsb" if "xl/workbook.bin" in names else "ods" if "content.xml" in names else "xlsx"
+
+
+# What the reader cannot take from a workbook of each kind (the XLSX's own XML gives them); said in its notes
+NOT_READ = {
+    "xls": "an Excel 97-2003 workbook: number formats are not applied (a ZIP code formatted 00000 reads 2134)",
+    "xlsb": "an Excel binary workbook: merged cells and number formats are not read (a header over two rows is "
+            "the row naming the most columns; a section heading or a value merged over rows is a row like any "
+            "other)",
+    "ods": "an OpenDocument workbook: number formats are not applied (a ZIP code formatted 00000 reads 2134)",
+}
+TEXT_AS_XLS = "a delimited text file under an .xls name (a web system's 'export to Excel'): read as text"
+_OLE = b"\xd0\xcf\x11\xe0"
+_ENCRYPTED = "EncryptionInfo".encode("utf-16-le")   # the stream a password-protected XLSX's OLE file holds
+
+
+def _markup(head: bytes) -> str | None:
+    """What a file starting with markup is: the HTML table, the Excel 2003 XML or the web archive that a web
+    system's 'export to Excel' writes under an Excel name (Excel opens each, with a warning)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"mime-version:"):
+        return ("a web page archive (MHTML) saved with an Excel name: open it in Excel or WPS and save it as .xlsx, "
+                "or export CSV")
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in text and text.startswith(b"<?xml"):
+        return "an Excel 2003 XML spreadsheet saved with an Excel name: open it in Excel or WPS and save it as .xlsx"
+    if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta", b"<head", b"<style", b"<body")):
+        return ("an HTML or XML page saved with an Excel name (a web system's 'export to Excel' writes an HTML "
+                "table so): open it in Excel or WPS and save it as .xlsx, or export CSV")
+    return None
+
+
+def delimited_text(path: Path) -> bool:
+    """Whether a file is text (tab- or comma-separated, as many web systems' 'export to Excel' writes under an
+    .xls name) rather than a workbook or markup: no workbook's or archive's signature, no NUL byte or other
+    control character but tab and line breaks (UTF-16 text, as Excel saves 'Unicode text', has its BOM)."""
+    from pipelines.readers.delimited import binary_kind
+
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    if not head.strip() or binary_kind(head) or _markup(head):
+        return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]", head)
+
+
 def _what_it_is(path: Path) -> str:
     """What a file that is no workbook calamine reads looks like, from its first bytes: the usual cases have
     their own fix."""
     with path.open("rb") as fh:
         head = fh.read(512)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return ("an OLE file: a password-protected workbook or an old .xls under another name; save it "
-                "unprotected as .xlsx")
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
-        return "an HTML or XML page saved with an Excel name (some CRMs export so); save it as .xlsx or export CSV"
-    return "corrupt, or not an Excel workbook"
+    if head.startswith(_OLE):
+        if _ENCRYPTED in path.read_bytes():
+            return "a password-protected (encrypted) workbook: save it without a password, as .xlsx"
+        return ("an OLE file that is no readable .xls: a password-protected .xls, a damaged one, or another Office "
+                "document (Word?)")
+    return _markup(head) or "corrupt, or not a workbook"
 
 
 # Elements with or without a namespace prefix (<x:c> from the .NET OpenXML SDK), attributes in any order.
@@ -225,7 +305,7 @@ def _facts_of(path: Path) -> dict[str, tuple[int, int, int, tuple[tuple[int, str
 @lru_cache(maxsize=16)
 def _sheet_facts(path: str, _mtime: int, _size: int) -> dict[str, tuple[int, int, int, tuple[tuple[int, str], ...]]]:
     """Per sheet: its extent (last row, last column, cells written) and its uncomputed formulas, from one reading
-    of its XML, for the file as it is (its time and size in the key): data_sheets, read_xlsx and
+    of its XML, for the file as it is (its time and size in the key): data_sheets, read_workbook and
     uncomputed_formulas all ask. Empty for a file that is no readable workbook."""
     out = {}
     try:
@@ -294,17 +374,64 @@ def _padding_styles(book: zipfile.ZipFile) -> dict[int, int]:
             if re.fullmatch(r"0{2,}", codes.get(xf.get("numFmtId"), ""))}
 
 
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
+
+
+def ods_merges(path: Path, sheet_name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The merged cells of an OpenDocument sheet, as calamine gives an XLSX's ((top, left), (bottom, right)),
+    0-based: calamine reads none from .ods, its content.xml says where they are (a cell spanning rows or columns;
+    repeated rows and cells counted as they repeat). An ODS without any costs one substring search."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            content = book.read("content.xml")
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, zlib.error, EOFError):
+        return []
+    if b"-spanned=" not in content:
+        return []
+    merges, inside, row, column = [], False, 0, 0
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(content), events=("start", "end")):
+            tag = element.tag
+            if tag == f"{_TABLE}table":
+                inside = event == "start" and element.get(f"{_TABLE}name") == sheet_name
+                if not inside and event == "end" and merges:
+                    break
+            elif not inside:
+                continue
+            elif tag == f"{_TABLE}table-row":
+                column = 0
+                if event == "end":
+                    row += int(element.get(f"{_TABLE}number-rows-repeated", 1))
+                    element.clear()
+            elif tag in _CELLS and event == "start":
+                down = int(element.get(f"{_TABLE}number-rows-spanned", 1))
+                across = int(element.get(f"{_TABLE}number-columns-spanned", 1))
+                if down > 1 or across > 1:
+                    merges.append(((row, column), (row + down - 1, column + across - 1)))
+            elif tag in _CELLS:
+                column += int(element.get(f"{_TABLE}number-columns-repeated", 1))
+    except (ElementTree.ParseError, ValueError):
+        return []
+    return merges
+
+
 def _unreadable(path: Path, exc: Exception) -> FileError:
-    return FileError(path, None, f"not a readable XLSX workbook ({type(exc).__name__}): {_what_it_is(path)}")
+    if isinstance(exc, PasswordError):
+        return FileError(path, None, "a password-protected (encrypted) workbook: save it without a password")
+    return FileError(path, None, f"not a readable workbook ({type(exc).__name__}): {_what_it_is(path)}")
 
 
-def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
+def read_workbook(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
+    """The records of a workbook of any kind calamine reads (XLSX, XLS, XLSB, ODS), read as what the file holds.
+    What only an XLSX's XML gives (a stray cell far from the data refused before reading, formulas without a
+    stored value, zero-padding number formats) is looked for in XLSX files; merged cells in XLSX and XLS."""
     oversized = oversized_sheets(path)
     if oversized:
         raise FileError(path, None, "; ".join(oversized))
     try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for corrupt or non-XLSX files
+        book = open_book(path)
+    except Exception as exc:  # calamine raises its own error types for corrupt or non-workbook files
         raise _unreadable(path, exc) from None
     if isinstance(sheet, str) and sheet not in book.sheet_names:
         raise FileError(path, None, f"no sheet named '{sheet}' (sheets: {', '.join(book.sheet_names)}): set sheet "
@@ -332,13 +459,15 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
         raise FileError(path, 1, "sheet is empty")
     h = find_header([cells[i] for i in nonempty[:HEADER_SEARCH]], expected, header_row)
     h_index = nonempty[h] if header_row is None else header_row - 1
-    first_header, h_index, header_cells = _header_rows(ws, cells, h_index)
+    kind = workbook_kind(path)
+    merges = ws.merged_cell_ranges or (ods_merges(path, ws.name) if kind == "ods" else [])
+    first_header, h_index, header_cells = _header_rows(merges, cells, h_index)
     headers = unique_headers(header_cells)
     width = len(headers)
     # the table's own columns: up to its last named header (the used range may reach further, a note beside the
     # title in column G widening every row)
     named = 1 + max((i for i, v in enumerate(header_cells) if v is not None and str(v).strip()), default=width - 1)
-    merged, headings = _fill_merged(ws, cells, h_index, named)
+    merged, headings = _fill_merged(merges, cells, h_index, named)
     uncomputed = uncomputed_formulas(path, ws.name)
     rows, lines, errors = [], [], []
     # a row of formulas alone reads as empty: it is a row all the same (an error, below)
@@ -352,6 +481,7 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
             errors.append(None if cell is None else f"cell {cell} holds a formula without a stored value (the file "
                                                     "was not saved by Excel): open it in Excel and save it")
     notes = [f"sheet {ws.name} (of {', '.join(book.sheet_names)})"]
+    notes += [NOT_READ[kind]] if kind in NOT_READ else []
     shown = _visible(book)
     hidden = [n for i, n in enumerate(book.sheet_names) if i not in shown and n != ws.name]
     notes += [f"hidden sheet(s) not read: {', '.join(hidden)}"] if hidden else []
@@ -364,12 +494,12 @@ def read_xlsx(path: Path, sheet: str | int, header_row: int | None, expected: se
     return RawTable(headers, frame_from_rows(headers, rows, lines, errors), h_index + 1, notes)
 
 
-def _header_rows(ws, cells: list[list], h_index: int) -> tuple[int, int, list]:
+def _header_rows(merges: list, cells: list[list], h_index: int) -> tuple[int, int, list]:
     """(first header row, last header row, the header's cells) of a header written over two rows, as Chinese
     reports draw it: 客户名称 and 手机 merged down over both rows, 联系方式 merged across above 邮箱 and 地址. Each
     column is named by its lowest header cell (邮箱, not 联系方式; 客户名称 from its merged cell above), and the
     records start below the second row. A header of one row is returned as it is (h_index twice)."""
-    ranges = [((t, l), (b, r)) for (t, l), (b, r) in ws.merged_cell_ranges or [] if l < len(cells[t])]
+    ranges = [((t, l), (b, r)) for (t, l), (b, r) in merges if t < len(cells) and l < len(cells[t])]
     down = [(t, b) for (t, l), (b, r) in ranges if t < b and t <= h_index <= b and b - t == 1]
     across = [(l, r) for (t, l), (b, r) in ranges if t == b == h_index and r > l]
     below = cells[h_index + 1] if h_index + 1 < len(cells) else []
@@ -394,7 +524,7 @@ def _header_rows(ws, cells: list[list], h_index: int) -> tuple[int, int, list]:
     return top, bottom, named
 
 
-def _fill_merged(ws, cells: list[list], h_index: int, width: int) -> tuple[int, set[int]]:
+def _fill_merged(merges: list, cells: list[list], h_index: int, width: int) -> tuple[int, set[int]]:
     """Cells merged below the header (one 省市区 over three customers' rows) hold their value in the first cell
     only: each row of such a range gets it, in the range's first column. A range merged across columns (one
     address over Street, City and State) is one value of its first column, as a reader of the sheet sees it: the
@@ -403,7 +533,7 @@ def _fill_merged(ws, cells: list[list], h_index: int, width: int) -> tuple[int, 
     column up to the last named one, width (华南区 over a region's customers), is a section heading. The number of
     ranges filled, and the headings' row indexes."""
     filled, headings = 0, set()
-    for (top, left), (bottom, right) in ws.merged_cell_ranges or []:
+    for (top, left), (bottom, right) in merges:
         if top <= h_index or top >= len(cells) or left >= len(cells[top]):
             continue
         if top == bottom and left == 0 and right >= width - 1 > 0:

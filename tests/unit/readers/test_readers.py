@@ -67,9 +67,12 @@ def test_corrupt_xlsx_is_a_file_error(tmp_path):
 
 
 @pytest.mark.parametrize("content, said", [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "password-protected workbook or an old .xls"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "a password-protected .xls, a damaged one"),
+    # a password-protected XLSX is an OLE file holding the encrypted workbook beside its EncryptionInfo
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le"),
+     r"password-protected \(encrypted\) workbook"),
     ("<html><body><table><tr><td>客户名称</td></tr></table></body></html>".encode(), "HTML or XML page"),
-    (b"not a zip", "corrupt, or not an Excel workbook"),
+    (b"not a zip", "corrupt, or not a workbook"),
 ])
 def test_a_file_that_is_no_workbook_says_what_it_looks_like(tmp_path, content, said):
     path = tmp_path / "x.xlsx"
@@ -79,7 +82,7 @@ def test_a_file_that_is_no_workbook_says_what_it_looks_like(tmp_path, content, s
 
 
 def test_a_missing_sheet_or_header_row_names_what_there_is(tmp_path):
-    from pipelines.readers.excel import read_xlsx
+    from pipelines.readers.excel import read_workbook
 
     wb = Workbook()
     wb.active.title = "客户"
@@ -87,10 +90,10 @@ def test_a_missing_sheet_or_header_row_names_what_there_is(tmp_path):
     wb.active.append(["张三", "13800138000"])
     wb.save(tmp_path / "x.xlsx")
     with pytest.raises(FileError, match="no sheet named '客户列表' \\(sheets: 客户\\)"):
-        read_xlsx(tmp_path / "x.xlsx", "客户列表", None, {"客户名称"})
+        read_workbook(tmp_path / "x.xlsx", "客户列表", None, {"客户名称"})
     with pytest.raises(FileError, match="header_row 40 is below the sheet's last row \\(2\\)"):
-        read_xlsx(tmp_path / "x.xlsx", 0, 40, {"客户名称"})
-    assert read_xlsx(tmp_path / "x.xlsx", "客户", None, {"客户名称"}).frame.num_rows == 1
+        read_workbook(tmp_path / "x.xlsx", 0, 40, {"客户名称"})
+    assert read_workbook(tmp_path / "x.xlsx", "客户", None, {"客户名称"}).frame.num_rows == 1
 
 
 def test_jsonl_lines(tmp_path):
@@ -215,7 +218,7 @@ def test_a_formula_without_a_stored_value_makes_its_row_an_error(tmp_path):
     the value would be lost silently. A formula Excel computed, "" included, is read as its value."""
     import zipfile
 
-    from pipelines.readers.excel import read_xlsx
+    from pipelines.readers.excel import read_workbook
 
     wb = Workbook()
     wb.active.title = "客户 & 联系人"   # a name XML escapes
@@ -224,7 +227,7 @@ def test_a_formula_without_a_stored_value_makes_its_row_an_error(tmp_path):
     wb.active.append(["李四", "13900139000", "ls@qq.com"])
     wb.active.append(["王五", "13700137000", '=IF(TRUE,"","x")'])
     wb.save(tmp_path / "program.xlsx")
-    table = read_xlsx(tmp_path / "program.xlsx", 0, None, {"客户名称"}).frame
+    table = read_workbook(tmp_path / "program.xlsx", 0, None, {"客户名称"}).frame
     errors = table["__error"].to_pylist()
     assert errors[0].startswith("cell C2 holds a formula without a stored value") and errors[1] is None
     assert errors[2].startswith("cell C4 holds a formula")
@@ -235,7 +238,7 @@ def test_a_formula_without_a_stored_value_makes_its_row_an_error(tmp_path):
             if item.filename.endswith("sheet1.xml"):
                 data = data.replace(b"</f><v /></c>", b"</f><v>zs@qq.com</v></c>", 1).replace(b"<v />", b"<v></v>")
             dst.writestr(item, data)
-    table = read_xlsx(tmp_path / "saved.xlsx", 0, None, {"客户名称"}).frame
+    table = read_workbook(tmp_path / "saved.xlsx", 0, None, {"客户名称"}).frame
     assert table["__error"].to_pylist() == [None, None, None]
     assert table["邮箱"].to_pylist() == ["zs@qq.com", "ls@qq.com", None]
 
@@ -256,7 +259,7 @@ def test_a_small_gbk_file_that_happens_to_be_valid_utf8_is_read_as_gbk():
 
 def test_a_row_of_formulas_alone_is_an_error_row_not_lost(tmp_path):
     """calamine reads such a row as empty; it is a row of the export all the same (nothing is lost)."""
-    from pipelines.readers.excel import read_xlsx
+    from pipelines.readers.excel import read_workbook
 
     wb = Workbook()
     wb.active.append(["Record ID", "First Name", "Email"])
@@ -264,7 +267,7 @@ def test_a_row_of_formulas_alone_is_an_error_row_not_lost(tmp_path):
     wb.active.append(["=A2+1", "=B2", "=C2"])
     wb.active.append([None, None, '=CONCATENATE("x","@example.com")'])
     wb.save(tmp_path / "f.xlsx")
-    table = read_xlsx(tmp_path / "f.xlsx", 0, None, {"Record ID"}).frame
+    table = read_workbook(tmp_path / "f.xlsx", 0, None, {"Record ID"}).frame
     assert table[LINE].to_pylist() == [2, 3, 4]
     errors = table["__error"].to_pylist()
     assert errors[0] is None and errors[1].startswith("cell A3 holds a formula") and errors[2].startswith("cell C4")
