@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 from python_calamine import CalamineWorkbook, PasswordError, SheetVisibleEnum
 
 from pipelines.readers.base import FileError, RawTable, frame_from_rows, unique_headers
-from pipelines.readers.delimited import HEADER_SEARCH, find_header, header_key, naming_count
+from pipelines.readers.delimited import HEADER_SEARCH, binary_kind, find_header, header_key, naming_count
 
 
 def cell_text(value: object) -> str | None:
@@ -82,8 +82,8 @@ def data_sheets(path: Path, sheet: str | int, header_row: int | None, expected: 
     columns, and every other visible sheet whose header row names two or more and has each required column (a
     workbook split into one sheet per region or owner, or at Excel's row limit; a later sheet may hold fewer
     columns). Cover, instructions and summary sheets name fewer; a lookup list (Country, State) lacks the required
-    columns, and a note names it. No sheets: read the one sheet read_workbook picks (a single sheet, a configured one, or a
-    workbook calamine cannot open)."""
+    columns, and a note names it. No sheets: read the one sheet read_workbook picks (a single sheet, a configured
+    one, or a workbook calamine cannot open)."""
     if not _default_sheet(sheet, header_row, expected) or oversized_sheets(path):   # read_workbook refuses it
         return [], []
     try:
@@ -168,9 +168,8 @@ def _markup(head: bytes) -> str | None:
 def delimited_text(path: Path) -> bool:
     """Whether a file is text (tab- or comma-separated, as many web systems' 'export to Excel' writes under an
     .xls name) rather than a workbook or markup: no workbook's or archive's signature, no NUL byte or other
-    control character but tab and line breaks (UTF-16 text, as Excel saves 'Unicode text', has its BOM)."""
-    from pipelines.readers.delimited import binary_kind
-
+    control character but tab, line breaks and a DOS end-of-file mark (UTF-16 text, as Excel saves 'Unicode
+    text', has its BOM)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)
@@ -180,7 +179,7 @@ def delimited_text(path: Path) -> bool:
         return False
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
-    return not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f]", head)
+    return not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f]", head)
 
 
 def _what_it_is(path: Path) -> str:
@@ -419,6 +418,10 @@ def ods_merges(path: Path, sheet_name: str) -> list[tuple[tuple[int, int], tuple
 def _unreadable(path: Path, exc: Exception) -> FileError:
     if isinstance(exc, PasswordError):
         return FileError(path, None, "a password-protected (encrypted) workbook: save it without a password")
+    if "Cell limit exceeded" in str(exc):   # calamine's own guard (.ods, .xlsb): its message holds counts only
+        counts = str(exc).partition("(")[2].rstrip(")")
+        return FileError(path, None, f"a sheet spans too many cells to read ({counts}): a value far from the data? "
+                                     "Delete the rows and columns beyond the data, save it again")
     return FileError(path, None, f"not a readable workbook ({type(exc).__name__}): {_what_it_is(path)}")
 
 

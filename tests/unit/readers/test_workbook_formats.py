@@ -124,6 +124,13 @@ def test_a_page_or_junk_named_xls_is_a_file_error_saying_what_it_is(tmp_path, co
         read_file(path, "auto", expected={"客户名称"})
 
 
+def test_an_ods_with_a_value_far_from_the_data_is_refused_not_read_into_memory(tmp_path):
+    """A value in the sheet's last cell (XFD1048576) makes its range 17 billion cells: calamine refuses it before
+    allocating, and the error says what to do, not 'corrupt'."""
+    with pytest.raises(FileError, match="a sheet spans too many cells to read .* a value far from the data"):
+        read_file(FIXTURES / "far_cell.ods", "auto", expected={"客户名称"})
+
+
 def test_a_time_of_day_alone_reads_as_the_time_and_a_date_time_as_both():
     assert cell_text(dt.datetime(1899, 12, 30, 13, 45)) == "13:45:00"
     assert cell_text(dt.datetime(1900, 1, 1, 13, 45)) == "1900-01-01 13:45:00"
