@@ -415,6 +415,24 @@ def ods_merges(path: Path, sheet_name: str) -> list[tuple[tuple[int, int], tuple
     return merges
 
 
+# An Excel 5.0/95 (BIFF5) workbook's globals start with this BOF record; its text is 8-bit, in the code page its
+# CODEPAGE record names. calamine reads the single-byte code pages (1252 …) but not the double-byte ones of
+# Chinese, Japanese and Korean Windows: each character would come out as U+FFFD and a NUL.
+_BIFF5_BOF = b"\x09\x08\x08\x00\x00\x05\x05\x00"
+_CODEPAGE = re.compile(rb"\x42\x00\x02\x00(..)", re.S)
+_DOUBLE_BYTE = {932: "Shift-JIS, Japanese", 936: "GBK, Chinese", 949: "Korean", 950: "Big5, Chinese"}
+
+
+def double_byte_excel95(path: Path) -> str | None:
+    """The code page of an Excel 5.0/95 .xls written in a double-byte one (a GBK-era workbook), which calamine
+    would read as garbage; None for any other file."""
+    data = path.read_bytes()
+    start = data.find(_BIFF5_BOF)
+    found = _CODEPAGE.search(data, start, start + 512) if start >= 0 else None
+    page = int.from_bytes(found.group(1), "little") if found else 0
+    return f"{page} ({_DOUBLE_BYTE[page]})" if page in _DOUBLE_BYTE else None
+
+
 def _unreadable(path: Path, exc: Exception) -> FileError:
     if isinstance(exc, PasswordError):
         return FileError(path, None, "a password-protected (encrypted) workbook: save it without a password")
@@ -432,6 +450,11 @@ def read_workbook(path: Path, sheet: str | int, header_row: int | None, expected
     oversized = oversized_sheets(path)
     if oversized:
         raise FileError(path, None, "; ".join(oversized))
+    kind = workbook_kind(path)
+    page = double_byte_excel95(path) if kind == "xls" else None
+    if page:
+        raise FileError(path, None, f"an Excel 5.0/95 workbook whose text is in code page {page}, which cannot be "
+                                    "read faithfully: open it in Excel or WPS and save it as .xlsx")
     try:
         book = open_book(path)
     except Exception as exc:  # calamine raises its own error types for corrupt or non-workbook files
@@ -462,7 +485,6 @@ def read_workbook(path: Path, sheet: str | int, header_row: int | None, expected
         raise FileError(path, 1, "sheet is empty")
     h = find_header([cells[i] for i in nonempty[:HEADER_SEARCH]], expected, header_row)
     h_index = nonempty[h] if header_row is None else header_row - 1
-    kind = workbook_kind(path)
     merges = ws.merged_cell_ranges or (ods_merges(path, ws.name) if kind == "ods" else [])
     first_header, h_index, header_cells = _header_rows(merges, cells, h_index)
     headers = unique_headers(header_cells)

@@ -94,6 +94,17 @@ def test_a_password_protected_xls_is_a_rejected_file_saying_so(tmp_path, wukong)
     assert files["error"][0] == f"{rel}: a password-protected (encrypted) workbook: save it without a password"
 
 
+def test_an_excel_95_workbook_reads_in_its_code_page_unless_that_is_gbk_or_another_double_byte_one(tmp_path):
+    """An Excel 5.0/95 .xls holds 8-bit text in the code page it names. calamine reads cp1252 right, but turns
+    each GBK character into U+FFFD and a NUL: such a file is refused, naming the code page, not read as garbage."""
+    table = read_file(FIXTURES / "excel95_latin.xls", "auto", expected={"Name"})
+    assert table.frame.select(["Name", "Phone", LINE]).to_pylist() == [
+        {"Name": "José", "Phone": "13800138000", LINE: 2}]
+    with pytest.raises(FileError, match=re.escape("an Excel 5.0/95 workbook whose text is in code page 936 (GBK, "
+                                                  "Chinese), which cannot be read faithfully: open it in Excel")):
+        read_file(FIXTURES / "excel95_gbk.xls", "auto", expected={"客户名称"})
+
+
 TSV = "客户名称\t手机\t邮箱\n张三\t13800138000\tz3@example.com\n\n李四\t13912345678\t\n"
 
 
