@@ -283,7 +283,8 @@ def read_file(path: Path, fmt: str, *, encoding: str = "auto", delimiter: str = 
     if not fmt:
         raise FileError(path, None, f"cannot tell the format of a '{path.suffix}' file: set the source's format "
                                     "in sources.yaml (csv, xlsx, xls, xlsb, ods, jsonl or parquet)")
-    text = fmt == "xls" and delimited_text(path)
+    # an .xls name read as a workbook (format xls, auto, or the xlsx a source set before .xls had its own)
+    text = (fmt == "xls" or fmt in WORKBOOKS and path.suffix.casefold() == ".xls") and delimited_text(path)
     fmt = "csv" if text else fmt
     raw = _read(path, fmt, encoding, delimiter, sheet, header_row, expected)
     raw.notes[:0] = [TEXT_AS_XLS] if text else []

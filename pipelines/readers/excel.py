@@ -446,7 +446,8 @@ def _unreadable(path: Path, exc: Exception) -> FileError:
 def read_workbook(path: Path, sheet: str | int, header_row: int | None, expected: set[str]) -> RawTable:
     """The records of a workbook of any kind calamine reads (XLSX, XLS, XLSB, ODS), read as what the file holds.
     What only an XLSX's XML gives (a stray cell far from the data refused before reading, formulas without a
-    stored value, zero-padding number formats) is looked for in XLSX files; merged cells in XLSX and XLS."""
+    stored value, zero-padding number formats) is looked for in XLSX files; merged cells in XLSX, XLS (both from
+    calamine) and ODS (ods_merges)."""
     oversized = oversized_sheets(path)
     if oversized:
         raise FileError(path, None, "; ".join(oversized))

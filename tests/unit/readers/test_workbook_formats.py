@@ -120,6 +120,15 @@ def test_tab_separated_text_named_xls_is_read_as_text(tmp_path, wukong, codec):
         (rel, 2, "张三", "13800138000"), (rel, 4, "李四", "13912345678")]
 
 
+def test_a_source_reading_xls_files_as_xlsx_also_reads_text_named_xls(tmp_path):
+    """Before .xls had a format of its own, a source read its .xls files with format: xlsx."""
+    path = tmp_path / "客户.xls"
+    path.write_bytes(TSV.encode("gbk"))
+    table = read_file(path, "xlsx", expected={"客户名称", "手机"})
+    assert table.frame.select(["客户名称", LINE]).to_pylist() == [{"客户名称": "张三", LINE: 2},
+                                                                 {"客户名称": "李四", LINE: 4}]
+
+
 @pytest.mark.parametrize("content, said", [
     ('<html><head><meta charset="gbk"></head><body><table><tr><td>客户名称</td></tr></table></body></html>'
      .encode("gbk"), "an HTML or XML page saved with an Excel name (a web system's 'export to Excel'"),
