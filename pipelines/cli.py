@@ -255,6 +255,14 @@ def _held_nights(warehouse: Path) -> set[str]:
         return {night for night, _checks in holds.held(con)}
 
 
+def _partial_full_nights(warehouse: Path, dates: list[str]) -> list[tuple[str, str, str]]:
+    from pipelines.warehouse import holds
+    from pipelines.warehouse.store import connect
+
+    with connect(warehouse) as con:
+        return [row for row in holds.partial_full_nights(con) if row[0] in dates]
+
+
 def _master_summary(warehouse: Path) -> None:
     from pipelines.warehouse import holds
     from pipelines.warehouse.store import connect
@@ -263,8 +271,13 @@ def _master_summary(warehouse: Path) -> None:
         masters, records = con.execute("select count(*), coalesce(sum(record_count), 0) from customer_master").fetchone()
         review = con.execute("select count(*) from match_review").fetchone()[0]
         held = holds.held(con)
+        deleted = holds.deleted(con)
     print(f"\n{records} source records -> {masters} customer masters; {review} pairs await review "
           f"(crm-quality review)")
+    for source, marked, missing in deleted:
+        said = [f"{marked} marked deleted"] * bool(marked) + [f"{missing} missing from a full delivery"] * bool(missing)
+        print(f"{source}: {' and '.join(said)}; deleted in the source, they no longer feed the masters")
+
     for night, checks in held:
         print(f"night {night} is held out of the masters: {checks} failed on its rows; rerun it once fixed",
               file=sys.stderr)
@@ -342,6 +355,8 @@ def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
         print(f"{night} {path}: record ids hashed without {fields}: they differ from the ids of files that have "
               "the column, so the same customer delivered both ways is two records (restore the column, or change "
               "surrogate_key in sources.yaml)")
+    for night, source, why in _partial_full_nights(settings.warehouse, dates):
+        print(f"{night} {source}: a full delivery not read whole ({why}): no record is taken as deleted from it")
     if failed:
         print(f"no report for {', '.join(failed)}: the night failed", file=sys.stderr)
     # a night whose customers_clean checks failed (or never ran) is held out of the masters (warehouse/holds.py):

@@ -17,28 +17,37 @@ DELETED_RULE = "deleted_in_source"
 
 # Records missing from a full delivery: each record's next night after one it was delivered on (clean or
 # quarantined) whose delivery was full and read whole - every file of the source read, none rejected, every row
-# accounted for in customers_clean or quarantine (its cleansing done) and known by its record id - that lacks it.
-# A record delivered again later is live again from that night, as after deleted_in_source.
-ABSENT = """(
-    with delivered as (   -- every record of every night, one row a line (a quarantined line may break several rules)
-        select partition_date, source_system, source_file, source_line, source_record_id, run_id from customers_clean
-        union
-        select partition_date, source_system, source_file, source_line, source_record_id, run_id from quarantine),
-    accounted as (
-        select partition_date, source_system, any_value(run_id) as run_id, count(*) as line_count,
-               count(*) filter (where source_record_id is null) as unidentified
-        from delivered group by partition_date, source_system),
-    full_nights as (
-        select partition_date, source_system, a.run_id
-        from (select partition_date, source_system, sum(rows_read) as rows_read from ingest_files
-              group by partition_date, source_system
-              having bool_and(status = 'read' and delivery is not distinct from 'full')) as f
-        join accounted as a using (partition_date, source_system)
-        where a.line_count = f.rows_read and a.unidentified = 0),
-    records as (select distinct partition_date, source_system, source_record_id from delivered
-                where source_record_id is not null)
+# accounted for in customers_clean or quarantine (its cleansing done), no row whose record is unknown (a line
+# that could not be parsed, an id Excel rounded: UNKNOWN_RECORD) - that lacks it. A row that parsed but has no
+# id (a blank line of cells, a totals row) is no record that could be missing. A record delivered again later
+# is live again from that night, as after deleted_in_source.
+UNKNOWN_RECORD = ("unparseable_record", "rounded_record_id")
+# every row of every night, one a line (a quarantined line may break several rules)
+_DELIVERED = """select partition_date, source_system, source_file, source_line, source_record_id, run_id
+                from customers_clean
+                union
+                select partition_date, source_system, source_file, source_line, source_record_id, run_id
+                from quarantine"""
+# each night of a source delivering in full: its files rejected, rows read, rows cleansed, rows of unknown records
+FULL_NIGHTS = f"""(
+    select partition_date, source_system, f.rejected, f.rows_read, coalesce(a.line_count, 0) as line_count,
+           coalesce(u.unknown, 0) as unknown, a.run_id
+    from (select partition_date, source_system, count(*) filter (where status <> 'read') as rejected,
+                 sum(rows_read) as rows_read
+          from ingest_files group by partition_date, source_system
+          having bool_and(delivery is not distinct from 'full')) as f
+    left join (select partition_date, source_system, any_value(run_id) as run_id, count(*) as line_count
+               from ({_DELIVERED}) group by partition_date, source_system) as a using (partition_date, source_system)
+    left join (select partition_date, source_system, count(*) as unknown from quarantine
+               where rule in {UNKNOWN_RECORD} group by partition_date, source_system) as u
+         using (partition_date, source_system))"""
+ABSENT = f"""(
+    with records as (select distinct partition_date, source_system, source_record_id from ({_DELIVERED})
+                     where source_record_id is not null),
+    whole as (select partition_date, source_system, run_id from {FULL_NIGHTS}
+              where rejected = 0 and unknown = 0 and line_count = rows_read)
     select n.partition_date, n.run_id, r.source_system, r.source_record_id
-    from records as r asof join full_nights as n
+    from records as r asof join whole as n
          on n.source_system = r.source_system and n.partition_date > r.partition_date
     where not exists (select 1 from records as p where p.partition_date = n.partition_date
                       and p.source_system = r.source_system and p.source_record_id = r.source_record_id))"""
@@ -73,16 +82,16 @@ def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: b
 
 def matchable(con: duckdb.DuckDBPyConnection) -> None:
     """The temporary views UNHELD (customers_clean without the rows of held nights), DELETIONS (records
-    quarantined as deleted in their source, or missing from a full delivery (ABSENT), on nights not held:
-    partition_date, run_id, source_system, source_record_id) and MATCHABLE (UNHELD without a record deleted on the row's night or later: its master
+    quarantined as deleted in their source, how 'marked', or missing from a full delivery (ABSENT), how
+    'missing', on nights not held: partition_date, run_id, source_system, source_record_id, how) and MATCHABLE (UNHELD without a record deleted on the row's night or later: its master
     loses it)."""
     held_out = " anti join night_holds using (partition_date, run_id)" if _exists(con) else ""
     con.execute(f"create or replace temp view {UNHELD} as select * from customers_clean{held_out}")
     tables = _exists(con, "quarantine") and _exists(con, "ingest_files")
-    deletions = (f"select partition_date, run_id, source_system, source_record_id from quarantine "
-                 f"where rule = '{DELETED_RULE}' union all {ABSENT}" if tables else
+    deletions = (f"select partition_date, run_id, source_system, source_record_id, 'marked' as how from quarantine "
+                 f"where rule = '{DELETED_RULE}' union all select *, 'missing' from {ABSENT}" if tables else
                  "select null::date as partition_date, null::varchar as run_id, null::varchar as source_system, "
-                 "null::varchar as source_record_id where false")
+                 "null::varchar as source_record_id, null::varchar as how where false")
     con.execute(f"create or replace temp view {DELETIONS} as select * from ({deletions}){held_out}")
     con.execute(f"""create or replace temp view {MATCHABLE} as select * from {UNHELD} as c
         where not exists (select 1 from {DELETIONS} as d where d.source_system = c.source_system
@@ -97,3 +106,37 @@ def held(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         "select partition_date, string_agg(distinct check_name, ', ' order by check_name) from night_holds "
         "semi join (select distinct partition_date, run_id from customers_clean) using (partition_date, run_id) "
         "group by partition_date order by partition_date").fetchall()]
+
+
+
+def deleted(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(source, records marked deleted, records missing from a full delivery): the records that fed the
+    masters once and no longer do because their source deleted them (no later delivery brought them back)."""
+    matchable(con)
+    return [(source, int(marked), int(missing)) for source, marked, missing in con.execute(f"""
+        select source_system, count(*) filter (where marked), count(*) filter (where not marked)
+        from (select source_system, source_record_id, bool_or(how = 'marked') as marked from {DELETIONS}
+              group by source_system, source_record_id) as d
+        where exists (select 1 from {UNHELD} as u where u.source_system = d.source_system
+                      and u.source_record_id = d.source_record_id)
+          and not exists (select 1 from {MATCHABLE} as m where m.source_system = d.source_system
+                          and m.source_record_id = d.source_record_id)
+        group by source_system order by source_system""").fetchall()]
+
+
+def partial_full_nights(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(night, source, why) of the nights of a full-delivery source not read whole, which tell no deletions (its
+    first night, which could tell none, left out)."""
+    if not (_exists(con, "ingest_files") and _exists(con, "quarantine")):
+        return []
+    out = []
+    for night, source, rejected, rows_read, line_count, unknown in con.execute(
+            f"select partition_date, source_system, rejected, rows_read, line_count, unknown from {FULL_NIGHTS} "
+            "as n where (rejected > 0 or unknown > 0 or line_count <> rows_read) and partition_date > "
+            "(select min(partition_date) from ingest_files as i where i.source_system = n.source_system) "
+            "order by all").fetchall():
+        why = ([f"{rejected} file(s) rejected"] * bool(rejected) + [f"{unknown} row(s) not readable as a record"]
+               * bool(unknown) + ["not cleansed yet"] * (not rejected and line_count != rows_read))
+        out.append((str(night), source, ", ".join(why)))
+    return out
+

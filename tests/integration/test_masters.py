@@ -13,6 +13,7 @@ from pipelines.defs.assets import MASTER_ASSETS, NIGHTLY_ASSETS
 from pipelines.defs.checks import NIGHTLY_CHECKS
 from pipelines.defs.resources import PipelineConfig, expectations_resource, warehouse_resource
 from pipelines.matching.decisions import record_decision
+from pipelines.warehouse import holds
 
 REPO = Path(__file__).resolve().parents[2]
 NIGHTS = ("2026-11-20", "2026-11-21")
@@ -364,6 +365,7 @@ def test_a_record_its_source_deleted_leaves_its_master(landing, tmp_path):
     assert "salesforce:PL-S1" not in incremental and miller not in incremental.values()
     assert _query(warehouse, "select change from master_id_history where old_id = ?", [miller]) == [("retired",)]
     assert _query(warehouse, "select count(*) from customer_name_history where full_name = 'James Miller'") == [(0,)]
+    assert _deleted(warehouse) == [("salesforce", 1, 0)]
     _masters(resources, full=True)
     assert _partition(_master_of(warehouse)) == _partition(incremental)
 
@@ -449,6 +451,7 @@ def test_a_record_missing_from_a_full_delivery_leaves_its_master(tmp_path):
     _masters(resources)
     assert _query(warehouse, "select count(*) from ingest_files where status = 'rejected'") == [(1,)]
     assert _master_of(warehouse)["salesforce:PL-S1"] == miller   # a partial delivery tells no deletion
+    assert _from_holds(warehouse, holds.partial_full_nights) == [(nights[1], "salesforce", "1 file(s) rejected")]
 
     broken.unlink()
     _night(resources, nights[1])
@@ -457,9 +460,24 @@ def test_a_record_missing_from_a_full_delivery_leaves_its_master(tmp_path):
     assert "salesforce:PL-S1" not in incremental and miller not in incremental.values()
     assert len(incremental) == len(without_miller)
     assert _query(warehouse, "select change from master_id_history where old_id = ?", [miller]) == [("retired",)]
+    assert _deleted(warehouse) == [("salesforce", 0, 1)]   # what the run's summary says
+    assert _from_holds(warehouse, holds.partial_full_nights) == []
     _masters(resources, full=True)
     assert _partition(_master_of(warehouse)) == _partition(incremental)
 
     _night(resources, nights[2])
     _masters(resources)
     assert "salesforce:PL-S1" in _master_of(warehouse)
+    assert _deleted(warehouse) == []
+
+
+def _from_holds(warehouse: Path, fn) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return fn(con)
+    finally:
+        con.close()
+
+
+def _deleted(warehouse: Path) -> list[tuple[str, int, int]]:
+    return _from_holds(warehouse, holds.deleted)
