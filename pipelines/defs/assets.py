@@ -147,6 +147,7 @@ def customer_master_tables(context: AssetExecutionContext, config: MasterConfig,
                                salesforce_sources=frozenset(s.name for s in rules.sources.values()
                                                             if s.record_id_format == "salesforce"),
                                extension_markers=tuple(rules.standardization.phone_extension_markers))
+        deleted = holds.deleted(con)
     context.log.info(f"{'full rebuild' if result.full else 'incremental'}: {result.scored} of {result.records} "
                      "records scored")
     if result.trained:
@@ -159,6 +160,9 @@ def customer_master_tables(context: AssetExecutionContext, config: MasterConfig,
         meta = {"dagster/row_count": counts[spec.key.path[-1]]} if spec.key.path[-1] in counts else {}
         if spec.key.path[-1] == "customer_master":
             meta["unapplied_decisions"] = "; ".join(result.unapplied_decisions) or "none"
+            # records deleted in their source (marked, or missing from a full delivery): counts, no values
+            meta["deleted_in_sources"] = "; ".join(f"{source}: {marked} marked deleted, {missing} missing from a "
+                                                   f"full delivery" for source, marked, missing in deleted) or "none"
         if spec.key.path[-1] == "master_id_history":
             meta = {"merges": result.merges, "splits": result.splits}
         yield MaterializeResult(asset_key=spec.key, metadata=meta)
