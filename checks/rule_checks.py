@@ -46,6 +46,11 @@ def _deleted_in_source(f: pd.DataFrame) -> pd.Series:
     return f["deleted"].ne(True) | f["parse_error"].notna()
 
 
+def _not_a_customer(f: pd.DataFrame) -> pd.Series:
+    """A row sources.yaml's not_customers names (_not_customer: the column that says so) is no customer."""
+    return f["_not_customer"].isna() | f["parse_error"].notna()
+
+
 def _no_identity(f: pd.DataFrame) -> pd.Series:
     return f["full_name"].notna() | f["phone_valid"] | f["email_valid"] | f["parse_error"].notna()
 
@@ -72,6 +77,7 @@ RULE_CHECKS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "rounded_record_id": _rounded_record_id,
     "duplicate_record_id": _duplicate_record_id,
     "summary_row": _summary_row,
+    "not_a_customer": _not_a_customer,
     "deleted_in_source": _deleted_in_source,
     "no_identity": _no_identity,
     "invalid_email": _invalid_email,

@@ -21,7 +21,7 @@ from pipelines import collector, workers
 from pipelines.readers.base import REPEATED
 from pipelines.readers.delimited import header_key
 from pipelines.rules import MAPPABLE_FIELDS, NAME_FIELDS, Rules, Source, Standardization
-from pipelines.standardize import addresses, arrow_text, codes, dates, emails, names, phones, text
+from pipelines.standardize import addresses, arrow_text, codes, dates, emails, names, not_customers, phones, text
 from pipelines.standardize.cache import ValueStore
 from pipelines.warehouse.serial import Serial
 from pipelines.warehouse.store import append, clear_partition, read_arrow, to_frame, transaction
@@ -182,9 +182,10 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
         "in_range": ",\n    ".join(f"{dates.sql_in_range('_strptime_' + f)} as _parsed_{f}" for f in PARSED_DATES),
         "nfkc_fields": " + ".join(f"(case when coalesce(_settled_{f}, true) then 0 else {1 << i} end)"
                                   for i, f in enumerate(fields))}
+    fragments["not_customers"], kinds = not_customers.select(rules)
     std = rules.standardization
     return fragments, {"null_tokens": sorted(std.null_tokens),
-                       "name_null_tokens": sorted(std.null_tokens_of("full_name")), **params}
+                       "name_null_tokens": sorted(std.null_tokens_of("full_name")), **params, **kinds}
 
 
 def _formats(source: Source | None, rules: Rules) -> list[str]:
@@ -273,8 +274,10 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
     # maybe: no answer, flagged
     f["email_opt_out"], f["_unknown_opt_out"] = codes.standardize_opt_out(f["email_opt_out"], f["email_opt_in"],
                                                                           std.booleans, std.subscription)
-    f["deleted"] = codes.standardize_boolean(f["deleted"], std.booleans)
+    # an active column (Zendesk's active, 是否有效) is a deleted one turned round
+    f["deleted"] = codes.standardize_deleted(f["deleted"], f["active"], std.booleans, std.record_status)
     f["national_id"] = codes.standardize_identifier(f["national_id"])
+    f["_not_customer"] = not_customers.not_a_customer(f, rules)
     # the label in the full name, or in the name parts of a source that maps those (Salesforce's First Name: Total)
     written = f["full_name"].copy()
     parts = written.isna() & (f["given_name"].notna() | f["family_name"].notna())
@@ -426,14 +429,20 @@ def validate(std: pd.DataFrame, rules: Rules) -> Triage:
 
 # Flags that empty their field, so nothing downstream trusts it; its raw text stays in raw_customers.
 EMPTIED_BY_FLAG = {"unknown_country": "country"}
+# Rules whose quarantine.field is the row's own (a column of the row names it), not validation.yaml's
+FIELD_OF_ROW = {"not_a_customer": "_not_customer"}
 
 
 def split(std: pd.DataFrame, verdict: Triage, rules: Rules) -> Cleansed:
     """Quarantine entries, and the frame's rows marked for customers_clean (_clean) with their flags applied:
     the frame itself, changed in place, not a copy of its clean rows (the insert selects them)."""
     q = verdict.quarantined
+    field = q["field"].astype(str)
+    for rule, column in FIELD_OF_ROW.items():
+        rows = q.index[q["rule"] == rule]
+        field.loc[rows] = std.loc[rows, column].astype(str)
     quarantine = std.loc[q.index, LINEAGE].assign(
-        field=q["field"].astype(str), rule=q["rule"], reason=_reasons(std, q, rules), other_rules=q["other_rules"])
+        field=field, rule=q["rule"], reason=_reasons(std, q, rules), other_rules=q["other_rules"])
     std["_clean"] = ~std.index.isin(q.index)
     flagged = verdict.flagged
     for rule, field in EMPTIED_BY_FLAG.items():

@@ -15,6 +15,7 @@ import yaml
 
 from pipelines.readers.base import WORKBOOKS
 from pipelines.readers.delimited import header_key
+from pipelines.standardize.text import clean_text
 
 FORMATS = ("csv", *WORKBOOKS, "jsonl", "parquet", "auto")
 ACTIONS = ("quarantine", "flag")
@@ -22,7 +23,7 @@ ACTIONS = ("quarantine", "flag")
 MAPPABLE_FIELDS = (
     "full_name", "given_name", "family_name", "gender", "birth_date", "phone", "email",
     "country", "province", "city", "district", "street", "address", "postcode", "company", "national_id",
-    "created_at", "updated_at", "last_activity_at", "email_opt_out", "email_opt_in", "deleted",
+    "created_at", "updated_at", "last_activity_at", "email_opt_out", "email_opt_in", "deleted", "active",
 )
 
 
@@ -226,6 +227,9 @@ class Source:
     # changes: a night's files hold new and changed records; full: every live record, so a record missing from a
     # night delivered whole is deleted in the source (warehouse/holds.py)
     delivery: str = "changes"
+    # rows that are no customers (Zendesk's agents): header as written -> its values that say so, folded (NFKC,
+    # case-folded, trimmed: fold_value)
+    not_customers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # standardization.yaml's null tokens (set by load_rules): a field's column holding one (无, N/A) is empty when
     # the field has several columns, so the next one's value is taken
     placeholders: tuple[str, ...] = ()
@@ -287,6 +291,9 @@ class Standardization:
     email_placeholder_local_parts: list[str] = field(default_factory=list)   # noemail, test (casefolded)
     email_placeholder_domains: list[str] = field(default_factory=list)   # example.com (casefolded)
     email_common_domains: list[str] = field(default_factory=list)   # gmail.com, qq.com: typos of them are flagged
+    # words saying whether a record is live (True: inactive, deleted), read alike in a deleted column and an active
+    # one, where booleans' yes and no are turned round
+    record_status: dict[str, bool] = field(default_factory=dict)
 
     def null_tokens_of(self, field_name: str) -> set[str]:
         """The null tokens of a field: a name field keeps the ones that are also names and adds the placeholders."""
@@ -327,7 +334,7 @@ class Rules:
 _SOURCE_KEYS = {
     "description", "file_pattern", "format", "encoding", "delimiter", "sheet", "record_id",
     "surrogate_key", "phone_region", "date_formats", "day_first", "required_columns", "columns", "trust",
-    "header_row", "record_id_format", "footer_lines", "timezone", "delivery",
+    "header_row", "record_id_format", "footer_lines", "timezone", "delivery", "not_customers",
 }
 
 
@@ -398,7 +405,40 @@ def _source(doc: _Doc, name: str, raw: Any) -> Source:
         footer_lines=_patterns(doc, keys + ("footer_lines",), raw.get("footer_lines")),
         timezone=_timezone(doc, keys + ("timezone",), raw.get("timezone")),
         delivery=_choice(doc, keys + ("delivery",), raw.get("delivery", DELIVERIES[0]), DELIVERIES),
+        not_customers=_not_customers(doc, keys + ("not_customers",), raw.get("not_customers"),
+                                     _headers(doc, keys + ("record_id",), record_id)),
     )
+
+
+def fold_value(text: str) -> str:
+    """How a value of a not_customers column is compared: as text.clean_text cleans a field (NFKC, whitespace
+    folded), case-folded."""
+    return (clean_text(text) or "").casefold()
+
+
+def _not_customers(doc: _Doc, keys: tuple, raw: Any, record_id: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """{header: [values]}: a row whose column holds one of the values is no customer (a Zendesk agent)."""
+    out: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    ids = {header_key(h) for h in record_id}
+    raw = {} if raw is None else raw
+    for header, values in _mapping(doc, keys, raw, set(raw) if isinstance(raw, dict) else set()).items():
+        where = keys + (header,)
+        if not isinstance(header, str) or not header.strip():
+            raise doc.fail(where, f"a header is a text (the column's name as the export writes it), not {header!r}")
+        if header_key(header) in seen:
+            raise doc.fail(where, f"header '{header}' is given twice (as '{seen[header_key(header)]}'): headers are "
+                                  "matched ignoring case and full-width forms")
+        if header_key(header) in ids:
+            raise doc.fail(where, f"'{header}' is the record id: a column of the rows' kind (role, 状态) tells a "
+                                  "non-customer, not its id")
+        if not isinstance(values, list) or not values or not all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip() for v in values):
+            raise doc.fail(where, "expected a list of texts, the values saying a row is no customer ([agent, "
+                                  "admin]); quote yes/no/true/false (\"false\"), which YAML reads as true or false")
+        seen[header_key(header)] = header
+        out[header] = tuple(dict.fromkeys(fold_value(v) for v in values))
+    return out
 
 
 def _timezone(doc: _Doc, keys: tuple, value: Any) -> str:
@@ -504,8 +544,8 @@ def load_standardization(folder: Path) -> Standardization:
                                                                    "placeholder_patterns"})
     emails = _mapping(doc, ("emails",), raw.get("emails") or {}, {"placeholder_local_parts", "placeholder_domains",
                                                                    "common_domains"})
-    bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy", "unsubscribed", "subscribed"},
-                     {"truthy", "falsy"})
+    bools = _mapping(doc, ("booleans",), raw["booleans"], {"truthy", "falsy", "unsubscribed", "subscribed",
+                                                           "active", "inactive"}, {"truthy", "falsy"})
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
                                                       "names_among_null_tokens", "organisation_words",
                                                       "placeholders"})
@@ -525,6 +565,10 @@ def load_standardization(folder: Path) -> Standardization:
         subscription={
             **{v.casefold(): True for v in _str_list(doc, ("booleans", "unsubscribed"), bools.get("unsubscribed"))},
             **{v.casefold(): False for v in _str_list(doc, ("booleans", "subscribed"), bools.get("subscribed"))},
+        },
+        record_status={
+            **{v.casefold(): True for v in _str_list(doc, ("booleans", "inactive"), bools.get("inactive"))},
+            **{v.casefold(): False for v in _str_list(doc, ("booleans", "active"), bools.get("active"))},
         },
         countries=_invert(doc, ("countries",), raw["countries"]),
         name_prefixes=_str_list(doc, ("names", "prefixes"), names.get("prefixes")),

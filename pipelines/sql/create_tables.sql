@@ -103,6 +103,8 @@ alter table customers_clean add column if not exists phone_extension varchar;
 alter table raw_customers add column if not exists deleted varchar;
 -- an opt-in column (Shopify's Accepts Email Marketing) as written; cleansing turns it round into email_opt_out
 alter table raw_customers add column if not exists email_opt_in varchar;
+-- an active column (Zendesk's active, 是否有效) as written; cleansing turns it round into deleted
+alter table raw_customers add column if not exists active varchar;
 
 -- Customer master records: one per real person, across sources and nights.
 create table if not exists customer_master (

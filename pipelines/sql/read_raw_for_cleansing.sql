@@ -1,7 +1,8 @@
 -- raw_customers of one night with the cheap text cleaning done here: whitespace folded, null tokens emptied.
 -- ASCII and CJK values are final after this (cleanse.SETTLED_TEXT); values holding any other character are
 -- marked for NFKC in Python (a bit per field in nfkc_fields). Date fields of settled values are parsed here
--- too, where DuckDB reads the formats as pandas does (standardize/dates.py). Each field's regular expressions
+-- too, where DuckDB reads the formats as pandas does (standardize/dates.py). The columns of sources.yaml's
+-- not_customers are read here too, from their field or from extra (standardize/not_customers.py). Each field's regular expressions
 -- run once (in `measured`): a CASE that called them in its branches cost twice the time.
 with night as (
     select *
@@ -28,6 +29,6 @@ select
     * exclude ({field_names}, {helper_names}),
     {cleaned},
     {in_range},
-    {nfkc_fields} as nfkc_fields
+    {nfkc_fields} as nfkc_fields{not_customers}
 from parsed
 order by source_system, source_file, source_line

@@ -43,16 +43,32 @@ def standardize_boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:
     return by_distinct(raw, partial(_boolean, values=values))
 
 
+def either_way(asked: pd.Series, turned: pd.Series, booleans: dict[str, bool], states: dict[str, bool]
+               ) -> tuple[pd.Series, pd.Series]:
+    """(answer, unknown flag) of a yes/no question from a column asking it or, where that holds no answer, a
+    column asking the opposite, whose yes and no are turned round. Words stating the answer itself (states:
+    unsubscribed, 无效) read alike in both. A value written in no list is no answer, flagged, as an empty cell is
+    none."""
+    out = standardize_boolean(asked, {**booleans, **states})
+    opposite = standardize_boolean(turned, {**{k: not v for k, v in booleans.items()}, **states})
+    out = out.where(out.notna(), opposite)
+    return out, out.isna() & (asked.notna() | turned.notna())
+
+
 def standardize_opt_out(opt_out: pd.Series, opt_in: pd.Series, booleans: dict[str, bool],
                         subscription: dict[str, bool]) -> tuple[pd.Series, pd.Series]:
     """(email_opt_out, unknown flag) from an opt-out column (yes: opted out) or, where it holds no answer, an
-    opt-in one (Shopify's Accepts Email Marketing, yes: wants e-mail), whose yes and no are turned round. Words
-    stating the subscription itself (unsubscribed, 已订阅) read alike in both. A value written in neither list is
-    no answer, flagged, as an empty cell is none."""
-    out = standardize_boolean(opt_out, {**booleans, **subscription})
-    turned = standardize_boolean(opt_in, {**{k: not v for k, v in booleans.items()}, **subscription})
-    out = out.where(out.notna(), turned)
-    return out, out.isna() & (opt_out.notna() | opt_in.notna())
+    opt-in one (Shopify's Accepts Email Marketing, yes: wants e-mail). Words stating the subscription itself
+    (unsubscribed, 已订阅) read alike in both."""
+    return either_way(opt_out, opt_in, booleans, subscription)
+
+
+def standardize_deleted(deleted: pd.Series, active: pd.Series, booleans: dict[str, bool],
+                        status: dict[str, bool]) -> pd.Series:
+    """Whether the source marks each record deleted: from a deleted column (Salesforce IsDeleted, yes: deleted)
+    or, where it holds no answer, an active one (Zendesk's active, 是否有效; yes: live). Words stating the
+    record's status (无效, inactive, 正常) read alike in both; no answer (empty, unreadable) is not deleted."""
+    return either_way(deleted, active, booleans, status)[0]
 
 
 def _boolean(raw: pd.Series, values: dict[str, bool]) -> pd.Series:

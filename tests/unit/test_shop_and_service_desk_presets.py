@@ -145,3 +145,32 @@ def test_zendesk_users_export_lands_in_canonical_fields(tmp_path, rules):
     extra = json.loads(next(r for r in raw if r["source_record_id"] == "35436")["extra"])
     assert extra["time_zone"] == "Copenhagen" and extra["user_fields.plan"] == "gold"
     assert "organization_id" in extra and "role" in extra
+
+
+# Zendesk's users export lists the desk's staff beside its end users, and a deleted user as inactive
+ZENDESK_STAFF_AND_INACTIVE = ZENDESK_USERS + [
+    {"id": 35438, "name": "Sam Agent", "email": "sam@acme.example.com", "role": "agent", "active": True},
+    {"id": 35439, "name": "Ada Admin", "email": "ada@acme.example.com", "role": "ADMIN ", "active": True},
+    {"id": 35440, "name": "Ian Gone", "email": "ian@example.com", "role": "end-user", "active": False},
+    {"id": 35441, "name": "Ina Agent", "email": "ina@acme.example.com", "role": "agent", "active": False},
+    {"id": 35442, "name": "Fay Wide", "email": "fay@acme.example.com", "Role": "ａｄｍｉｎ", "active": True},
+]
+
+
+def test_zendesk_agents_admins_and_inactive_users_are_quarantined_not_lost(tmp_path, rules):
+    """role agent / admin (any case, full-width, spaced) is no customer; active false is deleted in Zendesk. An
+    inactive agent is no customer first, deleted as well. Every row ends clean or quarantined."""
+    _land(tmp_path / "landing", "zendesk", "acme-users-2026-11-25.json",
+          "\n".join(json.dumps(u) for u in ZENDESK_STAFF_AND_INACTIVE) + "\n")
+    raw, ledger, clean, quarantine = _cleansed(tmp_path, rules, tmp_path / "landing")
+    assert [(f["status"], f["rows_read"]) for f in ledger.values()] == [("read", 7)]
+    assert [r["source_record_id"] for r in clean] == ["35436", "35437"]
+    assert sorted((line, rule) for _, line, rule in quarantine) == [
+        (3, "not_a_customer"), (4, "not_a_customer"), (5, "deleted_in_source"), (6, "not_a_customer"),
+        (7, "not_a_customer")]
+    with connect(tmp_path / "w.duckdb") as con:
+        rows = con.execute("select source_line, field, other_rules from quarantine order by source_line").fetchall()
+    # role is not mapped: quarantine.field names the header; active is read as deleted
+    assert rows == [(3, "role", []), (4, "role", []), (5, "deleted", []), (6, "role", ["deleted_in_source"]),
+                    (7, "role", [])]
+    assert len(clean) + len(quarantine) == len(raw) == 7
