@@ -110,6 +110,34 @@ def test_a_mistyped_source_value_fails_at_load_naming_file_line_and_key(tmp_path
     assert said in str(err.value)
 
 
+@pytest.mark.parametrize("new, said", [
+    ("not_customers: [role]", "sources.zendesk.not_customers: expected a mapping"),
+    ("not_customers: {role: agent}", "sources.zendesk.not_customers.role: expected a list of texts"),
+    ("not_customers: {role: []}", "sources.zendesk.not_customers.role: expected a list of texts"),
+    ("not_customers: {role: [agent, {x: 1}]}", "sources.zendesk.not_customers.role: expected a list of texts"),
+    ("not_customers: {active: [false]}", "quote yes/no/true/false"),
+    ("not_customers: {1: [agent]}", "sources.zendesk.not_customers.1: a header is a text"),
+    ("not_customers: {role: [agent], ' ROLE': [admin]}", "header ' ROLE' is given twice"),
+    ("not_customers: {ID: ['1']}", "sources.zendesk.not_customers.ID: 'ID' is the record id"),
+])
+def test_a_mistyped_not_customers_fails_at_load_naming_file_line_and_key(tmp_path, rules, new, said):
+    folder = tmp_path / "rules"
+    shutil.copytree(rules.folder, folder)
+    text = (folder / "sources.yaml").read_text(encoding="utf-8")
+    old = "not_customers: {role: [agent, admin]}"
+    line = text[:text.index(old)].count("\n") + 1
+    (folder / "sources.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RulesError, match=f"sources.yaml:{line}: ") as err:
+        load_rules(folder)
+    assert said in str(err.value)
+
+
+def test_not_customers_values_are_folded_as_data_values_are(rules):
+    """The preset's values as compared: NFKC, case-folded; a source without the key has none."""
+    assert rules.sources["zendesk"].not_customers == {"role": ("agent", "admin")}
+    assert rules.sources["salesforce"].not_customers == {}
+
+
 def test_a_source_block_copied_with_its_name_is_an_error_not_a_silent_replacement(tmp_path, rules):
     folder = tmp_path / "rules"
     shutil.copytree(rules.folder, folder)

@@ -49,6 +49,34 @@ def test_an_opt_in_column_is_turned_round_but_words_stating_the_subscription_are
     assert both.tolist() == [True, False, True]
 
 
+def test_an_active_column_is_a_deleted_one_turned_round_and_status_words_read_alike_in_both(rules):
+    """是否有效 / 状态 / Zendesk's active: no is deleted; 无效, Inactive, 停用 say deleted in either kind of column;
+    yes, 有效, 正常, an empty cell and an unreadable value are not deleted."""
+    std = rules.standardization
+    values = pd.Series(["false", "否", "无效", "Inactive", "DISABLED", "停用", "禁用", "true", "是", "有效", "Active",
+                        "Enabled", "正常", "maybe", None], dtype=object)
+    none = pd.Series([None] * len(values), dtype=object)
+    as_active = codes.standardize_deleted(none, values, std.booleans, std.record_status)
+    assert as_active.tolist() == [True] * 7 + [False] * 6 + [None, None]
+    as_deleted = codes.standardize_deleted(values, none, std.booleans, std.record_status)
+    assert as_deleted.tolist() == [False, False, True, True, True, True, True, True, True, False, False, False,
+                                   False, None, None]
+    # a source mapping both: its deleted column answers first
+    both = codes.standardize_deleted(pd.Series(["no", None]), pd.Series(["无效", "无效"]), std.booleans,
+                                     std.record_status)
+    assert both.tolist() == [False, True]
+
+
+def test_status_words_answer_nothing_in_an_opt_out_column(rules):
+    """有效 / 无效 state a record's status, not a subscription: an opt-out column reads them as before, no answer."""
+    std = rules.standardization
+    values = pd.Series(["有效", "无效", "Active", "Inactive", "Enabled", "停用"], dtype=object)
+    none = pd.Series([None] * len(values), dtype=object)
+    opt_out, unknown = codes.standardize_opt_out(values, none, std.booleans, std.subscription)
+    assert opt_out.tolist() == [None] * 6 and unknown.all()
+    assert not set(std.record_status) & (set(std.booleans) | set(std.subscription) | std.null_tokens)
+
+
 @pytest.mark.parametrize("name, expected", [
     ("佐藤 太郎", ("佐藤太郎", "太郎", "佐藤")),     # a space parts family and given name
     ("欧阳 娜娜", ("欧阳娜娜", "娜娜", "欧阳")),
