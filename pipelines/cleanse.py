@@ -402,7 +402,8 @@ def _phones_of_next_columns(f: pd.DataFrame, rules: Rules) -> None:
 def standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None = None) -> pd.DataFrame:
     """Canonical values for every raw row, plus the helper columns the rule checks read (_bad_*, *_raw).
     raw comes from read_raw_for_cleansing.sql (ASCII and CJK text already cleaned, nfkc_fields marks the other
-    values) or, without nfkc_fields, is cleaned entirely here."""
+    values) or, without nfkc_fields, is cleaned entirely here. The not_customers columns are read by that SQL
+    only (not_customers.select): a frame without them has no row named no customer."""
     return finish_standardize(start_standardize(raw, rules, store), rules)
 
 
