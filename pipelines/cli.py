@@ -275,7 +275,8 @@ def _master_summary(warehouse: Path) -> None:
     print(f"\n{records} source records -> {masters} customer masters; {review} pairs await review "
           f"(crm-quality review)")
     for source, marked, missing in deleted:
-        said = [f"{marked} marked deleted"] * bool(marked) + [f"{missing} missing from a full delivery"] * bool(missing)
+        said = ([f"{marked} marked deleted or no customer"] * bool(marked)
+                + [f"{missing} missing from a full delivery"] * bool(missing))
         print(f"{source}: {' and '.join(said)}; deleted in the source, they no longer feed the masters")
 
     for night, checks in held:

@@ -161,8 +161,9 @@ def customer_master_tables(context: AssetExecutionContext, config: MasterConfig,
         if spec.key.path[-1] == "customer_master":
             meta["unapplied_decisions"] = "; ".join(result.unapplied_decisions) or "none"
             # records deleted in their source (marked, or missing from a full delivery): counts, no values
-            meta["deleted_in_sources"] = "; ".join(f"{source}: {marked} marked deleted, {missing} missing from a "
-                                                   f"full delivery" for source, marked, missing in deleted) or "none"
+            meta["deleted_in_sources"] = "; ".join(
+                f"{source}: {marked} marked deleted or no customer, {missing} missing from a full delivery"
+                for source, marked, missing in deleted) or "none"
         if spec.key.path[-1] == "master_id_history":
             meta = {"merges": result.merges, "splits": result.splits}
         yield MaterializeResult(asset_key=spec.key, metadata=meta)

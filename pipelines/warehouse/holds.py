@@ -1,6 +1,7 @@
 """What of customers_clean the customer masters read: not the nights held out of them (a blocking check failed on
-their rows: night_holds), nor a record its source has deleted since: quarantined by deleted_in_source, or missing
-from the source's next full delivery (sources.yaml delivery: full) read whole."""
+their rows: night_holds), nor a record its source has deleted since: quarantined by deleted_in_source (or
+not_a_customer: it became no customer), or missing from the source's next full delivery (sources.yaml
+delivery: full) read whole."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,9 @@ import duckdb
 UNHELD = "_unheld_clean"
 MATCHABLE = "_matchable_clean"
 DELETIONS = "_deletions"
-DELETED_RULE = "deleted_in_source"
+# the quarantine rules that end a record's life as a customer: its source deleted it, or it became no customer
+# (an end user made an agent: not_a_customer, sources.yaml not_customers)
+DELETED_RULES = ("deleted_in_source", "not_a_customer")
 
 
 # Records missing from a full delivery: each record's next night after one it was delivered on (clean or
@@ -82,14 +85,14 @@ def record(con: duckdb.DuckDBPyConnection, partition: str, check: str, failed: b
 
 def matchable(con: duckdb.DuckDBPyConnection) -> None:
     """The temporary views UNHELD (customers_clean without the rows of held nights), DELETIONS (records
-    quarantined as deleted in their source, how 'marked', or missing from a full delivery (ABSENT), how
-    'missing', on nights not held: partition_date, run_id, source_system, source_record_id, how) and MATCHABLE (UNHELD without a record deleted on the row's night or later: its master
-    loses it)."""
+    quarantined by DELETED_RULES, how 'marked', or missing from a full delivery (ABSENT), how 'missing', on
+    nights not held: partition_date, run_id, source_system, source_record_id, how) and MATCHABLE (UNHELD without
+    a record deleted on the row's night or later: its master loses it)."""
     held_out = " anti join night_holds using (partition_date, run_id)" if _exists(con) else ""
     con.execute(f"create or replace temp view {UNHELD} as select * from customers_clean{held_out}")
     tables = _exists(con, "quarantine") and _exists(con, "ingest_files")
     deletions = (f"select partition_date, run_id, source_system, source_record_id, 'marked' as how from quarantine "
-                 f"where rule = '{DELETED_RULE}' union all select *, 'missing' from {ABSENT}" if tables else
+                 f"where rule in {DELETED_RULES} union all select *, 'missing' from {ABSENT}" if tables else
                  "select null::date as partition_date, null::varchar as run_id, null::varchar as source_system, "
                  "null::varchar as source_record_id, null::varchar as how where false")
     con.execute(f"create or replace temp view {DELETIONS} as select * from ({deletions}){held_out}")
@@ -110,8 +113,9 @@ def held(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 
 def deleted(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
-    """(source, records marked deleted, records missing from a full delivery): the records that fed the
-    masters once and no longer do because their source deleted them (no later delivery brought them back)."""
+    """(source, records marked deleted or no customer, records missing from a full delivery): the records that
+    fed the masters once and no longer do because their source deleted them (no later delivery brought them
+    back)."""
     matchable(con)
     return [(source, int(marked), int(missing)) for source, marked, missing in con.execute(f"""
         select source_system, count(*) filter (where marked), count(*) filter (where not marked)

@@ -458,7 +458,7 @@ def test_a_record_missing_from_a_full_delivery_leaves_its_master(tmp_path):
     result = materialize(MASTER_ASSETS, resources=resources, instance=DagsterInstance.ephemeral())
     meta = {e.asset_key.to_user_string(): e.materialization.metadata
             for e in result.get_asset_materialization_events()}["customer_master"]
-    assert meta["deleted_in_sources"].value == "salesforce: 0 marked deleted, 1 missing from a full delivery"
+    assert meta["deleted_in_sources"].value == "salesforce: 0 marked deleted or no customer, 1 missing from a full delivery"
     incremental = _master_of(warehouse)
     assert "salesforce:PL-S1" not in incremental and miller not in incremental.values()
     assert len(incremental) == len(without_miller)

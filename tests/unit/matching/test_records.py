@@ -83,9 +83,9 @@ def test_a_wanted_full_rebuild_is_remembered_until_a_full_build_clears_it(tmp_pa
         assert con.execute(f"select count(*) from {master.PENDING}").fetchall() == [(1,)]
 
 
-def _deleted(con, night: str, run: str, record: str) -> None:
-    con.execute("insert into quarantine values (?, ?, 'crm_a', 'f.csv', 2, ?, 'deleted', 'deleted_in_source', "
-                "'deleted in the source', [])", [night, run, record])
+def _deleted(con, night: str, run: str, record: str, rule: str = "deleted_in_source") -> None:
+    con.execute("insert into quarantine values (?, ?, 'crm_a', 'f.csv', 2, ?, 'deleted', ?, "
+                "'deleted in the source', [])", [night, run, record, rule])
 
 
 def _equal_to_a_full_build(con) -> list[str]:
@@ -115,3 +115,21 @@ def test_held_nights_and_deletions_refresh_as_a_full_build_reads_them(tmp_path):
         assert _equal_to_a_full_build(con) == []
         con.execute("delete from quarantine where partition_date = '2026-11-03'")   # that night rerun, empty
         assert _equal_to_a_full_build(con) == ["crm_a:b"]
+
+
+def test_a_record_that_became_no_customer_leaves_the_masters_until_it_is_one_again(tmp_path):
+    """An end user made an agent (quarantined not_a_customer, sources.yaml not_customers) ends the record's life
+    as a customer, as a deletion in the source does; a later clean delivery brings it back."""
+    from pipelines.warehouse import holds
+
+    with connect(tmp_path / "w.duckdb") as con:
+        load(con, "2026-11-01", "r1", {"a": "Ann Lee", "b": "Bo Chen"})
+        assert _equal_to_a_full_build(con) == ["crm_a:a", "crm_a:b"]
+        load(con, "2026-11-02", "r2", {"b": "Bo Chen"})
+        _deleted(con, "2026-11-02", "r2", "a", rule="not_a_customer")
+        assert _equal_to_a_full_build(con) == ["crm_a:b"]
+        assert holds.deleted(con) == [("crm_a", 1, 0)]
+        load(con, "2026-11-03", "r3", {"a": "Ann Lee"})
+        assert _equal_to_a_full_build(con) == ["crm_a:a", "crm_a:b"]
+        assert holds.deleted(con) == []
+
