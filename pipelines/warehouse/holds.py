@@ -23,7 +23,8 @@ DELETED_RULES = ("deleted_in_source", "not_a_customer")
 # accounted for in customers_clean or quarantine (its cleansing done), no row whose record is unknown (a line
 # that could not be parsed, an id Excel rounded: UNKNOWN_RECORD) - that lacks it. A row that parsed but has no
 # id (a blank line of cells, a totals row) is no record that could be missing. A record delivered again later
-# is live again from that night, as after deleted_in_source.
+# is live again from that night, as after deleted_in_source. A held night ({held_out}) tells nothing: the next
+# full night after it does (released, its own absences apply).
 UNKNOWN_RECORD = ("unparseable_record", "rounded_record_id")
 # every row of every night, one a line (a quarantined line may break several rules)
 _DELIVERED = """select partition_date, source_system, source_file, source_line, source_record_id, run_id
@@ -47,8 +48,8 @@ FULL_NIGHTS = f"""(
 ABSENT = f"""(
     with records as (select distinct partition_date, source_system, source_record_id from ({_DELIVERED})
                      where source_record_id is not null),
-    whole as (select partition_date, source_system, run_id from {FULL_NIGHTS}
-              where rejected = 0 and unknown = 0 and line_count = rows_read)
+    whole as (select * from (select partition_date, source_system, run_id from {FULL_NIGHTS}
+                             where rejected = 0 and unknown = 0 and line_count = rows_read){{held_out}})
     select n.partition_date, n.run_id, r.source_system, r.source_record_id
     from records as r asof join whole as n
          on n.source_system = r.source_system and n.partition_date > r.partition_date
@@ -92,7 +93,8 @@ def matchable(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace temp view {UNHELD} as select * from customers_clean{held_out}")
     tables = _exists(con, "quarantine") and _exists(con, "ingest_files")
     deletions = (f"select partition_date, run_id, source_system, source_record_id, 'marked' as how from quarantine "
-                 f"where rule in {DELETED_RULES} union all select *, 'missing' from {ABSENT}" if tables else
+                 f"where rule in {DELETED_RULES} union all select *, 'missing' from {ABSENT.format(held_out=held_out)}"
+                 if tables else
                  "select null::date as partition_date, null::varchar as run_id, null::varchar as source_system, "
                  "null::varchar as source_record_id, null::varchar as how where false")
     con.execute(f"create or replace temp view {DELETIONS} as select * from ({deletions}){held_out}")

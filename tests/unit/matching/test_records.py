@@ -133,3 +133,33 @@ def test_a_record_that_became_no_customer_leaves_the_masters_until_it_is_one_aga
         assert _equal_to_a_full_build(con) == ["crm_a:a", "crm_a:b"]
         assert holds.deleted(con) == []
 
+
+def _full_delivery(con, night: str, run: str, rows: int) -> None:
+    con.execute("delete from ingest_files where partition_date = ?", [night])
+    con.execute("insert into ingest_files (partition_date, run_id, source_system, source_file, status, rows_read, "
+                "delivery) values (?, ?, 'crm_a', 'f.csv', 'read', ?, 'full')", [night, run, rows])
+
+
+def test_a_held_full_night_leaves_the_deletion_to_the_next_full_night(tmp_path):
+    """A source delivering in full: a record missing from a held night and from the next one is deleted on the
+    next one (a held night tells nothing, but must not hide what the nights after it tell); released, the held
+    night's absence applies from that night."""
+    import datetime as dt
+
+    from pipelines.warehouse import holds
+
+    with connect(tmp_path / "w.duckdb") as con:
+        for night, run, people in (("2026-11-01", "r1", {"a": "Ann Lee", "b": "Bo Chen"}),
+                                   ("2026-11-02", "r2", {"b": "Bo Chen"}), ("2026-11-03", "r3", {"b": "Bo Chen"})):
+            load(con, night, run, people)
+            _full_delivery(con, night, run, len(people))
+        holds.record(con, "2026-11-02", "customers_clean:unique_record_key", True, dt.datetime(2026, 11, 2))
+        assert _equal_to_a_full_build(con) == ["crm_a:b"]
+        holds.matchable(con)
+        assert con.execute(f"select partition_date::varchar, source_record_id from {holds.DELETIONS}").fetchall() == [
+            ("2026-11-03", "a")]
+        holds.record(con, "2026-11-02", "customers_clean:unique_record_key", False, dt.datetime(2026, 11, 2))
+        assert _equal_to_a_full_build(con) == ["crm_a:b"]
+        holds.matchable(con)
+        assert con.execute(f"select partition_date::varchar, source_record_id from {holds.DELETIONS}").fetchall() == [
+            ("2026-11-02", "a")]
