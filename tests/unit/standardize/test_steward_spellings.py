@@ -139,3 +139,16 @@ def test_birth_date_placeholders_written_unquoted_in_yaml_are_read(tmp_path):
     std.write_text(text.replace('birth_date_placeholders: ["1900-01-01", "1901-01-01", "1970-01-01"]',
                                 "birth_date_placeholders: [1900-01-01]"), encoding="utf-8")
     assert load_rules(rules_dir).standardization.birth_date_placeholders == ["1900-01-01"]
+
+
+def test_never_subscribed_is_no_consent_in_either_kind_of_column(rules):
+    """A Chinese shop's 是否订阅 column written 已订阅 / 未订阅, and Shopify's consent states: not subscribed is no
+    consent to e-mail (an opted-out customer), not an unreadable value."""
+    std = rules.standardization
+    values = pd.Series(["已订阅", "未订阅", "不订阅", "订阅", "退订", "是", "否", "not_subscribed", "Not subscribed"])
+    none = pd.Series([None] * len(values), dtype=object)
+    expected = [False, True, True, False, True]
+    for opt_out_column, opt_in_column, yes_no in ((none, values, [False, True]), (values, none, [True, False])):
+        opt_out, unknown = codes.standardize_opt_out(opt_out_column, opt_in_column, std.booleans, std.subscription)
+        assert opt_out.tolist() == expected + yes_no + [True, True]
+        assert not unknown.any()
