@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -310,6 +311,8 @@ def _sheet_facts(path: str, _mtime: int, _size: int) -> dict[str, tuple[int, int
     try:
         with zipfile.ZipFile(path) as book:
             members = set(book.namelist())
+            if "content.xml" in members and "xl/workbook.xml" not in members:   # OpenDocument
+                return _ods_extents(book)
             for name, member in _sheet_paths(book).items():
                 if member in members:
                     data = book.read(member)
@@ -318,6 +321,69 @@ def _sheet_facts(path: str, _mtime: int, _size: int) -> dict[str, tuple[int, int
             zlib.error, EOFError):   # RuntimeError: encrypted; NotImplementedError: deflate64; zlib: corrupt
         return {}
     return out
+
+
+def _ods_extents(book: zipfile.ZipFile) -> dict[str, tuple[int, int, int, tuple]]:
+    """_sheet_facts of an OpenDocument workbook (calamine reads none before allocating a sheet's rectangle): per
+    sheet its extent (last row and column holding anything, repeated rows and cells counted as they repeat) and
+    its cells holding a value, by searches of content.xml. A sheet whose last row times its declared columns is
+    below _WIDE_CELLS cannot be refused, and is not looked at row by row (its cells written are then that
+    product)."""
+    out, data = {}, book.read("content.xml")
+    table = data.find(b"<table:table ")
+    while table >= 0:
+        opened = data.find(b">", table)
+        closed = data.find(b"</table:table>", opened)
+        closed = len(data) if closed < 0 else closed
+        name = _ODS_NAME.search(data, table, opened)
+        first_row = data.find(b"<table:table-row", opened, closed)
+        declared = sum(_repeats(m.group(1)) for m in _ODS_COLUMN.finditer(data, opened, max(first_row, opened)))
+        last = max(data.rfind(b"office:value-type=", opened, closed), data.rfind(b"<text:", opened, closed))
+        last_row = 0 if last < 0 else (
+            data.count(b"<table:table-row ", opened, last) + data.count(b"<table:table-row>", opened, last)
+            + sum(int(n) - 1 for n in _ODS_ROWS_REPEATED.findall(data, opened, last)))
+        key = html.unescape(name.group(1).decode("utf-8", "replace")) if name else ""
+        out[key] = ((last_row, declared, last_row * declared, ()) if declared and last_row * declared <= _WIDE_CELLS
+                    else _ods_rows(data, opened, closed))
+        table = data.find(b"<table:table ", closed)
+    return out
+
+
+def _ods_rows(data: bytes, opened: int, closed: int) -> tuple[int, int, int, tuple]:
+    """(last row, last column, cells written, ()) of the sheet between opened and closed in content.xml, row by
+    row: the last cell holding anything in each row (a value, or text) and the cells repeated before it."""
+    row = last_row = last_column = written = 0
+    at = data.find(b"<table:table-row", opened, closed)
+    while at >= 0:
+        tag_end = data.find(b">", at)
+        after = tag_end + 1
+        if data[at + 16:at + 17] in (b" ", b">", b"/"):   # not <table:table-row-group> or <table:table-rows>
+            repeated = _ODS_ROWS_REPEATED.search(data, at, tag_end)
+            repeated = int(repeated.group(1)) if repeated else 1
+            row += repeated
+            if data[tag_end - 1:tag_end] != b"/":
+                after = data.find(b"</table:table-row>", tag_end, closed)
+                after = closed if after < 0 else after
+                end = max(data.rfind(b"office:value-type=", tag_end, after), data.rfind(b"<text:", tag_end, after))
+                if end >= 0:
+                    column = (data.count(b"<table:table-cell", tag_end, end)
+                              + data.count(b"<table:covered-table-cell", tag_end, end)
+                              + sum(int(n) - 1 for n in _ODS_COLUMNS_REPEATED.findall(data, tag_end, end)))
+                    last_row, last_column = row, max(last_column, column)
+                    written += data.count(b"office:value-type=", tag_end, after) * repeated
+        at = data.find(b"<table:table-row", after, closed)
+    return last_row, last_column, written, ()
+
+
+def _repeats(attributes: bytes) -> int:
+    found = _ODS_COLUMNS_REPEATED.search(attributes)
+    return int(found.group(1)) if found else 1
+
+
+_ODS_NAME = re.compile(rb'\btable:name="([^"]*)"')
+_ODS_COLUMN = re.compile(rb"<table:table-column(?=[\s/>])([^>]*)>")
+_ODS_ROWS_REPEATED = re.compile(rb'number-rows-repeated="([0-9]+)"')
+_ODS_COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="([0-9]+)"')
 
 
 def zero_padded_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], int]:

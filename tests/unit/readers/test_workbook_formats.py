@@ -145,10 +145,21 @@ def test_a_page_or_junk_named_xls_is_a_file_error_saying_what_it_is(tmp_path, co
 
 
 def test_an_ods_with_a_value_far_from_the_data_is_refused_not_read_into_memory(tmp_path):
-    """A value in the sheet's last cell (XFD1048576) makes its range 17 billion cells: calamine refuses it before
-    allocating, and the error says what to do, not 'corrupt'."""
-    with pytest.raises(FileError, match="a sheet spans too many cells to read .* a value far from the data"):
+    """A value in the sheet's last cell (XFD1048576) makes its range 17 billion cells: it is refused before
+    calamine allocates it, and the error says what to do, not 'corrupt'."""
+    with pytest.raises(FileError, match="spans 17,179,869,184 cells .* of which 5 are written: a value far from"):
         read_file(FIXTURES / "far_cell.ods", "auto", expected={"客户名称"})
+
+
+def test_an_ods_stretched_below_calamines_own_limit_is_refused_as_an_xlsx_is():
+    """A stray value in U1000000: 21 million cells, under calamine's limit of 100 million, which it would
+    allocate (gigabytes for a sheet of two rows; at its limit 6 GB and 40 s). Refused by the rule an XLSX's
+    sheet meets, from content.xml, before calamine reads it."""
+    with pytest.raises(FileError, match=r"sheet Sheet spans 21,000,000 cells \(to row 1,000,000, column 21\) of "
+                                        "which 5 are written: a value far from the data"):
+        read_file(FIXTURES / "far_rows.ods", "auto", expected={"客户名称"})
+    # a sheet of real data is measured without being read row by row, and read
+    assert read_file(FIXTURES / "customers.ods", "auto", expected={"客户名称", "手机"}).frame.num_rows > 0
 
 
 def test_a_time_of_day_alone_reads_as_the_time_and_a_date_time_as_both():
