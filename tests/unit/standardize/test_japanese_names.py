@@ -45,6 +45,11 @@ def _split(rules, key: tuple) -> tuple:
     # a Chinese name in a Japanese record: a compound surname stays whole, a plain one is split as before
     (("欧阳娜娜", None, None), ("欧阳娜娜", "娜娜", "欧阳")),
     (("王小明", None, None), ("王小明", "小明", "王")),
+    # a company in the name column of a Japanese record is kept whole, as a Chinese one is
+    (("佐藤商事株式会社", None, None), ("佐藤商事株式会社", None, None)),
+    (("株式会社佐藤商事", None, None), ("株式会社佐藤商事", None, None)),
+    (("山田工業合同会社", None, None), ("山田工業合同会社", None, None)),
+    (("鈴木建設(株)", None, None), ("鈴木建設(株)", None, None)),
     # not kanji: as before
     (("Taro Sato", None, None), ("Taro Sato", "Taro", "Sato")),
     (("サトウ タロウ", None, None), ("サトウ タロウ", "タロウ", "サトウ")),
