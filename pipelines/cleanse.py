@@ -251,10 +251,10 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     f["_several_names"] = names.several_names(f["full_name"])
     # names first: finish_standardize needs them before the others, and the workers take tasks in order;
     # a Japanese record (country JP, or none and a source in Japan) has its kanji names split as Japanese ones
-    japanese = f["country"].fillna(default_region).eq("JP")
+    region = f["country"].fillna(default_region)   # the row's country, else its source's phone region
     return Started(f, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes,
-                                                    std.organisation_words, japanese),
-                   phones.standardize_phones_later(f["phone"], f["country"].fillna(default_region), store,
+                                                    std.organisation_words, region.eq("JP")),
+                   phones.standardize_phones_later(f["phone"], region, store,
                                                    std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),
                    addresses.standardize_addresses_later(f, std.address_suffixes, std.address_aliases, store,
