@@ -22,6 +22,17 @@ def columns(source: Source) -> list[tuple[str, str | None]]:
     return [(h, fields.get(header_key(h))) for h in source.not_customers]
 
 
+# A key given to ->> is a JSON path when it starts with $ and a JSON pointer when it starts with /: a header such
+# as $type or /角色 is read as the member it names only when quoted in a path ($."$type"), backslashes and quotes
+# escaped
+_MEMBER_SQL = r"""('$."' || replace(replace({}, '\', '\\'), '"', '\"') || '"')"""
+
+
+def member(header: str) -> str:
+    """The JSON path of extra's member named header, whatever characters it holds ($, /, ., quotes, brackets)."""
+    return '$."' + header.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def label(header: str, field: str | None) -> str:
     """What quarantine.field names: the canonical field a mapped header is read as, else the header."""
     return field or header
@@ -31,7 +42,8 @@ def select(rules: Rules) -> tuple[str, dict[str, object]]:
     """SQL columns (after a comma) giving each row the text of its source's not_customers columns, and their
     parameters (source names and headers are bound, never spliced in). A mapped header is read from its field
     (the value the field took); an unmapped one from extra, under the header as written in the rules, else the
-    member whose key matches it ignoring case, full-width forms and surrounding spaces."""
+    member whose key matches it ignoring case, full-width forms and surrounding spaces (a member, never a JSON
+    path: $type, /角色 are headers)."""
     branches: dict[int, list[str]] = {}
     params: dict[str, object] = {}
     for j, (name, source) in enumerate(sorted(rules.sources.items())):
@@ -40,10 +52,10 @@ def select(rules: Rules) -> tuple[str, dict[str, object]]:
             if field:
                 value = f"parsed.{field}"
             else:
-                params[f"nc_header_{j}_{i}"], params[f"nc_key_{j}_{i}"] = header, header_key(header)
+                params[f"nc_header_{j}_{i}"], params[f"nc_key_{j}_{i}"] = member(header), header_key(header)
                 found = (f"list_filter(json_keys(extra), lambda k: lower(trim(translate(k, $nc_full_width, "
                          f"$nc_ascii))) = $nc_key_{j}_{i})[1]")
-                value = f"coalesce(extra->>$nc_header_{j}_{i}, extra->>({found}))"
+                value = f"coalesce(extra->>$nc_header_{j}_{i}, extra->>({_MEMBER_SQL.format(found)}))"
             branches.setdefault(i, []).append(f"when $nc_source_{j} then {value}")
     if not branches:
         return "", {}

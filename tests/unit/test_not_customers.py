@@ -3,6 +3,7 @@ not_customers), mapped or not, through the real ingest and cleansing: quarantine
 lost."""
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -84,3 +85,34 @@ def test_an_unmapped_header_names_rows_by_its_values_and_is_the_quarantined_fiel
 def test_a_mapped_header_is_compared_on_its_field_and_named_by_it(night):
     _, _, _, quarantine = night
     assert ("C5", "not_a_customer", "company", []) in quarantine
+
+
+def test_unmapped_headers_holding_json_path_characters_are_read_as_the_columns_they_name(tmp_path, rules):
+    """DuckDB reads a key starting with $ as a JSON path and one starting with / as a JSON pointer: $type crashed
+    the night's cleansing, /角色 read nothing and let staff into customers_clean. Each header names its own member,
+    as written in the rules or as the file writes it (case and full-width forms aside)."""
+    shutil.copytree(rules.folder, tmp_path / "rules")
+    sources = tmp_path / "rules" / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(
+        "not_customers: {role: [agent, admin]}",
+        "not_customers: {\"$type\": [agent], \"/角色\": [员工], 'a.b \"c\"[0]': [partner]}"), encoding="utf-8")
+    local = load_rules(tmp_path / "rules")
+    folder = tmp_path / "landing" / "zendesk" / NIGHT
+    folder.mkdir(parents=True)
+    rows = [{"id": 1, "name": "Ann Lee", "$type": "end-user", "/角色": "客户", "a.b \"c\"[0]": "customer"},
+            {"id": 2, "name": "Bo Chen", "$type": "ＡＧＥＮＴ"},
+            {"id": 3, "name": "Cy Dow", "/角色": " 员工 "},
+            {"id": 4, "name": "Di Fox", "A.B \"C\"[0]": "Partner"},
+            {"id": 5, "name": "Ed Gu", "＄ＴＹＰＥ": "agent"}]
+    (folder / "users.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                        encoding="utf-8")
+    raw = with_constants(ingest_partition(tmp_path / "landing", NIGHT, local.sources).raw,
+                         partition_date=NIGHT, run_id="r")
+    with connect(tmp_path / "w.duckdb") as con:
+        replace_partition(con, NIGHT, {"raw_customers": raw})
+        cleanse.cleanse_night(con, NIGHT, local, "r")
+        clean = con.execute("select source_record_id from customers_clean").fetchall()
+        quarantine = con.execute("select source_record_id, rule, field from quarantine order by 1").fetchall()
+    assert clean == [("1",)]
+    assert quarantine == [("2", "not_a_customer", "$type"), ("3", "not_a_customer", "/角色"),
+                          ("4", "not_a_customer", 'a.b "c"[0]'), ("5", "not_a_customer", "$type")]
