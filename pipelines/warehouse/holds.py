@@ -21,8 +21,9 @@ DELETED_RULES = ("deleted_in_source", "not_a_customer")
 # Records missing from a full delivery: each record's next night after one it was delivered on (clean or
 # quarantined) whose delivery was full and read whole - every file of the source read, none rejected, every row
 # accounted for in customers_clean or quarantine (its cleansing done), no row whose record is unknown (a line
-# that could not be parsed, an id Excel rounded: UNKNOWN_RECORD) - that lacks it. A row that parsed but has no
-# id (a blank line of cells, a totals row) is no record that could be missing. A record delivered again later
+# that could not be parsed, an id Excel rounded: UNKNOWN_RECORD), at least one record in it (a header alone is a
+# cut-off export, not every customer gone) - that lacks it. A row that parsed but has no id (a blank line of
+# cells, a totals row) is no record that could be missing. A record delivered again later
 # is live again from that night, as after deleted_in_source. A held night ({held_out}) tells nothing: the next
 # full night after it does (released, its own absences apply).
 UNKNOWN_RECORD = ("unparseable_record", "rounded_record_id")
@@ -32,15 +33,17 @@ _DELIVERED = """select partition_date, source_system, source_file, source_line, 
                 union
                 select partition_date, source_system, source_file, source_line, source_record_id, run_id
                 from quarantine"""
-# each night of a source delivering in full: its files rejected, rows read, rows cleansed, rows of unknown records
+# each night of a source delivering in full: its files rejected, rows read, rows cleansed, rows of unknown records,
+# records delivered
 FULL_NIGHTS = f"""(
     select partition_date, source_system, f.rejected, f.rows_read, coalesce(a.line_count, 0) as line_count,
-           coalesce(u.unknown, 0) as unknown, a.run_id
+           coalesce(u.unknown, 0) as unknown, coalesce(a.records, 0) as records, a.run_id
     from (select partition_date, source_system, count(*) filter (where status <> 'read') as rejected,
                  sum(rows_read) as rows_read
           from ingest_files group by partition_date, source_system
           having bool_and(delivery is not distinct from 'full')) as f
-    left join (select partition_date, source_system, any_value(run_id) as run_id, count(*) as line_count
+    left join (select partition_date, source_system, any_value(run_id) as run_id, count(*) as line_count,
+                      count(distinct source_record_id) as records
                from ({_DELIVERED}) group by partition_date, source_system) as a using (partition_date, source_system)
     left join (select partition_date, source_system, count(*) as unknown from quarantine
                where rule in {UNKNOWN_RECORD} group by partition_date, source_system) as u
@@ -49,7 +52,8 @@ ABSENT = f"""(
     with records as (select distinct partition_date, source_system, source_record_id from ({_DELIVERED})
                      where source_record_id is not null),
     whole as (select * from (select partition_date, source_system, run_id from {FULL_NIGHTS}
-                             where rejected = 0 and unknown = 0 and line_count = rows_read){{held_out}})
+                             where rejected = 0 and unknown = 0 and records > 0
+                               and line_count = rows_read){{held_out}})
     select n.partition_date, n.run_id, r.source_system, r.source_record_id
     from records as r asof join whole as n
          on n.source_system = r.source_system and n.partition_date > r.partition_date
@@ -136,13 +140,15 @@ def partial_full_nights(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, 
     if not (_exists(con, "ingest_files") and _exists(con, "quarantine")):
         return []
     out = []
-    for night, source, rejected, rows_read, line_count, unknown in con.execute(
-            f"select partition_date, source_system, rejected, rows_read, line_count, unknown from {FULL_NIGHTS} "
-            "as n where (rejected > 0 or unknown > 0 or line_count <> rows_read) and partition_date > "
+    for night, source, rejected, rows_read, line_count, unknown, records in con.execute(
+            f"select partition_date, source_system, rejected, rows_read, line_count, unknown, records from "
+            f"{FULL_NIGHTS} as n where (rejected > 0 or unknown > 0 or records = 0 or line_count <> rows_read) "
+            "and partition_date > "
             "(select min(partition_date) from ingest_files as i where i.source_system = n.source_system) "
             "order by all").fetchall():
         why = ([f"{rejected} file(s) rejected"] * bool(rejected) + [f"{unknown} row(s) not readable as a record"]
-               * bool(unknown) + ["not cleansed yet"] * (not rejected and line_count != rows_read))
+               * bool(unknown) + ["not cleansed yet"] * (not rejected and line_count != rows_read)
+               + ["no record in it"] * (not records and line_count == rows_read))
         out.append((str(night), source, ", ".join(why)))
     return out
 
