@@ -121,11 +121,12 @@ def held(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def deleted(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
     """(source, records marked deleted or no customer, records missing from a full delivery): the records that
     fed the masters once and no longer do because their source deleted them (no later delivery brought them
-    back)."""
+    back), each counted by its latest deletion (marked, delivered again, then missing: missing)."""
     matchable(con)
     return [(source, int(marked), int(missing)) for source, marked, missing in con.execute(f"""
         select source_system, count(*) filter (where marked), count(*) filter (where not marked)
-        from (select source_system, source_record_id, bool_or(how = 'marked') as marked from {DELETIONS}
+        from (select source_system, source_record_id, arg_max(how, partition_date) = 'marked' as marked
+              from {DELETIONS}
               group by source_system, source_record_id) as d
         where exists (select 1 from {UNHELD} as u where u.source_system = d.source_system
                       and u.source_record_id = d.source_record_id)

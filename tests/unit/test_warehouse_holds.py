@@ -10,10 +10,13 @@ from pipelines.warehouse.store import connect
 CHECK = "customers_clean:unique_record_key"
 
 
-def _full_night(con, night: str, run: str, people: dict[str, str]) -> None:
-    """A night of crm_a delivered in full: one file read, its rows all clean."""
-    for table in ("customers_clean", "ingest_files"):
+def _full_night(con, night: str, run: str, people: dict[str, str], marked: tuple[str, ...] = ()) -> None:
+    """A night of crm_a delivered in full: one file read, its rows clean but the records marked deleted."""
+    for table in ("customers_clean", "quarantine", "ingest_files"):
         con.execute(f"delete from {table} where partition_date = ?", [night])
+    for line, key in enumerate(marked, start=len(people) + 2):
+        con.execute("insert into quarantine values (?, ?, 'crm_a', ?, ?, ?, 'deleted', 'deleted_in_source', "
+                    "'deleted in the source', [])", [night, run, f"crm_a/{night}/f.csv", line, key])
     for line, (key, name) in enumerate(people.items(), start=2):
         con.execute("insert into customers_clean (partition_date, run_id, source_system, source_file, "
                     "source_line, source_record_id, full_name, gender, phone_valid, email_valid) values "
@@ -21,7 +24,7 @@ def _full_night(con, night: str, run: str, people: dict[str, str]) -> None:
                     [night, run, f"crm_a/{night}/f.csv", line, key, name])
     con.execute("insert into ingest_files (partition_date, run_id, source_system, source_file, status, rows_read, "
                 "delivery) values (?, ?, 'crm_a', ?, 'read', ?, 'full')",
-                [night, run, f"crm_a/{night}/f.csv", len(people)])
+                [night, run, f"crm_a/{night}/f.csv", len(people) + len(marked)])
 
 
 def _matchable(con) -> list[str]:
@@ -54,3 +57,16 @@ def test_a_full_night_without_any_record_tells_no_deletion(tmp_path):
         assert holds.partial_full_nights(con) == [("2026-11-02", "crm_a", "no record in it")]
         _full_night(con, "2026-11-03", "r3", {"b": "Bo Chen"})
         assert _matchable(con) == ["b"]
+
+
+def test_a_record_is_counted_by_the_deletion_that_holds_it_out_now(tmp_path):
+    """a, marked deleted on night 1, is delivered live on night 2 and missing from night 3: the run's summary
+    counts it missing from a full delivery, not marked deleted."""
+    with connect(tmp_path / "w.duckdb") as con:
+        _full_night(con, "2026-11-01", "r1", {"a": "Ann Lee", "b": "Bo Chen"})
+        _full_night(con, "2026-11-02", "r2", {"b": "Bo Chen"}, marked=("a",))
+        assert holds.deleted(con) == [("crm_a", 1, 0)]
+        _full_night(con, "2026-11-03", "r3", {"a": "Ann Lee", "b": "Bo Chen"})
+        _full_night(con, "2026-11-04", "r4", {"b": "Bo Chen"})
+        assert _matchable(con) == ["b"]
+        assert holds.deleted(con) == [("crm_a", 0, 1)]
