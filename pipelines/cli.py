@@ -276,8 +276,9 @@ def _master_summary(warehouse: Path) -> None:
           f"(crm-quality review)")
     for source, marked, missing in deleted:
         said = ([f"{marked} marked deleted or no customer"] * bool(marked)
-                + [f"{missing} missing from a full delivery"] * bool(missing))
-        print(f"{source}: {' and '.join(said)}; deleted in the source, they no longer feed the masters")
+                + [f"{missing} missing from a full delivery (deleted in the source)"] * bool(missing))
+        # an agent (not_a_customer) is no deletion in the source: only the records missing are said to be
+        print(f"{source}: {' and '.join(said)}: they no longer feed the masters")
 
     for night, checks in held:
         print(f"night {night} is held out of the masters: {checks} failed on its rows; rerun it once fixed",

@@ -70,3 +70,18 @@ def test_a_record_is_counted_by_the_deletion_that_holds_it_out_now(tmp_path):
         _full_night(con, "2026-11-04", "r4", {"b": "Bo Chen"})
         assert _matchable(con) == ["b"]
         assert holds.deleted(con) == [("crm_a", 0, 1)]
+
+
+def test_the_run_summary_says_a_record_that_became_no_customer_left_without_calling_it_deleted(tmp_path, capsys):
+    """An end user made agent (not_a_customer) is no deletion in the source; a record missing from a full night
+    is."""
+    from pipelines import cli
+
+    with connect(tmp_path / "w.duckdb") as con:
+        _full_night(con, "2026-11-01", "r1", {"a": "Ann Lee", "b": "Bo Chen", "c": "Cy Dow"})
+        _full_night(con, "2026-11-02", "r2", {"b": "Bo Chen"}, marked=("a",))
+        con.execute("update quarantine set rule = 'not_a_customer', field = 'role'")
+    cli._master_summary(tmp_path / "w.duckdb")
+    said = [line for line in capsys.readouterr().out.splitlines() if line.startswith("crm_a")]
+    assert said == ["crm_a: 1 marked deleted or no customer and 1 missing from a full delivery (deleted in the "
+                    "source): they no longer feed the masters"]
