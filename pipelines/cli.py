@@ -292,23 +292,19 @@ def run(dates: list[str], masters: bool = True, full_rebuild: bool = False) -> i
 
 @contextmanager
 def _one_run_at_a_time(warehouse: Path) -> Iterator[None]:
-    """Runs on one warehouse one after the other: a second run waits for the first to end. Interleaved, a run's
-    master build read a night another run was rewriting (its new rows held until their checks passed), retired
-    that night's masters and the other run reissued them: false history and masters missing meanwhile. The lock
-    is the operating system's (fcntl) on a file beside the warehouse: a run that dies releases it."""
-    import fcntl
+    """Runs on one warehouse one after the other: a second run waits for the first to end, be it another
+    `crm-quality run` or a run the Dagster UI launched (a backfill, the schedule, a sensor's master build), which
+    takes the same lock (pipelines/defs/executor.py). Interleaved, a run's master build read a night another run
+    was rewriting (its new rows held until their checks passed), retired that night's masters and the other run
+    reissued them: false history and masters missing meanwhile."""
+    from pipelines.warehouse.run_lock import one_run_at_a_time
 
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with open(warehouse.with_name(warehouse.name + ".run.lock"), "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"another crm-quality run is using {warehouse}: waiting for it to end", file=sys.stderr, flush=True)
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    def waiting() -> None:
+        print(f"another run is using {warehouse} (a crm-quality run, or a run launched from the Dagster UI: a "
+              "backfill, the schedule, a master build): waiting for it to end", file=sys.stderr, flush=True)
+
+    with one_run_at_a_time(warehouse, on_wait=waiting):
+        yield
 
 
 def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:

@@ -3,6 +3,7 @@ from dagster import Definitions
 
 from pipelines.defs.assets import MASTER_ASSETS, NIGHTLY_ASSETS
 from pipelines.defs.checks import MASTER_CHECKS, NIGHTLY_CHECKS
+from pipelines.defs.executor import one_run_at_a_time_executor
 from pipelines.defs.reports import REPORT_ASSETS, report_job, report_resources, reports_after_masters
 from pipelines.defs.resources import default_resources
 from pipelines.defs.schedules import master_job, masters_after_nightly, nightly_job, nightly_schedule
@@ -14,4 +15,6 @@ defs = Definitions(
     schedules=[nightly_schedule],
     sensors=[masters_after_nightly, reports_after_masters],
     resources={**default_resources(), **report_resources()},
+    # every run the UI's daemon launches holds the warehouse's run lock, as `crm-quality run` does
+    executor=one_run_at_a_time_executor,
 )
