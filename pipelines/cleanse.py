@@ -253,7 +253,8 @@ def start_standardize(raw: pd.DataFrame, rules: Rules, store: ValueStore | None 
     # a Japanese record (country JP, or none and a source in Japan) has its kanji names split as Japanese ones
     region = f["country"].fillna(default_region)   # the row's country, else its source's phone region
     return Started(f, names.standardize_names_later(f, std.compound_surnames, std.name_prefixes,
-                                                    std.organisation_words, region.eq("JP")),
+                                                    std.organisation_words, region.eq("JP"),
+                                                    std.japanese_honorifics),
                    phones.standardize_phones_later(f["phone"], region, store,
                                                    std.phone_extension_markers),
                    emails.standardize_emails_later(f["email"], store),

@@ -279,6 +279,7 @@ class Standardization:
     name_placeholders: set[str] = field(default_factory=set)   # 测试, test, 客户: no one's name, emptied in name fields
     birth_date_placeholders: list[str] = field(default_factory=list)   # 1900-01-01: a form's default, no birthday
     organisation_words: list[str] = field(default_factory=list)
+    japanese_honorifics: list[str] = field(default_factory=list)   # 様, さん: after a Japanese name, no part of it
     address_divisions_added: dict[str, str] = field(default_factory=dict)   # adcode -> name
     address_ethnic_groups: list[str] = field(default_factory=list)   # 苗, 侗 …: cut from autonomous divisions' names
     # a province written in Latin letters (casefolded: GD, guangdong) -> its name (广东省), for rows in CN
@@ -548,7 +549,7 @@ def load_standardization(folder: Path) -> Standardization:
                                                            "active", "inactive"}, {"truthy", "falsy"})
     names = _mapping(doc, ("names",), raw["names"], {"prefixes", "compound_surnames", "summary_labels",
                                                       "names_among_null_tokens", "organisation_words",
-                                                      "placeholders"})
+                                                      "japanese_honorifics", "placeholders"})
     dates = _mapping(doc, ("dates",), raw["dates"], {"formats", "birth_date_min", "birth_date_placeholders",
                                                    "excel_serial_range"})
     addr = _mapping(doc, ("addresses",), raw["addresses"], {"suffixes", "aliases", "divisions_added", "ethnic_groups",
@@ -605,6 +606,7 @@ def load_standardization(folder: Path) -> Standardization:
                                           dates.get("birth_date_placeholders")),
         name_placeholders={t.casefold() for t in _str_list(doc, ("names", "placeholders"), names.get("placeholders"))},
         organisation_words=_str_list(doc, ("names", "organisation_words"), names.get("organisation_words")),
+        japanese_honorifics=_str_list(doc, ("names", "japanese_honorifics"), names.get("japanese_honorifics")),
     )
 
 

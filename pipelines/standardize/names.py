@@ -64,12 +64,13 @@ def _cjk_core(name: str) -> tuple[str, bool]:
 
 
 def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...],
-              japanese: bool = False) -> tuple[str, str | None, str | None]:
+              japanese: bool = False, honorifics: tuple[str, ...] = ()) -> tuple[str, str | None, str | None]:
     """王小明 -> (王小明, 小明, 王); 欧阳娜娜 -> (欧阳娜娜, 娜娜, 欧阳); 王先生 -> (王先生, None, 王); a name
     written with a middle dot, given name first (阿卜杜拉·艾则孜, 约翰·史密斯) -> its first and last parts; a
     note, label, title, emoji or number around it dropped (李娜（客户）, 姓名：王小明, 😀钱七 -> 李娜, 王小明, 钱七);
     a single character after a title is a family name (Mr. 王). A Japanese name (japanese: the row's country is
-    Japan; or kana beside kanji, 田中さくら) is split by split_japanese (佐藤太郎 -> 佐藤, 太郎)."""
+    Japan; or kana beside kanji, 田中さくら) is split by split_japanese (佐藤太郎 -> 佐藤, 太郎), a Japanese
+    honorific after it dropped (佐藤太郎様 -> 佐藤, 太郎; 佐藤様 -> family name 佐藤, as 王先生 is)."""
     japanese = japanese or bool(_JA_KANA.search(name))
     spaced = (_SPACED_JA if japanese else _SPACED_CJK).match(name.strip())
     if spaced and spaced.group(2) not in prefixes:   # 佐藤 太郎, 王 小明: the space parts family and given name
@@ -78,15 +79,16 @@ def split_cjk(name: str, compound: tuple[str, ...], prefixes: tuple[str, ...],
     core, titled = _cjk_core(name)
     if core != name.replace(" ", "") and whole.match(core):
         name = core
-    for title in sorted(prefixes, key=len, reverse=True):   # 总经理 before 经理 before 总
+    titles = prefixes + honorifics if japanese else prefixes
+    for title in sorted(titles, key=len, reverse=True):   # 总经理 before 经理 before 总
         if core.endswith(title) and len(core) > len(title):
             rest = core[: -len(title)]   # 王先生: a family name; 王小明先生: a whole name
-            if len(title) == 1 and len(rest) > 1 and rest not in compound:
+            if len(title) == 1 and len(rest) > 1 and rest not in compound and title not in honorifics:
                 continue   # a one-character title (王总, 李工) only after a family name: 张建工 is a whole name
             # 欧阳先生, and in Japanese 佐藤先生 (see split_japanese): a family name
             if len(rest) > (2 if japanese else 1) and whole.match(rest) and rest not in compound:
                 # 王小明先生 is 王小明, as 王小明（经理） is; 王总经理: 王总 is Wang the manager
-                return split_cjk(rest, compound, prefixes, japanese)
+                return split_cjk(rest, compound, prefixes, japanese, honorifics)
             return name, None, rest
     if japanese and _JA_NAME.match(core):
         return (core, *split_japanese(core, compound))
@@ -161,7 +163,7 @@ def _organisation_words(words: tuple[str, ...]) -> tuple[tuple[str, ...], frozen
 
 
 def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple[str, ...] = (),
-                     organisations: tuple[str, ...] = ()) -> tuple:
+                     organisations: tuple[str, ...] = (), honorifics: tuple[str, ...] = ()) -> tuple:
     """(full, given, family) of a record's name fields (key: full, given, family and, optionally, whether the
     record is Japanese: see split_cjk): the full name from the parts, or the parts from the full name. A
     company's name is not split into a person's; a whole Chinese name in the family field alone (Salesforce's
@@ -172,9 +174,9 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
         return full or " ".join(p for p in (given, family) if p), None, None
     if given is None and is_cjk(family) and full in (None, family) and family.replace(" ", "") not in compound \
             and len(family.replace(" ", "")) >= 2:
-        return split_cjk(family, compound, prefixes, japanese)
+        return split_cjk(family, compound, prefixes, japanese, honorifics)
     if family is None and full in (None, given) and is_cjk(given) and len(given.replace(" ", "")) >= 3:
-        return split_cjk(given, compound, prefixes, japanese)   # 王小明 in First Name, Last Name empty (two characters
+        return split_cjk(given, compound, prefixes, japanese, honorifics)   # 王小明 in First Name, Last Name empty (two characters
         # stay whole: 小明 is as likely a given name alone as 李娜 a whole name)
     if full is None and is_cjk(given) and is_cjk(family) and given.startswith(family) \
             and 1 <= len(given) - len(family) <= 2:   # 王小明 in First Name and 王 in Last Name: not 王王小明
@@ -197,17 +199,17 @@ def standardize_name(key: tuple, compound: tuple[str, ...] = (), prefixes: tuple
         family, given = kana.group(1), kana.group(2)
         # one spelling whichever way a source writes it: Korean without the space (김민준), as from its parts
         return (family + given if _HANGUL.search(full) else f"{family} {given}"), given, family
-    return split_cjk(full, compound, prefixes, japanese) if is_cjk(full) else split_western(full)
+    return split_cjk(full, compound, prefixes, japanese, honorifics) if is_cjk(full) else split_western(full)
 
 
 def standardize_names_later(frame: pd.DataFrame, compound: list[str], prefixes: list[str],
-                            organisations: list[str] = (), japanese: pd.Series | None = None
-                            ) -> Callable[[], pd.DataFrame]:
+                            organisations: list[str] = (), japanese: pd.Series | None = None,
+                            honorifics: list[str] = ()) -> Callable[[], pd.DataFrame]:
     """Full, given and family name of every row, split once per distinct name (and japanese: whether the row is
     a Japanese record, its names read as Japanese ones) in the worker processes (see distinct.apply_each_later);
     the returned function gives the frame."""
     fn = partial(standardize_name, compound=tuple(compound), prefixes=tuple(prefixes),
-                 organisations=tuple(w.casefold() for w in organisations))
+                 organisations=tuple(w.casefold() for w in organisations), honorifics=tuple(honorifics))
     present = frame[list(FIELDS)].notna().any(axis=1)
     out = pd.DataFrame({f: None for f in FIELDS}, index=frame.index, dtype=object)
     keys = frame.loc[present, list(FIELDS)]

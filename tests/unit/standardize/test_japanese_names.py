@@ -16,7 +16,7 @@ from pipelines.standardize.names import FIELDS, standardize_name, standardize_na
 def _split(rules, key: tuple) -> tuple:
     std = rules.standardization
     return standardize_name(key, tuple(std.compound_surnames), tuple(std.name_prefixes),
-                            tuple(w.casefold() for w in std.organisation_words))
+                            tuple(w.casefold() for w in std.organisation_words), tuple(std.japanese_honorifics))
 
 
 @pytest.mark.parametrize("key, expected", [
@@ -37,6 +37,13 @@ def _split(rules, key: tuple) -> tuple:
     (("林", None, None), ("林", None, "林")),
     (("佐藤先生", None, None), ("佐藤先生", None, "佐藤")),
     (("Mr. 佐藤", None, None), ("佐藤", None, "佐藤")),
+    # an honorific after the name (japanese_honorifics) is no part of it; a family name alone keeps it, as 王先生
+    (("佐藤太郎様", None, None), ("佐藤太郎", "太郎", "佐藤")),
+    (("長谷川翔平さま", None, None), ("長谷川翔平", "翔平", "長谷川")),
+    (("山田太郎殿", None, None), ("山田太郎", "太郎", "山田")),
+    (("佐藤様", None, None), ("佐藤様", None, "佐藤")),
+    (("小林くん", None, None), ("小林くん", None, "小林")),
+    (("王丽君", None, None), ("王丽君", "丽君", "王")),   # 君 ends Chinese given names: no honorific listed
     # the whole name in Salesforce's LastName alone, or in First Name alone; the parts given apart
     ((None, None, "佐藤太郎"), ("佐藤太郎", "太郎", "佐藤")),
     ((None, None, "小林"), ("小林", None, "小林")),
@@ -130,3 +137,13 @@ def test_japanese_names_split_in_worker_processes_as_here(rules, monkeypatch):
         pooled = standardize_names_later(frame, std.compound_surnames, std.name_prefixes, japanese=japanese)()
     assert pooled[list(FIELDS)].equals(here[list(FIELDS)])
     assert here.loc[names.index("長谷川翔平"), ["family_name", "given_name"]].tolist() == ["長谷川", "翔平"]
+
+
+@pytest.mark.parametrize("key, expected", [
+    (("田中さん", None, None), ("田中さん", None, "田中")),   # kana: a Japanese name, its honorific dropped
+    (("王先生", None, None), ("王先生", None, "王")),
+    (("张建氏", None, None), ("张建氏", "建氏", "张")),       # in a Chinese record no Japanese honorific is read
+])
+def test_japanese_honorifics_are_read_in_japanese_names_only(rules, key, expected):
+    assert _split(rules, key + (False,)) == expected
+
