@@ -176,8 +176,9 @@ def test_a_source_may_set_a_workbook_format_and_a_sheet(tmp_path, fmt):
     shutil.copytree(Path(__file__).parents[3] / "rules", rules_dir)
     sources = rules_dir / "sources.yaml"
     text = sources.read_text(encoding="utf-8")
-    sources.write_text(text.replace('    file_pattern: "*.xlsx"\n    format: xlsx\n',
-                                    f'    file_pattern: "*.{fmt}"\n    format: {fmt}\n    sheet: 客户\n', 1),
+    old = '    file_pattern: ["*.xlsx", "*.xls"]\n    format: xlsx\n'
+    assert old in text
+    sources.write_text(text.replace(old, f'    file_pattern: "*.{fmt}"\n    format: {fmt}\n    sheet: 客户\n', 1),
                        encoding="utf-8")
     source = load_rules(rules_dir).sources["wukong"]
     assert (source.format, source.sheet) == (fmt, "客户")
