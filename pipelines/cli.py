@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import re
-import socket
 import sys
 import threading
 import unicodedata
@@ -20,24 +19,6 @@ from pipelines.settings import REPO_ROOT, load_settings, problems as settings_pr
 
 # Stage errors are summarised by this command; Dagster's own console log would print tracebacks.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-# Which process on which machine ran a run: a run whose process is gone (kill -9, a power cut) is released
-PID_TAG, HOST_TAG = "crm-quality/pid", "crm-quality/host"
-
-
-def run_tags() -> dict[str, str]:
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:   # another user's process
-        return True
-    return True
-
-
 def _instance():
     """The Dagster instance of DAGSTER_HOME, the runs dead processes left behind released first. Its steps'
     stdout and stderr go to the terminal as they are, not through Dagster's compute-log capture: that mirrors
@@ -50,29 +31,12 @@ def _instance():
     home = os.path.expanduser(os.environ["DAGSTER_HOME"])
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(home, overrides={"compute_logs": {
         "module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"}}))
+    from pipelines.defs.dead_runs import release_dead_runs
+
     for run_id in release_dead_runs(instance):
         print(f"run {run_id} was left running by a crm-quality process that is gone (killed?): marked failed, "
               "its hold on the warehouse released", file=sys.stderr)
     return instance
-
-
-def release_dead_runs(instance) -> list[str]:
-    """Runs this command started on this machine whose process is gone: left STARTED, they keep their slot of
-    the warehouse pool (one writer at a time), and every later run would wait for it forever. Each is marked
-    failed and its slots freed; their ids are returned. Runs the Dagster UI launched are its daemon's to watch."""
-    from dagster import DagsterRunStatus, RunsFilter
-
-    released = []
-    running = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED],
-                                                   tags={HOST_TAG: socket.gethostname()}))
-    for dead in running:
-        pid = dead.tags.get(PID_TAG, "")
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        instance.report_run_failed(dead, message=f"the crm-quality process that ran it (pid {pid}) is gone")
-        instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
-        released.append(dead.run_id)
-    return released
 
 
 def dagster_home() -> None:
@@ -228,6 +192,7 @@ def _print_blocked(result, night: str) -> None:
 
 def _run_masters(instance, materialize, full: bool = False) -> bool:
     from pipelines.defs.assets import MASTER_ASSETS
+    from pipelines.defs import dead_runs
     from pipelines.defs.checks import MASTER_CHECKS
     from pipelines.defs.resources import default_resources
 
@@ -235,7 +200,7 @@ def _run_masters(instance, materialize, full: bool = False) -> bool:
           "customer_xref, match_review ...", flush=True)
     config = {**QUIET_LOGS, "ops": {"customer_master_tables": {"config": {"full_rebuild": full}}}}
     result = materialize(MASTER_ASSETS + MASTER_CHECKS, resources=default_resources(), instance=instance,
-                         raise_on_error=False, run_config=config, tags=run_tags())
+                         raise_on_error=False, run_config=config, tags=dead_runs.run_tags())
     _print_failures(result)
     if _interrupted(result):
         raise KeyboardInterrupt
@@ -311,6 +276,7 @@ def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
     dagster_home()
     from dagster import materialize
 
+    from pipelines.defs import dead_runs
     from pipelines.defs.assets import NIGHTLY_ASSETS
     from pipelines.defs.checks import NIGHTLY_CHECKS
     from pipelines.defs.resources import default_resources
@@ -329,7 +295,7 @@ def _run(dates: list[str], masters: bool, full_rebuild: bool) -> int:
             print(f"[{i}/{len(dates)}] {date}: raw_customers -> customers_clean + quarantine -> pipeline_runs",
                   flush=True)
             result = materialize(NIGHTLY_ASSETS + NIGHTLY_CHECKS, partition_key=date, resources=default_resources(),
-                                 instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
+                                 instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=dead_runs.run_tags())
             run_ids.append(result.run_id)
             _print_failures(result)
             if not result.success:
@@ -613,13 +579,14 @@ def _padded(text: str, width: int) -> str:
 
 def _run_reports(instance, materialize, dates: list[str]) -> list[str]:
     """quality_metrics + alerts -> steward_report for each night; the nights whose report failed."""
+    from pipelines.defs import dead_runs
     from pipelines.defs.reports import REPORT_ASSETS, report_resources
     from pipelines.defs.resources import default_resources
 
     failed = []
     for date in dates:
         result = materialize(REPORT_ASSETS, partition_key=date, resources={**default_resources(), **report_resources()},
-                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=run_tags())
+                             instance=instance, raise_on_error=False, run_config=QUIET_LOGS, tags=dead_runs.run_tags())
         _print_failures(result)
         if _interrupted(result):
             raise KeyboardInterrupt

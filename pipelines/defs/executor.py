@@ -13,6 +13,7 @@ from dagster._core.events import DagsterEvent, EngineEventData
 from dagster._core.executor.base import Executor
 from dagster._utils.interrupts import check_captured_interrupt
 
+from pipelines.defs.dead_runs import run_tags
 from pipelines.settings import load_settings
 from pipelines.warehouse.run_lock import RunLock
 
@@ -32,6 +33,8 @@ class OneRunAtATimeExecutor(Executor):
         return self._inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan) -> Iterator[DagsterEvent]:
+        # this process runs the run: if it dies, pipelines/defs/dead_runs.py releases the run's hold on the pool
+        plan_context.instance.add_run_tags(plan_context.run_id, run_tags())
         warehouse = load_settings().warehouse
         lock = RunLock(warehouse)
         try:

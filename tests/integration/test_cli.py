@@ -193,7 +193,7 @@ def test_an_override_is_recorded_in_its_standard_form_or_refused(small_landing, 
 KILLED_RUN = """
 import os, signal, sys
 from dagster import DagsterInstance, asset, materialize
-from pipelines.cli import run_tags
+from pipelines.defs.dead_runs import run_tags
 
 @asset(pool="warehouse")
 def dies_holding_the_warehouse():
@@ -207,7 +207,7 @@ def test_a_run_whose_process_was_killed_is_released_not_waited_for_forever(tmp_p
     """kill -9 leaves the run STARTED, holding the warehouse pool's one slot: the next run would wait forever."""
     from dagster import DagsterInstance, DagsterRunStatus, asset, materialize
 
-    from pipelines.cli import release_dead_runs, run_tags
+    from pipelines.defs.dead_runs import release_dead_runs, run_tags
 
     home = tmp_path / "dh"
     home.mkdir()
