@@ -296,12 +296,13 @@ def _without_province(gaz: Gazetteer, text: str) -> tuple[Division | None, Divis
 
 def _skip_repeat(gaz: Gazetteer, text: str, pos: int, division: Division | None) -> int:
     """Past the division's name written again at pos (北京市北京市朝阳区; 北京 北京 朝阳区 from province and city
-    columns): its full name, or a short form a division under it follows (not 北京大学 after 北京市)."""
+    columns): its full name, or a short form a division under it follows (not 北京大学 after 北京市) or that is
+    written apart (北京市 + 北京 + 建国路88号 from province, city and street columns)."""
     while division is not None:
         for name in gaz.forms.get(division.code, (division.name,)):
             after = pos + len(name)
             if len(name) >= 2 and text.startswith(name, pos) and (
-                    name == division.name or after == len(text)
+                    name == division.name or after == len(text) or after in getattr(text, "cuts", ())
                     or _match(gaz, text, after, division.code)[0] is not None):
                 pos = after
                 break

@@ -85,6 +85,11 @@ def test_names(rules, key, expected):
     ("浙江省 杭州 市民中心", "浙江省", "杭州市", None, "市民中心", False),
     ("广东 中山 市场路1号", "广东省", "中山市", None, "市场路1号", False),
     ("上海 市 浦东新区 张江路88号", "上海市", "上海市", "浦东新区", "张江路88号", False),   # a suffix apart
+    # a municipality in the province column and again, short, in the city column (HubSpot's State/Region 北京市,
+    # City 北京): the city is no street
+    ("北京市 北京 建国路88号", "北京市", "北京市", None, "建国路88号", False),
+    ("上海 上海 张江路88号", "上海市", "上海市", None, "张江路88号", False),
+    ("北京市 北京 北京大学", "北京市", "北京市", None, "北京大学", False),
     ("山东青岛市南区香港中路10号", "山东省", "青岛市", "市南区", "香港中路10号", False),   # 青岛's 市南区
     # streets and places named after a province (Shanghai's 西藏中路), not addresses in it
     ("西藏中路268号", None, None, None, "西藏中路268号", False),
