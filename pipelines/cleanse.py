@@ -301,8 +301,8 @@ def finish_standardize(started: Started, rules: Rules) -> pd.DataFrame:
                             | f["birth_date"].dt.normalize().isin(pd.to_datetime(std.birth_date_placeholders)))
     f["birth_date"] = f["birth_date"].dt.normalize().where(~f["_bad_birth_date"])
     addr = started.addresses()
-    f[["province", "city", "district", "street", "address_ambiguous"]] = addr[
-        ["province", "city", "district", "street", "address_ambiguous"]]
+    f[["province", "city", "district", "street", "postcode", "address_ambiguous"]] = addr[
+        ["province", "city", "district", "street", "postcode", "address_ambiguous"]]
     inferred = addr["address_cn"] & f["country"].isna()
     f.loc[inferred, "country"] = addr.loc[inferred, "address_country"]
     f[PHONE_COLUMNS] = _phones_in_inferred_country(f, started.phones()[PHONE_COLUMNS], inferred, rules)

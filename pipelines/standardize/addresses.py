@@ -487,6 +487,29 @@ def latin_provinces(province: pd.Series, country: pd.Series | None, names: dict[
     return found.where(usable, province)
 
 
+# A postcode written in the address text of a row in China whose postcode column is empty: six digits before the
+# address (100022 北京市朝阳区…: the parser reads past them) or written apart at the end of its street (科技园 518057,
+# 建国路88号（邮编100022）, a street of six digits alone). It goes to the postcode column, out of the street.
+_POSTCODE_FIRST = r"^\s*(?P<v>\d{6})\s*[\x{4e00}-\x{9fff}]"
+_POSTCODE_LAST = r"(?:^|(?:[(（]\s*)?(?:邮编|邮政编码|[\s,，;；]))[:：]?\s*[(（]?\s*(?P<v>\d{6})\s*[)）]?\s*$"
+
+
+def _postcodes(done: pd.DataFrame, text, given: pd.Series) -> None:
+    """The postcodes of _POSTCODE_FIRST and _POSTCODE_LAST into done's postcode, where given has none (Arrow)."""
+    rows = (done["address_country"].eq("CN") & given.isna()).to_numpy(bool)
+    if not rows.any():
+        return
+    street = to_arrow(done["street"].where(rows))
+    first = pc.struct_field(pc.extract_regex(text, _POSTCODE_FIRST), [0])
+    last = pc.struct_field(pc.extract_regex(street, _POSTCODE_LAST), [0])
+    found = to_series(pc.coalesce(last, first), done.index).where(rows)
+    if found.notna().any():
+        cut = to_series(pc.utf8_trim_whitespace(pc.replace_substring_regex(street, _POSTCODE_LAST, "")), done.index)
+        moved = pd.Series(pc.is_valid(last).to_numpy(zero_copy_only=False), index=done.index) & found.notna()
+        done.loc[moved, "street"] = cut[moved].replace("", None)
+        done["postcode"] = found.where(found.notna(), given)
+
+
 def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliases: dict[str, str],
                                 store: ValueStore | None = None, added: dict[str, str] | None = None,
                                 ethnic: list[str] = (), latin: dict[str, str] | None = None,
@@ -529,6 +552,7 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
     pending = map_distinct_rows_later(
         joined[chinese].to_frame("address"), parse, FIELDS,
         apply=cached("address", version(rules), store, FIELDS, FLAGS)) if chinese.any() else None
+    postcode = frame["postcode"] if "postcode" in frame else pd.Series(None, index=frame.index, dtype=object)
     parts = ["province", "city", "district", "street"]
     as_given = out.loc[chinese, parts].copy()
     filled = filled_later(out, chinese, pending, FIELDS, FLAGS)
@@ -554,5 +578,7 @@ def standardize_addresses_later(frame: pd.DataFrame, suffixes: list[str], aliase
         given = as_given[["city", "district"]].notna().any(axis=1).reindex(done.index, fill_value=False)
         own = chinese & done["province"].isin(list(_OWN_COUNTRY)) & given
         done.loc[own, parts[1:]] = as_given.loc[own[chinese].to_numpy(), parts[1:]].to_numpy()
+        done["postcode"] = postcode
+        _postcodes(done, text, postcode)
         return done
     return parsed

@@ -177,6 +177,25 @@ def test_an_address_the_parser_places_nowhere_keeps_its_columns(rules):
     assert out.loc[1, ["province", "city"]].tolist() == ["广东省", "深圳市"]
 
 
+def test_a_postcode_written_in_a_chinese_address_goes_to_the_postcode_column(rules):
+    """100022 before the address was dropped (read past, kept nowhere); 518057 after it stayed in the street, and a
+    street of a postcode alone was that postcode. A postcode column's value is kept, and so is the street then."""
+    import pandas as pd
+
+    from pipelines.standardize.addresses import standardize_addresses_later
+
+    std = rules.standardization
+    frame = pd.DataFrame({
+        "address": ["100022 北京市朝阳区建国路88号", "广东省深圳市南山区科技园 518057", "北京市朝阳区建国路88号（邮编：100022）",
+                    "广东深圳南山 518057", "北京市朝阳区建国路88号 100022", "北京市朝阳区建国路88号3-1201"],
+        "postcode": [None, None, None, None, "100020", None]}, dtype=object).assign(
+        province=None, city=None, district=None, street=None)
+    out = standardize_addresses_later(frame, std.address_suffixes, std.address_aliases)()
+    assert out["postcode"].tolist() == ["100022", "518057", "100022", "518057", "100020", None]
+    assert out["street"].tolist() == ["建国路88号", "科技园", "建国路88号", None, "建国路88号 100022",
+                                      "建国路88号3-1201"]
+
+
 def test_chinese_dates_with_two_digit_years_and_half_day_words(rules):
     """12年3月5日 is 2012-03-05 (it read as 2005-12-03), 85年 is 1985; 下午3:30 is 15:30 (it was unparseable)."""
     import pandas as pd
