@@ -40,13 +40,16 @@ FLAGS = ("phone_valid",)   # the bool fields
 
 def excel_repair(text: str) -> tuple[str | None, str | None]:
     """(digits, issue): '1.3800138000E+10' has every digit and is repaired; '1.38001E+10' (Excel's display of
-    13800138000) lost digits, and so does '1.3800138E+10': its missing last digits may not be zeros."""
+    13800138000) lost digits, and so does '1.3800138E+10': its missing last digits may not be zeros. A number
+    with digits after its point ('1.38001380011E+10' is 13800138001.1) is no phone number: not cut to one."""
     m = _SCI.match(text)
     if not m:
         return text, None
     lead, frac, exp = m.group(1), m.group(2) or "", int(m.group(3))
     if len(frac) < exp:
         return None, "excel_truncated"
+    if frac[exp:].strip("0"):
+        return None, "invalid"
     return lead + frac[:exp], None
 
 

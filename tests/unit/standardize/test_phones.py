@@ -11,6 +11,8 @@ from pipelines.standardize.phones import standardize_phone, standardize_phones
     ("13800138000.0", "CN", "+8613800138000", None),        # Excel float
     ("1.3800138000E+10", "CN", "+8613800138000", None),     # Excel scientific notation, every digit present
     ("1.38001E+10", "CN", None, "excel_truncated"),          # digits lost: never guessed
+    ("1.38001380011E+10", "CN", None, "invalid"),            # 13800138001.1: no phone number, not cut to one
+    ("1.380013800100E+10", "CN", "+8613800138001", None),    # zeros after the point change nothing
     ("008613800138000", "CN", "+8613800138000", None),
     ("8613800138000", "CN", "+8613800138000", None),         # lost '+'
     ("010-88888888", "CN", "+861088888888", None),
