@@ -135,6 +135,9 @@ def split_western(name: str) -> tuple[str, str | None, str | None]:
     if len(caps) == 1 and others and all(w.isalpha() and w.istitle() for w in others):
         return name, " ".join(others), caps[0]
     parsed = HumanName(name)
+    if parsed.first.islower() and parsed.first in CONSTANTS.prefixes and parsed.last:
+        # a family name with its particle written alone (van der Berg, Mr. van Gogh): no given name 'van'
+        return name, None, " ".join(p for p in (parsed.first, parsed.middle, parsed.last) if p)
     given = " ".join(p for p in (parsed.first, parsed.middle) if p) or None
     return name, given, parsed.last or None
 

@@ -20,6 +20,12 @@ from pipelines.standardize.names import standardize_name
     (("Xiaoming WANG", None, None), ("Xiaoming WANG", "Xiaoming", "WANG")),
     (("Dr. John SMITH", None, None), ("Dr. John SMITH", "John", "SMITH")),
     (("JOHN SMITH", None, None), ("JOHN SMITH", "JOHN", "SMITH")),
+    # a family name with its particle written alone or after a title: 'van' is no given name ('Van' may be one)
+    (("van der Berg", None, None), ("van der Berg", None, "van der Berg")),
+    (("Mr. van Gogh", None, None), ("Mr. van Gogh", None, "van Gogh")),
+    (("de la Cruz", None, None), ("de la Cruz", None, "de la Cruz")),
+    (("Jan van der Berg", None, None), ("Jan van der Berg", "Jan", "van der Berg")),
+    (("Van Morrison", None, None), ("Van Morrison", "Van", "Morrison")),
     # a Chinese name with a note, label, title, emoji or number in its cell: the name alone, split
     (("李娜（客户）", None, None), ("李娜", "娜", "李")),
     (("王小明(已离职)", None, None), ("王小明", "小明", "王")),
