@@ -190,7 +190,9 @@ def suspects(addresses: pd.Series, local_parts: list[str], domains: list[str], c
     local part is that label are looked at one by one);
     typo domain: one typing slip from a common mail domain (rules: emails.common_domains) and not one itself, a
     letter missing, added or changed, or two swapped (gmial.com, hotmial.com, qq.co, 126.cm): DuckDB's
-    Damerau-Levenshtein distance 1, once per distinct domain."""
+    Damerau-Levenshtein distance 1, once per distinct domain. A slip inside a first label of one or two letters
+    (me.com, q.com) is not counted: most such neighbours are other real domains (ge.com, my.com, b.com); a slip
+    in their suffix is (qq.co, me.cm)."""
     if not len(addresses):
         empty = pd.Series(False, index=addresses.index)
         return empty, empty.copy()
@@ -209,7 +211,8 @@ def suspects(addresses: pd.Series, local_parts: list[str], domains: list[str], c
         with duckdb.connect() as con:
             slipped = con.execute(
                 "select distinct d from unnest($domains::varchar[]) t(d), unnest($common::varchar[]) c(c) "
-                "where damerau_levenshtein(d, c) = 1 and not list_contains($common, d)",
+                "where damerau_levenshtein(d, c) = 1 and not list_contains($common, d) "
+                "and (length(split_part(c, '.', 1)) > 2 or split_part(d, '.', 1) = split_part(c, '.', 1))",
                 {"domains": pc.drop_null(pc.unique(domain)).to_pylist(), "common": list(common)}).fetchall()
         typo = pc.fill_null(pc.is_in(domain, value_set=pa.array([d for (d,) in slipped], pa.string())),
                             False).to_numpy(zero_copy_only=False)

@@ -58,6 +58,14 @@ def test_typo_domains_are_flagged_and_kept(rules):
     assert ["email_domain_typo" in f for f in rows["quality_flags"]] == [True] * 5 + [False] * 5
 
 
+def test_a_domain_one_letter_from_a_short_common_one_is_no_typo_but_its_suffix_slip_is(rules):
+    """ge.com (General Electric) and my.com (a mail service) are real domains a letter from me.com; b.com one from q.com; the
+    suffix of a short one slipping (me.cm, qq.co) is still a typo."""
+    emails = ["a@ge.com", "a@my.com", "a@b.com", "a@qb.com", "a@me.cm", "a@qq.co", "a@qq.cm"]
+    rows = _cleansed(rules, full_name=["张伟"] * len(emails), email=emails).rows
+    assert ["email_domain_typo" in f for f in rows["quality_flags"]] == [False] * 4 + [True] * 3
+
+
 def test_a_placeholder_pattern_rules_out_what_re2_cannot_run(tmp_path):
     import shutil
     from pathlib import Path
