@@ -21,7 +21,8 @@ from pipelines import collector, workers
 from pipelines.readers.base import REPEATED
 from pipelines.readers.delimited import header_key
 from pipelines.rules import MAPPABLE_FIELDS, NAME_FIELDS, Rules, Source, Standardization
-from pipelines.standardize import addresses, arrow_text, codes, dates, emails, names, not_customers, phones, text
+from pipelines.standardize import (addresses, arrow_text, codes, date_order, dates, emails, names, not_customers,
+                                   phones, text)
 from pipelines.standardize.cache import ValueStore
 from pipelines.warehouse.serial import Serial
 from pipelines.warehouse.store import append, clear_partition, read_arrow, to_frame, transaction
@@ -79,10 +80,13 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         bad = pd.Series(False, index=values.index)
         systems = raw.loc[values.index, "source_system"]   # not a copy of the rows' every column
-        for name, rows in systems.groupby(systems).groups.items():
+        other = (raw.loc[values.index, "_other_date_order"].fillna(False).astype(bool) if "_other_date_order" in raw
+                 else pd.Series(False, index=values.index))
+        for (name, other_order), rows in values.groupby([systems, other]).groups.items():
             source = rules.sources.get(name)
+            day_first = bool(source and source.day_first) != bool(other_order and source)
             out.loc[rows], bad.loc[rows] = dates.parse_timestamps(
-                values.loc[rows], _formats(source, rules), bool(source and source.day_first),
+                values.loc[rows], _formats(source, rules, other_order), day_first,
                 (std.excel_date_min, std.excel_date_max))
         return out, bad
     out, bad = dates.fill_unparsed(raw.get(f"_parsed_{field}"), raw[field], parse)
@@ -184,29 +188,37 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
                                   for i, f in enumerate(fields))}
     fragments["not_customers"], kinds = not_customers.select(rules)
     std = rules.standardization
-    return fragments, {"null_tokens": sorted(std.null_tokens),
+    return fragments, {"other_order_files": [], "null_tokens": sorted(std.null_tokens),
                        "name_null_tokens": sorted(std.null_tokens_of("full_name")), **params, **kinds}
 
 
-def _formats(source: Source | None, rules: Rules) -> list[str]:
-    """The formats a source's dates are tried with: its own, then the global ones."""
-    return (source.date_formats if source else []) + rules.standardization.date_formats
+def _formats(source: Source | None, rules: Rules, other_order: bool = False) -> list[str]:
+    """The formats a source's dates are tried with: its own, then the global ones; for a file writing its dates
+    in the other order of day and month than the source declares, every year-last format in that order."""
+    formats = (source.date_formats if source else []) + rules.standardization.date_formats
+    if other_order and source:
+        return [date_order.in_order(f, not source.day_first) for f in formats]
+    return formats
 
 
 def date_formats_case(rules: Rules) -> tuple[str, dict[str, object]]:
     """SQL parsing `{text}` with its row's source's formats, as far as DuckDB reads them as pandas does
     (dates.sql_formats), and the parameters it uses (source names and format lists, never spliced in)."""
     params: dict[str, object] = {}
-    branches = []
-    for i, (name, source) in enumerate(sorted(rules.sources.items())):
-        formats = dates.sql_formats(_formats(source, rules))
-        if formats:
-            params[f"date_source_{i}"], params[f"date_formats_{i}"] = name, formats
-            branches.append(f"when $date_source_{i} then try_strptime({{text}}, $date_formats_{i})")
-    fallback = dates.sql_formats(_formats(None, rules))
-    params["date_formats_other"] = fallback or ["%Y"]
-    other = "try_strptime({text}, $date_formats_other)" if fallback else "null::timestamp"
-    return (f"case source_system {' '.join(branches)} else {other} end" if branches else other), params
+    def case(other_order: bool) -> str:
+        branches, tag = [], "_other_order" if other_order else ""
+        for i, (name, source) in enumerate(sorted(rules.sources.items())):
+            formats = dates.sql_formats(_formats(source, rules, other_order))
+            if formats:
+                params[f"date_source_{i}"], params[f"date_formats{tag}_{i}"] = name, formats
+                branches.append(f"when $date_source_{i} then try_strptime({{text}}, $date_formats{tag}_{i})")
+        fallback = dates.sql_formats(_formats(None, rules))
+        params["date_formats_other"] = fallback or ["%Y"]
+        other = "try_strptime({text}, $date_formats_other)" if fallback else "null::timestamp"
+        return f"case source_system {' '.join(branches)} else {other} end" if branches else other
+
+    # a file writing its dates in the order its source does not declare (date_order.py): its own formats
+    return f"case when _other_date_order then {case(True)} else {case(False)} end", params
 
 
 def _clean_text(f: pd.DataFrame, fields: list[str], std: Standardization) -> None:
@@ -463,6 +475,17 @@ class NightSummary:
     clean: int = 0
     quarantined: int = 0
     by_rule: dict[str, int] = dataclasses.field(default_factory=dict)
+    # files read in the order of day and month their source does not declare (date_order.py)
+    other_date_order: list[str] = dataclasses.field(default_factory=list)
+
+
+def files_in_other_date_order(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules) -> list[str]:
+    """The night's files whose dates are written in the order of day and month their source does not declare."""
+    counts = read_arrow(con, "date_order_of_files", {"partition": partition},
+                        date_fields=", ".join(PARSED_DATES)).to_pylist()
+    return [c["source_file"] for c in counts
+            if (source := rules.sources.get(c["source_system"])) is not None and date_order.other_order(
+                c["year_last"], c["day_first_only"], c["month_first_only"], source.day_first)]
 
 
 def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, run_id: str,
@@ -471,9 +494,10 @@ def cleanse_night(con: duckdb.DuckDBPyConnection, partition: str, rules: Rules, 
     rows of both tables in one transaction (a failure leaves the previous rows)."""
     rows = con.execute("select count(*) from raw_customers where partition_date = ?", [partition]).fetchall()[0][0]
     chunks = max(1, -(-rows // max(1, chunk_rows)))
-    summary = NightSummary()
+    summary = NightSummary(other_date_order=files_in_other_date_order(con, partition, rules))
     fragments, query_params = cleansing_select(rules)
-    params = {"partition": partition, "chunks": chunks, **query_params}
+    params = {"partition": partition, "chunks": chunks, **query_params,
+              "other_order_files": summary.other_date_order}
 
     def query(cursor: duckdb.DuckDBPyConnection, chunk: int) -> pa.Table:
         return read_arrow(cursor, "read_raw_for_cleansing", {**params, "chunk": chunk}, **fragments)

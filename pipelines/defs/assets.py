@@ -90,6 +90,10 @@ def customers_clean_and_quarantine(context: AssetExecutionContext, warehouse: Du
         holds.pending(con, context.partition_key, context.run.run_id, HELD_CHECKS, datetime.utcnow())
         schema = column_schema(con, "customers_clean")
         metadata = clean_metadata(con, context.partition_key, night.quarantined, schema)
+    if night.other_date_order:   # file names only, no values
+        context.log.info("dates read in the order of day and month their file writes (13/04/1990: day first), "
+                         "not their source's declared one: " + ", ".join(night.other_date_order))
+        metadata["files_dates_in_other_order"] = ", ".join(night.other_date_order)
     yield MaterializeResult(asset_key=AssetKey("customers_clean"),
                             metadata={"dagster/row_count": night.clean, **metadata})
     yield MaterializeResult(asset_key=AssetKey("quarantine"), metadata={

@@ -5,7 +5,8 @@
 -- not_customers are read here too, from their field or from extra (standardize/not_customers.py). Each field's regular expressions
 -- run once (in `measured`): a CASE that called them in its branches cost twice the time.
 with night as (
-    select *
+    -- a file writing its dates in the order of day and month its source does not declare (standardize/date_order.py)
+    select *, list_contains($other_order_files::varchar[], source_file) as _other_date_order
     from raw_customers
     where partition_date = $partition
       -- one chunk of the night: every version of a record falls in the same chunk

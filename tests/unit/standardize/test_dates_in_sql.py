@@ -7,6 +7,7 @@ import random
 
 import duckdb
 import pandas as pd
+import pytest
 
 from pipelines import cleanse
 from pipelines.standardize import dates
@@ -38,14 +39,16 @@ def corpus(formats: list[str], n: int = 3000) -> list[str]:
     return written + out
 
 
-def test_dates_read_in_sql_are_those_pandas_reads(rules):
+@pytest.mark.parametrize("other_order", [False, True])
+def test_dates_read_in_sql_are_those_pandas_reads(rules, other_order):
+    """In either order of day and month: the source's, and the other one a file may write (date_order.py)."""
     case, params = cleanse.date_formats_case(rules)
     every = [f for s in rules.sources.values() for f in s.date_formats] + rules.standardization.date_formats
     values = corpus(list(dict.fromkeys(every)))
     sources = sorted(rules.sources) + ["unknown_source"]
     frame = pd.DataFrame([(s, v) for s in sources for v in values], columns=["source_system", "value"])
     con = duckdb.connect()
-    con.register("frame", frame.assign(i=range(len(frame))))
+    con.register("frame", frame.assign(i=range(len(frame)), _other_date_order=other_order))
     # the shape of read_raw_for_cleansing.sql: parsed in one step, kept in pandas' range in the next
     in_sql = con.execute(f"select {dates.sql_in_range('t')} as t from (select i, {case.format(text='value')} as t "
                          f"from frame) order by i", params).df()["t"]
@@ -54,9 +57,10 @@ def test_dates_read_in_sql_are_those_pandas_reads(rules):
     for source in sources:
         rows = (frame["source_system"] == source).to_numpy()
         spec = rules.sources.get(source)
-        formats = (spec.date_formats if spec else []) + std.date_formats
+        formats = cleanse._formats(spec, rules, other_order)
+        day_first = bool(spec and spec.day_first) != bool(spec and other_order)
         expected, _ = dates.parse_timestamps(frame.loc[rows, "value"].replace("", None), formats,
-                                             bool(spec and spec.day_first), (std.excel_date_min, std.excel_date_max))
+                                             day_first, (std.excel_date_min, std.excel_date_max))
         got = in_sql[rows].astype("datetime64[ns]")
         mask = read[rows]
         differ = frame.loc[rows].loc[mask & (got.to_numpy() != expected.to_numpy()), "value"].tolist()

@@ -40,7 +40,8 @@ def _with_sql_dates(raw: pd.DataFrame, rules) -> pd.DataFrame:
     pandas' range), so that standardize takes the SQL reading where DuckDB has one."""
     case, params = cleanse.date_formats_case(rules)
     con = duckdb.connect()
-    frame = raw[["source_system"] + cleanse.PARSED_DATES].assign(i=range(len(raw)))
+    frame = raw[["source_system"] + cleanse.PARSED_DATES].assign(
+        i=range(len(raw)), _other_date_order=raw.get("_other_date_order", False))
     con.register("frame", frame)
     picked = ", ".join(f"{dates.sql_in_range(case.format(text=f))} as _parsed_{f}" for f in cleanse.PARSED_DATES)
     parsed = con.execute(f"select {picked} from frame order by i", params).df()
@@ -218,7 +219,7 @@ def test_the_sql_reading_agrees_with_pandas_on_these_spellings(rules):
     std = rules.standardization
     con = duckdb.connect()
     for source in sorted(rules.sources) + ["unknown_source"]:
-        frame = pd.DataFrame({"source_system": source, "value": values})
+        frame = pd.DataFrame({"source_system": source, "value": values, "_other_date_order": False})
         con.register("frame", frame)
         in_sql = con.execute(f"select {dates.sql_in_range(case.format(text='value'))} as t from frame",
                              params).df()["t"].astype("datetime64[ns]")
