@@ -132,7 +132,7 @@ def mark_repeated_headers(raw: RawTable) -> RawTable:
                     raw.notes)
 
 
-def mark_damaged(path: Path, raw: RawTable, damaged: dict[int, int]) -> RawTable:
+def mark_damaged(path: Path, raw: RawTable, damaged: dict[int, int], codec: str = "utf-8") -> RawTable:
     """Each record holding a line with bytes the file's encoding rejects (encoding.decode) becomes an error row
     naming its first such line, its values emptied; damage in the header or above it is an error of the whole
     file."""
@@ -142,14 +142,14 @@ def mark_damaged(path: Path, raw: RawTable, damaged: dict[int, int]) -> RawTable
         return raw
     first = min(damaged)
     if first <= raw.header_line:
-        raise FileError(path, first, damage_message(first, damaged[first], " in the header"))
+        raise FileError(path, first, damage_message(first, damaged[first], codec, " in the header"))
     table = raw.frame
     lines = table.column(LINE).to_numpy()
     hit: dict[int, str] = {}   # record -> the message of its first damaged line
     for line, offset in sorted(damaged.items()):
         row = int(np.searchsorted(lines, line, side="right")) - 1
         if row >= 0:
-            hit.setdefault(row, damage_message(line, offset))
+            hit.setdefault(row, damage_message(line, offset, codec))
     errors = table.column(ERROR).to_pylist()
     bad = np.zeros(table.num_rows, dtype=bool)
     for row, message in hit.items():

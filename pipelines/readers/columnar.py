@@ -173,7 +173,7 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
         unread.append(None)
         if n in damaged:
             records.append([])
-            errors.append(damage_message(n, damaged[n]))
+            errors.append(damage_message(n, damaged[n], codec))
             unread[-1] = as_read(line)
             continue
         try:

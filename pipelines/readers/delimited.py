@@ -345,7 +345,8 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
     if not text.strip():
         raise FileError(path, 1, "file is empty")
     utf8 = text.encode("utf-8") if damaged else data   # a damaged file's text holds U+FFFD where its bytes did not
-    raw = mark_damaged(path, _read_text(path, utf8, text, codec, delimiter, header_row, expected), damaged)
+    raw = mark_damaged(path, _read_text(path, utf8, text, codec, delimiter, header_row, expected), damaged,
+                       codec)
     return mark_nul_rows(raw) if "\x00" in text else raw
 
 

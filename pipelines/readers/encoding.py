@@ -61,6 +61,9 @@ def _detect(data: bytes) -> tuple[str, str | None]:
 def _legacy(data: bytes, first_bad: int) -> str:
     """The encoding of a file that is not UTF-8 (its first undecodable byte at first_bad)."""
     sample = _non_ascii_sample(data, first_bad)
+    damaged_chinese = _chinese_with_damaged_lines(sample)
+    if damaged_chinese:
+        return damaged_chinese
     matches = list(from_bytes(sample))
     if not matches:
         return "gb18030"
@@ -82,6 +85,27 @@ def _legacy(data: bytes, first_bad: int) -> str:
     if name in _NOT_AN_ANSWER:
         return "gb18030"
     return name if name in _WIDEN.values() else best  # a GBK-family answer read as its superset, GB18030
+
+
+def _chinese_with_damaged_lines(sample: bytes) -> str | None:
+    """The Chinese codec of a sample whose lines read as common Chinese text in it but for a few lines of bytes
+    it rejects (a row cut mid-character, stray bytes): the detector, which only answers codecs that decode every
+    byte, would take such a file for a single-byte codec (ISO-8859-5) and garble every row. None otherwise."""
+    lines = [line for line in sample.split(b"\n") if line]
+    for codec in _PREFERRED:
+        bad = sum(not _decodes(line, codec) for line in lines)
+        good = b"\n".join(line for line in lines if _decodes(line, codec))
+        if 0 < bad <= MAX_DAMAGED_LINES and bad < len(lines) - bad and _mostly_common_chinese(good, codec):
+            return codec
+    return None
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _mostly_single_high_bytes(sample: bytes) -> bool:
@@ -192,20 +216,39 @@ def utf8_damage(data: bytes, text_needed: bool = True) -> dict[int, int] | None:
     opens with UTF-8's byte order mark says it is UTF-8: its other lines need not show UTF-8 text (a file of
     English rows and one pasted GBK row)."""
     text = data.decode("utf-8", errors="surrogateescape")
-    damaged = _lines_matching(text, _ESCAPED, MAX_DAMAGED_LINES + 1)
-    if not damaged or len(damaged) > MAX_DAMAGED_LINES:
+    damaged = _few_damaged_lines(text)
+    if not damaged:
         return None
     # As many lines of UTF-8 text (Chinese, accented letters) as damaged ones at least: a legacy file's lines are
     # almost never valid UTF-8 with such text by chance
     if text_needed and not data.startswith(codecs.BOM_UTF8) and len(
             _lines_matching(text, _UTF8_TEXT, len(damaged), damaged)) < len(damaged):
         return None
+    return _first_bad_bytes(data, damaged, "utf-8")
+
+
+def chinese_damage(data: bytes, codec: str) -> dict[int, int] | None:
+    """{line: offset of its first byte the codec rejects} of a GB18030 or Big5 file with a few damaged lines (as
+    _chinese_with_damaged_lines detects it); None when there are none, or too many."""
+    damaged = _few_damaged_lines(data.decode(codec, errors="surrogateescape"))
+    return _first_bad_bytes(data, damaged, codec) if damaged else None
+
+
+def _few_damaged_lines(text: str) -> set[int] | None:
+    """The lines of a text decoded with surrogateescape holding bytes its codec rejected; None when there are
+    more than MAX_DAMAGED_LINES."""
+    damaged = _lines_matching(text, _ESCAPED, MAX_DAMAGED_LINES + 1)
+    return damaged if len(damaged) <= MAX_DAMAGED_LINES else None
+
+
+def _first_bad_bytes(data: bytes, damaged: set[int], codec: str) -> dict[int, int]:
+    """{line: byte offset of its first byte the codec rejects} of the damaged lines."""
     starts = [0] + [m.end() for m in re.finditer(re.escape(line_end(data)), data)]
     offsets = {}
     for line in sorted(damaged):
         chunk = data[starts[line - 1]:starts[line] if line < len(starts) else len(data)]
         try:
-            chunk.decode("utf-8")
+            chunk.decode(codec)
         except UnicodeDecodeError as exc:
             offsets[line] = starts[line - 1] + exc.start
     return offsets
@@ -237,8 +280,11 @@ class Decoded(NamedTuple):
     damaged: dict[int, int]   # {line: byte offset} of lines holding bytes the codec rejects (read as U+FFFD)
 
 
-def damage_message(line: int, offset: int, rest: str = "; the rest of the file is UTF-8") -> str:
-    return f"bytes not valid UTF-8 on line {line} (byte offset {offset}){rest}"
+def damage_message(line: int, offset: int, codec: str = "utf-8", rest: str | None = None) -> str:
+    """The error of a line holding bytes the file's codec (UTF-8, or a Chinese codec: chinese_damage) rejects."""
+    name = {"gb18030": "GB18030", "big5": "Big5"}.get(codec, "UTF-8")
+    rest = f"; the rest of the file is {name}" if rest is None else rest
+    return f"bytes not valid {name} on line {line} (byte offset {offset}){rest}"
 
 
 def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
@@ -261,15 +307,17 @@ def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
         # an ASCII file with a few lines of stray bytes, which the detector fits to an odd codec (cp1125, mac_*):
         # read as UTF-8, those lines reported, not the whole file decoded as a codec no export is written in
         damaged = utf8_damage(data, text_needed=False)
+    read_as = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
         if not damaged:
             return Decoded(data.decode(codec), codec, {})
     except UnicodeDecodeError as exc:
         damaged = utf8_damage(data) if encoding == "auto" and codec == "utf-8-sig" else None
+        if not damaged and legacy and codec in _PREFERRED:   # detected from its other lines: those are read
+            damaged, read_as = chinese_damage(data, codec), codec
         if not damaged:
             raise FileError(path, _line_of(data, exc.start, codec),
                             f"bytes not valid {codec} (byte offset {exc.start}); set the source's encoding") from None
     except LookupError:
         raise FileError(path, None, f"unknown encoding '{codec}'") from None
-    codec = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    return Decoded(data.decode(codec, errors="replace"), codec, damaged)
+    return Decoded(data.decode(read_as, errors="replace"), read_as, damaged)

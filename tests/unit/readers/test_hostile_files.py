@@ -439,6 +439,26 @@ def test_a_utf8_file_with_a_few_damaged_lines_is_read_as_utf8_and_only_those_row
     assert jsonl.frame["__error"][3].as_py().startswith("bytes not valid UTF-8 on line 4")
 
 
+@pytest.mark.parametrize("rows", [10, 1500])
+def test_a_gb18030_file_with_a_few_damaged_lines_is_gb18030_and_only_those_rows_are_errors(tmp_path, rows):
+    """A GB18030 export with a few lines of bytes GB18030 rejects: it was taken for a single-byte codec, every row
+    read garbled (ISO-8859-5: 张 as 'Хв'), or for UTF-8 with every Chinese row an error."""
+    names = ["张伟", "李娜", "王芳", "刘洋", "陈静"]
+    lines = [f"{i},{names[i % 5]},上海市".encode("gb18030") for i in range(1, rows + 1)]
+    for i in (rows // 3, rows // 2):
+        lines[i - 1] += b"\xff\x81\xfe"
+    path = _land(tmp_path, "gb.csv", b"Id,LastName,MailingCity\r\n" + b"\r\n".join(lines) + b"\r\n")
+    table = read_file(path, "csv", expected={"Id"})
+    assert "encoding gb18030" in table.notes[0]
+    frame = table.frame
+    errors = {line: e for line, e in zip(frame[LINE].to_pylist(), frame[ERROR].to_pylist()) if e}
+    assert sorted(errors) == [rows // 3 + 1, rows // 2 + 1]
+    assert all(e.startswith(f"bytes not valid GB18030 on line {line} ") for line, e in errors.items())
+    good = [(n, c) for n, c, e in zip(frame["LastName"].to_pylist(), frame["MailingCity"].to_pylist(),
+                                     frame[ERROR].to_pylist()) if not e]
+    assert len(good) == rows - 2 and {c for _, c in good} == {"上海市"} and {n for n, _ in good} == set(names)
+
+
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
     _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
     _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
