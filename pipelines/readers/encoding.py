@@ -234,6 +234,38 @@ def chinese_damage(data: bytes, codec: str) -> dict[int, int] | None:
     return _first_bad_bytes(data, damaged, codec) if damaged else None
 
 
+# Where a UTF-16 or UTF-32 text's bad bytes were (a lone surrogate: no such text decodes to one), and their offsets
+_BAD = "\udcff"
+_bad_offsets: list[int] = []
+
+
+def _mark_bad(exc: UnicodeDecodeError) -> tuple[str, int]:
+    _bad_offsets.append(exc.start)
+    return _BAD, exc.end
+
+
+codecs.register_error("crm-mark-bad", _mark_bad)
+
+
+def wide_damage(data: bytes, codec: str) -> tuple[str, dict[int, int]] | None:
+    """The text (U+FFFD for bad bytes) and {line: offset of its first bad byte} of a UTF-16 or UTF-32 file with a
+    few damaged lines: cut off mid-character (an odd number of bytes), a lone surrogate. Its lines are counted in
+    the decoded text: such bytes cannot be split at 0x0A (上 is 0A 4E in UTF-16LE). None when there are more
+    than MAX_DAMAGED_LINES."""
+    _bad_offsets.clear()
+    text = data.decode(codec, errors="crm-mark-bad")
+    end = line_end(text)
+    damaged: dict[int, int] = {}
+    line, at = 1, 0
+    for mark, offset in zip(re.finditer(_BAD, text), _bad_offsets):
+        line += text.count(end, at, mark.start())
+        at = mark.start()
+        damaged.setdefault(line, offset)
+    if not damaged or len(damaged) > MAX_DAMAGED_LINES:
+        return None
+    return text.replace(_BAD, "\ufffd"), damaged
+
+
 def _few_damaged_lines(text: str) -> set[int] | None:
     """The lines of a text decoded with surrogateescape holding bytes its codec rejected; None when there are
     more than MAX_DAMAGED_LINES."""
@@ -281,8 +313,10 @@ class Decoded(NamedTuple):
 
 
 def damage_message(line: int, offset: int, codec: str = "utf-8", rest: str | None = None) -> str:
-    """The error of a line holding bytes the file's codec (UTF-8, or a Chinese codec: chinese_damage) rejects."""
-    name = {"gb18030": "GB18030", "big5": "Big5"}.get(codec, "UTF-8")
+    """The error of a line holding bytes the file's codec (UTF-8; a Chinese codec: chinese_damage; UTF-16:
+    wide_damage) rejects."""
+    name = codecs.lookup(codec).name
+    name = "UTF-8" if name.startswith("utf-8") else "Big5" if name == "big5" else name.upper()
     rest = f"; the rest of the file is {name}" if rest is None else rest
     return f"bytes not valid {name} on line {line} (byte offset {offset}){rest}"
 
@@ -315,6 +349,9 @@ def decode(path: Path, data: bytes, encoding: str = "auto") -> Decoded:
         damaged = utf8_damage(data) if encoding == "auto" and codec == "utf-8-sig" else None
         if not damaged and legacy and codec in _PREFERRED:   # detected from its other lines: those are read
             damaged, read_as = chinese_damage(data, codec), codec
+        wide = not damaged and encoding == "auto" and _wide(codec) and wide_damage(data, codec)
+        if wide:   # a UTF-16 file cut off mid-character: its other lines are read
+            return Decoded(wide[0], codec, wide[1])
         if not damaged:
             raise FileError(path, _line_of(data, exc.start, codec),
                             f"bytes not valid {codec} (byte offset {exc.start}); set the source's encoding") from None

@@ -1,6 +1,7 @@
 """Export files that once broke the reader or the night: each is read like any other file."""
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 
@@ -457,6 +458,25 @@ def test_a_gb18030_file_with_a_few_damaged_lines_is_gb18030_and_only_those_rows_
     good = [(n, c) for n, c, e in zip(frame["LastName"].to_pylist(), frame["MailingCity"].to_pylist(),
                                      frame[ERROR].to_pylist()) if not e]
     assert len(good) == rows - 2 and {c for _, c in good} == {"上海市"} and {n for n, _ in good} == set(names)
+
+
+def test_a_utf16_file_cut_off_or_with_a_lone_surrogate_loses_only_its_damaged_line(tmp_path, rules):
+    """Excel's Unicode Text (UTF-16 with a BOM, tabs) cut off mid-character by a copy, or holding a lone
+    surrogate: the whole file was rejected, its error advising to set the encoding its BOM names."""
+    text = "Id\tLastName\tEmail\r\n" + "".join(f"U{i}\t名{i}\tu{i}@example.com\r\n" for i in range(5))
+    data = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    _land(tmp_path, "cut.csv", data[:-7])                            # the last row cut inside its e-mail
+    _land(tmp_path, "surrogate.csv", data[:60] + b"\x00\xd8" + data[60:])   # a lone high surrogate on line 2
+    result = ingest_partition(tmp_path, NIGHT, rules.sources)
+    assert set(result.files["status"]) == {"read"}
+    rows = [(r["source_file"].rsplit("/", 1)[1], r["source_line"], r["source_record_id"], r["family_name"],
+             r["parse_error"]) for r in result.raw.to_pylist()]
+    cut = [r for r in rows if r[0] == "cut.csv"]
+    assert [r[1:4] for r in cut[:4]] == [(i + 2, f"U{i}", f"名{i}") for i in range(4)]
+    assert cut[4][1] == 6 and cut[4][4].startswith("bytes not valid UTF-16 on line 6 (byte offset 252)")
+    surrogate = [r for r in rows if r[0] == "surrogate.csv"]
+    assert surrogate[0][1] == 2 and surrogate[0][4].startswith("bytes not valid UTF-16 on line 2 (byte offset 60)")
+    assert [r[1:4] for r in surrogate[1:]] == [(i + 2, f"U{i}", f"名{i}") for i in range(1, 5)]
 
 
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
