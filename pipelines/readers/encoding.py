@@ -43,6 +43,8 @@ def _detect(data: bytes) -> tuple[str, str | None]:
     """The encoding detect gives, and the text when that is plain UTF-8 (read once: the reader needs it too)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", None
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):   # before UTF-16's, which begins UTF-32 LE's
+        return "utf-32", None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16", None
     head = data[:4096]

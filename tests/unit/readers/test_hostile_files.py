@@ -479,6 +479,16 @@ def test_a_utf16_file_cut_off_or_with_a_lone_surrogate_loses_only_its_damaged_li
     assert [r[1:4] for r in surrogate[1:]] == [(i + 2, f"U{i}", f"名{i}") for i in range(1, 5)]
 
 
+@pytest.mark.parametrize("codec", ["utf-32", "utf-32-be"])
+def test_a_utf32_file_with_its_bom_is_read_as_utf32_not_as_utf16_full_of_nuls(tmp_path, codec):
+    bom = codecs.BOM_UTF32_BE if codec.endswith("be") else b""
+    text = "Id,LastName,Email\n001,张,a@example.com\n002,Li,b@example.com\n"
+    table = read_file(_land(tmp_path, "u32.csv", bom + text.encode(codec)), "csv", expected={"Id"})
+    assert "encoding utf-32" in table.notes[0]
+    assert table.frame[ERROR].to_pylist() == [None, None] and table.frame[LINE].to_pylist() == [2, 3]
+    assert table.frame["LastName"].to_pylist() == ["张", "Li"]
+
+
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
     _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
     _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
