@@ -286,6 +286,16 @@ def _repeated_columns(path: Path) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})[:10]
 
 
+def _what_it_is(path: Path) -> str:
+    """What a file that pyarrow cannot read as Parquet is, from its first bytes."""
+    from pipelines.readers.excel import not_this_format
+
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    return (not_this_format(path, head, "Parquet file") or ("not a Parquet file (it does not start with PAR1)"
+            if not head.startswith(b"PAR1") else "damaged or cut off (re-export it)"))
+
+
 def read_parquet(path: Path) -> RawTable:
     try:
         table = pq.read_table(path)
@@ -295,7 +305,7 @@ def read_parquet(path: Path) -> RawTable:
                                     "re-export with one name per column" if twice
                         else f"not a readable Parquet file ({type(exc).__name__}: duplicate column names?)"
                         if isinstance(exc, pa.ArrowInvalid) and "duplicate" in str(exc).lower()
-                        else f"not a readable Parquet file ({type(exc).__name__})") from None
+                        else f"not a readable Parquet file ({type(exc).__name__}): {_what_it_is(path)}") from None
     while any(pa.types.is_struct(t) for t in table.schema.types):   # struct columns spread out as parent.child
         table = table.flatten()
     headers = unique_headers([str(c) for c in table.column_names])

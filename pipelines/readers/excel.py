@@ -193,7 +193,19 @@ def _what_it_is(path: Path) -> str:
             return "a password-protected (encrypted) workbook: save it without a password, as .xlsx"
         return ("an OLE file that is no readable .xls: a password-protected .xls, a damaged one, or another Office "
                 "document (Word?)")
-    return _markup(head) or "corrupt, or not a workbook"
+    return _markup(head) or not_this_format(path, head, "workbook") or "corrupt, or not a workbook"
+
+
+def not_this_format(path: Path, head: bytes, what: str) -> str | None:
+    """What a file that cannot be read in its format is, when it is empty or delimited text (a CSV export under
+    a workbook's or a Parquet file's name); None otherwise."""
+    if not head:
+        return "the file is empty (0 bytes): the export was cut off or is still being copied; deliver it again"
+    first = head.split(b"\n", 1)[0]
+    if delimited_text(path) and re.search(rb"[,;\t|]", first):
+        return (f"delimited text (a CSV export?) under a {what}'s name: give it its .csv ending, or deliver the "
+                f"{what} itself")
+    return None
 
 
 # Elements with or without a namespace prefix (<x:c> from the .NET OpenXML SDK), attributes in any order.

@@ -489,6 +489,27 @@ def test_a_utf32_file_with_its_bom_is_read_as_utf32_not_as_utf16_full_of_nuls(tm
     assert table.frame["LastName"].to_pylist() == ["张", "Li"]
 
 
+def test_an_empty_file_or_csv_text_under_a_workbook_or_parquet_name_says_what_it_is(tmp_path, rules):
+    csv_text = f"{HEADER}\n\"P1\",\"Li\",\"l@example.com\"\n"
+    _land(tmp_path, "empty.xlsx", b"")
+    _land(tmp_path, "text.xlsx", csv_text)
+    _land(tmp_path, "empty.parquet", b"", source="pq")
+    _land(tmp_path, "text.parquet", csv_text, source="pq")
+    pq_source = dataclasses.replace(rules.sources["salesforce"], name="pq", file_pattern=["*.parquet"],
+                                    format="parquet")
+    files = ingest_partition(tmp_path, NIGHT, {**rules.sources, "pq": pq_source}).files
+    errors = dict(zip(files["source_file"].str.rsplit("/", n=1).str[1], files["error"]))
+    assert set(files["status"]) == {"rejected"}
+    assert errors["empty.xlsx"].endswith("empty.xlsx: not a readable workbook (ZipError): the file is empty (0 bytes): "
+                                         "the export was cut off or is still being copied; deliver it again")
+    assert errors["text.xlsx"].endswith("delimited text (a CSV export?) under a workbook's name: give it its .csv "
+                                        "ending, or deliver the workbook itself")
+    assert "empty.parquet: not a readable Parquet file (ArrowInvalid): the file is empty (0 bytes)" in errors[
+        "empty.parquet"]
+    assert errors["text.parquet"].endswith("delimited text (a CSV export?) under a Parquet file's name: give it its "
+                                           ".csv ending, or deliver the Parquet file itself")
+
+
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
     _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
     _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
