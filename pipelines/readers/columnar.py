@@ -124,11 +124,26 @@ OTHER_KEYS = "other keys"
 
 def _array_elements(text: str) -> Iterator[tuple[int, str]]:
     """A file holding one JSON array (a .json export, an API dump) as (line where the element starts, its text):
-    its elements are its records, as JSON Lines' lines are. Past a broken element, the rest is one broken
-    record."""
+    its elements are its records, as JSON Lines' lines are. A broken element is one broken record up to the next
+    element that starts a line indented as the elements are (an export writing one element per line, or
+    indented) and reads; without such a line, the rest is one broken record."""
     decoder = json.JSONDecoder()
     at = text.index("[") + 1
     line = 1 + text.count("\n", 0, at)
+    first: str | None = None   # the indentation of the elements, once one starts a line
+
+    def resume(start: int) -> int | None:
+        """Where the next element after a broken one starts: a line indented as the elements are, opening an
+        object that reads, after an element's comma."""
+        if first is None:
+            return None
+        for m in re.compile(r",[ \t\r]*\n" + re.escape(first) + r"\{").finditer(text, start):
+            try:
+                decoder.raw_decode(text, m.end() - 1)
+                return m.end() - 1
+            except ValueError:
+                continue
+        return None
 
     def skip(i: int) -> int:
         while i < len(text) and text[i] in " \t\r\n":
@@ -139,11 +154,20 @@ def _array_elements(text: str) -> Iterator[tuple[int, str]]:
         if start >= len(text) or text[start] == "]":
             return
         line += text.count("\n", at, start)
+        if first is None:   # an element starting a line sets it (one after the '[' on its line does not)
+            indent = text[text.rfind("\n", 0, start) + 1:start]
+            first = indent if not indent.strip() else None
         try:
             _, end = decoder.raw_decode(text, start)
         except ValueError:
-            yield line, text[start:]
-            return
+            after = resume(start)
+            if after is None:
+                yield line, text[start:]
+                return
+            yield line, text[start:after].rstrip().rstrip(",")
+            line += text.count("\n", start, after)
+            at = after
+            continue
         yield line, text[start:end]
         line += text.count("\n", start, end)
         at = skip(end)

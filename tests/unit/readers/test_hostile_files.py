@@ -1054,16 +1054,22 @@ def test_a_repeated_mapped_header_is_the_fields_next_column(tmp_path, rules):
 
 
 def test_a_json_file_of_one_array_is_read_element_by_element_on_their_lines(tmp_path):
-    """A .json export (an API dump) is one array: each object is a record, its line the one it starts on; past a
-    broken element the rest is one malformed record, not half the file silently."""
+    """A .json export (an API dump) is one array: each object is a record, its line the one it starts on; a
+    broken element is one malformed record, not half the file silently, nor every element after it (they were
+    one malformed record, cut at 64 KB): reading goes on at the next element starting a line as the others do.
+    Past a broken element with no such line after it (one array on one line), the rest is one malformed record."""
     path = tmp_path / "contacts.json"
     path.write_text('[\n  {"id": "j1", "name": "Li"},\n  {"id": "j2",\n   "name": "Wu"},\n'
-                    '  {"id": "j3", "name": broken},\n  {"id": "j4"}\n]\n', encoding="utf-8")
+                    '  {"id": "j3", "name": broken,\n   "address": {"city": "Xi\'an"}},\n  {"id": "j4"},\n'
+                    '  {"id": "j5", "name": "Zhao"}\n]\n', encoding="utf-8")
     table = read_file(path, "auto", expected={"id"})
     frame = table.frame.to_pandas()
-    assert frame[LINE].tolist() == [2, 3, 5] and frame["id"].tolist()[:2] == ["j1", "j2"]
-    assert frame["__error"].isna().tolist() == [True, True, False]
-    assert "j4" in frame["__unplaced"].iloc[2]   # kept as read
+    assert frame[LINE].tolist() == [2, 3, 5, 7, 8] and frame["id"].tolist() == ["j1", "j2", None, "j4", "j5"]
+    assert frame["__error"].isna().tolist() == [True, True, False, True, True]
+    assert "j3" in frame["__unplaced"].iloc[2] and "j4" not in frame["__unplaced"].iloc[2]   # kept as read
+    path.write_text('[{"id": "j1"}, {"id": "j2", broken}, {"id": "j3"}]', encoding="utf-8")
+    frame = read_file(path, "auto", expected={"id"}).frame.to_pandas()
+    assert frame[LINE].tolist() == [1, 1] and "j3" in frame["__unplaced"].iloc[1]
 
 
 def test_a_row_merged_across_every_column_is_a_section_heading_not_a_customer(tmp_path, rules):
