@@ -19,11 +19,11 @@ _SAMPLE = 200_000
 # Chinese codecs first: this pipeline's non-UTF-8 exports are mostly GBK/GB18030 (mainland) or Big5 (Taiwan,
 # Hong Kong); a source whose files are something else names its encoding in sources.yaml.
 _PREFERRED = ("gb18030", "big5")
-# The legacy codecs exports are written in (Chinese, Western and Central European Windows, Japanese, Korean,
-# Cyrillic): another answer of the detector for a file of ASCII lines and a few of stray bytes is a guess
-_EXPORT_CODECS = {"gb18030", "gbk", "big5", "big5hkscs", "cp1252", "iso8859-1", "iso8859-15", "cp1250", "iso8859-2",
-                  "cp932", "shift_jis", "euc_jp", "cp949", "euc_kr", "cp1251", "koi8-r", "cp1253", "cp1254", "cp1255",
-                  "cp1256", "cp874"}
+# The legacy codecs exports are written in (Chinese, Western and Central European Windows, classic Mac, Japanese,
+# Korean, Cyrillic): another answer of the detector for a file of ASCII lines and a few of stray bytes is a guess
+_EXPORT_CODECS = {"gb18030", "gbk", "big5", "big5hkscs", "cp1252", "mac-roman", "iso8859-1", "iso8859-15",
+                  "cp1250", "iso8859-2", "cp932", "shift_jis", "euc_jp", "cp949", "euc_kr", "cp1251", "koi8-r", "cp1253",
+                  "cp1254", "cp1255", "cp1256", "cp874"}
 _HIGH = re.compile(rb"[\x80-\xff]")
 _HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
@@ -76,6 +76,10 @@ def _legacy(data: bytes, first_bad: int) -> str:
     for preferred in _PREFERRED:
         if preferred in fitting and (_mostly_common_chinese(sample, preferred) or _all_chinese(sample, preferred)):
             return preferred
+    # A file whose lines end at CR alone is a classic Mac one (Excel for Mac's CSV), written in Mac Roman: its
+    # accented letters (ü = 0x9F) read as other characters in the Windows codecs the detector answers (Mźller)
+    if b"\n" not in data and _mostly_single_high_bytes(sample):
+        return "mac_roman"
     if "cp1252" in fitting or _mostly_single_high_bytes(sample):  # Latin-1 text: é between ASCII letters
         try:
             sample.decode("cp1252")

@@ -510,6 +510,19 @@ def test_an_empty_file_or_csv_text_under_a_workbook_or_parquet_name_says_what_it
                                            ".csv ending, or deliver the Parquet file itself")
 
 
+@pytest.mark.parametrize("rows", [4, 200])
+def test_a_classic_mac_csv_of_cr_lines_is_read_as_mac_roman(tmp_path, rows):
+    """Excel for Mac's CSV: lines ending at CR, text in Mac Roman (ü = 0x9F). Its accented rows were quarantined
+    as damaged UTF-8, or read garbled in a Windows codec the detector answered (Mźller, FranŤois)."""
+    names = ["Müller", "François", "Ångström", "Zoë"]
+    text = "Id,LastName,Email\r" + "".join(f"{i:03d},{'Smith' if i % 2 else names[i % 4]},n{i}@example.com\r"
+                                            for i in range(rows))
+    table = read_file(_land(tmp_path, "mac.csv", text.encode("mac_roman")), "csv", expected={"Id"})
+    assert "encoding mac_roman" in table.notes[0]
+    assert table.frame[ERROR].null_count == rows and table.frame[LINE].to_pylist() == list(range(2, rows + 2))
+    assert table.frame["LastName"].to_pylist() == ["Smith" if i % 2 else names[i % 4] for i in range(rows)]
+
+
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
     _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
     _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
