@@ -201,8 +201,10 @@ def read_jsonl(path: Path, encoding: str, expected: set[str] = frozenset()) -> R
             unread[-1] = as_read(line)
             continue
         try:
-            # NaN and Infinity (not JSON, but Python's and JavaScript's writers emit them) kept as written
-            obj = json.loads(line, object_pairs_hook=_Object, parse_float=_Number, parse_constant=_Number)
+            # NaN and Infinity (not JSON, but Python's and JavaScript's writers emit them) kept as written; a BOM
+            # opening a line is the start of another export joined to the file (cat a.jsonl b.jsonl), not content
+            obj = json.loads(line.lstrip().removeprefix("\ufeff"), object_pairs_hook=_Object, parse_float=_Number,
+                             parse_constant=_Number)
             if not isinstance(obj, _Object):
                 raise ValueError("not a JSON object")
             record = _columns(obj)

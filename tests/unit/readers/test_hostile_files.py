@@ -523,6 +523,17 @@ def test_a_classic_mac_csv_of_cr_lines_is_read_as_mac_roman(tmp_path, rows):
     assert table.frame["LastName"].to_pylist() == ["Smith" if i % 2 else names[i % 4] for i in range(rows)]
 
 
+def test_json_lines_files_joined_with_their_byte_order_marks_read_every_line(tmp_path):
+    """Two exports saved with a BOM and joined (cat a.jsonl b.jsonl): the second one's first record opens with a
+    BOM, which json rejects; it was quarantined as invalid JSON."""
+    bom = codecs.BOM_UTF8
+    path = _land(tmp_path, "joined.jsonl",
+                 bom + b'{"id": "1"}\r\n{"id": "2"}\r\n' + bom + b'{"id": "3"}\r\n{"id": "4"}\r\n')
+    frame = read_file(path, "jsonl").frame
+    assert frame["id"].to_pylist() == ["1", "2", "3", "4"] and frame[ERROR].null_count == 4
+    assert frame[LINE].to_pylist() == [1, 2, 3, 4]
+
+
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
     _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
     _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
