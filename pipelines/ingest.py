@@ -240,6 +240,13 @@ def check_columns(path: Path, table: RawTable, source: Source) -> None:
                                                  f"set in sources.yaml (header_row: {source.header_row}) names no "
                                                  "column of the source's mapping: is the header on another row? "
                                                  f"(leave header_row out to have it found){sheets}")
+    if not present & {header_key(c) for c in _expected_headers(source)} and file_format(path, source.format) in (
+            "jsonl", "parquet"):
+        keys = ", ".join(table.headers[:10]) + (", …" if len(table.headers) > 10 else "")
+        raise FileError(path, None, f"missing required column(s) {', '.join(missing)}: no key or column of the "
+                                    f"source's mapping in the file (it has: {keys}); a JSON file whose records are "
+                                    "wrapped in an object ({\"users\": [...]}: an API response) is read as one "
+                                    "record: deliver the export itself (JSON Lines, or one array of objects)")
     if not present & {header_key(c) for c in _expected_headers(source)}:
         raise FileError(path, None, f"missing required column(s) {', '.join(missing)}: no header row, none of the "
                                     f"first {HEADER_SEARCH} rows names a column of the source's mapping (set "

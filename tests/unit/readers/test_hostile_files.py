@@ -534,6 +534,18 @@ def test_json_lines_files_joined_with_their_byte_order_marks_read_every_line(tmp
     assert frame[LINE].to_pylist() == [1, 2, 3, 4]
 
 
+def test_an_api_response_wrapping_the_records_is_rejected_naming_its_keys_not_a_header_row(tmp_path, rules):
+    """A Users API page saved as the export ({"users": [...], "next_page": …}) reads as one record without an id:
+    its error spoke of header rows and the first 30 rows, which a JSON file has none of."""
+    _land(tmp_path, "users.json", json.dumps({"users": [{"id": 1, "name": "A"}], "next_page": None, "count": 1}),
+          source="zendesk")
+    error = ingest_partition(tmp_path, NIGHT, rules.sources).files["error"][0]
+    assert error.startswith("zendesk/2026-11-25/users.json: missing required column(s) id: no key or column of the "
+                            "source's mapping in the file (it has: users, next_page, count); a JSON file whose "
+                            "records are wrapped in an object")
+    assert "header row" not in error
+
+
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
     _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
     _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
