@@ -342,6 +342,8 @@ def read_csv(path: Path, encoding: str, delimiter: str, header_row: int | None, 
         raise FileError(path, None, f"not a text file: {kind} under a delimited file's name; deliver the CSV export "
                                     "itself (or give the workbook its own ending: .xlsx, .xls, .xlsb or .ods)")
     text, codec, damaged = decode(path, data, encoding)
+    if text.endswith("\x1a"):   # a DOS end-of-file mark (old Windows and dBase/FoxPro exports): no record
+        text, data = text[:-1], data[:-1]   # (data is read only when it is the UTF-8 text: utf8_buffer)
     if not text.strip():
         raise FileError(path, 1, "file is empty")
     utf8 = text.encode("utf-8") if damaged else data   # a damaged file's text holds U+FFFD where its bytes did not

@@ -546,6 +546,14 @@ def test_an_api_response_wrapping_the_records_is_rejected_naming_its_keys_not_a_
     assert "header row" not in error
 
 
+@pytest.mark.parametrize("codec", ["utf-8", "cp1252", "utf-16"])
+def test_a_dos_end_of_file_mark_is_no_record(tmp_path, codec):
+    """Old Windows and FoxPro exports end with Ctrl-Z (0x1A): it was read as a record of one field, quarantined."""
+    text = "Id,LastName,Email\r\n1,Müller,a@example.com\r\n2,Li,b@example.com\r\n\x1a"
+    table = read_file(_land(tmp_path, "dos.csv", text.encode(codec)), "csv", expected={"Id"})
+    assert table.frame["LastName"].to_pylist() == ["Müller", "Li"] and table.frame[ERROR].null_count == 2
+
+
 def test_files_in_a_folder_below_the_night_are_reported_and_junk_files_are_ignored(tmp_path, rules):
     _land(tmp_path, "contacts.csv", f'{HEADER}\n"P1","Li","l@example.com"\n')
     _land(tmp_path, "resent/contacts.csv", f'{HEADER}\n"P2","Wu","w@example.com"\n')
