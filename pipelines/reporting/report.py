@@ -79,10 +79,22 @@ def trends(con: duckdb.DuckDBPyConnection, night: str) -> list[Chart]:
     return charts
 
 
+def _shown(text):
+    """A file or sheet name, a record id or an error naming them as a reader sees it: no right-to-left override
+    (a file's name comes from whoever delivered it, a record id from the export) or control character."""
+    return None if text is None else visible(str(text))
+
+
+def _shown_rows(rows: list[dict], *columns: str) -> list[dict]:
+    for row in rows:
+        row.update({c: _shown(row[c]) for c in columns})
+    return rows
+
+
 def _example(row: dict, field: str) -> dict:
     value_field = field if field in row else None
     return {
-        "source_file": row["source_file"], "source_line": row["source_line"],
+        "source_file": _shown(row["source_file"]), "source_line": row["source_line"],
         "source_record_id": row["source_record_id"], "name": mask_name(row["full_name"]),
         "phone": mask_field("phone", row["phone"]), "email": mask_field("email", row["email"]),
         "value": mask_field(field, row[value_field]) if value_field and field not in ("full_name", "phone", "email")
@@ -124,19 +136,20 @@ def night_files(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
     """Each file of the night's latest run (pipeline_runs): its source, status, rows in, clean, quarantined, and
     what reading it noted (ingest_files.notes: encoding, delimiter, mapped fields none of whose headers it has,
     a footer not read; headers only, no values)."""
-    return _records(con.execute(
+    return _shown_rows(_records(con.execute(
         "select r.source_system, r.source_file, r.status, r.rows_in, r.rows_clean, r.rows_quarantined, "
         "(select string_agg(i.notes, '; ' order by i.notes) from ingest_files i where i.partition_date = "
         "r.partition_date and i.source_system = r.source_system and i.source_file = r.source_file "
         "and i.notes <> '') as notes "
         "from pipeline_runs r where r.partition_date = ? and r.run_id = (select arg_max(run_id, finished) "
         "from pipeline_runs where partition_date = ?) order by r.source_system, r.source_file",
-        [night, night]).df())
+        [night, night]).df()), "source_file", "notes")
 
 
 def rejected_files(con: duckdb.DuckDBPyConnection, night: str) -> list[dict]:
-    return _records(con.execute("select source_system, source_file, error from ingest_files "
-                                "where partition_date = ? and status = 'rejected' order by all", [night]).df())
+    return _shown_rows(_records(con.execute("select source_system, source_file, error from ingest_files where "
+                                            "partition_date = ? and status = 'rejected' order by all", [night]).df()),
+                       "source_file", "error")
 
 
 def _masked_evidence(evidence: str | None) -> list[dict]:
@@ -149,7 +162,7 @@ def review_queue(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict]]:
     total = con.execute("select count(*) from match_review").fetchone()[0]
     rows = con.execute("select unique_id_l, unique_id_r, match_probability, evidence from match_review "
                        "order by match_probability desc, unique_id_l, unique_id_r limit ?", [REVIEW_LIMIT]).fetchall()
-    return int(total), [{"left": l, "right": r, "probability": p, "evidence": _masked_evidence(e)}
+    return int(total), [{"left": _shown(l), "right": _shown(r), "probability": p, "evidence": _masked_evidence(e)}
                         for l, r, p, e in rows]
 
 

@@ -19,6 +19,7 @@ NIGHTS = ("2026-11-20", "2026-11-21", "2026-11-22")
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","y")'
 PHONE = "13812348000"
+RLO = "\u202e"   # a right-to-left override: "evil\u202egnp.csv" displays as evilvsc.png
 HEADERS = ["Id", "Name", "Phone", "Email"]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -44,11 +45,15 @@ def night_rows(night: str) -> dict[str, list[dict]]:
             "full_name": r["full_name"], "phone": PHONE, "email": r["email_raw"]} for r in clean]
     files = [{**lineage, "status": "read", "rows_read": 10, "columns": json.dumps(HEADERS)}]
     if night == NIGHTS[-1]:
-        clean[-1].update(source_record_id=FORMULA, full_name=SCRIPT)
-        raw[-1].update(source_record_id=FORMULA, full_name=SCRIPT, email=f"{FORMULA}@x.com")
+        clean[-1].update(source_record_id=FORMULA, full_name=SCRIPT, source_file=f"crm_a/{night}/evil{RLO}gnp.csv")
+        raw[-1].update(source_record_id=FORMULA, full_name=SCRIPT, email=f"{FORMULA}@x.com",
+                       source_file=clean[-1]["source_file"])
         files[0]["columns"] = json.dumps(HEADERS + [SCRIPT, "wang.lei@example.org 13912345678"])
+        files[0]["notes"] = f"sheet {RLO}stnemom (of {RLO}stnemom)"     # a workbook's sheet name, as read
         files.append({**lineage, "source_file": "crm_a/broken.csv", "status": "rejected", "rows_read": 0,
                       "error": "crm_a/broken.csv:1: <b>bold</b> header"})
+        files.append({**lineage, "source_file": f"crm_a/{night}/bad{RLO}vsc.csv", "status": "rejected",
+                      "rows_read": 0, "error": f"crm_a/{night}/bad{RLO}vsc.csv: not a text file"})
     stamp = pd.Timestamp(night) + pd.Timedelta(hours=3)
     runs = [{"run_id": "r", "partition_date": night, "source_system": "crm_a", "source_file": f["source_file"],
              "rows_in": f["rows_read"], "rows_clean": 10 if f["status"] == "read" else 0, "rows_quarantined": 0,
@@ -62,8 +67,8 @@ def build_warehouse(path: Path) -> None:
             for table, rows in night_rows(night).items():
                 insert(con, table, rows)
         evidence = {"values": {"full_name": [SCRIPT, "张三"], "phone": [f"+86{PHONE}", f"+86{PHONE}"]}}
-        insert(con, "match_review", [{"unique_id_l": "crm_a:1", "unique_id_r": "crm_b:2", "match_probability": 0.9,
-                                      "evidence": json.dumps(evidence, ensure_ascii=False)}])
+        insert(con, "match_review", [{"unique_id_l": f"crm_a:1{RLO}2", "unique_id_r": "crm_b:2",
+                                      "match_probability": 0.9, "evidence": json.dumps(evidence, ensure_ascii=False)}])
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +118,21 @@ def test_the_report_lists_the_nights_files_with_their_rows(report):
     assert "<h3>Files</h3>" in html
     assert f'<td class="mono">crm_a/{NIGHTS[-1]}/x.csv</td><td>read</td>' in html
     assert '<td class="mono">crm_a/broken.csv</td><td>rejected</td>' in html
+
+
+def test_no_right_to_left_override_reaches_the_page_or_the_csv(report):
+    """File names (whoever delivered the file chose them), errors naming them and record ids are shown as written
+    but without the invisible characters that would make them display reversed."""
+    reports, _, _ = report
+    html = (reports / NIGHTS[-1] / "index.html").read_text(encoding="utf-8")
+    assert RLO not in html
+    assert f'<td class="mono">crm_a/{NIGHTS[-1]}/badvsc.csv</td><td>rejected</td>' in html    # files of the night
+    assert f"<td>crm_a/{NIGHTS[-1]}/badvsc.csv: not a text file</td>" in html                  # rejected files
+    assert f'<td class="mono">crm_a/{NIGHTS[-1]}/evilgnp.csv</td>' in html                     # failing examples
+    assert '<span class="mono">crm_a:12</span>' in html                                         # review queue
+    assert "sheet stnemom (of stnemom)" in html                                                  # a file's notes
+    text = (reports / NIGHTS[-1] / "failing_invalid_email.csv").read_text(encoding="utf-8-sig")
+    assert RLO not in text and f"crm_a/{NIGHTS[-1]}/evilgnp.csv" in text
 
 
 def test_example_csv_is_masked_and_formula_safe(report):
