@@ -190,52 +190,6 @@ def test_an_override_is_recorded_in_its_standard_form_or_refused(small_landing, 
     assert load_decisions(decisions).overrides == [("CM-1", "phone", "+8613812345678")]
 
 
-KILLED_RUN = """
-import os, signal, sys
-from dagster import DagsterInstance, asset, materialize
-from pipelines.defs.dead_runs import run_tags
-
-@asset(pool="warehouse")
-def dies_holding_the_warehouse():
-    os.kill(os.getpid(), signal.SIGKILL)   # as kill -9 would, mid-stage
-
-materialize([dies_holding_the_warehouse], instance=DagsterInstance.get(), tags=run_tags())
-"""
-
-
-def test_a_run_whose_process_was_killed_is_released_not_waited_for_forever(tmp_path, monkeypatch):
-    """kill -9 leaves the run STARTED, holding the warehouse pool's one slot: the next run would wait forever."""
-    from dagster import DagsterInstance, DagsterRunStatus, asset, materialize
-
-    from pipelines.defs.dead_runs import release_dead_runs, run_tags
-
-    home = tmp_path / "dh"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home)
-    env = {**os.environ, "DAGSTER_HOME": str(home), "CRM_DAGSTER_STORAGE": str(home / "storage"),
-           "CRM_DAGSTER_LOGS": str(home / "logs")}
-    killed = subprocess.run([sys.executable, "-c", KILLED_RUN], env=env, cwd=REPO, capture_output=True, timeout=300)
-    assert killed.returncode == -9
-    for name in ("DAGSTER_HOME", "CRM_DAGSTER_STORAGE", "CRM_DAGSTER_LOGS"):
-        monkeypatch.setenv(name, env[name])
-    instance = DagsterInstance.get()
-    try:
-        [stuck] = instance.get_runs()
-        assert stuck.status == DagsterRunStatus.STARTED
-        assert instance.event_log_storage.get_concurrency_info("warehouse").active_slot_count == 1
-        assert release_dead_runs(instance) == [stuck.run_id]
-        assert instance.get_run_by_id(stuck.run_id).status == DagsterRunStatus.FAILURE
-        assert instance.event_log_storage.get_concurrency_info("warehouse").active_slot_count == 0
-        assert release_dead_runs(instance) == []   # a live run (this process's) is never released
-
-        @asset(pool="warehouse")
-        def next_night():
-            return 1
-        assert materialize([next_night], instance=instance, tags=run_tags()).success
-    finally:
-        instance.dispose()
-
-
 def test_ctrl_c_or_sigterm_mid_run_stops_with_130_and_the_next_run_goes_through(small_landing, tmp_path):
     """A stop is neither a traceback nor a success: exit 130, the nights not run named, the warehouse released."""
     for stop in (signal.SIGINT, signal.SIGTERM):
