@@ -59,8 +59,10 @@ def _full_pending(con: duckdb.DuckDBPyConnection, wanted: bool) -> bool:
 
 
 def fingerprint(model_path: Path, matching: Matching) -> str:
-    """Changes when the model or the matching rules change: then every record is scored again."""
+    """Changes when the model, the matching rules or the SQL building the model's input (match_records.sql)
+    change: then every record is scored again."""
     digest = hashlib.sha256(model_path.read_bytes() if model_path.exists() else b"")
+    digest.update(sql("match_records").encode("utf-8"))
     digest.update(json.dumps([matching.merge_threshold, matching.review_low, list(matching.blocking_rules),
                               matching.birth_years_apart, list(model.FOLDED)]).encode())
     return digest.hexdigest()[:16]

@@ -9,10 +9,12 @@ with versions as (
         min(partition_date) over (partition by source_system, source_record_id) as first_seen,
         max(partition_date) over (partition by source_system, source_record_id) as last_seen,
         -- The digits of the number (of the raw text when it did not parse, unless Excel mangled it): their
-        -- last 9 meet the same number read with another country code (+86 312... for a US 312 number).
+        -- last 9 meet the same number read with another country code (+86 312... for a US 312 number). A filler
+        -- number (13800138000, 555-01xx) was emptied as no contact: its text is no evidence either way.
         regexp_replace(
             case when phone is not null then phone
-                 when regexp_full_match(phone_raw, '[0-9 +().\-]+') then phone_raw end,
+                 when regexp_full_match(phone_raw, '[0-9 +().\-]+')
+                      and not list_contains(coalesce(quality_flags, []), 'placeholder_phone') then phone_raw end,
             '[^0-9]', '', 'g') as phone_digits
     from _matchable_clean  -- customers_clean without held nights (warehouse/holds.py)
 )

@@ -163,3 +163,45 @@ def test_a_held_full_night_leaves_the_deletion_to_the_next_full_night(tmp_path):
         holds.matchable(con)
         assert con.execute(f"select partition_date::varchar, source_record_id from {holds.DELETIONS}").fetchall() == [
             ("2026-11-02", "a")]
+
+
+def test_a_filler_phone_is_no_evidence_for_or_against_a_match(tmp_path):
+    """A filler number (555-01xx, 13800138000) is emptied and flagged placeholder_phone, but its raw digits still
+    gave the record a phone tail: two such records of one person (same name, e-mail and city) read as two
+    different phones (-5.7 bits) and went to review instead of merging; strangers sharing the filler were
+    blocked and compared on it."""
+    from pathlib import Path
+
+    from pipelines.matching import model, scoring
+    from pipelines.rules import load_matching
+
+    repo = Path(__file__).resolve().parents[3]
+    people = pd.DataFrame({
+        "partition_date": pd.Timestamp("2026-11-01"), "run_id": "r1", "source_system": ["crm_a", "crm_b", "crm_a"],
+        "source_file": "f.csv", "source_line": [2, 2, 3], "source_record_id": ["1", "2", "3"],
+        "full_name": ["Michael Turner", "Michael Turner", "Ann Lee"], "given_name": ["Michael", "Michael", "Ann"],
+        "family_name": ["Turner", "Turner", "Lee"], "gender": "U", "city": "Portland",
+        "email": ["mturner.83@gmail.com", "mturner.83@gmail.com", "ann.lee@example.com"], "email_valid": True,
+        "phone_valid": False, "phone_raw": ["+1 503 555 0101", "+1 971 555 0199", "(503) 555-0123"],
+        "quality_flags": [["placeholder_phone"], ["placeholder_phone"], ["invalid_phone"]]})
+    # other customers, so that term frequencies weigh an e-mail and a name as in a warehouse, not as in three rows
+    others = pd.DataFrame({
+        "partition_date": pd.Timestamp("2026-11-01"), "run_id": "r1", "source_system": "crm_c", "source_file": "f.csv",
+        "source_line": range(2, 1002), "source_record_id": [f"c{i}" for i in range(1000)],
+        "full_name": [f"Person{i} Other{i}" for i in range(1000)], "given_name": [f"Person{i}" for i in range(1000)],
+        "family_name": [f"Other{i}" for i in range(1000)], "gender": "U", "city": [f"City{i % 50}" for i in range(1000)],
+        "email": [f"p{i}@example.com" for i in range(1000)], "email_valid": True, "phone_valid": True,
+        "phone": [f"+1503555{i:04d}" for i in range(1000)], "quality_flags": [[] for _ in range(1000)]})
+    people = pd.concat([people, others], ignore_index=True)
+    with connect(tmp_path / "w.duckdb") as con:
+        con.register("_rows", people)
+        con.execute("insert into customers_clean by name select * from _rows")
+        records.refresh(con)
+        tails = dict(con.execute("select unique_id, phone_tail from match_records").fetchall())
+        assert tails["crm_a:1"] is None and tails["crm_b:2"] is None
+        assert tails["crm_a:3"] == "035550123"       # an unparsed number that is no filler keeps its digits
+        table = con.sql(f"select {model.input_sql('r')} from match_records as r order by unique_id").to_arrow_table()
+    matching = load_matching(repo / "rules")
+    links = scoring.score(table, repo / "data/models/splink_model.json", matching.review_low,
+                          matching.merge_threshold, ["l.email = r.email"]).links
+    assert links["match_probability"].max() >= matching.merge_threshold
