@@ -10,6 +10,7 @@ from pipelines.standardize.names import standardize_name
     (("王小明", None, None), ("王小明", "小明", "王")),
     (("欧阳娜娜", None, None), ("欧阳娜娜", "娜娜", "欧阳")),
     (("司马懿", None, None), ("司马懿", "懿", "司马")),
+    (("单于飞", None, None), ("单于飞", "于飞", "单")),   # 单 is a surname today, 单于 hardly
     (("王先生", None, None), ("王先生", None, "王")),
     (("欧阳先生", None, None), ("欧阳先生", None, "欧阳")),
     (("Smith, John", None, None), ("Smith, John", "John", "Smith")),
