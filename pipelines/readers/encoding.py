@@ -63,10 +63,13 @@ def _detect(data: bytes) -> tuple[str, str | None]:
 def _legacy(data: bytes, first_bad: int) -> str:
     """The encoding of a file that is not UTF-8 (its first undecodable byte at first_bad)."""
     sample = _non_ascii_sample(data, first_bad)
+    matches = list(from_bytes(sample))
+    korean = _korean(sample, matches)   # first: hangul's bytes also pass the Chinese tests below
+    if korean:
+        return korean
     damaged_chinese = _chinese_with_damaged_lines(sample)
     if damaged_chinese:
         return damaged_chinese
-    matches = list(from_bytes(sample))
     if not matches:
         return "gb18030"
     least = min(m.chaos for m in matches)
@@ -91,6 +94,28 @@ def _legacy(data: bytes, first_bad: int) -> str:
     if name in _NOT_AN_ANSWER:
         return "gb18030"
     return name if name in _WIDEN.values() else best  # a GBK-family answer read as its superset, GB18030
+
+
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_KOREAN = {"cp949", "euckr"}
+
+
+def _korean(sample: bytes, matches) -> str | None:
+    """cp949 for Korean text: its hangul's bytes (0xB0-0xC8 pairs) are also common GB2312 characters, so the
+    Chinese test below would read a Korean export as GB18030 gibberish. Korean when the detector finds a Korean
+    codec less chaotic than every Chinese one and the text it gives is mostly hangul syllables."""
+    chinese = min((m.chaos for m in matches if _canonical(m.encoding) in _PREFERRED), default=float("inf"))
+    for m in matches:
+        if _canonical(m.encoding) in _KOREAN and m.chaos < chinese:
+            try:
+                wide = [c for c in sample.decode("cp949") if ord(c) > 127]
+            except UnicodeDecodeError:
+                return None
+            # the 2,350 syllables of KS X 1001 (both bytes from 0xA1), which everyday Korean is written in; a
+            # Latin-1 or Mac Roman letter before an ASCII one reads as one of cp949's rare extra syllables
+            common = sum(bool(_HANGUL.match(c)) and min(c.encode("cp949")) >= 0xA1 for c in wide)
+            return "cp949" if wide and common >= 0.8 * len(wide) else None
+    return None
 
 
 def _chinese_with_damaged_lines(sample: bytes) -> str | None:

@@ -1328,3 +1328,17 @@ def test_a_header_cell_merged_across_over_a_record_is_still_one_header_row(tmp_p
     result = ingest_partition(tmp_path, NIGHT, rules.sources)
     assert [(r["source_line"], r["full_name"]) for r in result.raw.to_pylist()] == [(2, "王伟"), (3, "李娜")]
     assert "header written over" not in result.files["notes"].iloc[0]
+
+
+@pytest.mark.parametrize("rows", [1, 3, 300])
+def test_a_korean_cp949_export_is_read_as_korean_not_as_chinese(tmp_path, rows):
+    """Hangul's cp949 bytes (0xB0-0xC8 pairs) are also common GB2312 characters: a Korean export was read as
+    GB18030, every name and address gibberish Chinese. A Chinese GBK export of the same shape stays GB18030."""
+    people = [("김민수", "서울특별시 강남구 테헤란로 123"), ("이영희", "부산광역시 해운대구 우동"),
+              ("박지성", "대구광역시 중구 동성로")]
+    chinese = [("王小明", "北京市朝阳区建国路88号"), ("李娜", "上海市浦东新区张江路"), ("张伟", "广州市天河区体育西路")]
+    for codec, rows_of in (("cp949", people), ("gbk", chinese)):
+        text = "Id,Name,Address\n" + "".join(f"{i},{rows_of[i % 3][0]},{rows_of[i % 3][1]}\n" for i in range(rows))
+        table = read_file(_land(tmp_path, f"{codec}.csv", text.encode(codec)), "csv", expected={"Id"})
+        assert f"encoding {'cp949' if codec == 'cp949' else 'gb18030'}" in table.notes[0]
+        assert table.frame["Name"].to_pylist() == [rows_of[i % 3][0] for i in range(rows)]
