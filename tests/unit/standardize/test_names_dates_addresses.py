@@ -238,9 +238,10 @@ def test_gender_spellings_of_other_languages_and_salesforce(rules):
 
     from pipelines.standardize.codes import standardize_gender
 
-    values = ["Mme", "homme", "weiblich", "夫人", "Not Listed", "9", "1.0", "Femenino"]
+    # GB/T 2261.1 codes as a spreadsheet saves numbers: 0.0 not known, 9.0 not stated
+    values = ["Mme", "homme", "weiblich", "夫人", "Not Listed", "9", "1.0", "Femenino", "0.0", "9.0"]
     codes, unknown = standardize_gender(pd.Series(values), rules.standardization.gender)
-    assert codes.tolist() == ["F", "M", "F", "F", "U", "U", "M", "F"] and not unknown.any()
+    assert codes.tolist() == ["F", "M", "F", "F", "U", "U", "M", "F", "U", "U"] and not unknown.any()
 
 
 @pytest.mark.parametrize("key, expected", [
