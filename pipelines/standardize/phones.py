@@ -232,6 +232,9 @@ _DASH_EXTENSION = r"^((?:\+86[\s-]?0?|\(?0)[1-9]\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{
 # Dashes of other kinds, read as '-': a Chinese input method types 0755—26888888 (破折号, often doubled), word
 # processors en dashes and minus signs. phonenumbers reads them, but first_number would take them for a note.
 _DASHES = "[\u2010-\u2015\u2212\u2043\ufe58\u30fc]+"
+# A phone column a spreadsheet formatted as a number with thousands separators (13,800,138,001): three groups or
+# more of exactly three digits after the first; no list of numbers is written so.
+_THOUSANDS = r"^\s*\d{1,3}(?:,\d{3}){2,}\s*$"
 # Sixteen digits or more are two numbers at least: E.164 holds fifteen. An extension's digits are the number's.
 _SEVERAL = r"^(?:\D*\d){16}"
 _TOKEN_BREAK = re.compile(r"[\s,;|/]+")
@@ -282,6 +285,10 @@ def first_number(raw: pd.Series, region: pd.Series | None = None) -> pd.Series:
         text = to_arrow(raw.where(raw.isna(), raw.astype(str)))
     if matches(text, _DASHES).any():
         text = pc.replace_substring_regex(text, _DASHES, "-")
+        raw = to_series(text, raw.index)
+    grouped = matches(text, _THOUSANDS)
+    if grouped.any():   # a number a spreadsheet showed with thousands separators: its digits
+        text = pc.if_else(pa.array(grouped), pc.replace_substring(text, ",", ""), text)
         raw = to_series(text, raw.index)
     split = _split_several(text, region)
     if split is not text:

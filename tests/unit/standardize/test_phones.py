@@ -115,6 +115,17 @@ def test_a_cell_with_more_than_a_number_gives_its_first_number():
     assert out["phone_extension"].tolist()[5] == "8001"   # 0755-26888888-8001
 
 
+def test_a_number_shown_with_thousands_separators_is_read_as_its_digits():
+    """A phone column formatted as a number in a spreadsheet and saved as shown: 13,800,138,001. A list of numbers
+    separated by commas is still a list."""
+    from pipelines.standardize.phones import several_numbers, standardize_phones
+
+    cells = ["13,800,138,001", " 4,155,552,671 ", "13800138000,13900139000"]
+    out = standardize_phones(pd.Series(cells, dtype=object), pd.Series(["CN", "US", "CN"]))
+    assert out["phone"].tolist() == ["+8613800138001", "+14155552671", "+8613800138000"]
+    assert several_numbers(pd.Series(cells[:3])).tolist() == [False, False, True]
+
+
 def test_extensions_in_the_spellings_exports_use_are_read_with_their_number():
     """RFC 3966's ';ext=', 'EXT:', 'ext=', '×', a CN landline's dash extension with the area code in brackets, in
     groups or after +86 (with or without the trunk 0); a marker without digits leaves the number alone. A
