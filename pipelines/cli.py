@@ -555,14 +555,16 @@ def review_command(args, parser) -> int:
     print(f"{total} open pairs (showing {len(rows)}); decide with: crm-quality review --decide "
           "must_link|cannot_link A B")
     from pipelines.reporting.mask import mask_field
+    from pipelines.standardize.text import visible
 
-    def shown(field: str, value) -> str:   # masked as in the reports unless asked for
-        return "(empty)" if value is None else str(value) if args.show_values else mask_field(field, str(value))
+    def shown(field: str, value) -> str:   # masked as in the reports unless asked for; never a terminal escape
+        return "(empty)" if value is None else visible(str(value)) if args.show_values else mask_field(
+            field, visible(str(value)))
     if rows and not args.show_values:
         print("values masked; --show-values shows them (personal data)")
     for left, right, probability, evidence in rows:
         values = json.loads(evidence)["values"]
-        print(f"\n{probability:.3f}  {left}  <->  {right}")
+        print(f"\n{probability:.3f}  {visible(left)}  <->  {visible(right)}")
         for field, (a, b) in values.items():
             # a missing value (or gender U, which the model reads as unknown) agrees with nothing
             unknown = a is None or b is None or field == "gender" and "U" in (a, b)

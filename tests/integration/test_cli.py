@@ -178,6 +178,22 @@ def test_a_warehouse_held_by_another_process_is_a_message_not_a_traceback(small_
     assert "one process write a warehouse at a time" in proc.stderr and "\n" not in proc.stderr.strip()
 
 
+def test_review_prints_no_terminal_escape_from_a_record(small_landing, tmp_path):
+    """A record id or value holding an escape sequence (ESC [2J clears the screen, ESC ]8 makes a link) or a
+    right-to-left override is printed without it, with --show-values too."""
+    hostile = "003\x1b[2J\x1b]8;;http://x\x07id\u202e"
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create table match_review (unique_id_l varchar, unique_id_r varchar, match_probability double, "
+                    "evidence varchar)")
+        con.execute("insert into match_review values (?, 'hubspot:2', 0.7, ?)", [
+            f"salesforce:{hostile}", json.dumps({"values": {"full_name": [f"Ann{hostile}", "Ann"]}})])
+    for args in (["review"], ["review", "--show-values"]):
+        proc = cli(args, tmp_path, small_landing)
+        assert proc.returncode == 0, proc.stderr
+        assert "salesforce:003" in proc.stdout and "\x1b" not in proc.stdout and "\u202e" not in proc.stdout
+        assert "\x07" not in proc.stdout
+
+
 def test_an_override_is_recorded_in_its_standard_form_or_refused(small_landing, tmp_path, monkeypatch):
     """A phone override without a country code would fail the masters' expectations on every later run."""
     decisions = tmp_path / "decisions.csv"
