@@ -84,9 +84,8 @@ def _source_dates(raw: pd.DataFrame, field: str, rules: Rules) -> tuple[pd.Serie
                  else pd.Series(False, index=values.index))
         for (name, other_order), rows in values.groupby([systems, other]).groups.items():
             source = rules.sources.get(name)
-            day_first = bool(source and source.day_first) != bool(other_order and source)
             out.loc[rows], bad.loc[rows] = dates.parse_timestamps(
-                values.loc[rows], _formats(source, rules, other_order), day_first,
+                values.loc[rows], _formats(source, rules, other_order), _day_first(source, other_order),
                 (std.excel_date_min, std.excel_date_max))
         return out, bad
     out, bad = dates.fill_unparsed(raw.get(f"_parsed_{field}"), raw[field], parse)
@@ -192,19 +191,28 @@ def cleansing_select(rules: Rules) -> tuple[dict[str, str], dict[str, object]]:
                        "name_null_tokens": sorted(std.null_tokens_of("full_name")), **params, **kinds}
 
 
+def _day_first(source: Source | None, other_order: bool = False) -> bool:
+    """Whether a file of the source is read day first: the source's order (day_first), or the other one for a
+    file that writes its dates so (date_order.py)."""
+    return bool(source and source.day_first) != bool(source and other_order)
+
+
 def _formats(source: Source | None, rules: Rules, other_order: bool = False) -> list[str]:
     """The formats a source's dates are tried with: its own, then the global ones; for a file writing its dates
     in the other order of day and month than the source declares, every year-last format in that order."""
     formats = (source.date_formats if source else []) + rules.standardization.date_formats
     if other_order and source:
-        return [date_order.in_order(f, not source.day_first) for f in formats]
+        return [date_order.in_order(f, _day_first(source, other_order)) for f in formats]
     return formats
 
 
 def date_formats_case(rules: Rules) -> tuple[str, dict[str, object]]:
     """SQL parsing `{text}` with its row's source's formats, as far as DuckDB reads them as pandas does
     (dates.sql_formats), and the parameters it uses (source names and format lists, never spliced in)."""
-    params: dict[str, object] = {}
+    fallback = dates.sql_formats(_formats(None, rules))   # a row of no source declared: the global formats
+    params: dict[str, object] = {"date_formats_other": fallback or ["%Y"]}
+    other = "try_strptime({text}, $date_formats_other)" if fallback else "null::timestamp"
+
     def case(other_order: bool) -> str:
         branches, tag = [], "_other_order" if other_order else ""
         for i, (name, source) in enumerate(sorted(rules.sources.items())):
@@ -212,9 +220,6 @@ def date_formats_case(rules: Rules) -> tuple[str, dict[str, object]]:
             if formats:
                 params[f"date_source_{i}"], params[f"date_formats{tag}_{i}"] = name, formats
                 branches.append(f"when $date_source_{i} then try_strptime({{text}}, $date_formats{tag}_{i})")
-        fallback = dates.sql_formats(_formats(None, rules))
-        params["date_formats_other"] = fallback or ["%Y"]
-        other = "try_strptime({text}, $date_formats_other)" if fallback else "null::timestamp"
         return f"case source_system {' '.join(branches)} else {other} end" if branches else other
 
     # a file writing its dates in the order its source does not declare (date_order.py): its own formats
